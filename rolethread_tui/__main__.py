@@ -1,0 +1,7 @@
+"""`python -m rolethread_tui`."""
+
+import sys
+
+from .cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Headless commands and the entry point; imports the session, never Textual directly."""

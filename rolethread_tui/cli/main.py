@@ -1,0 +1,56 @@
+"""The `rolethread-tui` command: the TUI by default, headless subcommands for pipelines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import stats
+from .errors import UsageError, describe
+
+COMMANDS = (stats,)
+SUBCOMMANDS = {"stats"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rolethread-tui",
+        description="Review and curate conversational fine-tuning datasets (JSONL).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
+        from .tui_entry import run_tui
+
+        return _guard(lambda: run_tui(argv))
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return _guard(lambda: args.run(args))
+
+
+def _guard(action) -> int:  # type: ignore[no-untyped-def]
+    """Run a command; any failure becomes one line on stderr and exit 2."""
+    try:
+        return action()
+    except KeyboardInterrupt:
+        print("rolethread-tui: interrupted", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except (UsageError, Exception) as exc:  # noqa: BLE001 - the CLI's contract
+        print(f"rolethread-tui: {describe(exc)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""The `_review` block: status, flags, provenance — read and rewritten as plain dicts.
+
+Every function here returns new dicts instead of mutating, because the undo
+history keeps references to earlier states.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+REVIEW_KEY = "_review"
+STATUSES = ("unreviewed", "accepted", "rejected", "needs_work")
+ORIGINS = ("generated", "refined", "human")
+GENERATED, REFINED, HUMAN = ORIGINS
+
+
+def review_of(value: object) -> dict[str, Any]:
+    """A copy of the record's `_review` ({} when absent).
+
+    A `_review` that is not an object (written by some other tool) is kept
+    under `legacy` rather than thrown away.
+    """
+    if not isinstance(value, dict) or REVIEW_KEY not in value:
+        return {}
+    review = value[REVIEW_KEY]
+    if isinstance(review, dict):
+        return dict(review)
+    return {"legacy": review}
+
+
+def status_of(review: dict[str, Any]) -> str:
+    status = review.get("status")
+    return status if status in STATUSES else "unreviewed"
+
+
+def origin_of(review: dict[str, Any]) -> str:
+    origin = review.get("origin")
+    return origin if origin in ORIGINS else GENERATED
+
+
+def flags_of(review: dict[str, Any]) -> tuple[str, ...]:
+    flags = review.get("flags")
+    if not isinstance(flags, list):
+        return ()
+    return tuple(f for f in flags if isinstance(f, str))
+
+
+def tags_of(value: object, review: dict[str, Any]) -> tuple[str, ...]:
+    """Tags from `_review.tags`, plus a top-level `tags` list another tool wrote."""
+    found: list[str] = []
+    for source in (review.get("tags"), value.get("tags") if isinstance(value, dict) else None):
+        if isinstance(source, list):
+            found.extend(t for t in source if isinstance(t, str) and t.strip())
+    return tuple(dict.fromkeys(found))
+
+
+def entry_id(value: object, raw: bytes) -> str:
+    """The stable id of an entry: an existing one if any, else a hash of its line.
+
+    A hash of the original line (not a random id) means two shards cut from the
+    same batch give the same entry the same id, which is what merge needs.
+    """
+    if isinstance(value, dict):
+        review = value.get(REVIEW_KEY)
+        if isinstance(review, dict) and isinstance(review.get("id"), str | int):
+            return str(review["id"])
+        rt = value.get("_rolethread")
+        if isinstance(rt, dict) and isinstance(rt.get("entry_uuid"), str | int):
+            return str(rt["entry_uuid"])
+        if isinstance(value.get("id"), str | int) and not isinstance(value.get("id"), bool):
+            return str(value["id"])
+    return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def now_stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stamped(review: dict[str, Any], eid: str, by: str, at: str) -> dict[str, Any]:
+    """The review with its id, reviewer and time set, `id` kept first for readability."""
+    out = {"id": review.get("id", eid)}
+    out.update(review)
+    out["by"] = by
+    out["at"] = at
+    return out
+
+
+def aligned_turns(review: dict[str, Any], n: int) -> list[str]:
+    """`turns` as a list of length n (missing entries are generated)."""
+    turns = review.get("turns")
+    out = [t if t in ORIGINS else GENERATED for t in turns] if isinstance(turns, list) else []
+    return (out + [GENERATED] * n)[:n]
+
+
+def originals_of(review: dict[str, Any]) -> dict[int, Any]:
+    original = review.get("original")
+    if not isinstance(original, dict):
+        return {}
+    return {int(k): v for k, v in original.items() if str(k).isdigit()}
+
+
+def with_provenance(
+    review: dict[str, Any], turns: list[str], originals: dict[int, Any], touched: bool
+) -> dict[str, Any]:
+    """Write turns/original back; a person's touch makes a generated entry refined."""
+    out = dict(review)
+    out["turns"] = turns
+    if originals:
+        out["original"] = {str(k): originals[k] for k in sorted(originals)}
+    else:
+        out.pop("original", None)
+    if touched and origin_of(out) == GENERATED:
+        out["origin"] = REFINED
+    return out
+
+
+def set_review(value: dict[str, Any], review: dict[str, Any] | None) -> dict[str, Any]:
+    """A shallow copy of the record with `_review` replaced (in place if present)."""
+    out = dict(value)
+    if review is None:
+        out.pop(REVIEW_KEY, None)
+    else:
+        out[REVIEW_KEY] = review
+    return out

@@ -1,0 +1,549 @@
+"""The review session: the one object that owns a loaded dataset and changes it.
+
+Every screen and the CLI go through a `Session`. It indexes the file lazily,
+keeps summary columns filled by a background scan, turns every mutation into
+an undoable `Change`, tells listeners what changed, and saves byte-exactly.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import ops, review as rv
+from .history import Change, History, Replaced, Reviewed, Splice, State, apply_change, revert_change
+from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
+from .reviewer import reviewer_name
+from .store import FileStamp, LineStore
+from .summary import Checker, Columns, Row
+from .writer import backup, pieces, write_atomic
+
+
+class FileChangedError(RuntimeError):
+    """The file on disk is not the one we loaded: saving would destroy someone's work."""
+
+
+class ScanError(RuntimeError):
+    """The background scan failed (the file could not be read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEvent:
+    """What changed, so views refresh only what they show.
+
+    kind: "change" (ops, undo, redo), "scan" (progress), "scanned", "saved".
+    positions: entry positions touched (None: anything may have moved).
+    """
+
+    kind: str
+    label: str = ""
+    positions: tuple[int, ...] | None = None
+    focus: int | None = None
+
+
+Listener = Callable[[SessionEvent], None]
+
+
+def _default_checker() -> Checker:
+    try:
+        from .validation import check_record
+    except ImportError:  # TEMP
+        return lambda v: []
+    return check_record
+
+
+class Session:
+    """A JSONL dataset under review. See DESIGN.md §3 for the public API."""
+
+    def __init__(self, path: str | Path, *, checker: Checker | None = None,
+                 reviewer: str | None = None, target: str | Path | None = None) -> None:
+        self.path = Path(path)
+        self.target = Path(target) if target else self.path
+        self.store = LineStore(self.path)
+        self.columns = Columns(checker or _default_checker())
+        self.history = History()
+        self.reviewer = reviewer or reviewer_name()
+        self._states: dict[int, State] = {}
+        self._order: array | None = None
+        self._next_rid = -1
+        self._listeners: list[Listener] = []
+        self._disk_stamp = self.store.stamp
+        self._backed_up: set[Path] = set()
+        self._scanned = threading.Event()
+        self._published = threading.Condition()
+        self._closing = False
+        self.scan_error: BaseException | None = None
+        self.scan_bytes = 0
+        self._thread = threading.Thread(target=self._scan, name="rolethread-scan", daemon=True)
+
+    # ----------------------------------------------------------- opening
+    @classmethod
+    def open(cls, path: str | Path, **kwargs: Any) -> Session:
+        """Open a file and start the background scan; returns at once."""
+        session = cls(path, **kwargs)
+        session._thread.start()
+        return session
+
+    def _scan(self) -> None:
+        count = 0
+        try:
+            for chunk, spans in self.store.index_chunks():
+                view = memoryview(chunk)
+                compute = self.columns.compute
+                rows = [compute(parse_line(view[s:e])) for s, e in spans]
+                self.columns.append_many(rows)
+                count += len(spans)
+                self.scan_bytes = self.store.starts[count - 1] if count else 0
+                with self._published:
+                    self.store.publish(count)
+                    self._published.notify_all()
+                if self._closing:
+                    return
+                self._emit(SessionEvent("scan"))
+            self.scan_bytes = self.store.size
+        except BaseException as exc:  # reported to the caller of wait()
+            self.scan_error = exc
+        finally:
+            self._next_rid = max(self._next_rid, len(self.columns))
+            self._scanned.set()
+            with self._published:
+                self._published.notify_all()
+            self._emit(SessionEvent("scanned"))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the scan is done; True when it is. Raises if it failed."""
+        done = self._scanned.wait(timeout)
+        if self.scan_error is not None:
+            raise ScanError(f"cannot read {self.path}: {self.scan_error}") from self.scan_error
+        return done
+
+    @property
+    def scanning(self) -> bool:
+        return not self._scanned.is_set()
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the file scanned, 0..1."""
+        return 1.0 if not self.scanning else self.scan_bytes / max(self.store.size, 1)
+
+    def close(self) -> None:
+        self._closing = True
+        self._scanned.wait(5)
+        self.store.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------- reading
+    def __len__(self) -> int:
+        return len(self._order) if self._order is not None else self.store.count
+
+    def _ensure(self, i: int) -> None:
+        """Wait for the scan to reach entry i (reads never see a half-built row)."""
+        with self._published:
+            while self.scanning and i >= len(self):
+                self._published.wait(0.1)
+
+    def rid(self, i: int) -> int:
+        """The record id at position i (stable across inserts and deletes)."""
+        if i < 0:
+            i += len(self)
+        self._ensure(i)
+        if not 0 <= i < len(self):
+            raise IndexError(f"entry {i} out of range (0..{len(self) - 1})")
+        return self._order[i] if self._order is not None else i
+
+    def position(self, rid: int) -> int | None:
+        if self._order is None:
+            return rid if rid < self.store.count else None
+        try:
+            return self._order.index(rid)
+        except ValueError:
+            return None
+
+    def rids(self) -> Sequence[int]:
+        return self._order if self._order is not None else range(self.store.count)
+
+    def entry(self, i: int) -> object:
+        """The parsed entry, or a `RawLine` (a str with .raw/.error) when it does not parse.
+
+        A fresh object every call: change entries through the session's ops.
+        """
+        return self._value(self.rid(i))
+
+    def row(self, i: int) -> Row:
+        return self.columns.row(self.rid(i))
+
+    def line_number(self, i: int) -> int | None:
+        """1-based line of entry i in the loaded file (None for entries added since)."""
+        rid = self.rid(i)
+        if rid >= self.store.count:
+            return None
+        return self.store.lines[rid]
+
+    def entry_id(self, i: int) -> str:
+        rid = self.rid(i)
+        return rv.entry_id(self._value(rid), self._original(rid))
+
+    def _original(self, rid: int) -> bytes:
+        return self.store.line(rid) if rid < self.store.count else b""
+
+    def _value(self, rid: int) -> object:
+        state = self._states.get(rid)
+        if isinstance(state, Replaced):
+            return parse_line(state.line)
+        value = parse_line(self.store.line(rid))
+        if isinstance(state, Reviewed) and isinstance(value, dict):
+            return rv.set_review(value, state.review)
+        return value
+
+    def _style(self, rid: int) -> LineStyle:
+        if rid < self.store.count:
+            return detect_style(self.store.line(rid))
+        state = self._states.get(rid)
+        return detect_style(state.line) if isinstance(state, Replaced) else COMPACT
+
+    def line_bytes(self, i: int) -> bytes:
+        """The entry's current line as it would be saved (no line ending)."""
+        rid = self.rid(i)
+        return self._save_line(rid) or self.store.line(rid)
+
+    def counts(self) -> dict[str, Any]:
+        return self.columns.counts(self.rids())
+
+    # ----------------------------------------------------------- events
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call listener on every event; returns the function that unsubscribes.
+
+        Scan events come from the scan thread: a UI must hand them to its own
+        thread (Textual: `post_message`) before touching widgets.
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _emit(self, event: SessionEvent) -> None:
+        for listener in list(self._listeners):
+            listener(event)
+
+    # ----------------------------------------------------------- state plumbing
+    def _set_state(self, rid: int, state: State) -> None:
+        old = self._states.get(rid)
+        if state is None:
+            self._states.pop(rid, None)
+        else:
+            self._states[rid] = state
+        if rid >= self.store.count and state is None:
+            return  # a removed new entry: no longer in the order, nothing to show
+        value = self._value(rid)
+        review_only = not isinstance(old, Replaced) and not isinstance(state, Replaced)
+        if review_only and rid < len(self.columns) and isinstance(value, dict):
+            self.columns.set_review(rid, value, rv.review_of(value))
+        else:
+            self.columns.set(rid, self.columns.compute(value))
+
+    def _splice(self, splice: Splice) -> None:
+        if self._order is None:
+            self._order = array("q", range(self.store.count))
+        self._order = splice.apply(self._order)
+
+    def _new_rid(self) -> int:
+        self.wait()
+        rid = max(self._next_rid, len(self.columns))
+        self._next_rid = rid + 1
+        return rid
+
+    def _commit(self, change: Change, positions: Iterable[int] | None) -> bool:
+        if not change.states and not change.splices:
+            return False
+        apply_change(self, change)
+        self.history.push(change)
+        self._emit(SessionEvent(
+            "change", change.label,
+            None if change.structural or positions is None else tuple(positions),
+            change.focus,
+        ))
+        return True
+
+    def _stamp(self, review: dict[str, Any], value: object, rid: int) -> dict[str, Any]:
+        return rv.stamped(review, rv.entry_id(value, self._original(rid)), self.reviewer,
+                          rv.now_stamp())
+
+    def _object(self, rid: int, i: int) -> dict[str, Any]:
+        value = self._value(rid)
+        if isinstance(value, RawLine):
+            raise ops.OpError(f"entry {i} is not valid JSON ({value.error}): edit or delete it")
+        if not isinstance(value, dict):
+            raise ops.OpError(f"entry {i} is not a JSON object")
+        return value
+
+    # ----------------------------------------------------------- review ops
+    def _review_op(self, label: str, positions: Iterable[int],
+                   fn: Callable[[dict[str, Any]], dict[str, Any]], *, strict: bool) -> int:
+        """Apply fn to `_review` of each entry as one undo step; returns entries changed.
+
+        strict: a single-entry op raises on a line that is not an object; a
+        bulk op skips such lines.
+        """
+        positions = list(positions)
+        change = Change(label, focus=positions[0] if len(positions) == 1 else None)
+        for i in positions:
+            rid = self.rid(i)
+            try:
+                value = self._object(rid, i)
+            except ops.OpError:
+                if strict:
+                    raise
+                continue
+            old = rv.review_of(value)
+            new = fn(old)
+            if new == old:
+                continue
+            new = self._stamp(new, value, rid)
+            before = self._states.get(rid)
+            if isinstance(before, Replaced):
+                after: State = Replaced(encode_value(rv.set_review(value, new), self._style(rid)))
+            else:
+                after = Reviewed(new)
+            change.states[rid] = (before, after)
+        self._commit(change, positions)
+        return len(change.states)
+
+    def set_status(self, i: int | Iterable[int], status: str | None) -> int:
+        """"accepted" | "rejected" | "needs_work" | None (unreviewed)."""
+        return self._review_op(f"status {status or 'unreviewed'}", _many(i),
+                               lambda r: ops.set_status(r, status), strict=isinstance(i, int))
+
+    def toggle_flag(self, i: int | Iterable[int], flag: str, on: bool | None = None) -> int:
+        """Toggle a flag (or force it with on=True/False for bulk consistency)."""
+        if on is None and not isinstance(i, int):
+            positions = list(i)
+            on = not all(flag in self.row(p).flags for p in positions)
+            i = positions
+        return self._review_op(f"flag {flag}", _many(i),
+                               lambda r: ops.toggle_flag(r, flag, on), strict=isinstance(i, int))
+
+    def set_note(self, i: int, note: str) -> int:
+        return self._review_op("note", [i], lambda r: ops.set_note(r, note), strict=True)
+
+    def set_tags(self, i: int | Iterable[int], tags: list[str]) -> int:
+        return self._review_op("tags", _many(i), lambda r: ops.set_tags(r, tags),
+                               strict=isinstance(i, int))
+
+    def add_tag(self, i: int | Iterable[int], tag: str, on: bool = True) -> int:
+        def edit(r: dict[str, Any]) -> dict[str, Any]:
+            current = [t for t in r.get("tags", []) if isinstance(t, str)] if isinstance(
+                r.get("tags"), list) else []
+            return ops.set_tags(r, [*current, tag] if on else [t for t in current if t != tag])
+        return self._review_op(f"{'add' if on else 'remove'} tag {tag}", _many(i), edit,
+                               strict=isinstance(i, int))
+
+    def mark_refined(self, i: int | Iterable[int]) -> int:
+        """A person vouches for the entry: it becomes refined."""
+        return self._review_op("mark refined", _many(i), ops.mark_refined,
+                               strict=isinstance(i, int))
+
+    def set_origin(self, i: int | Iterable[int], origin: str) -> int:
+        return self._review_op(f"origin {origin}", _many(i),
+                               lambda r: ops.set_origin(r, origin), strict=isinstance(i, int))
+
+    # ----------------------------------------------------------- content ops
+    def _value_op(self, label: str, i: int, fn: Callable[[dict[str, Any]], dict[str, Any]]) -> bool:
+        rid = self.rid(i)
+        value = self._object(rid, i)
+        new = fn(value)
+        if new == value:
+            return False
+        new = rv.set_review(new, self._stamp(rv.review_of(new), value, rid))
+        after = Replaced(encode_value(new, self._style(rid)))
+        change = Change(label, {rid: (self._states.get(rid), after)}, focus=i)
+        return self._commit(change, [i])
+
+    def edit_message(self, i: int, m: int, text: str) -> bool:
+        """New text for message m; message and entry become refined, original kept."""
+        return self._value_op(f"edit message {m}", i, lambda v: ops.edit_message(v, m, text))
+
+    def set_role(self, i: int, m: int, role: str) -> bool:
+        return self._value_op(f"role of message {m}", i, lambda v: ops.set_role(v, m, role))
+
+    def insert_message(self, i: int, m: int, role: str, text: str = "") -> bool:
+        return self._value_op(f"insert message {m}", i,
+                              lambda v: ops.insert_message(v, m, role, text))
+
+    def delete_message(self, i: int, m: int) -> bool:
+        return self._value_op(f"delete message {m}", i, lambda v: ops.delete_message(v, m))
+
+    def move_message(self, i: int, m: int, to: int) -> bool:
+        return self._value_op(f"move message {m}", i, lambda v: ops.move_message(v, m, to))
+
+    def revert_message(self, i: int, m: int) -> bool:
+        return self._value_op(f"revert message {m}", i, lambda v: ops.revert_message(v, m))
+
+    def replace_entry(self, i: int, value: object, label: str = "edit entry") -> bool:
+        """Replace an entry's whole value (the editor's save, or a raw-line repair).
+
+        A raw line the user rewrote that now parses becomes a normal entry.
+        """
+        rid = self.rid(i)
+        line = (value.raw if isinstance(value, RawLine)
+                else encode_value(value, self._style(rid)))
+        if line == self.line_bytes(i):
+            return False
+        return self._commit(Change(label, {rid: (self._states.get(rid), Replaced(line))},
+                                   focus=i), [i])
+
+    def replace_line(self, i: int, line: bytes, label: str = "edit raw line") -> bool:
+        rid = self.rid(i)
+        if b"\n" in line:
+            raise ops.OpError("a JSONL entry must stay on one line")
+        if line == self.line_bytes(i):
+            return False
+        return self._commit(Change(label, {rid: (self._states.get(rid), Replaced(line))},
+                                   focus=i), [i])
+
+    # ----------------------------------------------------------- structural ops
+    def delete_entries(self, positions: int | Iterable[int]) -> int:
+        self.wait()
+        unique = sorted(set(_many(positions)))
+        pairs = tuple((p, self.rid(p)) for p in unique)
+        focus = min(unique[0], len(self) - len(unique) - 1) if unique else None
+        change = Change(f"delete {len(pairs)} entries", splices=[Splice(pairs, False)],
+                        focus=focus)
+        self._commit(change, None)
+        return len(pairs)
+
+    def duplicate_entry(self, i: int) -> int:
+        """A copy right after entry i, with a new id; returns the copy's position."""
+        self.wait()
+        rid = self.rid(i)
+        value = self._value(rid)
+        style = self._style(rid)
+        if isinstance(value, dict):
+            review = rv.review_of(value)
+            review["id"] = rv.new_id()
+            review["duplicated_from"] = rv.entry_id(value, self._original(rid))
+            line = encode_value(rv.set_review(value, review), style)
+        else:
+            line = self.line_bytes(i)
+        new = self._new_rid()
+        change = Change("duplicate entry", {new: (None, Replaced(line))},
+                        [Splice(((i + 1, new),), True)], focus=i + 1)
+        self._commit(change, None)
+        return i + 1
+
+    def split_entry(self, i: int, m: int) -> int:
+        """Split entry i before message m; returns the position of the second part."""
+        self.wait()
+        rid = self.rid(i)
+        value = self._object(rid, i)
+        first, second = ops.split_entry(value, m)
+        eid = rv.entry_id(value, self._original(rid))
+        review = rv.review_of(second)
+        review.update(id=rv.new_id(), split_from=eid)
+        second = rv.set_review(second, self._stamp(review, second, rid))
+        first = rv.set_review(first, self._stamp(rv.review_of(first), value, rid))
+        style = self._style(rid)
+        new = self._new_rid()
+        change = Change(
+            f"split entry at message {m}",
+            {rid: (self._states.get(rid), Replaced(encode_value(first, style))),
+             new: (None, Replaced(encode_value(second, style)))},
+            [Splice(((i + 1, new),), True)], focus=i,
+        )
+        self._commit(change, None)
+        return i + 1
+
+    def join_entries(self, i: int) -> bool:
+        """Join entry i+1 onto entry i (one conversation)."""
+        self.wait()
+        rid, rid2 = self.rid(i), self.rid(i + 1)
+        first, second = self._object(rid, i), self._object(rid2, i + 1)
+        joined = ops.join_entries(first, second)
+        joined = rv.set_review(joined, self._stamp(rv.review_of(joined), first, rid))
+        change = Change(
+            "join entries",
+            {rid: (self._states.get(rid), Replaced(encode_value(joined, self._style(rid))))},
+            [Splice(((i + 1, rid2),), False)], focus=i,
+        )
+        return self._commit(change, None)
+
+    # ----------------------------------------------------------- undo / redo
+    def undo(self) -> bool:
+        change = self.history.pop_undo()
+        if change is None:
+            return False
+        revert_change(self, change)
+        self._emit_history("undo", change)
+        return True
+
+    def redo(self) -> bool:
+        change = self.history.pop_redo()
+        if change is None:
+            return False
+        apply_change(self, change)
+        self._emit_history("redo", change)
+        return True
+
+    def _emit_history(self, verb: str, change: Change) -> None:
+        positions = None
+        if not change.structural:
+            found = (self.position(r) for r in change.states)
+            positions = tuple(p for p in found if p is not None)
+        focus = change.focus if change.structural else (positions[0] if positions else None)
+        self._emit(SessionEvent("change", f"{verb} {change.label}", positions, focus))
+
+    @property
+    def dirty(self) -> bool:
+        return self.history.dirty
+
+    # ----------------------------------------------------------- saving
+    def _save_line(self, rid: int) -> bytes | None:
+        state = self._states.get(rid)
+        if state is None:
+            return None
+        if isinstance(state, Replaced):
+            return state.line
+        original = self.store.line(rid)
+        value = parse_line(original)
+        return encode_value(rv.set_review(value, state.review), detect_style(original))
+
+    def check_disk(self) -> None:
+        """Raise FileChangedError if the source changed on disk since we read or wrote it."""
+        now = FileStamp.of(self.path) if self.path.exists() else None
+        if now != self._disk_stamp:
+            raise FileChangedError(
+                f"{self.path} changed on disk since it was loaded; save elsewhere or reload"
+            )
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the dataset atomically to the target (or to `path`, a copy).
+
+        Unchanged lines are written back byte for byte. The first write over
+        an existing file in this session keeps a backup in `.rolethread/`.
+        """
+        self.wait()
+        dest = Path(path) if path is not None else self.target
+        same_as_source = dest.resolve() == self.path.resolve()
+        if same_as_source:
+            self.check_disk()
+        if dest.resolve() not in self._backed_up and dest.exists():
+            backup(dest)
+            self._backed_up.add(dest.resolve())
+        order = self.rids()
+        write_atomic(dest, pieces(self.store, order, len(order), self._save_line))
+        if same_as_source:
+            self._disk_stamp = FileStamp.of(dest)
+        if dest.resolve() == self.target.resolve():
+            self.history.mark_saved()
+        self._emit(SessionEvent("saved", str(dest)))
+        return dest
+
+
+def _many(i: int | Iterable[int]) -> list[int]:
+    return [i] if isinstance(i, int) else list(i)

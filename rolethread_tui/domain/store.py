@@ -1,0 +1,168 @@
+"""The byte-offset index of a JSONL file and on-demand reads of its lines.
+
+The file is never held in memory: it is read in large chunks with `pread` to
+find line boundaries (an mmap whose pages all get touched would count the whole
+file in RSS), and a line is read back by offset when it is needed. Blank lines
+are not entries; the bytes between entries (blank lines, a BOM) are kept so a
+save can write them back where they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+BOM = b"\xef\xbb\xbf"
+CHUNK = 8 << 20
+ENDINGS = (b"", b"\n", b"\r\n")
+_BLANK = b" \t\r\f\v"
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """What the file looked like when read, to notice a change made behind our back."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    digest: str
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp:
+        st = os.stat(path)
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino, _edge_digest(path, st.st_size))
+
+
+def _edge_digest(path: Path, size: int, span: int = 1 << 16) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        h.update(f.read(span))
+        if size > span:
+            f.seek(max(span, size - span))
+            h.update(f.read(span))
+    return h.hexdigest()
+
+
+class LineStore:
+    """Offsets of every non-blank line of one file, filled in by `index_chunks`.
+
+    `starts[r]`/`ends[r]` delimit record r's content (without its line ending);
+    `endings[r]` indexes `ENDINGS`. Records are appended only by the indexing
+    thread; readers use `count` (published after the arrays grow) as the bound.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._fd = os.open(self.path, os.O_RDONLY)
+        self.stamp = FileStamp.of(self.path)
+        self.size = self.stamp.size
+        self.starts = array("q")
+        self.ends = array("q")
+        self.endings = array("b")
+        self.lines = array("q")  # 1-based physical line number of each record
+        self._physical = 0
+        self.count = 0
+        self.bom = self._read(0, 3) == BOM
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def _read(self, offset: int, length: int) -> bytes:
+        return os.pread(self._fd, length, offset)
+
+    def read_range(self, start: int, end: int) -> bytes:
+        """Bytes [start, end) of the file as loaded (large reads come back whole)."""
+        parts = []
+        while start < end:
+            part = self._read(start, min(end - start, 1 << 30))
+            if not part:
+                break
+            parts.append(part)
+            start += len(part)
+        return b"".join(parts)
+
+    def line(self, rid: int) -> bytes:
+        """Record rid's content bytes, without the line ending."""
+        return self.read_range(self.starts[rid], self.ends[rid])
+
+    def line_end(self, rid: int) -> int:
+        """Offset just past record rid's line ending."""
+        return self.ends[rid] + len(ENDINGS[self.endings[rid]])
+
+    def gap_start(self, rid: int) -> int:
+        """Where the blank bytes before record rid begin (after the BOM for the first)."""
+        if rid == 0:
+            return len(BOM) if self.bom else 0
+        return self.line_end(rid - 1)
+
+    def tail_start(self) -> int:
+        return self.line_end(self.count - 1) if self.count else (len(BOM) if self.bom else 0)
+
+    def index_chunks(self) -> Iterator[tuple[bytes, list[tuple[int, int]]]]:
+        """Index the file chunk by chunk, yielding each chunk and its new records.
+
+        Each yielded span is (start, end) relative to the chunk, so the caller
+        can parse lines from the chunk it already has instead of reading twice.
+        A line longer than a chunk is carried over until its end is found.
+        """
+        offset = len(BOM) if self.bom else 0
+        carry = b""
+        while offset < self.size or carry:
+            data = self._read(offset, max(CHUNK, len(carry))) if offset < self.size else b""
+            base = offset - len(carry)
+            offset += len(data)
+            chunk = carry + data if carry else data
+            at_eof = offset >= self.size
+            spans, consumed = self._split(chunk, base, at_eof)
+            carry = chunk[consumed:]
+            if spans:
+                yield chunk, spans
+            if at_eof:
+                break
+
+    def _split(
+        self, chunk: bytes, base: int, at_eof: bool
+    ) -> tuple[list[tuple[int, int]], int]:
+        spans: list[tuple[int, int]] = []
+        starts, ends, endings, lines = [], [], [], []
+        physical = self._physical
+        pos, n, find = 0, len(chunk), chunk.find
+        while pos < n:
+            nl = find(b"\n", pos)
+            if nl < 0:
+                if not at_eof:
+                    break
+                nl, ending = n, 0
+                end = n
+            elif nl > pos and chunk[nl - 1] == 13:
+                end, ending = nl - 1, 2
+            else:
+                end, ending = nl, 1
+            first = chunk[pos] if pos < end else 10
+            if first == 123 or not chunk[pos:end].strip(_BLANK) == b"":  # 123 = "{"
+                spans.append((pos, end))
+                starts.append(base + pos)
+                ends.append(base + end)
+                endings.append(ending)
+                lines.append(physical + 1)
+            physical += 1
+            pos = nl + 1
+        with self._lock:
+            self.starts.extend(starts)
+            self.ends.extend(ends)
+            self.endings.extend(endings)
+            self.lines.extend(lines)
+            self._physical = physical
+        return spans, min(pos, n)
+
+    def publish(self, count: int) -> None:
+        """Make records below `count` visible to readers (after their columns exist)."""
+        self.count = count

@@ -1,0 +1,46 @@
+"""Shared fixtures: small datasets written byte-exactly to a temp dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def chat(*turns: tuple[str, str], **extra: object) -> dict:
+    """A ChatML record from (role, content) pairs."""
+    return {"messages": [{"role": r, "content": c} for r, c in turns], **extra}
+
+
+def clean_entry(n: int = 0) -> dict:
+    return chat(
+        ("system", "You are Mira, a wandering cartographer in a rainy port city."),
+        ("user", f"Where does the old road lead, Mira? ({n})"),
+        ("assistant", '*Mira unrolls a damp map.* "North, past the lighthouse, to the salt flats."'),
+        ("user", "Will you take me there?"),
+        ("assistant", '"At first light," she says, tapping the ink. "Bring a coat."'),
+    )
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """write(lines_or_bytes, name) -> path; dict lines are json.dumps'ed one per line."""
+
+    def _write(content: bytes | list, name: str = "data.jsonl") -> Path:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            text = "".join(
+                (json.dumps(x) if not isinstance(x, str) else x) + "\n" for x in content
+            )
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture(autouse=True)
+def _reviewer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLETHREAD_REVIEWER", "tester")
