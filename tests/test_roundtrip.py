@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rolethread_tui import Session
 from rolethread_tui.domain.ops import OpError
@@ -113,13 +115,12 @@ def _apply(s: Session, op: str, i: int, m: int, text: str) -> None:
         "redo": s.redo,
         "raw": lambda: s.replace_line(i, text.replace("\n", " ").encode()),
     }
-    try:
+    with contextlib.suppress(OpError, IndexError):
         calls[op]()
-    except (OpError, IndexError):
-        pass
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
 def test_any_ops_then_undo_all_gives_back_the_bytes(tmp_path: Path, ops):
     path = tmp_path / "p.jsonl"

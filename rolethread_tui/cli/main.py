@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import stats
+from . import export, merge, stats
 from .errors import UsageError, describe
 
-COMMANDS = (stats,)
-SUBCOMMANDS = {"stats"}
+COMMANDS = (stats, export, merge)
+SUBCOMMANDS = {"stats", "export", "merge"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
         from .tui_entry import run_tui
 
         return _guard(lambda: run_tui(argv))
@@ -47,7 +47,7 @@ def _guard(action) -> int:  # type: ignore[no-untyped-def]
         return 2
     except BrokenPipeError:
         return 0
-    except (UsageError, Exception) as exc:  # noqa: BLE001 - the CLI's contract
+    except (UsageError, Exception) as exc:
         print(f"rolethread-tui: {describe(exc)}", file=sys.stderr)
         return 2
 

@@ -125,14 +125,24 @@ def content_text(content: object) -> str:
 def turns(record: object) -> list[tuple[str | None, str]]:
     """(canonical role or None, text) for each message; [] when there is no list.
 
-    This is the read model every check, search and export builds on.
+    This is the read model every check, search and export builds on, and it
+    runs for every entry of the background scan: the common case (string
+    role and content under the shape's first keys) takes a fast path.
     """
     shape = detect_shape(record)
     if shape is None:
         return []
+    rk, tk = ("role", "content") if shape == "chatml" else ("from", "value")
+    aliases = ROLE_ALIASES
     out: list[tuple[str | None, str]] = []
+    append = out.append
     for message in record[conversation_key(shape)]:  # type: ignore[index]
-        out.append(
+        if type(message) is dict:
+            role, content = message.get(rk), message.get(tk)
+            if type(role) is str and type(content) is str:
+                append((aliases.get(role) or normalise_role(role), content))
+                continue
+        append(
             (
                 normalise_role(raw_role(message, shape)),
                 content_text(raw_content(message, shape)),

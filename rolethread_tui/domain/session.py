@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import threading
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import ops, review as rv
+from . import ops
+from . import review as rv
 from .history import Change, History, Replaced, Reviewed, Splice, State, apply_change, revert_change
+from .journal import Journal, PendingJournal
 from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
 from .reviewer import reviewer_name
+from .search import Query, scan, select
+from .search import parse as parse_query
 from .store import FileStamp, LineStore
 from .summary import Checker, Columns, Row
 from .writer import backup, pieces, write_atomic
@@ -71,7 +75,9 @@ class Session:
         self._order: array | None = None
         self._next_rid = -1
         self._listeners: list[Listener] = []
+        self._disk_path = self.path  # the file a save in place replaces (see `recover`)
         self._disk_stamp = self.store.stamp
+        self.journal: Journal | None = None  # attached by the app when it holds the lock
         self._backed_up: set[Path] = set()
         self._scanned = threading.Event()
         self._published = threading.Condition()
@@ -86,6 +92,22 @@ class Session:
         """Open a file and start the background scan; returns at once."""
         session = cls(path, **kwargs)
         session._thread.start()
+        return session
+
+    @classmethod
+    def recover(cls, path: str | Path, pending: PendingJournal, **kwargs: Any) -> Session:
+        """Reopen `path` after a crash: replay its journal, then keep journaling into it.
+
+        Check `pending.matches(FileStamp.of(path))` first. After an in-place
+        save the steps apply to the bytes as first loaded (`pending.source`,
+        the kept base), so the session reads those and saves over `path`.
+        """
+        kwargs.setdefault("target", path)
+        session = cls.open(pending.source, **kwargs)
+        session._disk_path = Path(path)
+        session._disk_stamp = pending.expected_stamp
+        session.replay(pending)
+        session.attach_journal(pending.resume())
         return session
 
     def _scan(self) -> None:
@@ -131,9 +153,16 @@ class Session:
         return 1.0 if not self.scanning else self.scan_bytes / max(self.store.size, 1)
 
     def close(self) -> None:
+        """Stop the scan and release the file; the journal goes only if all is saved."""
         self._closing = True
         self._scanned.wait(5)
         self.store.close()
+        if self.journal is not None:
+            if self.dirty:
+                self.journal.close()  # unsaved work stays recoverable
+            else:
+                self.journal.clear()
+            self.journal = None
 
     def __enter__(self) -> Session:
         return self
@@ -218,6 +247,26 @@ class Session:
     def counts(self) -> dict[str, Any]:
         return self.columns.counts(self.rids())
 
+    # ----------------------------------------------------------- search
+    def search(self, query: str | Query, positions: Iterable[int] | None = None) -> list[int]:
+        """Positions matching a query (DESIGN §6): file order, or best first with `~`.
+
+        Raises `QueryError` (with the offending position) on a bad query.
+        """
+        q = parse_query(query) if isinstance(query, str) else query
+        self.wait()
+        return select(q, _RowView(self), self.line_bytes, positions)
+
+    def search_chunks(self, query: Query, chunk: int = 20_000
+                      ) -> Iterator[tuple[int, list[tuple[int, float]]]]:
+        """(entries done, hits with scores) chunk by chunk, for a cancellable worker."""
+        self.wait()
+        rows = _RowView(self)
+        total = len(self)
+        for start in range(0, total, chunk):
+            stop = min(start + chunk, total)
+            yield stop, list(scan(query, rows, self.line_bytes, range(start, stop)))
+
     # ----------------------------------------------------------- events
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call listener on every event; returns the function that unsubscribes.
@@ -262,6 +311,8 @@ class Session:
     def _commit(self, change: Change, positions: Iterable[int] | None) -> bool:
         if not change.states and not change.splices:
             return False
+        if self.journal is not None:
+            self.journal.append_change(change)  # durable before it shows as done
         apply_change(self, change)
         self.history.push(change)
         self._emit(SessionEvent(
@@ -391,6 +442,8 @@ class Session:
         A raw line the user rewrote that now parses becomes a normal entry.
         """
         rid = self.rid(i)
+        if isinstance(value, dict):
+            value = rv.set_review(value, self._stamp(rv.review_of(value), value, rid))
         line = (value.raw if isinstance(value, RawLine)
                 else encode_value(value, self._style(rid)))
         if line == self.line_bytes(i):
@@ -475,20 +528,59 @@ class Session:
 
     # ----------------------------------------------------------- undo / redo
     def undo(self) -> bool:
-        change = self.history.pop_undo()
-        if change is None:
+        if not self.history.can_undo:
             return False
+        if self.journal is not None:
+            self.journal.append_undo()
+        change = self.history.pop_undo()
+        assert change is not None
         revert_change(self, change)
         self._emit_history("undo", change)
         return True
 
     def redo(self) -> bool:
-        change = self.history.pop_redo()
-        if change is None:
+        if not self.history.can_redo:
             return False
+        if self.journal is not None:
+            self.journal.append_redo()
+        change = self.history.pop_redo()
+        assert change is not None
         apply_change(self, change)
         self._emit_history("redo", change)
         return True
+
+    # ----------------------------------------------------------- journal
+    def attach_journal(self, journal: Journal) -> None:
+        """Journal every later step (the app does this once it holds the file lock)."""
+        self.journal = journal
+
+    def replay(self, pending: PendingJournal) -> None:
+        """Re-apply a crashed session's steps (no journaling: they are already in it).
+
+        Changes carry their own rids; the rid counter moves past them so a
+        later op never reuses one.
+        """
+        self.wait()
+        self._next_rid = max(self._next_rid, len(self.columns), pending.max_rid + 1)
+        pending.replay(self)
+        self._emit(SessionEvent("change", f"recovered {pending.change_count} changes"))
+
+    def replay_change(self, change: Change) -> None:
+        apply_change(self, change)
+        self.history.push(change)
+
+    def replay_undo(self) -> None:
+        change = self.history.pop_undo()
+        if change is not None:
+            revert_change(self, change)
+
+    def replay_redo(self) -> None:
+        change = self.history.pop_redo()
+        if change is not None:
+            apply_change(self, change)
+
+    def replay_saved(self) -> None:
+        self.history.mark_saved()
 
     def _emit_history(self, verb: str, change: Change) -> None:
         positions = None
@@ -515,10 +607,10 @@ class Session:
 
     def check_disk(self) -> None:
         """Raise FileChangedError if the source changed on disk since we read or wrote it."""
-        now = FileStamp.of(self.path) if self.path.exists() else None
+        now = FileStamp.of(self._disk_path) if self._disk_path.exists() else None
         if now != self._disk_stamp:
             raise FileChangedError(
-                f"{self.path} changed on disk since it was loaded; save elsewhere or reload"
+                f"{self._disk_path} changed on disk since it was loaded; save elsewhere or reload"
             )
 
     def save(self, path: str | Path | None = None) -> Path:
@@ -529,9 +621,11 @@ class Session:
         """
         self.wait()
         dest = Path(path) if path is not None else self.target
-        same_as_source = dest.resolve() == self.path.resolve()
+        same_as_source = dest.resolve() == self._disk_path.resolve()
         if same_as_source:
             self.check_disk()
+            if self.journal is not None:
+                self.journal.prepare_overwrite()  # keep the loaded bytes for replay
         if dest.resolve() not in self._backed_up and dest.exists():
             backup(dest)
             self._backed_up.add(dest.resolve())
@@ -541,8 +635,24 @@ class Session:
             self._disk_stamp = FileStamp.of(dest)
         if dest.resolve() == self.target.resolve():
             self.history.mark_saved()
+            if self.journal is not None:
+                self.journal.saved()
         self._emit(SessionEvent("saved", str(dest)))
         return dest
+
+
+class _RowView(Sequence[Row]):
+    """Summary rows by position, as the query evaluator reads them."""
+
+    def __init__(self, session: Session) -> None:
+        self._rids = session.rids()
+        self._row = session.columns.row
+
+    def __len__(self) -> int:
+        return len(self._rids)
+
+    def __getitem__(self, i: int) -> Row:  # type: ignore[override]
+        return self._row(self._rids[i])
 
 
 def _many(i: int | Iterable[int]) -> list[int]:

@@ -147,7 +147,7 @@ class LineStore:
             else:
                 end, ending = nl, 1
             first = chunk[pos] if pos < end else 10
-            if first == 123 or not chunk[pos:end].strip(_BLANK) == b"":  # 123 = "{"
+            if first == 123 or chunk[pos:end].strip(_BLANK) != b"":  # 123 = "{"
                 spans.append((pos, end))
                 starts.append(base + pos)
                 ends.append(base + end)

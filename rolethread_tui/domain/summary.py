@@ -44,24 +44,21 @@ def _intern(cache: dict[tuple[str, ...], tuple[str, ...]], value: tuple[str, ...
     return cache.setdefault(value, value)
 
 
-def preview_of(value: object) -> str:
+def preview_of(value: object, turns: list[tuple[str | None, str]] | None = None) -> str:
     """First line of the first user turn (or of the raw text): what a row shows."""
     if isinstance(value, RawLine):
         text = str(value)
     else:
-        turns = formats.turns(value)
+        turns = formats.turns(value) if turns is None else turns
         text = next((t for r, t in turns if r == "user"), turns[0][1] if turns else "")
-        if not turns and not isinstance(value, dict | RawLine):
+        if not turns and not isinstance(value, dict):
             text = repr(value)
-    text = text.strip()
-    line = text.split("\n", 1)[0]
-    return line[:PREVIEW_CHARS]
+    text = text.lstrip()[: PREVIEW_CHARS * 2]
+    return text.split("\n", 1)[0][:PREVIEW_CHARS]
 
 
-def _conversation_stats(value: object) -> tuple[int, int]:
-    turns = formats.turns(value)
-    length = sum(len(t) for r, t in turns if r in ("user", "assistant"))
-    return len(turns), length
+def _length(turns: list[tuple[str | None, str]]) -> int:
+    return sum(len(t) for r, t in turns if r == "user" or r == "assistant")
 
 
 class Columns:
@@ -91,7 +88,7 @@ class Columns:
         codes = tuple(sorted({f.check for f in findings}))
         severity = max((SEVERITIES.index(f.severity) for f in findings), default=0)
         review = review_of(value)
-        turns, length = _conversation_stats(value)
+        turns = formats.turns(value)
         intern = self._interned
         return (
             isinstance(value, dict),
@@ -99,9 +96,9 @@ class Columns:
             ORIGINS.index(origin_of(review)),
             _intern(intern, flags_of(review)),
             _intern(intern, tags_of(value, review)),
-            min(turns, 0xFFFFFFFF),
-            min(length, 0xFFFFFFFF),
-            preview_of(value),
+            min(len(turns), 0xFFFFFFFF),
+            min(_length(turns), 0xFFFFFFFF),
+            preview_of(value, turns),
             _intern(intern, codes),
             min(len(findings), 0xFFFF),
             severity,

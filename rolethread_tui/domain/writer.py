@@ -131,12 +131,17 @@ def backup(target: Path) -> Path | None:
         return None
     folder = backup_dir(target)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S")
+    now = time.time_ns()  # nanoseconds: two saves in one second get two backups
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now // 10**9)) + f".{now % 10**9:09d}"
     dest = folder / f"{target.name}.{stamp}.{os.getpid()}.bak"
     try:
         os.link(target, dest)
     except OSError:
-        shutil.copy2(target, dest)
+        # Copy under a temp name, then rename: never write through an existing
+        # name, whose inode may be an older backup or the journal's base.
+        tmp = folder / f".{dest.name}.tmp"
+        shutil.copy2(target, tmp)
+        os.replace(tmp, dest)
     _rotate(folder, target.name)
     return dest
 

@@ -21,8 +21,9 @@ can put the cursor there.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..formats import normalise_role
 from .query import Query
@@ -194,7 +195,7 @@ class _Parser:
         self.pos += len(typed) + 1
         items = self._read_items()
         if len(items) == 1 and not items[0][0]:
-            raise QueryError(f"{name}: at {start} needs a value{self._expected(name)}",
+            raise QueryError(f"{name}: needs {self._expected(name)} (at {start})",
                              start, self.pos)
         for value, pos in items:
             if not value.strip():
@@ -209,10 +210,10 @@ class _Parser:
         return self._set(name, items, negated)
 
     def _expected(self, name: str) -> str:
-        choices = self._choices(name)
         if name in RANGE_FIELDS:
-            return f" like {RANGE_EXAMPLES[name]}"
-        return f" ({', '.join(choices)})" if choices else ""
+            return f"a number like {RANGE_EXAMPLES[name]}"
+        choices = self._choices(name)
+        return f"a value: {', '.join(choices)}" if choices else f"a name like {name}:refusal"
 
     def _choices(self, name: str) -> tuple[str, ...]:
         if name == "status":
@@ -282,61 +283,63 @@ class _Parser:
         if len(items) > 1:
             raise QueryError(f"{name}: takes one number or range, like "
                              f"{RANGE_EXAMPLES[name]} (at {items[1][1]})", items[1][1])
-        low, high = _parse_range(value)
-        if low is _BAD:
+        bounds = _parse_range(value)
+        if bounds is None:
             raise QueryError(
                 f"{name}: needs a number like {RANGE_EXAMPLES[name]}, {name}:<=3, "
                 f"{name}:4 or {name}:2..6 (got '{value}' at {pos})",
                 pos, pos + len(value),
             )
+        low, high = bounds
         if low is not None and high is not None and low > high:
             raise QueryError(f"{name}:{value} at {pos} can never match (empty range)",
                              pos, pos + len(value))
         return RangeTerm(name, low, high, negated, shown=value)
 
 
-_BAD = -1  # marker for an unparseable range (bounds are never negative)
+_NUMBER_RE = re.compile(r"([0-9]{1,15})|([0-9]{1,12}(?:\.[0-9]{1,3})?)[kK]")
 
 
-def _number(text: str) -> int:
-    """A non-negative integer, optionally with a ``k`` suffix (``2k``, ``1.5k``)."""
-    try:
-        if text.endswith(("k", "K")):
-            number = Decimal(text[:-1]) * 1000
-        elif text.isdigit():
-            number = Decimal(text)
-        else:
-            return _BAD
-    except InvalidOperation:
-        return _BAD
-    if not number.is_finite() or number < 0 or number != number.to_integral_value():
-        return _BAD
-    return int(number)
+def _number(text: str) -> int | None:
+    """A non-negative integer, optionally with a ``k`` suffix (``2k``, ``1.5k``).
+
+    Digits are capped so that ``turns:>1e999999`` style input cannot build a
+    huge integer; no entry has a quadrillion turns.
+    """
+    match = _NUMBER_RE.fullmatch(text)
+    if match is None:
+        return None
+    if match.group(1) is not None:
+        return int(match.group(1))
+    number = Decimal(match.group(2)) * 1000
+    return int(number) if number == number.to_integral_value() else None
 
 
-def _parse_range(value: str) -> tuple[int | None, int | None]:
-    """``>5`` ``>=5`` ``<3`` ``<=3`` ``=4`` ``4`` ``2..6`` ``..6`` ``2..`` as inclusive bounds."""
+Bounds = tuple[int | None, int | None]
+
+
+def _parse_range(value: str) -> Bounds | None:
+    """``>5`` ``>=5`` ``<3`` ``<=3`` ``=4`` ``4`` ``2..6`` ``..6`` ``2..`` as inclusive bounds.
+
+    None when ``value`` is not a range at all.
+    """
     if ".." in value:
         left, _, right = value.partition("..")
         low = _number(left) if left else None
         high = _number(right) if right else None
-        if _BAD in (low, high) or (low is None and high is None):
-            return _BAD, None
+        if (left and low is None) or (right and high is None) or not (left or right):
+            return None
         return low, high
-    for op in (">=", "<=", ">", "<", "="):
-        if value.startswith(op):
-            number = _number(value[len(op):])
-            break
-    else:
-        op, number = "=", _number(value)
-    if number == _BAD:
-        return _BAD, None
+    op = next((op for op in (">=", "<=", ">", "<", "=") if value.startswith(op)), "")
+    number = _number(value[len(op):])
+    if number is None:
+        return None
     if op == ">":
         return number + 1, None
     if op == ">=":
         return number, None
     if op == "<":
-        return (0, number - 1) if number > 0 else (1, 0)
+        return (None, number - 1) if number > 0 else (1, 0)  # <0: an empty range
     if op == "<=":
         return None, number
     return number, number

@@ -9,35 +9,18 @@ that parses to an equal ``Query``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from ..validation.findings import CHECKS
 
 STATUS_VALUES = ("accepted", "rejected", "needs_work", "unreviewed")
 ORIGIN_VALUES = ("generated", "refined", "human")
 
-# Check names and severities of DESIGN §5. `issue:error` etc. expand through this
-# table; the session may pass its own registry to `parse(..., checks=...)`.
-CHECK_SEVERITY: dict[str, str] = {
-    "invalid-json": "error",
-    "not-an-object": "error",
-    "no-messages": "error",
-    "malformed-message": "error",
-    "unknown-role": "error",
-    "empty-content": "error",
-    "misplaced-system": "warning",
-    "ends-with-user": "warning",
-    "no-assistant": "warning",
-    "role-alternation": "warning",
-    "missing-system": "info",
-    "refusal": "warning",
-    "format-leak": "warning",
-    "edge-whitespace": "info",
-    "hidden-characters": "warning",
-    "short-response": "info",
-    "split-candidate": "info",
-    "duplicate": "warning",
-    "near-duplicate": "warning",
-    "bad-tags": "info",
-}
+# Check names and severities of DESIGN §5, from the validation package (one home
+# for the table). `issue:error` etc. expand through it; the session may pass its
+# own registry to `parse(..., checks=...)`.
+CHECK_SEVERITY: Mapping[str, str] = CHECKS
 SEVERITY_VALUES = ("error", "warning", "info")
 
 # Roles a scope can name. None stands for turns whose speaker is not one of the
@@ -105,9 +88,12 @@ class RangeTerm:
     low: int | None
     high: int | None
     negated: bool = False
+    # As typed (``>5``), so the status bar echoes the user; bounds decide equality.
+    shown: str = field(default="", compare=False)
 
     def __str__(self) -> str:
-        return f"{'-' if self.negated else ''}{self.field}:{range_text(self.low, self.high)}"
+        shown = self.shown or range_text(self.low, self.high)
+        return f"{'-' if self.negated else ''}{self.field}:{shown}"
 
 
 @dataclass(frozen=True, slots=True)

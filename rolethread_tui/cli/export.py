@@ -1,0 +1,81 @@
+"""`rolethread-tui export FILE -o OUT [--format F] [--where QUERY] [--clean]`.
+
+The summary goes to stderr so that stdout stays clean for pipelines (and
+`--json` puts one JSON document there instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..domain.convert import FORMATS
+from ..domain.export import export
+from .common import open_session
+from .errors import UsageError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export", help="write a training file (optionally filtered, converted or clean)",
+        description="Export entries for training tools. Without --format/--clean each "
+        "entry's line is copied byte for byte. --clean writes only the conversation "
+        "(ChatML unless --format says otherwise) and skips entries that do not parse, "
+        "cannot be cleaned, or have error-severity findings.")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write")
+    p.add_argument("--format", choices=FORMATS, help="convert every entry to this shape")
+    p.add_argument("--where", metavar="QUERY", help="only export entries matching QUERY")
+    p.add_argument("--clean", action="store_true",
+                   help="only the conversation, roles normalised; no _review or other fields")
+    p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    p.set_defaults(run=run)
+
+
+def check_output(out: Path, inputs: list[Path], force: bool) -> None:
+    """Refuse to write over an input, over an existing file (without --force), or nowhere."""
+    for path in inputs:
+        if out.resolve() == path.resolve() or (out.exists() and path.exists()
+                                               and out.samefile(path)):
+            raise UsageError(f"{out}: output is the same file as the input {path}")
+    if out.is_dir():
+        raise UsageError(f"{out}: is a directory")
+    if out.exists() and not force:
+        raise UsageError(f"{out}: already exists (use --force to overwrite)")
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent}: no such directory")
+
+
+def selected(session: Any, where: str | None) -> list[int] | None:
+    """Positions matching --where (None: every entry); a bad query is a usage error."""
+    if not where:
+        return None
+    search = getattr(session, "search", None)
+    if search is None:
+        raise UsageError("--where is not available: this build has no search")
+    from ..domain.search import QueryError
+
+    try:
+        return search(where)
+    except QueryError as exc:
+        raise UsageError(f"--where: {exc}") from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    source = Path(args.file)
+    if source.exists():
+        check_output(out, [source], args.force)
+    with open_session(args.file) as session:  # a missing FILE is reported here
+        positions = selected(session, args.where)
+        summary = export(session, out, fmt=args.format, positions=positions,
+                         clean=args.clean)
+    print(summary.render(), file=sys.stderr)
+    if args.json:
+        print(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2).decode())
+    return 0

@@ -1,0 +1,42 @@
+"""`rolethread-tui [FILE]`: open the TUI (the bundled sample batch when no FILE)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import UsageError
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "batch.jsonl"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rolethread-tui",
+        description="Review a JSONL dataset in the terminal. Headless commands: "
+                    "validate, stats, export, dedupe, merge (rolethread-tui COMMAND -h).",
+    )
+    p.add_argument("file", nargs="?", help="JSONL file (default: the bundled sample batch)")
+    p.add_argument("-o", "--output", help="save to this path instead of over FILE")
+    p.add_argument("--config", help="config file (default: $ROLETHREAD_CONFIG or XDG config)")
+    return p
+
+
+def run_tui(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(list(argv))
+    path = Path(args.file) if args.file else SAMPLE
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory")
+    from ..domain.config import load_config
+    from ..tui.app import create_app
+
+    config, warnings = load_config(args.config)
+    for warning in warnings:
+        print(f"rolethread-tui: {warning}", file=sys.stderr)
+    app = create_app(path, config, output=args.output)
+    app.run()
+    return 0

@@ -1,0 +1,210 @@
+"""Exporting a (filtered) dataset for training tools, one entry at a time.
+
+Why streaming: an export of a million entries must not hold a million records.
+Entries are read from the session by position, turned into one output line
+each, and handed to `write_atomic` through a generator, so memory stays flat
+whatever the size; the summary counts are all that accumulates.
+
+Three kinds of output:
+
+* default (no format, not clean): each selected entry's current line, byte for
+  byte — including lines that do not parse (nothing is lost by exporting).
+* ``fmt`` given: records in the other shape are converted (see `convert`),
+  everything else in them kept; records already in that shape, and lines that
+  are not records, keep their bytes.
+* ``clean``: only the conversation (`convert.clean`), roles normalised, text
+  content, no `_review`/tags/other fields. Entries that do not parse, that
+  cannot be cleaned without guessing, or that have a finding of error
+  severity are skipped and counted by reason. ``clean`` without a format
+  writes ChatML, because a mixed file must come out in one schema.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .convert import Format, SkipEntry, convert
+from .convert import clean as clean_record
+from .records import COMPACT, RawLine, detect_style, encode_value, parse_line
+from .review import ORIGINS, STATUSES
+from .store import ENDINGS
+from .summary import Row
+from .validation.findings import CHECKS
+from .writer import write_atomic
+
+#: Every check the §5 table rates as an error, most fundamental first: when an
+#: entry has several, the first one here names the skip reason.
+ERROR_CHECKS: tuple[str, ...] = tuple(c for c, sev in CHECKS.items() if sev == "error")
+_CHECK_ORDER = {name: k for k, name in enumerate(CHECKS)}
+#: Error checks the clean conversion settles itself: a role that maps (``Human``,
+#: ``bot``) is what it normalises, and one that does not makes `convert.clean`
+#: skip the entry as ``unknown-role`` — so the finding must not skip it again.
+RESOLVED_BY_CLEAN = frozenset({"unknown-role"})
+
+
+@dataclass
+class ExportSummary:
+    """What an export did: the figures printed after it, and returned to scripts."""
+
+    out: Path
+    fmt: str | None = None
+    clean: bool = False
+    selected: int = 0
+    written: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    by_origin: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "out": str(self.out), "format": self.fmt, "clean": self.clean,
+            "selected": self.selected, "written": self.written,
+            "skipped": dict(self.skipped.most_common()),
+            "status": {s: self.by_status.get(s, 0) for s in STATUSES},
+            "origin": {o: self.by_origin.get(o, 0) for o in ORIGINS},
+        }
+
+    def render(self) -> str:
+        """A few short lines for a person: written, skipped and why, by status and origin."""
+        kind = ", ".join(filter(None, ("clean" if self.clean else "", self.fmt or "")))
+        lines = [f"wrote {self.written:,} of {self.selected:,} entries to {self.out}"
+                 + (f" ({kind})" if kind else "")]
+        if self.skipped:
+            reasons = ", ".join(f"{name} {n:,}" for name, n in self.skipped.most_common())
+            lines.append(f"skipped {self.skipped_total:,}: {reasons}")
+        for label, counts, names in (("status", self.by_status, STATUSES),
+                                     ("origin", self.by_origin, ORIGINS)):
+            parts = ", ".join(f"{n} {counts[n]:,}" for n in names if counts.get(n))
+            if parts:
+                lines.append(f"{label}: {parts}")
+        checks = [r.removeprefix("error:") for r in self.skipped if r.startswith("error:")]
+        if checks:
+            lines.append(f"(list them with --where 'issue:{checks[0]}', or run validate)")
+        return "\n".join(lines)
+
+
+def export(
+    session: Any,
+    out_path: str | os.PathLike[str],
+    *,
+    fmt: Format | None = None,
+    positions: Iterable[int] | None = None,
+    clean: bool = False,
+    error_checks: Collection[str] | None = None,
+) -> ExportSummary:
+    """Write the selected entries (all, in file order, by default) to `out_path`.
+
+    `positions` come from `Session.search` (or any iterable of positions) and
+    are consumed lazily. `error_checks` names the checks whose findings make
+    ``clean`` skip an entry; None means every error-severity check (§5).
+    The file appears atomically, or not at all.
+    """
+    session.wait()
+    out = Path(out_path)
+    if _same_file(out, Path(session.path)):
+        raise ValueError(f"{out}: refusing to export over the file being read")
+    if fmt is None and clean:
+        fmt = "chatml"
+    summary = ExportSummary(out, fmt, clean)
+    selection = range(len(session)) if positions is None else positions
+    checks = None if error_checks is None else frozenset(error_checks)
+    newline = b"\n" if clean or fmt else _source_newline(session)
+    write_atomic(out, _stream(session, selection, summary, checks, newline))
+    return summary
+
+
+def _stream(session: Any, selection: Iterable[int], summary: ExportSummary,
+            checks: frozenset[str] | None, newline: bytes) -> Iterator[bytes]:
+    """One output line per selected entry; the summary is complete once this is exhausted."""
+    for i in selection:
+        summary.selected += 1
+        row = session.row(i)
+        try:
+            line = _output_line(session.line_bytes(i), row, summary, checks)
+        except SkipEntry as skip:
+            summary.skipped[skip.reason] += 1
+            continue
+        summary.written += 1
+        summary.by_status[row.status] += 1
+        summary.by_origin[row.origin] += 1
+        yield line + newline
+
+
+def _output_line(line: bytes, row: Row, summary: ExportSummary,
+                 checks: frozenset[str] | None) -> bytes:
+    if summary.clean:
+        return clean_line(line, row, summary.fmt or "chatml", checks)  # type: ignore[arg-type]
+    if summary.fmt is None:
+        return line
+    return converted_line(line, summary.fmt)  # type: ignore[arg-type]
+
+
+def converted_line(line: bytes, fmt: Format) -> bytes:
+    """The line in shape `fmt`, in its own JSON style; its own bytes when nothing changes."""
+    value = parse_line(line)
+    new = convert(value, fmt)
+    return line if new is value else encode_value(new, detect_style(line))
+
+
+def clean_line(line: bytes, row: Row, fmt: Format,
+               checks: frozenset[str] | None = None) -> bytes:
+    """The clean conversation of one line, or SkipEntry with the reason it is left out.
+
+    Structural reasons (does it parse, can it be cleaned) come first so that
+    the reason is the same whether or not validation ran; then findings.
+    """
+    value = parse_line(line)
+    if isinstance(value, RawLine):
+        raise SkipEntry("invalid-json")
+    if not isinstance(value, dict):
+        raise SkipEntry("not-an-object")
+    cleaned = clean_record(value, fmt)
+    reason = error_reason(row, checks)
+    if reason is not None:
+        raise SkipEntry(reason)
+    return encode_value(cleaned, COMPACT)
+
+
+def error_reason(row: Row, checks: frozenset[str] | None = None) -> str | None:
+    """``error:<check>`` for an entry the clean export leaves out for its findings.
+
+    With `checks` None the summary severity decides: any error-severity
+    finding except those in `RESOLVED_BY_CLEAN`. Otherwise any finding named
+    in `checks`.
+    """
+    if checks is None:
+        if row.severity != "error":
+            return None
+        hits = [c for c in row.issues if CHECKS.get(c) == "error" and c not in RESOLVED_BY_CLEAN]
+        if not hits:  # an error from a check this table does not know yet: stay safe
+            hits = [c for c in row.issues if c not in CHECKS]
+    else:
+        hits = [c for c in row.issues if c in checks]
+    if not hits:
+        return None
+    return "error:" + min(hits, key=lambda c: (_CHECK_ORDER.get(c, len(_CHECK_ORDER)), c))
+
+
+def _source_newline(session: Any) -> bytes:
+    """The line ending the source file uses (its first line's), LF when it has none."""
+    store = session.store
+    ending = ENDINGS[store.endings[0]] if store.count else b""
+    return ending or b"\n"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False

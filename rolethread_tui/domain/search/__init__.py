@@ -1,0 +1,15 @@
+"""Search and filter (DESIGN §6): parse a query line, then evaluate it in stages.
+
+    q = parse('-flag:refusal status:unreviewed turns:>3 dragon')
+    q.matches_columns(row) and q.raw_prefilter(line.lower()) and q.matches_text(turns)
+
+No Textual import: the session, the CLI (``--where``) and the TUI all use this.
+"""
+
+from .evaluate import scan, select
+from .parser import QueryError, parse
+from .query import Query
+from .rows import Row, RowLike
+from .terms import quote
+
+__all__ = ["Query", "QueryError", "Row", "RowLike", "parse", "quote", "scan", "select"]

@@ -1,0 +1,77 @@
+"""Running a query over many entries, stage by stage, cheapest first.
+
+The session owns the entries (line index, edits overlay, summary columns) and
+may drive the stages of ``Query`` itself; ``scan``/``select`` are the reference
+order, used by headless commands and tests, and a template for the session's
+worker: columns -> raw-byte prefilter -> parse -> exact text -> score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+import orjson
+
+from ..formats import turns as turns_of
+from .query import Query
+from .rows import RowLike
+
+LineAt = Callable[[int], bytes]
+_BOM = b"\xef\xbb\xbf"
+
+
+def scan(
+    query: Query,
+    rows: Sequence[RowLike],
+    line_at: LineAt,
+    indexes: Iterable[int] | None = None,
+) -> Iterator[tuple[int, float]]:
+    """Yield ``(index, score)`` for each matching entry, in index order.
+
+    ``line_at(i)`` gives the entry's current JSON line (for an edited entry, its
+    new serialisation); it is only called for rows that pass the column filters
+    and only when the query has text or fuzzy terms. ``indexes`` restricts the
+    scan (chunks for a worker, or the current result set to refine). The score
+    is 0.0 without a ``~`` term.
+    """
+    passes = query.column_predicate
+    needs_turns, needs_text = query.needs_turns, query.needs_text
+    for i in range(len(rows)) if indexes is None else indexes:
+        row = rows[i]
+        if not passes(row):
+            continue
+        if not needs_turns:
+            yield i, 0.0
+            continue
+        line = line_at(i)
+        if needs_text and not query.raw_prefilter(line.lower()):
+            continue
+        result = _check_line(query, line.removeprefix(_BOM), row.valid)
+        if result is not None:
+            yield i, result
+
+
+def _check_line(query: Query, line: bytes, valid: bool) -> float | None:
+    """Score of a line that matches the text terms, None when it does not."""
+    if valid:
+        try:
+            turns = turns_of(orjson.loads(line))
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            return query.score(turns) if query.matches_text(turns) else None
+    text = line.decode("utf-8", "replace")
+    return query.score_raw(text) if query.matches_raw(text) else None
+
+
+def select(
+    query: Query,
+    rows: Sequence[RowLike],
+    line_at: LineAt,
+    indexes: Iterable[int] | None = None,
+) -> list[int]:
+    """Indexes of matching entries: in file order, or best first with a ``~`` term."""
+    found = list(scan(query, rows, line_at, indexes))
+    if query.fuzzy is not None:
+        found.sort(key=lambda hit: (-hit[1], hit[0]))
+    return [i for i, _ in found]

@@ -1,0 +1,139 @@
+"""Small UI state remembered between sessions: theme picked in the palette, recent files, searches.
+
+Kept apart from the config file on purpose: the config is the user's to edit and
+is never written by the app; this file is the app's to write and is disposable.
+It lives at `$ROLETHREAD_STATE`, else `$XDG_STATE_HOME/rolethread-tui/state.json`,
+else `~/.local/state/rolethread-tui/state.json`.
+
+Nothing here may stop the app: a corrupt or unreadable file reads as an empty
+state, and a failed write is reported by a False return instead of raising.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .config import APP_DIR_NAME, xdg_dir
+
+STATE_ENV = "ROLETHREAD_STATE"
+STATE_FILE_NAME = "state.json"
+MAX_RECENT_FILES = 20
+MAX_SEARCHES = 50
+
+
+class UiState(BaseModel):
+    """Lists are most-recent-first, so a menu or an up-arrow history reads them in order."""
+
+    # extra="ignore": a newer version's fields must not break an older one.
+    model_config = ConfigDict(extra="ignore")
+
+    theme: str | None = None
+    theme_config: str | None = None  # config `theme` when `theme` was picked (see preferred_theme)
+    recent_files: list[str] = Field(default_factory=list)
+    searches: list[str] = Field(default_factory=list)
+
+
+def state_path() -> Path:
+    """`$ROLETHREAD_STATE` > `$XDG_STATE_HOME/rolethread-tui/state.json` > ~/.local/state/..."""
+    from_env = os.environ.get(STATE_ENV, "")
+    if from_env:
+        return Path(from_env).expanduser()
+    return xdg_dir("XDG_STATE_HOME", ".local/state") / APP_DIR_NAME / STATE_FILE_NAME
+
+
+def _salvage(data: dict[str, Any]) -> UiState:
+    """Keep the fields that are still valid when one is not (hand-edited or older file)."""
+    good: dict[str, Any] = {}
+    for key in UiState.model_fields:
+        if key not in data:
+            continue
+        try:
+            UiState.model_validate({key: data[key]})
+        except ValidationError:
+            continue
+        good[key] = data[key]
+    return UiState.model_validate(good)
+
+
+def _trimmed(state: UiState) -> UiState:
+    state.recent_files = state.recent_files[:MAX_RECENT_FILES]
+    state.searches = state.searches[:MAX_SEARCHES]
+    return state
+
+
+def load_state(path: Path | None = None) -> UiState:
+    """The saved state, or an empty one if the file is missing, unreadable or corrupt."""
+    target = path or state_path()
+    try:
+        data = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return UiState()
+    if not isinstance(data, dict):
+        return UiState()
+    return _trimmed(_salvage(data))
+
+
+def save_state(state: UiState, path: Path | None = None) -> bool:
+    """Write atomically (temp file + rename) so a crash mid-write never leaves half a file.
+
+    Returns False instead of raising when the disk says no: losing a recent-files
+    list must never block quitting.
+    """
+    target = path or state_path()
+    payload = json.dumps(_trimmed(state.model_copy(deep=True)).model_dump(), indent=2) + "\n"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=target.parent)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return False
+    return True
+
+
+def _push(items: list[str], item: str, limit: int) -> list[str]:
+    return [item, *(x for x in items if x != item)][:limit]
+
+
+def remember_file(state: UiState, path: str | os.PathLike[str]) -> None:
+    """Move `path` (made absolute, so the list works from any directory) to the front."""
+    state.recent_files = _push(state.recent_files, os.path.abspath(path), MAX_RECENT_FILES)
+
+
+def remember_search(state: UiState, query: str) -> None:
+    """Move a non-blank query to the front of the search history."""
+    query = query.strip()
+    if query:
+        state.searches = _push(state.searches, query, MAX_SEARCHES)
+
+
+def remember_theme(state: UiState, theme: str, config_theme: str) -> None:
+    """Record a palette choice together with the config theme it overrode."""
+    state.theme = theme
+    state.theme_config = config_theme
+
+
+def preferred_theme(state: UiState, config_theme: str) -> str:
+    """The palette choice, unless the user has since changed `theme` in the config file.
+
+    Without the second condition an edit to the config would be silently ignored
+    forever after the first palette pick.
+    """
+    if state.theme and state.theme_config == config_theme:
+        return state.theme
+    return config_theme

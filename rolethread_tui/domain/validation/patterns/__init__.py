@@ -1,0 +1,1 @@
+"""Data only: the curated pattern lists (a package so the .txt files get installed)."""

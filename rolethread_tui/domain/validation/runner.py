@@ -1,0 +1,275 @@
+"""Entry points: validate one raw line or one parsed value.
+
+`check_value` runs for every entry in the background scan, so it is built for
+the clean entry, where nothing is found and nothing should be paid for:
+
+- one Python pass over the messages reads each role and text (a dict lookup
+  decides whether a role needs a finding);
+- emptiness, edge whitespace and reply length are tested for all texts at once
+  with C-level ``map``/``all``/``min`` (``str.strip`` returns the very same string
+  when there is nothing to strip);
+- hidden characters and the refusal / format-leak patterns are looked for in
+  all replies, and all other turns, joined into one string each (see `hidden`
+  and `scanner`).
+
+Only when one of these says "something here" are single messages checked by
+the small functions of `structure`, `roles`, `content` and `hidden`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..formats import (
+    CHATML_ROLE_KEYS,
+    CHATML_TEXT_KEYS,
+    Shape,
+    conversation_key,
+    detect_shape,
+    role_key,
+    text_key,
+)
+from ..records import RawLine, parse_line
+from . import content, roles, structure
+from .config import Context, ValidationConfig, resolve
+from .findings import SEVERITY_RANK, Finding
+from .hidden import SURROGATE_RE, check_hidden, maybe_hidden
+from .scanner import Scanner
+from .tags import check_tags
+
+_BOM = b"\xef\xbb\xbf"
+_WHAT = {"refusal": "AI refusal / meta-language", "format-leak": "formatting leak"}
+_CHATML_ROLE = CHATML_ROLE_KEYS[0]
+_CHATML_TEXT = CHATML_TEXT_KEYS[0]
+_MISSING = object()
+
+
+def check_line(raw: bytes, config: ValidationConfig | Context | None = None) -> list[Finding]:
+    """Findings for a raw line, typically one that failed to parse.
+
+    It is parsed as the store parses it (`records.parse_line`: orjson, then the
+    stdlib for NaN or huge integers), so both agree on what is invalid; a line
+    that does not parse gets `invalid-json` with a short reason (the position,
+    or "invalid UTF-8 at byte N"). A blank line is not an entry: no findings.
+    """
+    data = raw.removeprefix(_BOM).strip()
+    return check_value(parse_line(data), config) if data else []
+
+
+def check_value(value: object, config: ValidationConfig | Context | None = None) -> list[Finding]:
+    """Findings for a parsed line: `not-an-object` for a non-dict, every check for a record.
+
+    A `records.RawLine` (a line the store could not parse) gets `invalid-json`.
+    Findings come ordered by message (entry-level ones first), then severity.
+    """
+    if isinstance(value, RawLine):
+        return [structure.check_invalid_json(value.error)]
+    if not isinstance(value, dict):
+        return [structure.check_not_object(value)]  # type: ignore[list-item]
+    return check_dict(value, resolve(config))
+
+
+#: The name the session imports for its background scan (the same function).
+check_record = check_value
+
+
+def make_checker(config: object = None) -> Callable[[object], list[Finding]]:
+    """A one-argument checker for the session scan, with its config compiled once.
+
+    `config` may be None, a `ValidationConfig`, or an app config object holding
+    one — or a dict or pydantic model with its fields — in a ``validation``
+    attribute. Anything else means the defaults.
+    """
+    settings = as_validation_config(config)
+    compiled: list[Context] = []
+
+    def checker(value: object) -> list[Finding]:
+        # Compiled on first use — in the scan thread, not on the way to the first screen.
+        if not compiled:
+            compiled.append(resolve(settings))
+        return check_value(value, compiled[0])
+
+    return checker
+
+
+def as_validation_config(config: object) -> ValidationConfig | Context | None:
+    """Find the validation settings in whatever configuration object is at hand."""
+    value = getattr(config, "validation", config)
+    if isinstance(value, ValidationConfig | Context) or value is None:
+        return value
+    if hasattr(value, "model_dump"):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        known = {k: v for k, v in value.items() if k in ValidationConfig.model_fields}
+        return ValidationConfig(**known)
+    return None
+
+
+def check_dict(record: dict[str, Any], ctx: Context) -> list[Finding]:
+    """Every check of DESIGN.md §5 that applies to one record."""
+    out: list[Finding] = []
+    shape = detect_shape(record)
+    messages = record[conversation_key(shape)] if shape is not None else None
+    if messages:
+        check_conversation(messages, shape, ctx, out)  # type: ignore[arg-type]
+    else:
+        out.append(structure.check_no_messages(record, shape))  # type: ignore[arg-type]
+    if "_review" in record or "tags" in record:
+        out.extend(check_tags(record))
+    if len(out) > 1:
+        out.sort(key=_order)
+    return out
+
+
+def _order(f: Finding) -> tuple[int, int]:
+    return (-1 if f.message is None else f.message, SEVERITY_RANK[f.severity])
+
+
+# --------------------------------------------------------------------------- the pass
+
+
+def _read(message: object, shape: Shape) -> tuple[object, object]:
+    """(role value, content value) of a message; `_MISSING` where absent."""
+    if not isinstance(message, dict):
+        return _MISSING, _MISSING
+    rkey, tkey = role_key(message, shape), text_key(message, shape)
+    return (message[rkey] if rkey else _MISSING), (message[tkey] if tkey else _MISSING)
+
+
+def _text(value: object) -> str | None:
+    """The text of a content value, or None when it is missing or not text."""
+    return None if value is _MISSING else structure.content_text_or_error(value)[0]
+
+
+def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
+                       out: list[Finding]) -> None:
+    """All message, role-order and text checks of one conversation, appended to `out`.
+
+    The loop is inlined on purpose: it runs for every message of every entry.
+    """
+    codes: list[str] = []
+    reply_at: list[int] = []
+    replies: list[str] = []
+    other_at: list[int] = []
+    others: list[str] = []
+    accepted = roles.ACCEPTED[shape]
+    chatml = shape == "chatml"
+    for index, message in enumerate(messages):
+        if chatml and type(message) is dict:
+            name = message.get(_CHATML_ROLE, _MISSING)
+            value = message.get(_CHATML_TEXT, _MISSING)
+        else:
+            name, value = _read(message, shape)
+        text = value if type(value) is str else _text(value)
+        if text is None or type(name) is not str:
+            out.append(structure.check_message(index, message, shape))  # type: ignore[arg-type]
+            if type(name) is str and name not in accepted:
+                out.append(_check_role(index, name, message, messages, shape))
+            codes.append(roles.role_code_of(name, shape))
+            continue
+        code = accepted.get(name)
+        if code is None:
+            out.append(_check_role(index, name, message, messages, shape))
+            code = roles.role_code_of(name, shape)
+        codes.append(code)
+        if code == "a":
+            reply_at.append(index)
+            replies.append(text)
+        else:
+            other_at.append(index)
+            others.append(text)
+    check_order("".join(codes), ctx, out)
+    if others:
+        other_at, others = _check_texts(other_at, others, messages, shape, 0, out)
+        if others and maybe_hidden("\n".join(others)):
+            _check_hidden(other_at, others, out)
+    if replies:
+        reply_at, replies = _check_texts(reply_at, replies, messages, shape,
+                                         ctx.short_response, out)
+        if replies:
+            _scan_replies(reply_at, replies, ctx.scanner, out)
+
+
+def _check_role(index: int, name: str, message: object, messages: list[Any],
+                shape: Shape) -> Finding:
+    """`unknown-role` for one message (the record's names pick the fix's vocabulary)."""
+    names = roles.role_names(messages, shape) if shape == "sharegpt" else ()
+    return roles.check_role(index, name, shape, role_key(message, shape), names)  # type: ignore
+
+
+def _check_texts(indexes: list[int], texts: list[str], messages: list[Any], shape: Shape,
+                 short: int, out: list[Finding]) -> tuple[list[int], list[str]]:
+    """`empty-content`, `edge-whitespace`, `short-response` (when `short`) for some texts.
+
+    Tested for all texts at once with C-level maps (``strip`` returns the same
+    string when there is nothing to strip); message by message only when that
+    finds something. Returns the texts that are not empty, for the text scans.
+    """
+    bare = list(map(str.strip, texts))
+    if bare == texts and all(bare) and (not short or min(map(len, bare)) >= short):
+        return indexes, texts
+    keep_at, keep = [], []
+    for index, text, stripped in zip(indexes, texts, bare, strict=True):
+        value = _read(messages[index], shape)[1]
+        if not stripped:
+            out.append(content.check_empty(index, value, text))  # type: ignore[arg-type]
+            continue
+        keep_at.append(index)
+        keep.append(text)
+        if stripped is not text or type(value) is not str:
+            found = content.check_edge_whitespace(index, value)
+            if found is not None:
+                out.append(found)
+        if short and len(stripped) < short:
+            out.append(content.check_short_response(index, text, short))  # type: ignore[arg-type]
+    return keep_at, keep
+
+
+def check_order(code: str, ctx: Context, out: list[Finding]) -> None:
+    """Role-order checks on the role code (see `roles`)."""
+    if (code.startswith("s") and code.endswith("a") and code.count("s") == 1
+            and "uu" not in code and "aa" not in code
+            and code.count("ua") < ctx.split_exchanges):
+        return  # the usual clean conversation: nothing to report
+    out.extend(roles.check_misplaced_system(code))
+    for found in (roles.check_ends_with_user(code), roles.check_no_assistant(code),
+                  roles.check_missing_system(code),
+                  roles.check_split_candidate(code, ctx.split_exchanges)):
+        if found is not None:
+            out.append(found)
+    out.extend(roles.check_alternation(code))
+
+
+def _check_hidden(indexes: list[int], texts: list[str], out: list[Finding]) -> None:
+    for index, text in zip(indexes, texts, strict=True):
+        found = check_hidden(index, text)
+        if found is not None:
+            out.append(found)
+
+
+def _scan_replies(indexes: list[int], texts: list[str], scanner: Scanner,
+                  out: list[Finding]) -> None:
+    """Hidden characters, refusal and format-leak in the replies, all at once first."""
+    joined = "\n".join(texts)
+    # The needle search goes first: it leaves the UTF-8 form cached for maybe_hidden.
+    may_match = scanner.may_match(joined)
+    if maybe_hidden(joined):
+        _check_hidden(indexes, texts, out)
+        if SURROGATE_RE.search(joined):
+            # Lone surrogates (possible via the stdlib JSON fallback) cannot reach the
+            # Rust matcher; no needle contains one, so replacing them keeps every needle.
+            texts = [SURROGATE_RE.sub("\ufffd", text) for text in texts]
+            may_match = scanner.may_match("\n".join(texts))
+    if may_match:
+        _check_patterns(indexes, texts, scanner, out)
+
+
+def _check_patterns(indexes: list[int], texts: list[str], scanner: Scanner,
+                    out: list[Finding]) -> None:
+    """`refusal` / `format-leak` per reply, running only patterns whose needles occur."""
+    for index, text in zip(indexes, texts, strict=True):
+        for check, regex in scanner.regexes_for(text):
+            found = content.check_pattern(check, _WHAT[check], index, text, regex)
+            if found is not None:
+                out.append(found)

@@ -1,0 +1,274 @@
+"""Curated phrase/regex lists for the content heuristics, and a fast way to run them.
+
+The lists live in data files (``patterns/refusal.txt``, ``patterns/format_leak.txt``)
+so curators can extend them without touching code: one regex or plain phrase per
+line, ``#`` starts a comment line. Every pattern is matched case-insensitively,
+with ``^``/``$`` at line starts/ends (MULTILINE), against one message's text in
+which curly apostrophes (’ ‘) have been replaced by ``'``. A *plain phrase* (no
+regex metacharacter) matches whole words only.
+
+Why not simply run each list's combined regex over every reply: CPython's ``re``
+has no multi-literal search, and a 30-alternative regex costs hundreds of
+nanoseconds per character, i.e. hundreds of µs per entry. Instead each pattern
+is reduced once to its *needles* (see `needles`), and one case-insensitive
+search for every needle of every list runs over an entry's replies joined
+together. That search uses the Rust ``regex`` crate pydantic-core already ships
+(``str_schema(pattern=...)``, a documented API): ~3 µs for 1.3 KB of replies,
+most of it the conversion to UTF-8; plain ``re`` takes over should that engine
+ever fail its one-time self-test. Only when a needle occurs are the patterns
+that own it found (per reply, through a small tree of matchers) and confirmed
+with ``re``, which also gives the finding its exact matched text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .needles import LINE_START, minimal, needles_of
+
+FLAGS = re.IGNORECASE | re.MULTILINE
+_REGEX_META = frozenset(".^$*+?{}[]\\|()")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
+
+Matcher = Callable[[str], bool]
+
+# --------------------------------------------------------------------------- loading
+
+
+def read_pattern_file(name: str) -> list[str]:
+    """The pattern lines of ``patterns/<name>``: comments and blank lines dropped."""
+    text = (resources.files(f"{__package__}.patterns") / name).read_text("utf-8")
+    return parse_pattern_lines(text.splitlines())
+
+
+def parse_pattern_lines(lines: Iterable[str]) -> list[str]:
+    """Keep the non-blank, non-comment lines (stripped)."""
+    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+
+
+def pattern_source(line: str) -> str:
+    """The regex a list line stands for: a plain phrase becomes a whole-word match."""
+    line = line.translate(_APOSTROPHES)
+    if not _REGEX_META.isdisjoint(line):
+        return line
+    start = r"\b" if line[:1].isalnum() or line[:1] == "_" else ""
+    end = r"\b" if line[-1:].isalnum() or line[-1:] == "_" else ""
+    return f"{start}{re.escape(line)}{end}"
+
+
+def compile_pattern(line: str) -> re.Pattern[str]:
+    """Compile one list line, or raise ValueError naming it."""
+    try:
+        return re.compile(pattern_source(line), FLAGS)
+    except re.error as exc:
+        raise ValueError(f"invalid pattern {line!r}: {exc}") from None
+
+
+def normalise_quotes(text: str) -> str:
+    """`text` with curly single quotes as ``'``, as the patterns expect."""
+    if "\u2019" in text or "\u2018" in text:
+        return text.translate(_APOSTROPHES)
+    return text
+
+
+# --------------------------------------------------------------------------- matchers
+
+
+def _escape_literal(needle: str) -> str:
+    """A needle as a regex in the syntax both engines share; ' matches curly ones."""
+    out = []
+    for char in needle:
+        if char == "'":
+            out.append("['\u2019\u2018]")
+        elif char == "\n":
+            out.append(r"\n")
+        elif char == "\t":
+            out.append(r"\t")
+        elif char == "\r":
+            out.append(r"\r")
+        elif char in _REGEX_META:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def needle_regex(needles: Iterable[str]) -> str:
+    """One case-insensitive alternation of needles (LINE_START becomes ``^``)."""
+    alternatives = []
+    for needle in sorted(needles, key=lambda n: (-len(n), n)):
+        line_start = needle.startswith(LINE_START)
+        body = _escape_literal(needle.lstrip(LINE_START))
+        alternatives.append(f"(?m:^){body}" if line_start else body)
+    return "(?i)" + "|".join(alternatives)
+
+
+def sample_of(needle: str) -> str:
+    """A text the needle must be found in (for the engine self-test)."""
+    body = needle.lstrip(LINE_START).upper()
+    return f"x\n{body}x" if needle.startswith(LINE_START) else f"x{body}x"
+
+
+def python_matcher(source: str) -> Matcher:
+    """The always-correct engine: ``re`` search (slow for many needles)."""
+    search = re.compile(source).search
+    return lambda text: search(text) is not None
+
+
+def rust_matcher(source: str) -> Matcher | None:
+    """A search with pydantic-core's Rust regex, or None if it is unavailable.
+
+    A string schema with a pattern is valid when the pattern is found anywhere
+    in it; the union turns "valid or not" into True/False without raising.
+    """
+    try:
+        from pydantic_core import SchemaValidator, core_schema
+    except ImportError:  # pragma: no cover - pydantic is a dependency
+        return None
+    try:
+        schema = core_schema.union_schema(
+            [
+                core_schema.no_info_after_validator_function(
+                    _true, core_schema.str_schema(pattern=source, regex_engine="rust-regex",
+                                                  strict=True)),
+                core_schema.no_info_plain_validator_function(_false),
+            ],
+            mode="left_to_right",
+        )
+        return SchemaValidator(schema).validate_python  # type: ignore[no-any-return]
+    except Exception:  # any failure means "use re instead"
+        return None
+
+
+def _true(_: object) -> bool:
+    return True
+
+
+def _false(_: object) -> bool:
+    return False
+
+
+_PROBES = [f"q{chr(c)}z" for c in range(0x20, 0x7F)] + ["q\tz", "q\nz", "q\rz",
+                                                         LINE_START + "user:", "i'm"]
+
+
+@lru_cache(maxsize=1)
+def rust_engine_ok() -> bool:
+    """Self-test of the Rust engine, once: every character a needle can hold,
+    case-insensitivity, line starts, curly apostrophes, search (not match) semantics."""
+    fast = rust_matcher(needle_regex(_PROBES))
+    if fast is None:
+        return False
+    hits = all(fast(sample_of(n)) for n in _PROBES) and fast("I\u2019M") and fast("x\nUSER: y")
+    misses = not any(fast(t) for t in ("", "qz", "qaaz", "\u2019", "xuser: y", "i m"))
+    return hits and misses
+
+
+def make_matcher(needles: Iterable[str]) -> Matcher:
+    """A case-insensitive search for any of `needles`: Rust when it passed its
+    self-test, else ``re``."""
+    source = needle_regex(needles)
+    fast = rust_matcher(source) if rust_engine_ok() else None
+    return fast if fast is not None else python_matcher(source)
+
+
+# --------------------------------------------------------------------------- scanner
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PatternList:
+    """One check's compiled patterns (list lines in file order, then extras).
+
+    Compared and hashed by identity: it keys caches, and hashing its patterns
+    on every lookup would cost more than the lookup saves.
+    """
+
+    check: str
+    lines: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    combined: re.Pattern[str]
+
+    @classmethod
+    def build(cls, check: str, lines: Iterable[str]) -> PatternList:
+        lines = tuple(lines)
+        patterns = tuple(compile_pattern(line) for line in lines)
+        combined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns) or "(?!)", FLAGS)
+        return cls(check, lines, patterns, combined)
+
+
+_ALWAYS: Matcher = _true
+
+
+class Scanner:
+    """Runs several `PatternList`s over an entry's replies with one needle search.
+
+    Matchers form a small tree: one for every needle of every list (the only
+    one run on a clean entry), one per list, one per group of `GROUP` patterns,
+    one per pattern — so finding the few patterns to confirm takes a handful of
+    searches, not one per pattern.
+    """
+
+    GROUP = 6
+
+    def __init__(self, lists: Iterable[PatternList]) -> None:
+        self.lists = tuple(lists)
+        everything: set[str] = set()
+        self.list_matchers: list[Matcher] = []
+        self.group_matchers: list[list[tuple[Matcher, list[tuple[int, Matcher]]]]] = []
+        for plist in self.lists:
+            needles = [needles_of(p.pattern, FLAGS) for p in plist.patterns]
+            groups = []
+            for start in range(0, len(needles), self.GROUP):
+                members = list(enumerate(needles))[start:start + self.GROUP]
+                groups.append((_matcher_for([n for _, n in members]),
+                               [(pi, _matcher_for([n])) for pi, n in members]))
+            self.group_matchers.append(groups)
+            self.list_matchers.append(_matcher_for(needles))
+            everything.update(*(n or {""} for n in needles))
+        self.any_matcher = _ALWAYS if "" in everything else make_matcher(minimal(everything))
+
+    def may_match(self, text: str) -> bool:
+        """False when no pattern of any list can match `text` (the common answer)."""
+        return self.any_matcher(text)
+
+    def regexes_for(self, text: str) -> list[tuple[str, re.Pattern[str]]]:
+        """(check, regex of the patterns whose needles occur in `text`), per list."""
+        if not self.any_matcher(text):
+            return []
+        out = []
+        for li, plist in enumerate(self.lists):
+            ids = self._fired_in(li, text)
+            if ids:
+                out.append((plist.check, _combine(plist, ids)))
+        return out
+
+    def _fired_in(self, li: int, text: str) -> frozenset[int]:
+        if not self.list_matchers[li](text):
+            return frozenset()
+        hits: list[int] = []
+        for group_matcher, members in self.group_matchers[li]:
+            if group_matcher(text):
+                hits.extend(pi for pi, matcher in members if matcher(text))
+        return frozenset(hits)
+
+
+def _matcher_for(needle_sets: list[frozenset[str] | None]) -> Matcher:
+    """A matcher for the union of some patterns' needles (always true if one has none)."""
+    if any(not n for n in needle_sets):
+        return _ALWAYS
+    return make_matcher(minimal(set().union(*needle_sets)))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=512)
+def _combine(plist: PatternList, pattern_ids: frozenset[int]) -> re.Pattern[str]:
+    """One regex for some patterns of a list (cached: few distinct sets occur)."""
+    if len(pattern_ids) == len(plist.patterns):
+        return plist.combined
+    if len(pattern_ids) == 1:
+        return plist.patterns[next(iter(pattern_ids))]
+    return re.compile("|".join(f"(?:{plist.patterns[i].pattern})" for i in sorted(pattern_ids)),
+                      FLAGS)

@@ -1,0 +1,15 @@
+"""Textual messages that carry domain events into the UI thread."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from ..domain.session import SessionEvent
+
+
+class SessionChanged(Message):
+    """A session event (change, scan progress, save), delivered on the UI thread."""
+
+    def __init__(self, event: SessionEvent) -> None:
+        self.event = event
+        super().__init__()

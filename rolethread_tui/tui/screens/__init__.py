@@ -1,0 +1,1 @@
+"""Screens of the TUI: list (home), entry editor, help, prompts."""

@@ -1,0 +1,290 @@
+"""The list screen (home): triage thousands of entries with single keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import get_current_worker
+
+from ...domain.ops import OpError
+from ..messages import SessionChanged
+from ..widgets.entry_list import EntryList
+from ..widgets.preview import Preview
+from ..widgets.sidebar import FlagSidebar
+from ..widgets.status_bar import StatusBar
+from .help import HelpScreen
+from .prompts import PromptScreen
+
+if TYPE_CHECKING:
+    from ..app import RoleThreadApp
+
+FLAG_BINDINGS = [
+    Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False, id=f"toggle_flag_{n}")
+    for n in range(1, 10)
+]
+
+
+class ListScreen(Screen[None]):
+    """Entry list + preview, flag sidebar, status bar and footer."""
+
+    DEFAULT_CSS = """
+    ListScreen #main { height: 1fr; }
+    ListScreen #left { width: 1fr; }
+    ListScreen EntryList { height: 1fr; min-height: 4; }
+    """
+    BINDINGS = [
+        Binding("a", "decide('accepted')", "Accept", id="accept"),
+        Binding("x", "decide('rejected')", "Reject", id="reject"),
+        Binding("w", "decide('needs_work')", "Needs work", id="needs_work"),
+        Binding("enter,e", "open_editor", "Edit", id="open_editor"),
+        Binding("h", "mark_refined", "Refined", show=False, id="mark_refined"),
+        Binding("n", "edit_note", "Note", show=False, id="edit_note"),
+        Binding("t", "tag", "Tag", show=False, id="tag"),
+        Binding("u,ctrl+z", "undo", "Undo", id="undo"),
+        Binding("ctrl+r,ctrl+y", "redo", "Redo", show=False, id="redo"),
+        Binding("right_square_bracket", "next_issue", "Next issue", show=False,
+                id="next_match"),
+        Binding("left_square_bracket", "previous_issue", "Prev issue", show=False,
+                id="previous_match"),
+        Binding("s,ctrl+s", "save", "Save", id="save"),
+        Binding("f", "toggle_sidebar", "Flags", id="toggle_sidebar"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        *FLAG_BINDINGS,
+    ]
+
+    app: RoleThreadApp
+
+    def compose(self) -> ComposeResult:
+        session = self.app.session
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield EntryList(session, id="entries")
+                yield Preview(session, id="preview")
+            yield FlagSidebar(self.app.config.flags, id="sidebar")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    # ------------------------------------------------------------ lifecycle
+    @property
+    def entries(self) -> EntryList:
+        return self.query_one(EntryList)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        self.status_bar.file = str(self.app.session.path.name)
+        self.status_bar.readonly = self.app.readonly
+        self.entries.focus()
+        self._sync_rows()
+        self.refresh_counts()
+
+    def _sync_rows(self) -> None:
+        session = self.app.session
+        self.entries.reload()
+        bar = self.status_bar
+        bar.total = len(session)
+        bar.progress = session.progress if session.scanning else None
+        bar.dirty = session.dirty
+        bar.redraw()
+        if self.entries.current is not None and self._shown is None:
+            self._show_current()
+
+    _shown: int | None = None
+
+    @on(SessionChanged)
+    def _session_changed(self, message: SessionChanged) -> None:
+        event = message.event
+        if event.kind in ("scan", "scanned"):
+            self._sync_rows()
+            if event.kind == "scanned":
+                self.refresh_counts()
+            return
+        if event.kind == "change":
+            if event.positions is None:
+                self.entries.reload()
+            else:
+                self.entries.refresh_rows(event.positions)
+            if event.focus is not None and event.focus < len(self.app.session):
+                self._focus_position(event.focus)
+            self._show_current()
+            self.refresh_counts()
+        self.status_bar.dirty = self.app.session.dirty
+        self.status_bar.total = len(self.app.session)
+        self.status_bar.redraw()
+
+    def _focus_position(self, position: int) -> None:
+        entries = self.entries
+        if entries.view is None:
+            entries.cursor = position
+        elif position in entries.view:
+            entries.cursor = list(entries.view).index(position)
+
+    @on(EntryList.Moved)
+    def _moved(self, message: EntryList.Moved) -> None:
+        self._show_current()
+
+    def _show_current(self) -> None:
+        position = self.entries.current
+        self._shown = position
+        self.query_one(Preview).show(position)
+        sidebar = self.query_one(FlagSidebar)
+        if sidebar.has_class("-shown"):
+            sidebar.show_entry(None if position is None else self.app.session.entry(position))
+        self.status_bar.position = position
+        self.status_bar.redraw()
+
+    # ------------------------------------------------------------ counts
+    def refresh_counts(self) -> None:
+        self._count_worker()
+
+    @work(thread=True, exclusive=True, group="counts")
+    def _count_worker(self) -> None:
+        """Counting a million rows takes a moment: off the UI thread, latest wins."""
+        counts = self.app.session.counts()
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_counts, counts)
+
+    def _show_counts(self, counts: dict[str, Any]) -> None:
+        self.status_bar.counts = counts
+        self.status_bar.redraw()
+        self.query_one(FlagSidebar).show_counts(counts)
+
+    # ------------------------------------------------------------ actions
+    def _guard(self) -> int | None:
+        """The current position if the session may be changed now, else None."""
+        if self.app.readonly:
+            self.notify("Read-only session: another session holds the lock.", severity="warning")
+            return None
+        if self.app.saving:
+            self.notify("Saving… try again in a moment.", severity="warning")
+            return None
+        return self.entries.current
+
+    def _run(self, action: Any) -> bool:
+        try:
+            action()
+        except (OpError, IndexError) as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        return True
+
+    def action_decide(self, status: str) -> None:
+        position = self._guard()
+        if position is None:
+            return
+        row = self.app.session.row(position)
+        new = None if row.status == status else status  # same key again: back to unreviewed
+        if self._run(lambda: self.app.session.set_status(position, new)) and new and \
+                self.app.config.auto_advance:
+            self.entries.action_cursor_down()
+
+    def action_toggle_flag(self, n: int) -> None:
+        position = self._guard()
+        flags = self.app.config.flags
+        if position is None or n > len(flags):
+            return
+        self._run(lambda: self.app.session.toggle_flag(position, flags[n - 1]))
+
+    def action_mark_refined(self) -> None:
+        position = self._guard()
+        if position is None:
+            return
+        session = self.app.session
+        if session.row(position).origin == "refined":
+            self._run(lambda: session.set_origin(position, "generated"))
+        else:
+            self._run(lambda: session.mark_refined(position))
+
+    def action_edit_note(self) -> None:
+        position = self._guard()
+        if position is None:
+            return
+        value = self.app.session.entry(position)
+        note = ""
+        if isinstance(value, dict) and isinstance(value.get("_review"), dict):
+            note = str(value["_review"].get("note", ""))
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self._run(lambda: self.app.session.set_note(position, text))
+
+        self.app.push_screen(PromptScreen(f"Note for entry {position + 1}", note), done)
+
+    def action_tag(self) -> None:
+        position = self._guard()
+        if position is None:
+            return
+        current = ", ".join(self.app.session.row(position).tags)
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                tags = [t.strip() for t in text.split(",")]
+                self._run(lambda: self.app.session.set_tags(position, tags))
+
+        self.app.push_screen(
+            PromptScreen(f"Tags for entry {position + 1} (comma separated)", current), done)
+
+    def action_undo(self) -> None:
+        if self._guard() is None and self.app.session.history.can_undo:
+            return
+        if not self.app.session.undo():
+            self.notify("Nothing to undo.")
+
+    def action_redo(self) -> None:
+        if self._guard() is None and self.app.session.history.can_redo:
+            return
+        if not self.app.session.redo():
+            self.notify("Nothing to redo.")
+
+    def action_next_issue(self) -> None:
+        self._jump(1)
+
+    def action_previous_issue(self) -> None:
+        self._jump(-1)
+
+    def _jump(self, step: int) -> None:
+        """Move to the next/previous row whose entry has validation findings."""
+        entries = self.entries
+        cols = self.app.session.columns
+        row = entries.cursor + step
+        while 0 <= row < entries.count:
+            position = entries.position_at(row)
+            if position is not None and cols.issue_count[self.app.session.rid(position)]:
+                entries.cursor = row
+                return
+            row += step
+        self.notify("No more entries with issues in this direction.")
+
+    def action_open_editor(self) -> None:
+        position = self._guard()
+        if position is None:
+            return
+        self.app.open_editor(position)
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(FlagSidebar)
+        sidebar.toggle_class("-shown")
+        if sidebar.has_class("-shown"):
+            position = self.entries.current
+            sidebar.show_entry(None if position is None else self.app.session.entry(position))
+
+    def action_save(self) -> None:
+        if self.app.readonly:
+            self.notify("Read-only session: cannot save over the file.", severity="warning")
+            return
+        self.app.save()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.app.key_table()))
+
+    async def action_quit(self) -> None:
+        await self.app.action_quit()

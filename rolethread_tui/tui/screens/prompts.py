@@ -1,0 +1,109 @@
+"""Small modal prompts: one line of text, or a yes/no question."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+PROMPT_CSS = """
+PromptScreen, ConfirmScreen { align: center middle; }
+PromptScreen > Vertical, ConfirmScreen > Vertical {
+    width: 70; max-width: 95%; height: auto; border: round $accent; background: $panel;
+    padding: 0 1;
+}
+PromptScreen Label, ConfirmScreen Label { width: 1fr; }
+PromptScreen .hint, ConfirmScreen .hint { color: $foreground 60%; }
+"""
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Ask for one line of text; enter returns it, escape returns None."""
+
+    DEFAULT_CSS = PROMPT_CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
+
+    def __init__(self, title: str, value: str = "", *, placeholder: str = "",
+                 hint: str = "enter: ok · esc: cancel", history: list[str] | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+        self.hint = hint
+        self.history = list(history or [])
+        self._back = len(self.history)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, markup=False)
+            yield Input(self.value, placeholder=self.placeholder, select_on_focus=False)
+            yield Label(self.hint, classes="hint", markup=False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        """Up/down walk the history (search queries)."""
+        if not self.history or event.key not in ("up", "down"):
+            return
+        step = -1 if event.key == "up" else 1
+        self._back = max(0, min(len(self.history), self._back + step))
+        text = self.history[self._back] if self._back < len(self.history) else ""
+        field = self.query_one(Input)
+        field.value = text
+        field.cursor_position = len(text)
+        event.stop()
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question: y/enter = yes, n/escape = no."""
+
+    DEFAULT_CSS = PROMPT_CSS
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+    ]
+
+    def __init__(self, question: str, hint: str = "y: yes · n: no") -> None:
+        super().__init__()
+        self.question = question
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question, markup=False)
+            yield Label(self.hint, classes="hint", markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one of a few choices by its key letter (e.g. save / discard / cancel)."""
+
+    DEFAULT_CSS = PROMPT_CSS
+    BINDINGS = [Binding("escape", "pick('')", "Cancel", id="choice_cancel")]
+
+    def __init__(self, question: str, choices: dict[str, str]) -> None:
+        super().__init__()
+        self.question = question
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question, markup=False)
+            hint = " · ".join(f"{k}: {v}" for k, v in self.choices.items())
+            yield Label(hint + " · esc: cancel", classes="hint", markup=False)
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.character in self.choices:
+            event.stop()
+            self.dismiss(event.character)
+
+    def action_pick(self, key: str) -> None:
+        self.dismiss(key or None)

@@ -1,0 +1,225 @@
+"""The virtual entry list: one row per entry, drawn with the Line API.
+
+Only the visible rows are ever rendered, from the session's summary columns
+(no parsing), with an LRU cache of strips; so the list costs the same at 100
+entries or a million. It shows a *view*: every entry, or the positions a
+filter matched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...domain.session import Session
+from ..safe_text import one_line
+
+STATUS_MARK = {"unreviewed": "·", "accepted": "✓", "rejected": "✗", "needs_work": "~"}
+ORIGIN_MARK = {"generated": "G", "refined": "R", "human": "H"}
+
+
+class EntryList(ScrollView, can_focus=True):
+    """Rows: mark, number, status, origin, flags, issues, turns, tags, preview."""
+
+    COMPONENT_CLASSES = {
+        "entry-list--cursor", "entry-list--accepted", "entry-list--rejected",
+        "entry-list--needs_work", "entry-list--error", "entry-list--warning",
+        "entry-list--dim", "entry-list--marked",
+    }
+    DEFAULT_CSS = """
+    EntryList { background: $surface; scrollbar-size-vertical: 1; }
+    EntryList > .entry-list--cursor { background: $accent 40%; text-style: bold; }
+    EntryList:focus > .entry-list--cursor { background: $accent 60%; }
+    EntryList > .entry-list--accepted { color: $success; }
+    EntryList > .entry-list--rejected { color: $error; }
+    EntryList > .entry-list--needs_work { color: $warning; }
+    EntryList > .entry-list--error { color: $error; text-style: bold; }
+    EntryList > .entry-list--warning { color: $warning; }
+    EntryList > .entry-list--dim { color: $foreground 50%; }
+    EntryList > .entry-list--marked { color: $accent; text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Next", show=False, id="cursor_down"),
+        Binding("k,up", "cursor_up", "Previous", show=False, id="cursor_up"),
+        Binding("g,home", "first", "First", show=False, id="first"),
+        Binding("G,end", "last", "Last", show=False, id="last"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="page_up"),
+    ]
+
+    cursor: reactive[int] = reactive(0, init=False, always_update=False)
+
+    class Moved(Message):
+        """The cursor is on a new entry (position in the session, or None)."""
+
+        def __init__(self, position: int | None) -> None:
+            self.position = position
+            super().__init__()
+
+    def __init__(self, session: Session, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.session = session
+        self.view: Sequence[int] | None = None  # None: every entry in order
+        self.marked: set[int] = set()  # record ids marked for bulk
+        self._cache: LRUCache[tuple[int, int, int], Strip] = LRUCache(1024)
+        self._generation = 0
+
+    # ------------------------------------------------------------------ data
+    @property
+    def count(self) -> int:
+        return len(self.view) if self.view is not None else len(self.session)
+
+    def position_at(self, row: int) -> int | None:
+        """The session position shown on a row."""
+        if not 0 <= row < self.count:
+            return None
+        return self.view[row] if self.view is not None else row
+
+    @property
+    def current(self) -> int | None:
+        return self.position_at(self.cursor)
+
+    def set_view(self, view: Sequence[int] | None, keep: int | None = None) -> None:
+        """Show a filtered list (or everything); keep the cursor on `keep` if present."""
+        self.view = view
+        row = 0
+        if keep is not None:
+            row = _row_of(view, keep)
+        self.reload()
+        self.cursor = min(row, max(self.count - 1, 0))
+        self._post_moved()
+
+    def reload(self) -> None:
+        """Rows changed (ops, scan progress): forget rendered strips, resize."""
+        self._generation += 1
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, self.count)
+        self.refresh()
+
+    def refresh_rows(self, positions: Sequence[int] | None) -> None:
+        self._generation += 1
+        self._cache.clear()
+        self.refresh()
+
+    # ------------------------------------------------------------------ cursor
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, self.count - 1)) if self.count else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._refresh_row(old)
+        self._refresh_row(new)
+        self._scroll_to_cursor()
+        self._post_moved()
+
+    def _post_moved(self) -> None:
+        self.post_message(self.Moved(self.current))
+
+    def _refresh_row(self, row: int) -> None:
+        y = row - round(self.scroll_offset.y)
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _scroll_to_cursor(self) -> None:
+        top = round(self.scroll_offset.y)
+        height = max(self.size.height, 1)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self.count - 1
+
+    def action_page_down(self) -> None:
+        self.cursor += max(self.size.height - 1, 1)
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(self.size.height - 1, 1)
+
+    def on_resize(self) -> None:
+        self.reload()
+        self._scroll_to_cursor()
+
+    def on_click(self, event: object) -> None:
+        y = getattr(event, "y", None)
+        if y is not None:
+            self.cursor = round(self.scroll_offset.y) + int(y)
+
+    # ------------------------------------------------------------------ drawing
+    def render_line(self, y: int) -> Strip:
+        row = round(self.scroll_offset.y) + y
+        width = self.size.width
+        key = (row, width, int(row == self.cursor))
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        strip = self._render_row(row, width)
+        self._cache[key] = strip
+        return strip
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"entry-list--{name}", partial=True)
+
+    def _render_row(self, row: int, width: int) -> Strip:
+        base = self.rich_style
+        position = self.position_at(row)
+        if position is None:
+            return Strip.blank(width, base)
+        session = self.session
+        rid = session.rid(position)
+        cols = session.columns
+        status = cols.status[rid]
+        r = cols.row(rid)
+        mark = "●" if rid in self.marked else " "
+        flags = f"⚑{len(r.flags)}" if r.flags else "  "
+        issues = f"!{min(r.issue_count, 99)}" if r.issue_count else ""
+        tags = ("#" + r.tags[0])[:9] if r.tags else ""
+        number = f"{position + 1:>{max(len(str(len(session))), 3)}}"
+        segments = [
+            Segment(mark, self._style("marked")),
+            Segment(number + " ", self._style("dim")),
+            Segment(STATUS_MARK[r.status] + " ", self._style(r.status) if status else
+                    self._style("dim")),
+            Segment(ORIGIN_MARK[r.origin] + " ", None),
+            Segment(f"{flags:<3}", self._style("warning") if r.flags else None),
+            Segment(f"{issues:<4}", self._style(r.severity) if r.severity in (
+                "error", "warning") else self._style("dim")),
+            Segment(f"{r.turns:>2}t ", self._style("dim")),
+            Segment(f"{tags:<10}" if tags else "", self._style("dim")),
+            Segment(one_line(r.preview) if r.valid else "⚠ " + one_line(r.preview),
+                    None if r.valid else self._style("error")),
+        ]
+        strip = Strip(segments).crop_extend(0, width, None).apply_style(base)
+        if row == self.cursor:
+            strip = strip.apply_style(self._style("cursor"))
+        return strip
+
+
+def _row_of(view: Sequence[int] | None, position: int) -> int:
+    """The row showing `position`, else the nearest row after it (views are sorted)."""
+    if view is None:
+        return position
+    if not view:
+        return 0
+    if position in view:
+        return list(view).index(position)
+    later = (i for i, p in enumerate(view) if p > position)
+    return next(later, len(view) - 1)

@@ -1,0 +1,56 @@
+"""The one-line status bar: file, counts, filter, unsaved state, scan progress."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..safe_text import clean
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; dock: bottom; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
+        self.file = ""
+        self.total = 0
+        self.counts: dict[str, Counter] = {}
+        self.filter = ""
+        self.matched: int | None = None
+        self.dirty = False
+        self.readonly = False
+        self.progress: float | None = None
+        self.position: int | None = None
+
+    def redraw(self) -> None:
+        self.update(self.render_text())
+
+    def render_text(self) -> Text:
+        out = Text(no_wrap=True, overflow="ellipsis")
+        out.append("● " if self.dirty else "  ", style="bold yellow")
+        out.append(clean(self.file), style="bold")
+        if self.readonly:
+            out.append(" [read-only]", style="bold red")
+        pos = "-" if self.position is None else str(self.position + 1)
+        out.append(f"  {pos}/{self.total}")
+        if self.progress is not None and self.progress < 1:
+            out.append(f"  loading {self.progress:.0%}", style="italic")
+        status = self.counts.get("status", Counter())
+        origin = self.counts.get("origin", Counter())
+        if status:
+            out.append(
+                f"  ✓{status.get('accepted', 0)} ✗{status.get('rejected', 0)}"
+                f" ~{status.get('needs_work', 0)} ·{status.get('unreviewed', 0)}"
+            )
+            out.append(
+                f"  G{origin.get('generated', 0)} R{origin.get('refined', 0)}"
+                f" H{origin.get('human', 0)}", style="dim")
+        if self.filter:
+            matched = "…" if self.matched is None else str(self.matched)
+            out.append(f"  /{clean(self.filter)} ({matched})", style="bold cyan")
+        return out
