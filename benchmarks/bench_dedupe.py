@@ -2,19 +2,24 @@
 
 Why a generator of its own: the figure that matters is how dedupe behaves on batches
 where *distinct* entries share a lot — a handful of character cards as system
-prompts and stock roleplay sentences reused across thousands of replies — because
-that is what makes candidate generation explode. Sentences are drawn from a seeded
-pool of template fills (~2 KB per entry), and ~2 % of entries are planted copies of
-earlier ones (exact, case/spacing changes, a few words changed, a sentence dropped,
-another system prompt), so the run also reports recall and false groups.
+prompts, replies built from the same stock phrasing, stock lines repeated verbatim —
+because that is what makes candidate generation explode. Every sentence is a
+template filled per entry (~2 KB per entry); ``--pool N`` is a harsher mode where
+whole filled sentences come from a pool of N and recur dozens of times. ~2 % of
+entries are planted copies of earlier ones (see ``VARIANTS``); the run reports
+recall per variant (over planted pairs whose true similarity reaches the
+threshold) and groups that mix distinct entries ("false groups").
 
-The scan is measured the way the CLI runs it: read the JSONL file line by line,
-parse with orjson, ``conversation_text`` → ``DuplicateFinder.add``; then
-``groups()`` re-reads candidate lines through byte offsets (``text_of``).
+The scan is measured the way the CLI would run it: read the JSONL file line by
+line and ``DuplicateFinder.add_lines`` (orjson parse, normalise, shingle, sign),
+then ``groups()`` re-reads candidate lines through byte offsets (``text_of``), or
+with ``--spill`` from the finder's own temporary file. Peak RSS is measured after
+the scan, before the recall check reads the whole file.
 
 Usage::
 
-    python benchmarks/bench_dedupe.py                 # N=100000
+    python benchmarks/bench_dedupe.py                 # N=100000, one process
+    python benchmarks/bench_dedupe.py --workers 2     # fingerprints on 2 processes
     python benchmarks/bench_dedupe.py -n 20000 --spill --threshold 0.85
 """
 
@@ -195,16 +200,17 @@ class BatchGenerator:
         return out
 
     def write(self, path: Path, n: int, dup_rate: float = 0.02) -> list[tuple[int, int]]:
-        """Write n lines; return the planted (source, copy) pairs."""
+        """Write n lines; return the planted (source, copy, variant) triples."""
         rng = self.rng
-        planted: list[tuple[int, int]] = []
+        planted: list[tuple[int, int, str]] = []
         recent: list[tuple[int, list[dict[str, str]]]] = []
         with path.open("wb") as out:
             for i in range(n):
                 if recent and rng.random() < dup_rate:
                     source, messages = rng.choice(recent)
-                    messages = self.variant(messages, rng.choice(VARIANTS))
-                    planted.append((source, i))
+                    kind = rng.choice(VARIANTS)
+                    messages = self.variant(messages, kind)
+                    planted.append((source, i, kind))
                 else:
                     messages = self.fresh()
                     recent.append((i, messages))
@@ -258,23 +264,27 @@ def scan(
 
 
 def quality(
-    groups: list[DupGroup], planted: list[tuple[int, int]], path: Path, threshold: float
-) -> tuple[int, int, int]:
-    """(planted pairs at or above the threshold, of them found in one group,
-    groups holding entries of different planted families)."""
+    groups: list[DupGroup], planted: list[tuple[int, int, str]], path: Path, threshold: float
+) -> tuple[dict[str, tuple[int, int]], int]:
+    """Per variant (planted pairs at/above the threshold, of them found in one group),
+    and the number of groups holding entries of different planted families."""
     lines = path.read_bytes().splitlines()
 
     def text(entry: int) -> str:
         return conversation_text(orjson.loads(lines[entry]))
 
-    expected = [(a, b) for a, b in planted if similarity(text(a), text(b)) >= threshold]
     group_of = {e: i for i, g in enumerate(groups) for e in g.entries}
-    found = sum(1 for a, b in expected if a in group_of and group_of[a] == group_of.get(b))
+    recall: dict[str, tuple[int, int]] = {}
+    for a, b, kind in planted:
+        if similarity(text(a), text(b)) >= threshold:
+            hit = a in group_of and group_of[a] == group_of.get(b)
+            expected, found = recall.get(kind, (0, 0))
+            recall[kind] = (expected + 1, found + hit)
     family: dict[int, int] = {}
-    for a, b in planted:
+    for a, b, _ in planted:
         family[b] = family.get(a, a)
     false = sum(1 for g in groups if len({family.get(e, e) for e in g.entries}) > 1)
-    return len(expected), found, false
+    return recall, false
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         groups, add_s, group_s = scan(path, args.threshold, args.spill, args.workers)
         cpu_after = cpu_seconds()
         rss_scan = peak_rss_mb()
-        expected, found, false = quality(groups, planted, path, args.threshold)
+        recall, false = quality(groups, planted, path, args.threshold)
     near = sum(1 for g in groups if not g.exact)
     print(f"entries            {args.n} ({size_mb:.0f} MB, generated in {generated:.1f} s)")
     mode = "spill file" if args.spill else "text_of re-read"
@@ -314,7 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CPU                {own:.2f} s main process + {workers:.2f} s workers")
     print(f"peak RSS           {rss_scan:.0f} MB (before scan {rss_before:.0f} MB)")
     print(f"groups             {len(groups)} ({near} near, {len(groups) - near} exact)")
+    expected = sum(e for e, _ in recall.values())
+    found = sum(f for _, f in recall.values())
     print(f"planted pairs      {len(planted)}, {expected} at/above threshold: {found} found")
+    for kind in VARIANTS:
+        e, f = recall.get(kind, (0, 0))
+        print(f"  {kind:16} {f}/{e}")
     print(f"false groups       {false}")
     return 0
 

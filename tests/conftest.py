@@ -43,5 +43,12 @@ def write(tmp_path: Path):
 
 
 @pytest.fixture(autouse=True)
-def _reviewer(monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A fixed reviewer, and config/state dirs that are never the real home."""
+    home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("ROLETHREAD_REVIEWER", "tester")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("ROLETHREAD_STATE", str(home / "state.json"))
+    monkeypatch.delenv("ROLETHREAD_CONFIG", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)

@@ -253,6 +253,13 @@ def test_text_of_gives_the_same_groups_as_the_spill_file(batch):
     assert finder.groups() == run(records)
 
 
+def test_warm_up_ending_early_changes_nothing(batch, monkeypatch):
+    """Stop-shingles found on the first 50 dialogues only: same groups."""
+    expected = run(batch[0])
+    monkeypatch.setattr(dedupe, "WARMUP", 50)
+    assert run(batch[0]) == expected
+
+
 def test_add_lines_in_worker_processes(batch, monkeypatch):
     monkeypatch.setattr(dedupe, "WARMUP", 40)  # reach the pool with a small batch
     records = batch[0]

@@ -14,10 +14,11 @@ How it works:
    punctuation and whitespace → one space) makes copies that differ only in
    case, spacing or punctuation compare equal.
 2. **Exact duplicates.** A 64-bit blake2b digest of the whole conversation
-   (system prompt and role marks included) reduced to its letters and digits is
-   stored per entry — 8 bytes, never the text. Equal digests form an exact group
-   (collision odds at 1M entries ~1e-8). Dropping the spaces as well costs
-   nothing in practice ("can not" ≡ "cannot") and saves a tokenising pass.
+   (system prompt and role marks included, turn order kept) reduced to its
+   letters and digits is stored per entry — 8 bytes, never the text. Equal
+   digests form an exact group (collision odds at 1M entries ~1e-8). Dropping
+   the spaces too costs nothing in practice ("can not" ≡ "cannot") and saves a
+   tokenising pass.
 3. **Near-duplicate candidates (blocking).** Only the *dialogue* (every turn but
    system ones) is used: a batch shares its system prompts by design, and
    counting them would make every pair of entries with the same long character
@@ -38,18 +39,22 @@ How it works:
    phrasing keeps its plain signature (it is stock text, or one of a large
    cluster of copies, and either way that signature is what finds its copies).
 
-   *Banding.* LSH bands of ``BAND_ROWS`` slots put entries with equal band values
-   in one bucket, one band at a time (memory: one dict of n keys). Small buckets
-   give all their pairs; a bucket larger than ``BUCKET_CAP`` is split on the
-   values of the next band (true copies agree there too, chance members do not),
-   up to ``SPLIT_DEPTH`` times; what is still too big — a large cluster of copies
-   — is linked member-to-first and member-to-predecessor: O(size), not O(size²).
-4. **Verification.** A candidate pair must agree in ``MIN_AGREE`` slots (cheap,
-   kills chance band collisions), pass a length bound, and then reach the
-   threshold with ``rapidfuzz.distance.Indel.normalized_similarity`` (the measure
-   behind ``fuzz.ratio``) on the normalised dialogues. Indel similarity is order-
-   and length-sensitive: a conversation that is a truncated part of another, or
-   uses the same words in another order, is *not* a duplicate — token-set measures
+   *Banding.* A band is two adjacent slots; bands overlap (slots 0-1, 1-2, …,
+   30-31: 31 bands), which for a pair agreeing on 8 of 32 slots raises the chance
+   that some band agrees whole from ~0.69 (16 disjoint bands) to ~0.91 at no
+   extra signature cost. Entries with equal band values share a bucket; buckets
+   are built one band at a time (memory: one list of n keys). Small buckets give
+   their pairs; a bucket larger than ``BUCKET_CAP`` is split on the values of a
+   further band (true copies agree there too, chance members do not), up to
+   ``SPLIT_DEPTH`` times; what is still too big — a large cluster of copies — is
+   linked member-to-first and member-to-predecessor: O(size), not O(size²).
+4. **Verification.** Cheapest test first: a length bound (Indel similarity can
+   never exceed 2·short/(short + long)), agreement in ``MIN_AGREE`` of the 32
+   slots (chance collisions agree in 2–4, copies in far more), then the threshold
+   with ``rapidfuzz.distance.Indel.normalized_similarity`` (the measure behind
+   ``fuzz.ratio``) on the normalised dialogues. Indel similarity is order- and
+   length-sensitive: a conversation that is a truncated part of another, or uses
+   the same words in another order, is *not* a duplicate — token-set measures
    would call both identical. Verified pairs are joined by union-find.
 
 Reporting: one :class:`DupGroup` per connected component. ``exact`` is true only
@@ -69,11 +74,13 @@ Speed: ~90 % of a scan is per-entry fingerprinting (normalise, shingle, sign),
 which needs no shared state: :meth:`DuplicateFinder.add_lines` can spread it over
 worker processes once the warm-up has fixed the stop-shingles.
 
-Limits, by design: recall is tuned for thresholds around 0.8–0.95; pairs whose
-differences are spread thinly over the whole text (every tenth word changed)
-share few shingles and can be missed even when their similarity passes a low
-threshold. Texts without spaces between words (CJK) shingle coarsely. Dialogues
-longer than ``MAX_VERIFY_BYTES`` are verified on that many leading bytes.
+Limits, by design: blocking is tuned for thresholds around 0.8–0.95. Copies
+with a few words changed, a sentence dropped, another system prompt or other
+spacing are all found in the benchmark; copies whose differences are spread
+thinly over the whole text (every 12th word replaced, similarity 0.92–0.95)
+share few shingles, and ~4 % of those are missed. Texts without spaces between
+words (CJK) shingle coarsely. Dialogues longer than ``MAX_VERIFY_BYTES`` are
+verified on that many leading bytes, and blocked on ``MAX_BLOCK_BYTES``.
 """
 
 from __future__ import annotations
@@ -104,17 +111,18 @@ TURN_SEP = "\x1e"
 ROLE_MARKS = {"system": "\x11", "user": "\x12", "assistant": "\x13"}
 OTHER_MARK = "\x14"
 
-SIG_SLOTS = 32
-BAND_ROWS = 2  # fixed: a band is read as one 64-bit word (see _band_buckets)
-SHINGLE = 3
-MIN_WORD_LEN = 4
-BUCKET_CAP = 12
+# Tuning (measured with benchmarks/bench_dedupe.py; see the module doc).
+SIG_SLOTS = 32  # MinHash slots: 128 bytes per entry; 48 found little more, far slower
+BAND_ROWS = 2  # slots per band; fixed, a band is read as one 64-bit word
+SHINGLE = 3  # words per shingle; 2 raised chance collisions more than recall
+MIN_WORD_LEN = 4  # shorter words are left out of shingles (not of the verified text)
+BUCKET_CAP = 12  # larger buckets are split rather than expanded into all pairs
 SPLIT_DEPTH = 3
-MIN_AGREE = 4
-WARMUP = 1000
-STOP_FRACTION = 0.01
-STOP_MIN_DF = 10
-KEEP_FRACTION = 0.25
+MIN_AGREE = 5  # of 32 slots; at 4, 99.9 % of verifications failed
+WARMUP = 1000  # distinct dialogues counted to find the stop-shingles
+STOP_FRACTION = 0.01  # a shingle in ≥ 1 % of them is stock phrasing…
+STOP_MIN_DF = 10  # …and in at least this many (small batches)
+KEEP_FRACTION = 0.25  # below this share of non-stop slots, ignore the stop-shingles
 MAX_BLOCK_BYTES = 64 * 1024
 MAX_VERIFY_BYTES = 64 * 1024
 

@@ -81,7 +81,8 @@ def check_hidden(index: int, text: str) -> Finding | None:
     """`hidden-characters` for one message's text (exact, not the fast pre-check)."""
     if not HIDDEN_RE.search(text):
         return None
-    return finding("hidden-characters", f"hidden characters: {describe_hidden(text)}",
+    return finding("hidden-characters",
+                   f"message {index}: hidden characters: {describe_hidden(text)}",
                    index, fixable=True)
 
 

@@ -6,8 +6,9 @@ The reduction is conservative — a needle set is only ever derived from parts a
 match must contain — and gives up (None) rather than guess: such a pattern is
 simply always run.
 
-Needles are lower-case ASCII (matching is case-insensitive). `LINE_START`
-stands for "a line starts here" (``^`` under MULTILINE, ``\\A``).
+Needles are lower-case printable ASCII plus tab/newline/CR (matching is
+case-insensitive). `LINE_START` stands for "a line starts here" (``^`` under
+MULTILINE, ``\\A``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ except ImportError:  # pragma: no cover - Python < 3.11
 LINE_START = "\x00"
 MAX_ALTERNATIVES = 64
 
+
 def _read_words(name: str) -> frozenset[str]:
+    """The whitespace-separated words of a data file (``#`` comment lines skipped)."""
     text = (resources.files(f"{__package__}.patterns") / name).read_text("utf-8")
     return frozenset(word for line in text.splitlines() if not line.startswith("#")
                      for word in line.split())

@@ -113,7 +113,8 @@ class ListScreen(Screen[None]):
                 self.entries.reload()
             else:
                 self.entries.refresh_rows(event.positions)
-            if event.focus is not None and event.focus < len(self.app.session):
+            follows = event.positions is None or event.label.startswith(("undo", "redo"))
+            if follows and event.focus is not None and event.focus < len(self.app.session):
                 self._focus_position(event.focus)
             self._show_current()
             self.refresh_counts()

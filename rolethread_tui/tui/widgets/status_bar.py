@@ -12,7 +12,7 @@ from ..safe_text import clean
 
 class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusBar { height: 1; dock: bottom; background: $panel; color: $foreground; padding: 0 1; }
+    StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
     """
 
     def __init__(self, **kwargs: object) -> None:

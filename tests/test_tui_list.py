@@ -1,0 +1,107 @@
+"""A reviewer's triage at 80x24, driven through the real app and checked in the file."""
+
+from __future__ import annotations
+
+import json
+
+from rolethread_tui.tui.app import create_app
+from rolethread_tui.tui.widgets.entry_list import EntryList
+
+from .conftest import chat, clean_entry
+from .tui_helpers import screen_text, settle
+
+
+async def test_full_triage_changes_only_touched_lines(write):
+    lines = [json.dumps(clean_entry(i)) for i in range(8)]
+    path = write(lines)
+    before = path.read_bytes().split(b"\n")
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")            # accept entry 0, advance to 1
+        await pilot.press("x")            # reject 1 → 2
+        await pilot.press("w")            # needs work 2 → 3
+        await pilot.press("1", "2")       # flags refusal + repetitive on 3
+        await pilot.press("h")            # mark 3 refined
+        await pilot.press("n")
+        await pilot.press(*"too polite", "enter")
+        await pilot.press("j", "j")       # to 5
+        await pilot.press("a", "u")       # accept then undo
+        assert app.session.row(5).status == "unreviewed"
+        await pilot.press("ctrl+r")       # redo
+        assert app.session.row(5).status == "accepted"
+        await pilot.press("u")
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert not app.session.dirty
+    after = path.read_bytes().split(b"\n")
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert changed == [0, 1, 2, 3]
+    reviews = [json.loads(after[i])["_review"] for i in changed]
+    assert [r.get("status") for r in reviews] == ["accepted", "rejected", "needs_work", None]
+    assert reviews[3]["flags"] == ["refusal", "repetitive"]
+    assert reviews[3]["origin"] == "refined" and reviews[3]["note"] == "too polite"
+    assert all(r["by"] == "tester" and r["at"].endswith("Z") for r in reviews)
+
+
+async def test_editor_edit_is_one_undo_step_and_provenance_is_recorded(write):
+    path = write([clean_entry(0), clean_entry(1)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")        # editor on entry 0, message 0 selected
+        await pilot.press("j", "j", "e")  # message 2 (assistant): edit
+        await pilot.press("ctrl+a", "ctrl+k")
+        await pilot.press(*"Better.", "ctrl+s", "escape")
+        await pilot.pause()
+        entry = app.session.entry(0)
+        assert entry["messages"][2]["content"].endswith("Better.")
+        assert entry["_review"]["turns"][2] == "refined"
+        assert entry["_review"]["original"]["2"] == clean_entry()["messages"][2]["content"]
+        assert len(app.session.history.labels()) == 1
+        await pilot.press("u")
+        assert "_review" not in app.session.entry(0)
+
+
+async def test_hostile_content_is_shown_literally(write):
+    evil = chat(("user", "[bold red]boom[/] [link=http://x]click[/link] \x1b[31mred\x1b]0;t\x07"),
+                ("assistant", "ok"))
+    path = write([evil, "{not json [bold]"])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        shot = screen_text(app)
+        assert "[bold red]boom[/]" in shot or "[bold red]boom[/" in shot
+        assert "\x1b" not in "".join(app.screen.query_one(EntryList).render_line(0).text)
+        await pilot.press("j")
+        await pilot.pause()
+        assert "not valid JSON" in screen_text(app)
+
+
+async def test_quit_asks_when_there_are_unsaved_changes(write):
+    path = write([clean_entry(0)])
+    original = path.read_bytes()
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a", "q")
+        await pilot.pause()
+        assert "unsaved changes" in screen_text(app)
+        await pilot.press("escape")        # cancel: still running
+        assert app.is_running
+        await pilot.press("q", "d")        # discard and quit
+        await pilot.pause()
+    assert path.read_bytes() == original
+
+
+async def test_help_lists_every_key(write):
+    app = create_app(write([clean_entry(0)]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        ids = {row[2] for row in app.key_table()}
+        for needed in ("accept", "reject", "needs_work", "toggle_flag_1", "mark_refined",
+                       "undo", "redo", "save", "help", "quit", "cursor_down", "open_editor"):
+            assert needed in ids
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "toggle_flag_9" in screen_text(app) or "Keys" in screen_text(app)

@@ -1,0 +1,21 @@
+"""Helpers for driving the real app headlessly."""
+
+from __future__ import annotations
+
+from textual.app import App
+
+
+def screen_text(app: App) -> str:
+    """What the terminal would show: the text of every rendered strip."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def settle(app: App, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the scan (if any), then for workers, then for the screen to catch up."""
+    session = getattr(app, "session", None)
+    if session is not None:
+        session.wait()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
