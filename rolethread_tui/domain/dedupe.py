@@ -61,7 +61,9 @@ Reporting: one :class:`DupGroup` per connected component. ``exact`` is true only
 when every member has the same normalised conversation; a component that mixes an
 exact subgroup with near members is one near group. ``score`` is 1.0 for exact
 groups, else the smallest verified similarity among the links that joined the
-group (each member is at least that similar to some other member). Two entries
+group (each member is at least that similar to some other member; for a pair it
+is simply their similarity, for a bigger group it depends on which links were
+verified, so treat it as a lower bound). Two entries
 whose dialogue is identical but whose system prompts differ form a near group of
 score 1.0.
 
@@ -305,6 +307,8 @@ def _fingerprint_line(
     line: bytes, keep_dialogue: bool = False, stop: frozenset[int] | None = None
 ) -> _Fingerprint:
     """:func:`_fingerprint` of one raw JSONL line (unparseable → no words)."""
+    if line.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM on the first line
+        line = line[3:]
     try:
         record = orjson.loads(line)
     except orjson.JSONDecodeError:

@@ -7,6 +7,7 @@ an undoable `Change`, tells listeners what changed, and saves byte-exactly.
 
 from __future__ import annotations
 
+import pickle
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,10 +21,12 @@ from .history import Change, History, Replaced, Reviewed, Splice, State, apply_c
 from .journal import Journal, PendingJournal
 from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
 from .reviewer import reviewer_name
+from .scan import Helper
 from .search import Query, scan, select
 from .search import parse as parse_query
 from .store import FileStamp, LineStore
 from .summary import Checker, Columns, Row
+from .validation import make_checker
 from .writer import backup, pieces, write_atomic
 
 
@@ -52,23 +55,19 @@ class SessionEvent:
 Listener = Callable[[SessionEvent], None]
 
 
-def _default_checker() -> Checker:
-    try:
-        from .validation import check_record
-    except ImportError:  # TEMP
-        return lambda v: []
-    return check_record
-
-
 class Session:
     """A JSONL dataset under review. See DESIGN.md §3 for the public API."""
 
     def __init__(self, path: str | Path, *, checker: Checker | None = None,
+                 validation: dict[str, Any] | None = None, parallel: bool = True,
                  reviewer: str | None = None, target: str | Path | None = None) -> None:
+        """`validation` holds checker settings (config's `validation`); a custom
+        `checker` callable instead keeps the scan in one process."""
         self.path = Path(path)
         self.target = Path(target) if target else self.path
         self.store = LineStore(self.path)
-        self.columns = Columns(checker or _default_checker())
+        self.columns = Columns(checker or make_checker(validation))
+        self._helper_args = (validation, parallel and checker is None)
         self.history = History()
         self.reviewer = reviewer or reviewer_name()
         self._states: dict[int, State] = {}
@@ -112,12 +111,10 @@ class Session:
 
     def _scan(self) -> None:
         count = 0
+        helper = Helper(self.store.size, *self._helper_args)
         try:
             for chunk, spans in self.store.index_chunks():
-                view = memoryview(chunk)
-                compute = self.columns.compute
-                rows = [compute(parse_line(view[s:e])) for s, e in spans]
-                self.columns.append_many(rows)
+                self.columns.append_many(self._rows(chunk, spans, helper))
                 count += len(spans)
                 self.scan_bytes = self.store.starts[count - 1] if count else 0
                 with self._published:
@@ -130,11 +127,32 @@ class Session:
         except BaseException as exc:  # reported to the caller of wait()
             self.scan_error = exc
         finally:
+            helper.close()
             self._next_rid = max(self._next_rid, len(self.columns))
             self._scanned.set()
             with self._published:
                 self._published.notify_all()
             self._emit(SessionEvent("scanned"))
+
+    def _rows(self, chunk: bytes, spans: list[tuple[int, int]], helper: Helper) -> list[tuple]:
+        """Summary rows of one chunk; half of them from the helper process if there is one."""
+        view = memoryview(chunk)
+        compute = self.columns.compute
+        if not helper.active or len(spans) < 64:
+            return [compute(parse_line(view[s:e])) for s, e in spans]
+        half = len(spans) // 2
+        try:
+            helper.send([chunk[s:e] for s, e in spans[half:]])
+        except OSError:
+            helper.close()
+            return [compute(parse_line(view[s:e])) for s, e in spans]
+        rows = [compute(parse_line(view[s:e])) for s, e in spans[:half]]
+        try:
+            rows.extend(helper.receive())
+        except (OSError, EOFError, pickle.UnpicklingError):  # helper died: finish here
+            helper.close()
+            rows.extend(compute(parse_line(view[s:e])) for s, e in spans[half:])
+        return rows
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the scan is done; True when it is. Raises if it failed."""

@@ -108,6 +108,9 @@ class Columns:
         if not rows:
             return
         cols = list(zip(*rows, strict=True))
+        intern = self._interned
+        for k in (3, 4, 8):  # rows from a helper process carry their own tuple copies
+            cols[k] = tuple(intern.setdefault(v, v) for v in cols[k])
         self.valid.extend(cols[0])
         self.status.extend(cols[1])
         self.origin.extend(cols[2])

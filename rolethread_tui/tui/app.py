@@ -15,7 +15,6 @@ from textual.binding import Binding
 from ..domain.config import Config, effective_reviewer
 from ..domain.session import FileChangedError, Session, SessionEvent
 from ..domain.state import load_state, remember_file, remember_theme, save_state
-from ..domain.validation import make_checker
 from .keymap import apply_keymap, default_keys
 from .messages import SessionChanged
 from .screens.editor import EditorScreen
@@ -152,6 +151,6 @@ def create_app(path: str | Path, config: Config | None = None, *,
                **session_options: Any) -> RoleThreadApp:
     """Open `path` (the scan starts at once) and build the app around it."""
     config = config or Config()
-    session = Session.open(path, checker=make_checker(config.validation), target=output,
+    session = Session.open(path, validation=config.validation, target=output,
                            reviewer=effective_reviewer(config), **session_options)
     return RoleThreadApp(session, config, readonly=readonly)

@@ -1,0 +1,110 @@
+"""The background scan's second core: summary rows computed in a helper process.
+
+Parsing and checking every entry is CPU-bound Python, so a thread cannot use
+the second core. For large files the scan sends half of each chunk's lines to
+one helper process and computes the other half itself; rows come back in
+order. The helper is a plain `python -m rolethread_tui.domain.scan` child
+talking pickles over its stdin/stdout: unlike multiprocessing it never forks
+a threaded UI and never re-imports the caller's `__main__` (a notebook, stdin).
+Small files are not worth the start-up and are scanned in the thread alone.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+from typing import IO, Any
+
+from .records import parse_line
+from .summary import Columns
+
+PARALLEL_MIN_BYTES = 48 << 20
+_HEADER = struct.Struct("<Q")
+
+
+def _send(stream: IO[bytes], obj: object) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    head = stream.read(_HEADER.size)
+    if len(head) < _HEADER.size:
+        raise EOFError("helper process closed its pipe")
+    (size,) = _HEADER.unpack(head)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("helper process closed its pipe")
+    return pickle.loads(data)
+
+
+class Helper:
+    """One helper process, or nothing when the file is small or workers are off.
+
+    Requests are answered in order, so one outstanding request at a time is
+    all the scan needs: it computes its own half while the helper does the other.
+    """
+
+    def __init__(self, size: int, validation: dict[str, Any] | None, enabled: bool) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        if enabled and size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
+            self._start(validation)
+
+    def _start(self, validation: dict[str, Any] | None) -> None:
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "rolethread_tui.domain.scan"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )
+            _send(self._proc.stdin, validation)  # type: ignore[arg-type]
+        except OSError:
+            self._proc = None
+
+    @property
+    def active(self) -> bool:
+        return self._proc is not None
+
+    def send(self, lines: list[bytes]) -> None:
+        assert self._proc is not None
+        _send(self._proc.stdin, lines)  # type: ignore[arg-type]
+
+    def receive(self) -> list[tuple]:
+        assert self._proc is not None
+        return _receive(self._proc.stdout)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()  # type: ignore[union-attr]
+            proc.wait(timeout=2)
+        except (OSError, subprocess.TimeoutExpired):
+            proc.kill()
+        finally:
+            proc.stdout.close()  # type: ignore[union-attr]
+
+
+def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    """The helper's loop: settings first, then lists of lines → lists of rows."""
+    from .validation import make_checker
+
+    columns = Columns(make_checker(_receive(stdin)))
+    compute = columns.compute
+    while True:
+        try:
+            lines = _receive(stdin)
+        except EOFError:
+            return
+        _send(stdout, [compute(parse_line(line)) for line in lines])
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
