@@ -12,6 +12,9 @@ from .conftest import chat, clean_entry
 
 def test_helper_process_rows_equal_thread_rows(write, monkeypatch):
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    answered = []
+    receive = scan.Helper.receive
+    monkeypatch.setattr(scan.Helper, "receive", lambda self: answered.append(1) or receive(self))
     lines = []
     for i in range(600):
         lines.append(json.dumps(clean_entry(i)) if i % 7 else json.dumps(
@@ -25,3 +28,4 @@ def test_helper_process_rows_equal_thread_rows(write, monkeypatch):
         assert len(fast) == len(slow) == len(lines)
         assert [fast.row(i) for i in range(len(fast))] == [slow.row(i) for i in range(len(slow))]
         assert fast.counts() == slow.counts()
+    assert answered, "the helper process was not used"

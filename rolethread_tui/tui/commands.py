@@ -63,6 +63,8 @@ GOTO_ACTION = "screen.goto"  # called with one argument: the 1-based entry numbe
 HIDDEN_ACTIONS = frozenset({"command_palette"})
 _PACKAGE = __name__.split(".")[0] + "."
 _NUMBER = re.compile(r"#?\s*(\d+)")
+GOTO_SCORE = 1_000.0  # above any fuzzy score, so Enter on a typed number goes there
+RANK_EXTRA, RANK_KEYLESS, RANK_FRAMEWORK = 3, 4, 5
 
 ActionKey = tuple[int, str, tuple[object, ...]]
 
@@ -77,7 +79,7 @@ class PaletteCommand:
     namespace: DOMNode  # the node a bare action name is looked up on
     binding_id: str | None = None
     keys: tuple[str, ...] = ()
-    rank: int = 0  # display group: screen, widgets, app, keyless, extra
+    rank: int = 0  # display group, see `_rank`
 
 
 # ------------------------------------------------------------------ resolving actions
@@ -148,8 +150,14 @@ def _keys_by_group(node: DOMNode, app: Any) -> dict[str, list[str]]:
     return keys
 
 
-def _rank(node: DOMNode, screen: Screen[Any]) -> int:
-    """Screen actions first (the ones a reviewer looks for), then widgets, then the app."""
+def _rank(node: DOMNode, screen: Screen[Any], binding: Binding) -> int:
+    """Display order: our bindings (screen, widgets, app), then extras, keyless, Textual's own.
+
+    Our bindings all carry an id (DESIGN §4); Textual's built-in ones (focus
+    next, copy, scroll left ...) have none and are the least sought after.
+    """
+    if not binding.id:
+        return RANK_FRAMEWORK
     if node is screen:
         return 0
     return 2 if node is screen.app else 1
@@ -171,7 +179,7 @@ def _node_binding_commands(node: DOMNode, screen: Screen[Any]) -> Iterator[Palet
             namespace=node,
             binding_id=binding.id,
             keys=tuple(keys.get(group, ())),
-            rank=_rank(node, screen),
+            rank=_rank(node, screen, binding),
         )
 
 
@@ -214,7 +222,7 @@ def _keyless_commands(node: DOMNode) -> Iterator[PaletteCommand]:
     for name, method in own_actions(node):
         if _needs_no_arguments(method):
             yield PaletteCommand(title=humanize(name), help=_first_doc_line(method),
-                                 action=name, namespace=node, rank=3)
+                                 action=name, namespace=node, rank=RANK_KEYLESS)
 
 
 # ------------------------------------------------------------------ extra commands
@@ -224,7 +232,8 @@ def _extra_command(screen: Screen[Any], title: str, help_text: str,
     resolved = resolve(action, screen)
     if resolved is None or not _runnable(*resolved):
         return None
-    return PaletteCommand(title=title, help=help_text, action=action, namespace=screen, rank=4)
+    return PaletteCommand(title=title, help=help_text, action=action, namespace=screen,
+                          rank=RANK_EXTRA)
 
 
 def recent_file_action(path: str) -> str:
@@ -376,7 +385,7 @@ class ActionsProvider(Provider):
     async def search(self, query: str) -> Hits:
         goto = goto_command(self.screen, query)
         if goto is not None:
-            yield Hit(1.0, prompt(goto), self._runner(goto), text=goto.title,
+            yield Hit(GOTO_SCORE, prompt(goto), self._runner(goto), text=goto.title,
                       help=help_text(goto))
         matcher = self.matcher(query)
         for command in self.commands():
