@@ -324,11 +324,16 @@ def key_label(command: PaletteCommand) -> str:
 
 
 def help_text(command: PaletteCommand) -> str:
-    """Second palette line (Textual reads it as markup, hence escape): id, keys, help."""
+    """Second palette line: binding id (for `[keymap]`), "no key" or help.
+
+    The keys are on the title line already. Textual reads this line as markup,
+    hence the escape.
+    """
     parts = []
     if command.binding_id:
         parts.append(f"id {command.binding_id}")
-    parts.append(f"keys {key_label(command)}" if command.keys else "no key")
+    if not command.keys:
+        parts.append("no key")
     if command.help:
         parts.append(command.help)
     return escape(" · ".join(parts))

@@ -18,8 +18,10 @@ from ..widgets.entry_list import EntryList
 from ..widgets.preview import Preview
 from ..widgets.sidebar import FlagSidebar
 from ..widgets.status_bar import StatusBar
+from .bulk import BulkMixin
 from .help import HelpScreen
 from .prompts import PromptScreen
+from .searching import SearchMixin
 
 if TYPE_CHECKING:
     from ..app import RoleThreadApp
@@ -30,7 +32,7 @@ FLAG_BINDINGS = [
 ]
 
 
-class ListScreen(Screen[None]):
+class ListScreen(SearchMixin, BulkMixin, Screen[None]):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
     DEFAULT_CSS = """
@@ -48,10 +50,15 @@ class ListScreen(Screen[None]):
         Binding("t", "tag", "Tag", show=False, id="tag"),
         Binding("u,ctrl+z", "undo", "Undo", id="undo"),
         Binding("ctrl+r,ctrl+y", "redo", "Redo", show=False, id="redo"),
-        Binding("right_square_bracket", "next_issue", "Next issue", show=False,
+        Binding("slash", "search", "Search", id="search"),
+        Binding("escape", "clear_search", "Clear filter", show=False, id="clear_search"),
+        Binding("right_square_bracket", "next_match", "Next match/issue", show=False,
                 id="next_match"),
-        Binding("left_square_bracket", "previous_issue", "Prev issue", show=False,
+        Binding("left_square_bracket", "previous_match", "Prev match/issue", show=False,
                 id="previous_match"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="toggle_mark"),
+        Binding("V", "mark_range", "Mark range", show=False, id="mark_range"),
+        Binding("B", "bulk", "Bulk", show=False, id="bulk"),
         Binding("s,ctrl+s", "save", "Save", id="save"),
         Binding("f", "toggle_sidebar", "Flags", id="toggle_sidebar"),
         Binding("question_mark", "help", "Help", id="help"),
@@ -109,7 +116,9 @@ class ListScreen(Screen[None]):
                 self.refresh_counts()
             return
         if event.kind == "change":
-            if event.positions is None:
+            if event.positions is None and self.query_text:
+                self.apply_query(self.query_text)  # positions moved: match again
+            elif event.positions is None:
                 self.entries.reload()
             else:
                 self.entries.refresh_rows(event.positions)
@@ -120,6 +129,7 @@ class ListScreen(Screen[None]):
             self.refresh_counts()
         self.status_bar.dirty = self.app.session.dirty
         self.status_bar.total = len(self.app.session)
+        self.status_bar.marked = len(self.entries.marked)
         self.status_bar.redraw()
 
     def _focus_position(self, position: int) -> None:
@@ -246,15 +256,20 @@ class ListScreen(Screen[None]):
         if not self.app.session.redo():
             self.notify("Nothing to redo.")
 
-    def action_next_issue(self) -> None:
+    def action_next_match(self) -> None:
         self._jump(1)
 
-    def action_previous_issue(self) -> None:
+    def action_previous_match(self) -> None:
         self._jump(-1)
 
     def _jump(self, step: int) -> None:
-        """Move to the next/previous row whose entry has validation findings."""
+        """Next/previous match when filtered, else next/previous entry with findings."""
         entries = self.entries
+        if entries.view is not None:
+            if not 0 <= entries.cursor + step < entries.count:
+                self.notify("No more matches in this direction.")
+            entries.cursor += step
+            return
         cols = self.app.session.columns
         row = entries.cursor + step
         while 0 <= row < entries.count:

@@ -26,6 +26,7 @@ class StatusBar(Static):
         self.readonly = False
         self.progress: float | None = None
         self.position: int | None = None
+        self.marked = 0
 
     def redraw(self) -> None:
         self.update(self.render_text())
@@ -40,6 +41,11 @@ class StatusBar(Static):
         out.append(f"  {pos}/{self.total}")
         if self.progress is not None and self.progress < 1:
             out.append(f"  loading {self.progress:.0%}", style="italic")
+        if self.marked:
+            out.append(f"  ●{self.marked} marked", style="bold")
+        if self.filter:
+            matched = "…" if self.matched is None else str(self.matched)
+            out.append(f"  /{clean(self.filter)} ({matched})", style="bold cyan")
         status = self.counts.get("status", Counter())
         origin = self.counts.get("origin", Counter())
         if status:
@@ -50,7 +56,4 @@ class StatusBar(Static):
             out.append(
                 f"  G{origin.get('generated', 0)} R{origin.get('refined', 0)}"
                 f" H{origin.get('human', 0)}", style="dim")
-        if self.filter:
-            matched = "…" if self.matched is None else str(self.matched)
-            out.append(f"  /{clean(self.filter)} ({matched})", style="bold cyan")
         return out

@@ -1,0 +1,152 @@
+"""The bulk action menu: one op over every marked entry (or every match)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
+
+from ..widgets.entry_list import EntryList
+from .prompts import PROMPT_CSS, ConfirmScreen, PromptScreen
+
+if TYPE_CHECKING:
+    from ..app import RoleThreadApp
+
+# (id, label): what BulkScreen offers; the list screen maps ids to session calls.
+BULK_ACTIONS = [
+    ("accepted", "Accept"),
+    ("rejected", "Reject"),
+    ("needs_work", "Needs work"),
+    ("unreviewed", "Back to unreviewed"),
+    ("flag", "Toggle a flag…"),
+    ("add_tag", "Add a tag…"),
+    ("remove_tag", "Remove a tag…"),
+    ("refined", "Mark human-refined"),
+    ("delete", "Delete entries"),
+]
+
+
+class BulkScreen(ModalScreen[str | None]):
+    """Pick what to do with N entries; returns the action id or None."""
+
+    DEFAULT_CSS = PROMPT_CSS + """
+    BulkScreen { align: center middle; }
+    BulkScreen > Vertical { width: 50; height: auto; border: round $accent;
+        background: $panel; padding: 0 1; }
+    BulkScreen OptionList { height: auto; max-height: 14; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="bulk_cancel")]
+
+    def __init__(self, count: int, what: str) -> None:
+        super().__init__()
+        self.count = count
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"{self.count} {self.what}: one undoable step", markup=False)
+            yield OptionList(*[Option(label, id=key) for key, label in BULK_ACTIONS])
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class BulkMixin:
+    """Mixed into ListScreen: `space` / `V` marks, `B` bulk actions on marks or matches."""
+
+    app: RoleThreadApp
+    _anchor: int | None = None
+
+    def action_toggle_mark(self) -> None:
+        entries = self.query_one(EntryList)  # type: ignore[attr-defined]
+        position = entries.current
+        if position is None:
+            return
+        rid = self.app.session.rid(position)
+        entries.marked.symmetric_difference_update({rid})
+        self._anchor = entries.cursor
+        entries.refresh_rows(None)
+        entries.action_cursor_down()
+
+    def action_mark_range(self) -> None:
+        """Mark every row from the last mark to the cursor."""
+        entries = self.query_one(EntryList)  # type: ignore[attr-defined]
+        anchor = self._anchor if self._anchor is not None else entries.cursor
+        low, high = sorted((anchor, entries.cursor))
+        for row in range(low, high + 1):
+            position = entries.position_at(row)
+            if position is not None:
+                entries.marked.add(self.app.session.rid(position))
+        self._anchor = entries.cursor
+        entries.refresh_rows(None)
+        self.notify(f"{len(entries.marked)} entries marked")
+
+    def _bulk_targets(self) -> tuple[list[int], str]:
+        entries = self.query_one(EntryList)  # type: ignore[attr-defined]
+        session = self.app.session
+        if entries.marked:
+            positions = [p for p in (session.position(r) for r in entries.marked)
+                         if p is not None]
+            return sorted(positions), "marked entries"
+        if entries.view is not None:
+            return list(entries.view), "matching entries"
+        return [], ""
+
+    def action_bulk(self) -> None:
+        if self.app.readonly or self.app.saving:
+            self.notify("Cannot change entries now (read-only or saving).", severity="warning")
+            return
+        positions, what = self._bulk_targets()
+        if not positions:
+            self.notify("Mark entries with space / V, or filter with /, then press B.")
+            return
+        self.app.push_screen(BulkScreen(len(positions), what),
+                             lambda action: self._bulk_chosen(action, positions))
+
+    def _bulk_chosen(self, action: str | None, positions: list[int]) -> None:
+        if action is None:
+            return
+        if action in ("flag", "add_tag", "remove_tag"):
+            title = {"flag": "Flag name", "add_tag": "Tag to add",
+                     "remove_tag": "Tag to remove"}[action]
+            self.app.push_screen(PromptScreen(title),
+                                 lambda name: name and self._confirm(action, positions,
+                                                                     name.strip()))
+            return
+        self._confirm(action, positions, "")
+
+    def _confirm(self, action: str, positions: list[int], name: str) -> None:
+        verb = dict(BULK_ACTIONS)[action].rstrip("…").lower()
+        label = f"{verb} {name}".strip()
+        question = f"{label.capitalize()} — {len(positions)} entries? (one undo step)"
+        self.app.push_screen(ConfirmScreen(question),
+                             lambda yes: yes and self._apply(action, positions, name))
+
+    def _apply(self, action: str, positions: list[int], name: str) -> None:
+        session = self.app.session
+        calls = {
+            "accepted": lambda: session.set_status(positions, "accepted"),
+            "rejected": lambda: session.set_status(positions, "rejected"),
+            "needs_work": lambda: session.set_status(positions, "needs_work"),
+            "unreviewed": lambda: session.set_status(positions, None),
+            "flag": lambda: session.toggle_flag(positions, name),
+            "add_tag": lambda: session.add_tag(positions, name),
+            "remove_tag": lambda: session.add_tag(positions, name, on=False),
+            "refined": lambda: session.mark_refined(positions),
+            "delete": lambda: session.delete_entries(positions),
+        }
+        changed = calls[action]()
+        entries = self.query_one(EntryList)  # type: ignore[attr-defined]
+        entries.marked.clear()
+        if action == "delete" and entries.view is not None:
+            entries.set_view(None)
+        entries.refresh_rows(None)
+        self.notify(f"{changed} entries changed · u undoes it")

@@ -1,0 +1,106 @@
+"""Search and filter on the list screen: the query line, a cancellable worker, matches."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.worker import get_current_worker
+
+from ...domain.search import Query, QueryError, parse
+from ...domain.state import remember_search, save_state
+from ..widgets.entry_list import EntryList
+from ..widgets.preview import Preview
+from ..widgets.status_bar import StatusBar
+from .prompts import PromptScreen
+
+if TYPE_CHECKING:
+    from ..app import RoleThreadApp
+
+QUERY_HINT = ("words  \"phrase\"  -word  status:  origin:  flag:  tag:  issue:  "
+              "turns:>5  len:<200  in:system  ~fuzzy · ↑↓ history · esc cancel")
+
+
+class SearchMixin:
+    """Mixed into ListScreen: `/`, esc, and `apply_query` for other screens' links."""
+
+    app: RoleThreadApp
+    query_text: str = ""
+
+    def action_search(self, text: str | None = None, error: str = "") -> None:
+        history = list(reversed(self.app.state.searches))
+        prompt = PromptScreen("Search / filter" + (f" — {error}" if error else ""),
+                              self.query_text if text is None else text,
+                              hint=QUERY_HINT, history=history)
+        self.app.push_screen(prompt, self._searched)
+
+    def _searched(self, text: str | None) -> None:
+        if text is not None:
+            self.apply_query(text)
+
+    def apply_query(self, text: str) -> None:
+        """Filter the list by a query (empty: show everything)."""
+        text = text.strip()
+        if not text:
+            self.action_clear_search()
+            return
+        try:
+            query = parse(text)
+        except QueryError as exc:
+            self.notify(f"{exc.message} (at column {exc.position + 1})", severity="error")
+            self.action_search(text, error=exc.message)
+            return
+        remember_search(self.app.state, text)
+        save_state(self.app.state)
+        self.query_text = text
+        self.query_one(Preview).highlight = query.highlight_terms()
+        bar = self.query_one(StatusBar)
+        bar.filter, bar.matched = text, None
+        bar.redraw()
+        self._search_worker(query)
+
+    def action_clear_search(self) -> None:
+        entries = self.query_one(EntryList)
+        if entries.view is None and not self.query_text:
+            return
+        self.workers.cancel_group(self, "search")  # type: ignore[attr-defined]
+        keep = entries.current
+        self.query_text = ""
+        self.query_one(Preview).highlight = []
+        bar = self.query_one(StatusBar)
+        bar.filter, bar.matched = "", None
+        bar.redraw()
+        entries.set_view(None, keep=keep)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search_worker(self, query: Query) -> None:
+        """Runs chunk by chunk so a newer query cancels this one promptly."""
+        worker = get_current_worker()
+        session = self.app.session
+        hits: list[tuple[int, float]] = []
+        for done, found in session.search_chunks(query):
+            if worker.is_cancelled:
+                return
+            hits.extend(found)
+            self.app.call_from_thread(self._progress, len(hits), done, len(session))
+        if query.fuzzy is not None:
+            hits.sort(key=lambda hit: (-hit[1], hit[0]))
+        positions = [p for p, _ in hits]
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_matches, positions)
+
+    def _progress(self, matched: int, done: int, total: int) -> None:
+        bar = self.query_one(StatusBar)
+        bar.matched = matched
+        bar.progress = done / max(total, 1) if done < total else None
+        bar.redraw()
+
+    def _show_matches(self, positions: list[int]) -> None:
+        entries = self.query_one(EntryList)
+        keep = entries.current
+        entries.set_view(positions, keep=keep if keep in positions else None)
+        bar = self.query_one(StatusBar)
+        bar.matched, bar.progress = len(positions), None
+        bar.redraw()
+        if not positions:
+            self.notify("No entry matches. esc shows everything again.")

@@ -1,0 +1,93 @@
+"""Search, bulk actions over matches, undo — through the real app at 80x24."""
+
+from __future__ import annotations
+
+import json
+
+from rolethread_tui.tui.app import create_app
+from rolethread_tui.tui.widgets.entry_list import EntryList
+
+from .conftest import chat, clean_entry
+from .tui_helpers import screen_text, settle
+
+
+def dataset() -> list[dict]:
+    out = [clean_entry(i) for i in range(10)]
+    for i in (2, 5, 7):
+        out[i]["messages"][2]["content"] = "I'm sorry, but as an AI language model I cannot."
+    return out
+
+
+async def test_search_bulk_reject_undo_and_file(write):
+    path = write(dataset())
+    original = path.read_bytes()
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"issue:refusal origin:generated", "enter")
+        await settle(app, pilot)
+        entries = app.screen.query_one(EntryList)
+        assert list(entries.view) == [2, 5, 7]
+        assert "(3)" in screen_text(app)
+        await pilot.press("B")
+        await pilot.pause()
+        await pilot.press("down", "enter")    # Reject
+        await pilot.pause()
+        assert "3 entries" in screen_text(app)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.session.counts()["status"]["rejected"] == 3
+        assert len(app.session.history.labels()) == 1   # one undo step
+        await pilot.press("s")
+        await settle(app, pilot)
+        saved = path.read_bytes().split(b"\n")
+        assert [json.loads(saved[i])["_review"]["status"] for i in (2, 5, 7)] == ["rejected"] * 3
+        await pilot.press("u", "s")
+        await settle(app, pilot)
+    assert path.read_bytes() == original
+
+
+async def test_bad_query_points_at_the_token_and_keeps_the_text(write):
+    app = create_app(write(dataset()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"stauts:accepted", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "unknown field 'stauts' at 0" in text      # the prompt comes back, explained
+        assert "stauts:accepted" in text                   # with the text kept for fixing
+        await pilot.press("escape")
+
+
+async def test_marks_and_range_then_bulk_flag(write):
+    app = create_app(write(dataset()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space")            # mark 0, cursor → 1
+        await pilot.press("j", "j", "V")      # range 0..3
+        await pilot.press("B")
+        await pilot.pause()
+        await pilot.press("down", "down", "down", "down", "enter")   # Toggle a flag…
+        await pilot.pause()
+        await pilot.press(*"style", "enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        flagged = [i for i in range(10) if "style" in app.session.row(i).flags]
+        assert flagged == [0, 1, 2, 3]
+
+
+async def test_escape_clears_filter_and_matches_are_highlighted(write):
+    data = dataset()
+    data[4] = chat(("user", "tell me about the dragon"), ("assistant", "The dragon sleeps."))
+    app = create_app(write(data))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"dragon", "enter")
+        await settle(app, pilot)
+        entries = app.screen.query_one(EntryList)
+        assert list(entries.view) == [4] and entries.current == 4
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert entries.view is None and entries.current == 4
