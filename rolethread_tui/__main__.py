@@ -4,4 +4,5 @@ import sys
 
 from .cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # worker processes re-import this module: do not run then
+    sys.exit(main())

@@ -160,7 +160,8 @@ async def test_editor_screen_lists_its_own_actions(dataset: Path):
         await settle(app, pilot)
         assert isinstance(app.screen, EditorScreen)
         ids = {command.binding_id for command in screen_commands(app.screen)}
-        assert {"editor_cycle_role", "editor_leave", "undo", "tag"} <= ids
+        assert {"editor_cycle_role", "editor_leave", "help", "tag"} <= ids
+        assert "undo" not in ids  # check_action says False: nothing to undo yet
         assert "accept" not in ids
 
 

@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import export, merge, stats
+from . import dedupe, export, merge, stats, validate
 from .errors import UsageError, describe
 
-COMMANDS = (stats, export, merge)
-SUBCOMMANDS = {"stats", "export", "merge"}
+COMMANDS = (validate, stats, export, dedupe, merge)
+SUBCOMMANDS = {"validate", "stats", "export", "dedupe", "merge"}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,13 @@
-"""`rolethread-tui stats FILE [--json] [--where QUERY]`: counts for pipelines."""
+"""`rolethread-tui stats FILE [--json] [--where QUERY] [--insights] [--duplicates]`.
+
+Counts for pipelines, plus the insights figures (DESIGN §4): the ones the summary
+columns give are always there (they cost nothing); those that need the text of
+every entry (reply lengths, openings, quoted speech, system prompts, reviewers)
+add a full parse of the file (~2-3 s per 100k entries), so they come with
+`--insights`, and duplicate groups (the slow near-duplicate scan) with
+`--duplicates`. In `--json` they sit under `"insights"`; a figure not computed
+is null.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +16,32 @@ from typing import Any
 
 import orjson
 
+from ..domain.insights import bar, compute_insights, share, sparkline
 from ..domain.review import ORIGINS, STATUSES
 from .common import open_session
 
+LABEL = 30  # width of a figure's label in the text form
+BAR = 20
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("stats", help="counts by status, origin, flag and issue")
+    p = sub.add_parser("stats", help="counts by status, origin, flag and issue, and insights")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--where", metavar="QUERY", help="only count entries matching QUERY")
+    p.add_argument("--insights", action="store_true",
+                   help="also read every entry: reply lengths, openings, dialogue share, "
+                        "system prompts, reviewers (a few seconds per 100k entries)")
+    p.add_argument("--duplicates", action="store_true",
+                   help="also count duplicate groups (the slower near-duplicate scan)")
     p.set_defaults(run=run)
 
 
-def collect(session: Any, where: str | None) -> dict[str, Any]:
-    """The figures `stats --json` prints (DESIGN §7 keys)."""
+def collect(session: Any, where: str | None, *, insights: bool = False,
+            duplicates: bool = False) -> dict[str, Any]:
+    """The figures `stats --json` prints (DESIGN §7 keys, plus `insights`)."""
     rids = session.rids()
+    positions = None
     matched = None
     if where:
         positions = session.search(where)
@@ -40,9 +60,30 @@ def collect(session: Any, where: str | None) -> dict[str, Any]:
     }
     if matched is not None:
         out["matched"] = matched
+    groups = _duplicate_groups(session, positions) if duplicates else None
+    out["insights"] = compute_insights(session, positions=positions, content=insights,
+                                       duplicate_groups=groups).as_dict()
     return out
 
 
+def _duplicate_groups(session: Any, positions: list[int] | None) -> list[Any] | None:
+    """Duplicate groups, restricted to `positions` (a group needs two members left)."""
+    finder = getattr(session, "duplicate_groups", None)
+    if finder is None:
+        return None
+    groups = finder()
+    if positions is None:
+        return groups
+    keep = set(positions)
+    out = []
+    for group in groups:
+        members = [e for e in group.entries if e in keep]
+        if len(members) > 1:
+            out.append(type(group)(members, group.exact, group.score))
+    return out
+
+
+# ---------------------------------------------------------------- text form
 def render_text(stats: dict[str, Any]) -> str:
     lines = [f"{stats['file']}: {stats['entries']} entries, {stats['invalid']} invalid"]
     if "matched" in stats:
@@ -51,12 +92,80 @@ def render_text(stats: dict[str, Any]) -> str:
         if stats[key]:
             parts = ", ".join(f"{k} {v}" for k, v in stats[key].items())
             lines.append(f"{key}: {parts}")
+    if stats.get("insights"):
+        lines.append("")
+        lines.extend(render_insights(stats["insights"]))
     return "\n".join(lines)
+
+
+def _row(figure: dict[str, Any]) -> str:
+    label = figure["label"].replace("\n", " ")
+    label = label if len(label) <= LABEL else label[: LABEL - 1] + "…"
+    query = f"  {figure['query']}" if figure["query"] else ""
+    return (f"  {label:<{LABEL}} {bar(figure['share'], BAR)} {figure['count']:>9,}"
+            f" {figure['share']:>6.1%}{query}")
+
+
+def _section(title: str, figures: list[dict[str, Any]], spark: bool = False) -> list[str]:
+    head = title + (f"  {sparkline([f['count'] for f in figures])}" if spark else "")
+    return [head, *(_row(f) for f in figures)] if figures else [f"{title}: none"]
+
+
+def render_insights(ins: dict[str, Any]) -> list[str]:
+    """The insights as readable lines: label, bar, count, share, and the list query."""
+    review = ins["review_progress"]
+    reviewed = {"label": "reviewed", "count": review["reviewed"],
+                "share": share(review["reviewed"], review["total"]),
+                "query": review["reviewed_query"]}
+    lines = [f"Review progress: {review['reviewed']:,} of {review['total']:,} reviewed",
+             _row(reviewed)]
+    if review["by_reviewer"]:
+        lines += _section("Reviewed per reviewer", review["by_reviewer"])[1:]
+    lines.append("")
+    lines += _section("Status", ins["status"]) + _section("Origin", ins["origin"])
+    lines += _section("Flags", ins["flags"]) + _section("Validation checks", ins["issues"])
+    lines += _section("Refusals", [{**ins["refusal_share"], "label": "share of entries"}])
+    lines += _section("Turns per entry", ins["turns_histogram"], spark=True)
+    lines += _section("Entry length (user + assistant chars)", ins["length_histogram"],
+                      spark=True)
+    lines += _content_lines(ins)
+    lines += _duplicate_lines(ins["duplicates"])
+    return lines
+
+
+def _content_lines(ins: dict[str, Any]) -> list[str]:
+    if ins["replies"] is None:
+        return ["(reply lengths, openings, dialogue share, system prompts, reviewers: "
+                "add --insights)"]
+    lines = _section(f"Assistant reply length (chars, {ins['replies']:,} replies)",
+                     ins["reply_length_histogram"], spark=True)
+    approx = " (approximate)" if ins["openings_approximate"] else ""
+    lines += _section(f"Top openings of assistant replies{approx}", ins["top_openings"])
+    balance = ins["dialogue_balance"]
+    lines += _section(f"Dialogue vs narration (share of reply inside quotes, "
+                      f"mean {balance['mean']:.0%})", balance["buckets"])
+    prompts = ins["system_prompts"]
+    lines += _section(
+        f"System prompts: {prompts['distinct']:,} distinct; top {len(prompts['top'])} = "
+        f"{prompts['concentration']:.1%} of {prompts['with_system']:,} entries with one",
+        prompts["top"])
+    if not ins["complete"]:
+        lines.append("(interrupted: figures cover part of the file)")
+    return lines
+
+
+def _duplicate_lines(dup: dict[str, Any] | None) -> list[str]:
+    if dup is None:
+        return []
+    query = f"  {dup['query']}" if dup["query"] else ""
+    return [f"Duplicates: {dup['groups']:,} groups ({dup['exact_groups']:,} exact), "
+            f"{dup['entries']:,} entries, {dup['redundant']:,} redundant copies{query}"]
 
 
 def run(args: argparse.Namespace) -> int:
     with open_session(args.file) as session:
-        stats = collect(session, args.where)
+        stats = collect(session, args.where, insights=args.insights,
+                        duplicates=args.duplicates)
     if args.json:
         print(orjson.dumps(stats, option=orjson.OPT_INDENT_2).decode())
     else:

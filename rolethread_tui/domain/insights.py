@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from . import formats
 from .records import parse_line
-from .review import ORIGINS, STATUSES
+from .review import ORIGINS, REVIEW_KEY, STATUSES, status_of
 from .search import QueryError, parse, quote
 
 Progress = Callable[[float], None]
@@ -45,6 +45,7 @@ TOP_OPENINGS = 10
 TOP_PROMPTS = 5
 OPENING_CAP = 200_000  # distinct openings kept before rare ones are pruned (memory bound)
 PHRASE_CHARS = 80  # longest system-prompt phrase put into a link query
+MIN_PHRASE = 24  # shorter prompt lines are headings, not what tells prompts apart
 
 # Histogram buckets as (low, high) inclusive bounds; None = open end.
 TURN_BUCKETS: tuple[tuple[int, int | None], ...] = (
@@ -53,14 +54,13 @@ TURN_BUCKETS: tuple[tuple[int, int | None], ...] = (
 # Lower bounds, roughly doubling: lengths spread over orders of magnitude.
 LENGTH_BOUNDS = (0, 200, 500, 1000, 2000, 4000, 8000, 16000)
 REPLY_BOUNDS = (0, 50, 100, 200, 400, 800, 1600, 3200)
-DIALOGUE_LABELS = (
-    "narration (<20% quoted)", "mostly narration", "balanced (40-60%)",
-    "mostly dialogue", "dialogue (≥80% quoted)",
+DIALOGUE_LABELS = (  # share of the reply's characters inside quotes
+    "narration 0–20%", "mostly narration 20–40%", "balanced 40–60%",
+    "mostly dialogue 60–80%", "dialogue 80–100%",
 )
 
 _PUNCT = string.punctuation + "“”‘’«»„‚—–…·•"
 _CURLY_QUOTE = re.compile("“[^”]*”")
-_CHUNK = re.compile(r"\S+")
 _BARS = " ▏▎▍▌▋▊▉█"
 _SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -196,6 +196,8 @@ def _value(name: str) -> str:
 
 
 def _range_label(low: int, high: int | None, unit: str) -> str:
+    if low == high == 1:
+        unit = unit.removesuffix("s")
     if high is None:
         return f"{low:,}+ {unit}"
     return f"{low:,} {unit}" if low == high else f"{low:,}–{high:,} {unit}"
@@ -283,46 +285,43 @@ def _length_histogram(column: Sequence[int], rids: Sequence[int], total: int) ->
 
 
 # ---------------------------------------------------------------- text helpers
-def opening_words(text: str, n: int = OPENING_WORDS) -> list[str]:
-    """The first ``n`` words of a reply, punctuation stripped, case folded.
+# A word is a run of letters/digits (anything but space and punctuation), with
+# inner apostrophes ("you've"); `*`, quotes and dashes around it are separators.
+# So "*Mira smiles," and "Mira smiles" open the same way.
+_SEP_CHARS = re.escape(_PUNCT) + r"\s"
+_WORD = rf"[^{_SEP_CHARS}]+(?:['’][^{_SEP_CHARS}]+)*"
+_SEP = rf"[{_SEP_CHARS}]"
+_OPENING = re.compile(
+    rf"{_SEP}*({_WORD})" + "".join(rf"(?:{_SEP}+({_WORD}))?" for _ in range(OPENING_WORDS - 1))
+)
+_LOOK = 40 * OPENING_WORDS  # characters of a reply the opening is looked for in
 
-    Splitting on whitespace and stripping punctuation from each chunk (rather
-    than a word regex) keeps "you've" one word and drops `*` and `"` around
-    actions and speech, which is what makes "*Mira smiles" and "Mira smiles"
-    the same opening.
+
+def opening_words(text: str) -> list[str]:
+    """The first words of a reply (up to ``OPENING_WORDS``), punctuation dropped, case folded.
+
+    One anchored regex match: this runs for every reply of the batch.
     """
-    words = []
-    for chunk in text[: 40 * n].split(None, 3 * n)[: 3 * n]:
-        word = chunk.strip(_PUNCT)
-        if word:
-            words.append(word.casefold())
-            if len(words) == n:
-                break
-    return words
+    match = _OPENING.match(text, 0, _LOOK)
+    if match is None:
+        return []
+    return [w.casefold() for w in match.groups() if w is not None]
 
 
-def opening_phrase(text: str, n: int = OPENING_WORDS) -> str:
-    """The raw text spanning the first ``n`` words of a reply (for a phrase query).
+def opening_phrase(text: str) -> str:
+    """The raw text spanning a reply's opening words (for a phrase query).
 
     Stops before a line break, so the phrase stays one line a search box can show.
     """
-    start = end = None
-    found = 0
-    for match in _CHUNK.finditer(text, 0, 40 * n):
-        chunk = match.group()
-        word = chunk.strip(_PUNCT)
-        if not word:
-            continue
-        left = match.start() + chunk.index(word)
-        if start is not None and any(c in "\n\r\t" for c in text[end:left]):
+    match = _OPENING.match(text, 0, _LOOK)
+    if match is None:
+        return ""
+    start = end = match.start(1)
+    for k in range(1, OPENING_WORDS + 1):
+        if match.group(k) is None or any(c in "\n\r\t" for c in text[end:match.start(k)]):
             break
-        if start is None:
-            start = left
-        end = left + len(word)
-        found += 1
-        if found == n:
-            break
-    return "" if start is None else text[start:end]
+        end = match.end(k)
+    return text[start:end]
 
 
 def quoted_share(text: str) -> float:
@@ -335,16 +334,27 @@ def quoted_share(text: str) -> float:
         inside += sum(map(len, parts[1::2] if len(parts) % 2 else parts[1:-1:2]))
     if "“" in text:
         inside += sum(len(m) - 2 for m in _CURLY_QUOTE.findall(text))
-    return min(1.0, inside / len(text))
+    return inside / len(text)  # quote marks are outside: never above 1
 
 
 def _system_phrase(text: str) -> str:
-    """The opening of a system prompt, cut at a line break or a word boundary."""
-    line = text.strip().split("\n", 1)[0].strip()
+    """A line of a system prompt that picks it out, for an ``in:system "…"`` query.
+
+    The first line of at least ``MIN_PHRASE`` characters (a bare ``<character>``
+    or ``### Instructions`` heading would match every card of that template),
+    else the longest line; cut at a word boundary to ``PHRASE_CHARS``.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = next((x for x in lines if len(x) >= MIN_PHRASE), max(lines, key=len, default=""))
     if len(line) > PHRASE_CHARS:
         cut = line[:PHRASE_CHARS]
         line = cut.rsplit(None, 1)[0] if " " in cut else cut
     return line
+
+
+def _prompt_label(text: str) -> str:
+    """The start of a prompt on one line, whitespace collapsed (screens cut it to fit)."""
+    return " ".join(text[:400].split())[:200]
 
 
 # ---------------------------------------------------------------- the content pass
@@ -365,20 +375,6 @@ class _Tally:
     with_system: int = 0
     reviewers: Counter = field(default_factory=Counter)
     done: int = 0
-
-    def add_reply(self, text: str, position: int) -> None:
-        self.replies += 1
-        self.reply_lengths[bisect_right(REPLY_BOUNDS, len(text)) - 1] += 1
-        words = opening_words(text)
-        if not words:
-            return
-        key = " ".join(words)
-        self.openings[key] += 1
-        self.opening_at.setdefault(key, position)
-        quoted = quoted_share(text)
-        self.dialogue[min(4, int(quoted * 5))] += 1
-        self.dialogue_sum += quoted
-        self.dialogue_replies += 1
 
     def add_system(self, text: str, position: int) -> None:
         key = hash(text)  # never the text: a million distinct prompts must stay small
@@ -402,13 +398,9 @@ def _scan_entries(session: SessionLike, positions: Iterable[int], total: int,
                   progress: Progress | None, cancelled: Cancelled | None) -> tuple[_Tally, bool]:
     """One pass over the entries; (tally, finished) — finished False when cancelled."""
     tally = _Tally()
-    columns = session.columns
-    valid, status = columns.valid, columns.status
-    rid_of, line_of = session.rid, session.line_bytes
+    line_of = session.line_bytes
     for done, position in enumerate(positions, start=1):
-        rid = rid_of(position)
-        if valid[rid]:
-            _add_entry(tally, parse_line(line_of(position)), position, bool(status[rid]))
+        _add_entry(tally, parse_line(line_of(position)), position)
         if done % PROGRESS_EVERY == 0:
             tally.done = done
             if cancelled is not None and cancelled():
@@ -421,17 +413,31 @@ def _scan_entries(session: SessionLike, positions: Iterable[int], total: int,
     return tally, True
 
 
-def _add_entry(tally: _Tally, value: object, position: int, reviewed: bool) -> None:
+def _add_entry(tally: _Tally, value: object, position: int) -> None:
+    """Count one parsed entry; the per-reply work is inlined (it runs ~5 times an entry)."""
     if type(value) is not dict:
-        return
-    if reviewed:
-        review = value.get("_review")
-        by = review.get("by") if isinstance(review, dict) else None
-        tally.reviewers[by.strip() if isinstance(by, str) and by.strip() else ""] += 1
+        return  # an unparseable line (RawLine) or a JSON value that is not an object
+    review = value.get(REVIEW_KEY)
+    if type(review) is dict and status_of(review) != "unreviewed":
+        by = review.get("by")
+        tally.reviewers[by.strip() if isinstance(by, str) else ""] += 1
     system_seen = False
+    lengths, dialogue, openings = tally.reply_lengths, tally.dialogue, tally.openings
     for role, text in formats.turns(value):
         if role == "assistant":
-            tally.add_reply(text, position)
+            tally.replies += 1
+            lengths[bisect_right(REPLY_BOUNDS, len(text)) - 1] += 1
+            match = _OPENING.match(text, 0, _LOOK)
+            if match is None:
+                continue  # nothing but spaces and punctuation
+            key = " ".join(filter(None, match.groups())).casefold()
+            openings[key] += 1
+            if key not in tally.opening_at:
+                tally.opening_at[key] = position
+            quoted = quoted_share(text) if '"' in text or "“" in text else 0.0
+            dialogue[int(quoted * 5) if quoted < 1.0 else 4] += 1
+            tally.dialogue_sum += quoted
+            tally.dialogue_replies += 1
         elif role == "system" and not system_seen:
             system_seen = True
             if text.strip():
@@ -516,7 +522,7 @@ def _system_prompts(tally: _Tally, session: SessionLike) -> SystemPrompts:
         text = _example_system(session, tally.prompt_at[key])
         phrase = _system_phrase(text)
         query = checked_query(f"in:system {quote(phrase)}") if phrase else None
-        top.append(Figure(phrase or text, n, share(n, tally.with_system), query))
+        top.append(Figure(_prompt_label(text), n, share(n, tally.with_system), query))
     concentration = share(sum(f.count for f in top), tally.with_system)
     return SystemPrompts(tally.with_system, len(tally.prompts), top, concentration)
 

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .journal import Journal, PendingJournal
 from .lock import LockResult, acquire
@@ -80,7 +81,7 @@ class Opening:
     path: Path
     reviewer: str
     output: Path | None
-    checker: Checker | None
+    options: dict[str, Any]  # for Session.open: checker, validation, parallel
     lock: LockResult
     refusal: str | None = None  # why the lock is not ours (then the session is read-only)
     question: PendingJournal | None = None
@@ -129,8 +130,8 @@ class Opening:
                           f"{where}")
         return self._fresh()
 
-    def _session_kwargs(self) -> dict[str, object]:
-        return {"checker": self.checker, "reviewer": self.reviewer}
+    def _session_kwargs(self) -> dict[str, Any]:
+        return {**self.options, "reviewer": self.reviewer}
 
     def _readonly(self, reason: str, lock: LockResult | None) -> Opened:
         session = Session.open(self.path, target=self.output, **self._session_kwargs())
@@ -168,8 +169,10 @@ class Opening:
 
 def begin(path: str | os.PathLike[str], *, reviewer: str,
           output: str | os.PathLike[str] | None = None,
-          checker: Checker | None = None) -> Opening:
+          checker: Checker | None = None, **session_options: Any) -> Opening:
     """Take the lock and look for a leftover journal; ask nothing yet.
+
+    session_options go to `Session.open` (e.g. `validation`, `parallel`).
 
     A folder that cannot hold the lock (read-only, full) makes the opening
     read-only with the reason in `refusal`, rather than failing.
@@ -177,7 +180,10 @@ def begin(path: str | os.PathLike[str], *, reviewer: str,
     data = Path(path)
     out = Path(output) if output else None
     lock, refusal = _lock(data, reviewer)
-    opening = Opening(data, reviewer, out, checker, lock, refusal)
+    options = dict(session_options)
+    if checker is not None:
+        options["checker"] = checker
+    opening = Opening(data, reviewer, out, options, lock, refusal)
     if lock.acquired:
         if lock.stale_taken_over:
             opening.notes.append("Took over a stale lock: the session that held it has ended "
@@ -189,13 +195,14 @@ def begin(path: str | os.PathLike[str], *, reviewer: str,
 def open_for_review(path: str | os.PathLike[str], *, reviewer: str,
                     output: str | os.PathLike[str] | None = None,
                     checker: Checker | None = None,
-                    recover: Recover | None = None) -> Opened:
+                    recover: Recover | None = None, **session_options: Any) -> Opened:
     """Lock, ask `recover` about a leftover journal (if any), open the session.
 
     Without `recover` a pending recovery is never decided silently: the
     session opens read-only and the journal waits for an answer.
     """
-    opening = begin(path, reviewer=reviewer, output=output, checker=checker)
+    opening = begin(path, reviewer=reviewer, output=output, checker=checker,
+                    **session_options)
     answer = None
     if opening.question is not None and recover is not None:
         try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import ops
 from . import review as rv
+from .dedupe import DupGroup, DuplicateFinder, conversation_text
 from .history import Change, History, Replaced, Reviewed, Splice, State, apply_change, revert_change
 from .journal import Journal, PendingJournal
 from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
@@ -26,7 +27,7 @@ from .search import Query, scan, select
 from .search import parse as parse_query
 from .store import FileStamp, LineStore
 from .summary import Checker, Columns, Row
-from .validation import make_checker
+from .validation import SAFE_FIXES, Finding, fix_all, make_checker
 from .writer import backup, pieces, write_atomic
 
 
@@ -264,6 +265,85 @@ class Session:
 
     def counts(self) -> dict[str, Any]:
         return self.columns.counts(self.rids())
+
+    # ----------------------------------------------------------- validation
+    def findings(self, i: int) -> list[Finding]:
+        """The validation findings of entry i, as it is now (edits included)."""
+        return list(self.columns.checker(self.entry(i)))
+
+    def validate(self) -> list[EntryFinding]:
+        """Every finding of the dataset, in file order (DESIGN §5).
+
+        Only entries the scan flagged are checked again, so this is quick.
+        Exact duplicates come from the dataset-level pass.
+        """
+        self.wait()
+        out: list[EntryFinding] = []
+        issue_count = self.columns.issue_count
+        duplicates = self.exact_duplicates()
+        for i, rid in enumerate(self.rids()):
+            if not issue_count[rid] and i not in duplicates:
+                continue
+            line = self.store.lines[rid] if rid < self.store.count else None
+            eid = rv.entry_id(self._value(rid), self._original(rid))
+            for f in self.columns.findings.get(rid, ()):
+                out.append(EntryFinding(f.check, f.severity, line, i, f.message, f.fixable,
+                                        f.text, eid))
+            if i in duplicates:
+                first = duplicates[i]
+                out.append(EntryFinding("duplicate", "warning", line, i, None, False,
+                                        f"same conversation as entry {first + 1}", eid))
+        return out
+
+    def exact_duplicates(self) -> dict[int, int]:
+        """position → first position with the same conversation (roles and texts)."""
+        first: dict[int, int] = {}
+        out: dict[int, int] = {}
+        digest = self.columns.digest
+        for i, rid in enumerate(self.rids()):
+            key = digest[rid]
+            if not key:
+                continue
+            seen = first.setdefault(key, i)
+            if seen != i:
+                out[i] = seen
+        return out
+
+    def duplicate_groups(self, threshold: float = 0.9, workers: int = 1) -> list[DupGroup]:
+        """Groups of exact and near-duplicate conversations (positions), DESIGN §5.
+
+        Texts are re-read from the file when a candidate pair is verified, so
+        memory stays at a signature per entry.
+        """
+        self.wait()
+        lines = (self.line_bytes(i) for i in range(len(self)))
+        with DuplicateFinder(text_of=lambda i: conversation_text(self.entry(i))) as finder:
+            finder.add_lines(lines, start=0, workers=workers)
+            return finder.groups(threshold)
+
+    def apply_fixes(self, positions: int | Iterable[int],
+                    checks: Iterable[str] = SAFE_FIXES, label: str = "apply fixes") -> int:
+        """Apply the fixable findings (of `checks`) as one undoable op; entries changed."""
+        allowed = frozenset(checks)
+        change = Change(label)
+        for i in _many(positions):
+            rid = self.rid(i)
+            value = self._value(rid)
+            if not isinstance(value, dict):
+                continue
+            found = [f for f in self.columns.checker(value) if f.fixable and f.check in allowed]
+            if not found:
+                continue
+            fixed = fix_all(value, found, allowed)
+            if fixed == value:
+                continue
+            fixed = rv.set_review(fixed, self._stamp(rv.review_of(fixed), value, rid))
+            change.states[rid] = (self._states.get(rid),
+                                  Replaced(encode_value(fixed, self._style(rid))))
+        positions = list(_many(positions))
+        change.focus = positions[0] if len(positions) == 1 else None
+        self._commit(change, positions)
+        return len(change.states)
 
     # ----------------------------------------------------------- search
     def search(self, query: str | Query, positions: Iterable[int] | None = None) -> list[int]:
@@ -657,6 +737,25 @@ class Session:
                 self.journal.saved()
         self._emit(SessionEvent("saved", str(dest)))
         return dest
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFinding:
+    """A finding placed in the file: what `validate --json` prints (DESIGN §7)."""
+
+    check: str
+    severity: str
+    line: int | None
+    entry: int
+    message: int | None
+    fixable: bool
+    text: str
+    id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "severity": self.severity, "line": self.line,
+                "entry": self.entry, "message": self.message, "fixable": self.fixable,
+                "text": self.text, "id": self.id}
 
 
 class _RowView(Sequence[Row]):

@@ -7,6 +7,7 @@ the background scan and refreshed by the session when an op changes a record.
 
 from __future__ import annotations
 
+import hashlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -57,6 +58,18 @@ def preview_of(value: object, turns: list[tuple[str | None, str]] | None = None)
     return text.split("\n", 1)[0][:PREVIEW_CHARS]
 
 
+def conversation_digest(turns: list[tuple[str | None, str]]) -> int:
+    """A 64-bit digest of the conversation (roles and texts), 0 for none.
+
+    Computed in the scan so exact duplicates are a dictionary pass, not a reparse.
+    """
+    if not turns:
+        return 0
+    text = "\x1e".join(f"{r}\x1f{t}" for r, t in turns)
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") or 1
+
+
 def _length(turns: list[tuple[str | None, str]]) -> int:
     return sum(len(t) for r, t in turns if r == "user" or r == "assistant")
 
@@ -73,6 +86,8 @@ class Columns:
         self.length = array("I")
         self.issue_count = array("H")
         self.severity = bytearray()
+        self.digest = array("Q")
+        self.findings: dict[int, tuple[Any, ...]] = {}  # only records that have some
         self.flags: list[tuple[str, ...]] = []
         self.tags: list[tuple[str, ...]] = []
         self.issues: list[tuple[str, ...]] = []
@@ -102,6 +117,8 @@ class Columns:
             _intern(intern, codes),
             min(len(findings), 0xFFFF),
             severity,
+            conversation_digest(turns),
+            tuple(findings),
         )
 
     def append_many(self, rows: list[tuple]) -> None:
@@ -122,6 +139,10 @@ class Columns:
         self.issues.extend(cols[8])
         self.issue_count.extend(cols[9])
         self.severity.extend(cols[10])
+        self.digest.extend(cols[11])
+        start = len(self.digest) - len(rows)
+        self.findings.update(
+            (start + k, found) for k, found in enumerate(cols[12]) if found)
 
     def set(self, rid: int, row: tuple) -> None:
         if rid == len(self):
@@ -130,8 +151,13 @@ class Columns:
         (
             self.valid[rid], self.status[rid], self.origin[rid], self.flags[rid],
             self.tags[rid], self.turns[rid], self.length[rid], self.preview[rid],
-            self.issues[rid], self.issue_count[rid], self.severity[rid],
+            self.issues[rid], self.issue_count[rid], self.severity[rid], self.digest[rid],
+            found,
         ) = row
+        if found:
+            self.findings[rid] = found
+        else:
+            self.findings.pop(rid, None)
 
     def set_review(self, rid: int, value: object, review: dict[str, Any]) -> None:
         """Refresh only what a review-only change can alter (no content re-check)."""

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from ..domain.config import Config, effective_reviewer
 from ..domain.session import FileChangedError, Session, SessionEvent
 from ..domain.state import load_state, remember_file, remember_theme, save_state
+from .commands import ActionsProvider, current_bindings
 from .keymap import apply_keymap, default_keys
 from .messages import SessionChanged
 from .screens.editor import EditorScreen
@@ -28,6 +29,7 @@ class RoleThreadApp(App[None]):
     """Review a JSONL dataset: list → editor → back, all through one session."""
 
     TITLE = "RoleThread"
+    COMMANDS = App.COMMANDS | {ActionsProvider}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, id="force_quit")]
 
@@ -126,20 +128,28 @@ class RoleThreadApp(App[None]):
 
     # ------------------------------------------------------------ help
     def key_table(self) -> list[tuple[str, str, str]]:
-        """(keys, description, binding id) for every binding of the current screen."""
+        """(keys, description, binding id) for the current screen, keymap applied.
+
+        Walks the screen and its focusable widgets (the nodes keys reach),
+        skipping disabled ones such as the editor's idle TextArea.
+        """
         rows: dict[str, tuple[str, str, str]] = {}
-        for node in [self.screen, *self.screen.walk_children()]:
-            for key, bindings in node._bindings.key_to_bindings.items():
-                for binding in bindings:
+        nodes = [self.screen, *(n for n in self.screen.walk_children()
+                                if not getattr(n, "disabled", False)
+                                and (n.can_focus or n is self.focused))]
+        for node in nodes:
+            bindings = current_bindings(node, self._keymap)
+            for binding_list in bindings.key_to_bindings.values():
+                for binding in binding_list:
+                    if binding.system:
+                        continue
                     bid = binding.id or binding.action
                     keys = self.get_key_display(binding)
-                    if bid in rows:
-                        old = rows[bid]
-                        if keys not in old[0].split(" / "):
-                            rows[bid] = (f"{old[0]} / {keys}", old[1], old[2])
-                    else:
+                    old = rows.get(bid)
+                    if old is None:
                         rows[bid] = (keys, binding.description or binding.action, bid)
-                    del key
+                    elif keys not in old[0].split(" / "):
+                        rows[bid] = (f"{old[0]} / {keys}", old[1], old[2])
         return list(rows.values())
 
 

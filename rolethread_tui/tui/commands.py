@@ -320,6 +320,7 @@ def screen_commands(screen: Screen[Any]) -> list[PaletteCommand]:
 
 # ------------------------------------------------------------------ display
 def key_label(command: PaletteCommand) -> str:
+    """'s ^s': every key that runs the command, as the footer would show it."""
     return " ".join(command.keys)
 
 
@@ -379,6 +380,7 @@ class ActionsProvider(Provider):
         return run
 
     def commands(self) -> list[PaletteCommand]:
+        """Rebuilt per query: cheap, and always reflects the current keymap and state."""
         return screen_commands(self.screen)
 
     async def discover(self) -> Hits:
@@ -388,6 +390,7 @@ class ActionsProvider(Provider):
                                text=command.title, help=help_text(command))
 
     async def search(self, query: str) -> Hits:
+        """Fuzzy match on titles (and binding ids); a number first offers "Go to entry N"."""
         goto = goto_command(self.screen, query)
         if goto is not None:
             yield Hit(GOTO_SCORE, prompt(goto), self._runner(goto), text=goto.title,

@@ -1,0 +1,40 @@
+"""`rolethread-tui dedupe FILE [--threshold 0.9] [--json]`: duplicate groups."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import orjson
+
+from .common import open_session
+from .errors import UsageError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("dedupe", help="groups of exact and near-duplicate conversations")
+    p.add_argument("file")
+    p.add_argument("--threshold", type=float, default=0.9,
+                   help="similarity 0..1 for near-duplicates (default 0.9)")
+    p.add_argument("--json", action="store_true", help="groups as one JSON document")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 < args.threshold <= 1:
+        raise UsageError("--threshold must be in (0, 1]")
+    workers = 2 if (os.cpu_count() or 1) > 1 else 1
+    with open_session(args.file) as session:
+        groups = session.duplicate_groups(args.threshold, workers=workers)
+        lines = [[session.line_number(p) for p in g.entries] for g in groups]
+    if args.json:
+        doc = {"threshold": args.threshold, "groups": [
+            {"lines": ls, "entries": g.entries, "exact": g.exact, "score": round(g.score, 4)}
+            for g, ls in zip(groups, lines, strict=True)]}
+        print(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+        return 0
+    for g, ls in zip(groups, lines, strict=True):
+        kind = "exact" if g.exact else f"near {g.score:.2f}"
+        print(f"{kind}: lines {', '.join(map(str, ls))}")
+    print(f"{len(groups)} groups, {sum(len(g.entries) for g in groups)} entries")
+    return 0

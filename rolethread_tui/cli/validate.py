@@ -1,0 +1,80 @@
+"""`rolethread-tui validate FILE [--json] [--fix -o OUT]`: the checks of DESIGN §5."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+import orjson
+
+from ..domain.config import load_config
+from ..domain.session import EntryFinding
+from .common import open_session
+from .errors import UsageError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check every entry; exit 1 on error findings")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="findings as one JSON document")
+    p.add_argument("--fix", action="store_true",
+                   help="apply the safe fixes and write the result to -o OUT")
+    p.add_argument("-o", "--output", help="where --fix writes (never the input)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing OUT")
+    p.add_argument("--config", help="config file (thresholds, extra patterns)")
+    p.set_defaults(run=run)
+
+
+def _check_args(args: argparse.Namespace) -> Path | None:
+    if not args.fix:
+        if args.output:
+            raise UsageError("-o/--output is only used with --fix")
+        return None
+    if not args.output:
+        raise UsageError("--fix needs -o OUT (the input file is never modified)")
+    out = Path(args.output)
+    if out.exists() and out.resolve() == Path(args.file).resolve():
+        raise UsageError("-o must not be the input file")
+    if out.exists() and not args.force:
+        raise UsageError(f"{out}: exists (use --force to overwrite)")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    out = _check_args(args)
+    config, warnings = load_config(args.config)
+    for warning in warnings:
+        print(f"rolethread-tui: {warning}", file=sys.stderr)
+    with open_session(args.file, validation=config.validation) as session:
+        findings = session.validate()
+        fixed = 0
+        if out is not None:
+            fixable = sorted({f.entry for f in findings if f.fixable})
+            fixed = session.apply_fixes(fixable)
+            session.save(out)
+    _report(findings, args.json, fixed, out)
+    return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def _report(findings: list[EntryFinding], as_json: bool, fixed: int, out: Path | None) -> None:
+    by_severity = Counter(f.severity for f in findings)
+    if as_json:
+        doc = {"findings": [f.as_dict() for f in findings],
+               "counts": {"error": by_severity["error"], "warning": by_severity["warning"],
+                          "info": by_severity["info"]},
+               "by_check": dict(Counter(f.check for f in findings).most_common())}
+        if out is not None:
+            doc["fixed_entries"] = fixed
+            doc["output"] = str(out)
+        sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    for f in findings:
+        where = f"line {f.line}" if f.line is not None else f"entry {f.entry + 1}"
+        msg = f" message {f.message}" if f.message is not None else ""
+        print(f"{where}{msg}: {f.severity}: {f.check}: {f.text}")
+    print(f"{by_severity['error']} errors, {by_severity['warning']} warnings, "
+          f"{by_severity['info']} info", file=sys.stderr)
+    if out is not None:
+        print(f"fixed {fixed} entries → {out}", file=sys.stderr)

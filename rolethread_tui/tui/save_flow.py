@@ -1,0 +1,159 @@
+"""What the app does when a save must not go ahead: the file changed on disk.
+
+DESIGN §2 "Saving": before writing, detect that the file changed since it
+was loaded and refuse to overwrite it silently. `Session.save` raises
+`FileChangedError`; the app then calls `offer_file_changed`, which asks:
+
+* ``a`` save a copy as… — a path prompt (relative paths are taken beside the
+  data file); an existing file is overwritten only after a yes/no question.
+* ``c`` save a copy to ``<stem>.rolethread-conflict<suffix>`` beside the
+  file — a name that does not exist yet, so nothing is ever overwritten.
+* ``esc`` — nothing is written.
+
+Why no automatic "reload and replay": the session's changes speak of
+entries by their position in the bytes it loaded; once someone else
+rewrote the file, re-applying them is only right when that person touched
+none of the same entries and moved none — which a tool cannot promise in
+general, and a wrong guess silently loses one side's work. The honest
+version keeps both whole: the other version stays on disk untouched, ours
+goes into a copy, and ``rolethread-tui merge FILE COPY -o OUT`` combines
+them by entry id and reports conflicts.
+
+The copy does not become the session's target: the changes stay unsaved
+here (the journal keeps them, and quitting still asks), because marking
+them saved would make the journal point recovery at the changed file.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from ..domain.session import Session
+
+CONFLICT_TAG = ".rolethread-conflict"
+
+
+class SavingApp(Protocol):
+    """What this flow needs from the app (RoleThreadApp provides it)."""
+
+    session: Session
+    saving: bool
+    save_lock: threading.Lock
+
+    @property
+    def data_path(self) -> Path: ...
+
+
+def conflict_path(data: Path) -> Path:
+    """`<stem>.rolethread-conflict<suffix>` beside data, numbered until the name is free."""
+    suffix = data.suffix or ".jsonl"
+    candidate = data.with_name(f"{data.stem}{CONFLICT_TAG}{suffix}")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = data.with_name(f"{data.stem}{CONFLICT_TAG}-{n}{suffix}")
+    return candidate
+
+
+def offer_file_changed(app: App[Any]) -> None:
+    """The save was refused because the file changed on disk: ask where the work goes."""
+    app.saving = False  # type: ignore[attr-defined]
+    data: Path = app.data_path  # type: ignore[attr-defined]
+    conflict = conflict_path(data)
+    question = (f"{data.name} changed on disk since it was loaded: saving over it would "
+                "destroy those changes, so it was not touched. Your changes are safe in the "
+                "journal. Save them to another file?")
+    choices = {"a": "save a copy as…", "c": f"save a copy to {conflict.name}"}
+    app.push_screen(ChoiceScreen(question, choices), partial(_chosen, app, data, conflict))
+
+
+def _chosen(app: App[Any], data: Path, conflict: Path, key: str | None) -> None:
+    if key == "c":
+        save_copy(app, conflict)
+    elif key == "a":
+        app.push_screen(PromptScreen("Save a copy as (relative: beside the file)", str(conflict)),
+                        partial(_path_given, app, data))
+    else:
+        app.notify(f"Not saved. {data.name} on disk was left as it is; your changes remain "
+                   "unsaved here.", severity="warning", markup=False)
+
+
+def resolve_target(data: Path, text: str) -> Path:
+    """The path typed at the prompt: `~` expanded, relative paths beside the data file."""
+    path = Path(text.strip()).expanduser()
+    return path if path.is_absolute() else data.parent / path
+
+
+def _path_given(app: App[Any], data: Path, text: str | None) -> None:
+    if not text or not text.strip():
+        app.notify("Not saved: no path given.", severity="warning")
+        return
+    dest = resolve_target(data, text)
+    problem = _refuse(data, dest)
+    if problem:
+        app.notify(problem, severity="error", markup=False)
+        return
+    if dest.exists():
+        app.push_screen(ConfirmScreen(f"{dest} exists. Overwrite it? (a backup is kept)"),
+                        partial(_overwrite_answered, app, dest))
+        return
+    save_copy(app, dest)
+
+
+def _refuse(data: Path, dest: Path) -> str | None:
+    """Why dest cannot take the copy, or None."""
+    if dest.is_dir():
+        return f"{dest} is a folder: give a file name."
+    if not dest.parent.is_dir():
+        return f"{dest.parent} does not exist."
+    if dest.exists() and dest.resolve() == data.resolve():
+        return f"{dest.name} is the file that changed on disk: choose another name."
+    return None
+
+
+def _overwrite_answered(app: App[Any], dest: Path, yes: bool | None) -> None:
+    if yes:
+        save_copy(app, dest)
+    else:
+        app.notify("Not saved.", severity="warning")
+
+
+def save_copy(app: App[Any], dest: Path) -> None:
+    """Write the session's current state to dest in a thread; the data file is not touched."""
+    if app.saving:  # type: ignore[attr-defined]
+        return
+    app.saving = True  # type: ignore[attr-defined]
+    app.run_worker(partial(_copy_in_thread, app, dest), thread=True, group="save",
+                   exclusive=True, name="save-copy")
+
+
+def _copy_in_thread(app: App[Any], dest: Path) -> None:
+    try:
+        with app.save_lock:  # type: ignore[attr-defined]
+            app.session.save(dest)  # type: ignore[attr-defined]
+    except Exception as exc:  # OSError (disk full, permissions) or anything else: say why
+        why = getattr(exc, "strerror", None) or str(exc)
+        app.call_from_thread(_copy_done, app, dest, why)
+    else:
+        app.call_from_thread(_copy_done, app, dest, None)
+
+
+def _copy_done(app: App[Any], dest: Path, failure: str | None) -> None:
+    app.saving = False  # type: ignore[attr-defined]
+    data: Path = app.data_path  # type: ignore[attr-defined]
+    if failure:
+        app.notify(f"Could not save the copy to {dest}: {failure}. Nothing was lost: the "
+                   "changes are still in the journal.", severity="error", timeout=15,
+                   markup=False)
+        return
+    app.notify(f"Saved a copy to {dest}. {data.name} was not overwritten; your changes stay "
+               f"unsaved here. To combine both: rolethread-tui merge {data.name} {dest.name} "
+               "-o OUT", timeout=20, markup=False)
