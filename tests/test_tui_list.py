@@ -105,3 +105,34 @@ async def test_help_lists_every_key(write):
         await pilot.press("question_mark")
         await pilot.pause()
         assert "toggle_flag_9" in screen_text(app) or "Keys" in screen_text(app)
+
+
+async def test_findings_panel_jump_and_fix_entry(write):
+    messy = chat(("system", "Be Mira."), ("User", "hi there  "), ("assistant", "Hello\u200b!"))
+    path = write([clean_entry(0), clean_entry(1), messy])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("right_square_bracket")          # next entry with findings
+        await pilot.pause()
+        assert app.screen.query_one(EntryList).current == 2
+        text = screen_text(app)
+        assert "unknown-role" in text and "hidden-characters" in text
+        await pilot.press("F")
+        await pilot.pause()
+        assert "All safe fixes" in screen_text(app)          # shown before it is applied
+        await pilot.press("enter")
+        await pilot.pause()
+        fixed = app.session.entry(2)
+        assert [m["role"] for m in fixed["messages"]] == ["system", "user", "assistant"]
+        assert fixed["messages"][2]["content"] == "Hello!"
+        assert len(app.session.history.labels()) == 1
+        await pilot.press("v")
+        await pilot.pause()
+        summary = screen_text(app)
+        assert "Validation:" in summary and "No findings." in summary  # all fixed now
+        await pilot.press("escape", "u")
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert "unknown-role" in screen_text(app)

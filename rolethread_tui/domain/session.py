@@ -27,7 +27,7 @@ from .search import Query, scan, select
 from .search import parse as parse_query
 from .store import FileStamp, LineStore
 from .summary import Checker, Columns, Row
-from .validation import SAFE_FIXES, Finding, fix_all, make_checker
+from .validation import SAFE_FIXES, Finding, fix_all, fix_finding, make_checker
 from .writer import backup, pieces, write_atomic
 
 
@@ -320,6 +320,18 @@ class Session:
         with DuplicateFinder(text_of=lambda i: conversation_text(self.entry(i))) as finder:
             finder.add_lines(lines, start=0, workers=workers)
             return finder.groups(threshold)
+
+    def fix_finding(self, i: int, finding: Finding) -> bool:
+        """Apply the fix of one finding of entry i as one undoable op."""
+        rid = self.rid(i)
+        value = self._object(rid, i)
+        fixed = fix_finding(value, finding)
+        if fixed == value:
+            return False
+        fixed = rv.set_review(fixed, self._stamp(rv.review_of(fixed), value, rid))
+        after = Replaced(encode_value(fixed, self._style(rid)))
+        change = Change(f"fix {finding.check}", {rid: (self._states.get(rid), after)}, focus=i)
+        return self._commit(change, [i])
 
     def apply_fixes(self, positions: int | Iterable[int],
                     checks: Iterable[str] = SAFE_FIXES, label: str = "apply fixes") -> int:

@@ -13,6 +13,7 @@ from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from ...domain.ops import OpError
+from ...domain.validation import SAFE_FIXES, Finding
 from ..messages import SessionChanged
 from ..widgets.entry_list import EntryList
 from ..widgets.preview import Preview
@@ -20,8 +21,9 @@ from ..widgets.sidebar import FlagSidebar
 from ..widgets.status_bar import StatusBar
 from .bulk import BulkMixin
 from .help import HelpScreen
-from .prompts import PromptScreen
+from .prompts import ConfirmScreen, PromptScreen
 from .searching import SearchMixin
+from .validation import FixPickerScreen, ValidationSummaryScreen
 
 if TYPE_CHECKING:
     from ..app import RoleThreadApp
@@ -56,6 +58,8 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
                 id="next_match"),
         Binding("left_square_bracket", "previous_match", "Prev match/issue", show=False,
                 id="previous_match"),
+        Binding("v", "validation_summary", "Checks", show=False, id="validation_summary"),
+        Binding("F", "fix_entry", "Fix", show=False, id="fix_entry"),
         Binding("space", "toggle_mark", "Mark", show=False, id="toggle_mark"),
         Binding("V", "mark_range", "Mark range", show=False, id="mark_range"),
         Binding("B", "bulk", "Bulk", show=False, id="bulk"),
@@ -170,15 +174,19 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         self.query_one(FlagSidebar).show_counts(counts)
 
     # ------------------------------------------------------------ actions
-    def _guard(self) -> int | None:
-        """The current position if the session may be changed now, else None."""
+    def _writable(self) -> bool:
+        """May the session be changed now? Says why not."""
         if self.app.readonly:
             self.notify("Read-only session: another session holds the lock.", severity="warning")
-            return None
+            return False
         if self.app.saving:
             self.notify("Saving… try again in a moment.", severity="warning")
-            return None
-        return self.entries.current
+            return False
+        return True
+
+    def _guard(self) -> int | None:
+        """The current position if the session may be changed now, else None."""
+        return self.entries.current if self._writable() else None
 
     def _run(self, action: Any) -> bool:
         try:
@@ -279,6 +287,48 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
                 return
             row += step
         self.notify("No more entries with issues in this direction.")
+
+    def action_validation_summary(self) -> None:
+        """Counts by check; opens the list filtered to a check, or fixes all of it."""
+        counts = self.app.session.counts()["issues"]
+        self.app.push_screen(ValidationSummaryScreen(counts, len(self.app.session)),
+                             self._summary_chosen)
+
+    def _summary_chosen(self, choice: tuple[str, str] | None) -> None:
+        if choice is None:
+            return
+        kind, value = choice
+        if kind == "filter":
+            self.apply_query(value)
+            return
+        session = self.app.session
+        positions = session.search(f"issue:{value}")
+
+        def confirmed(yes: bool | None) -> None:
+            if (yes and self._guard() is not None) or (yes and not len(session)):
+                changed = session.apply_fixes(positions, {value}, label=f"fix all {value}")
+                self.notify(f"Fixed {value} in {changed} entries · u undoes it")
+
+        self.app.push_screen(ConfirmScreen(
+            f"Apply the {value} fix to {len(positions)} entries? (one undo step)"), confirmed)
+
+    def action_fix_entry(self) -> None:
+        position = self._guard()
+        if position is None:
+            return
+        fixable = [f for f in self.app.session.findings(position)
+                   if f.fixable and f.check in SAFE_FIXES]
+        if not fixable:
+            self.notify("No safe automatic fix for this entry.")
+            return
+
+        def chosen(pick: Finding | str | None) -> None:
+            if pick == "all":
+                self._run(lambda: self.app.session.apply_fixes([position]))
+            elif isinstance(pick, Finding):
+                self._run(lambda: self.app.session.fix_finding(position, pick))
+
+        self.app.push_screen(FixPickerScreen(position, fixable), chosen)
 
     def action_open_editor(self) -> None:
         position = self._guard()

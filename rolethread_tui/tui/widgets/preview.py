@@ -10,10 +10,32 @@ from ...domain import formats
 from ...domain.records import RawLine
 from ...domain.review import aligned_turns, review_of
 from ...domain.session import Session
-from ..safe_text import literal
+from ...domain.validation import Finding
+from ..safe_text import clean, literal
 
 ROLE_STYLE = {"system": "bold magenta", "user": "bold cyan", "assistant": "bold green"}
 MAX_CHARS = 20_000  # a multi-MB line is cut for display; the editor shows it whole
+
+
+SEVERITY_MARK = {"error": ("✖", "bold red"), "warning": ("▲", "yellow"), "info": ("•", "dim")}
+MAX_FINDINGS = 6
+
+
+def render_findings(findings: list[Finding]) -> Text:
+    """The findings panel: one line per finding, worst first, fixable ones marked."""
+    out = Text()
+    order = {"error": 0, "warning": 1, "info": 2}
+    ranked = sorted(findings, key=lambda f: order.get(f.severity, 3))
+    for f in ranked[:MAX_FINDINGS]:
+        mark, style = SEVERITY_MARK.get(f.severity, ("•", ""))
+        out.append(f"{mark} {f.check}", style=style)
+        out.append(f"  {clean(f.text)}")
+        out.append("  [F fixes]\n" if f.fixable else "\n", style="green")
+    if len(ranked) > MAX_FINDINGS:
+        out.append(f"… {len(ranked) - MAX_FINDINGS} more (v: summary)\n", style="dim")
+    if ranked:
+        out.append("\n")
+    return out
 
 
 def render_entry(value: object, highlight: list[str] | None = None) -> Text:
@@ -65,5 +87,9 @@ class Preview(VerticalScroll, can_focus=False):
         if position is None or position >= len(self.session):
             self._body.update(Text("(no entry)", style="dim"))
             return
-        self._body.update(render_entry(self.session.entry(position), self.highlight))
+        value = self.session.entry(position)
+        findings = list(self.session.columns.checker(value))
+        body = render_findings(findings)
+        body.append_text(render_entry(value, self.highlight))
+        self._body.update(body)
         self.scroll_home(animate=False)

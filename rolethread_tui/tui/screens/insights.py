@@ -1,0 +1,465 @@
+"""The insights screen (`i`, DESIGN §4): dataset figures, each one key away from its entries.
+
+Figures are rows of one `OptionList`, so j/k/arrows move between them at any
+terminal size and the list scrolls; `enter` dismisses the screen with the
+figure's query (the app applies it to the list), `escape`/`i`/`q` with None.
+
+Computing is staged so the screen fills as each part finishes, all in a thread
+worker that hands results back by message (never touching widgets itself):
+the summary-column figures (instant), then one pass over every entry's text
+(with a progress bar), then duplicate groups when the session can find them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from ...domain.insights import (
+    Figure,
+    Insights,
+    add_content,
+    add_duplicates,
+    bar,
+    basic_insights,
+    share,
+    sparkline,
+)
+from ..safe_text import one_line
+
+if TYPE_CHECKING:
+    from ..app import RoleThreadApp
+
+T = TypeVar("T")
+
+COUNT_CELLS = 9  # "1,000,000"
+SHARE_CELLS = 6  # "100.0%"
+MIN_BAR, MAX_BAR = 8, 40
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the figure list: a header/note (not selectable) or a figure."""
+
+    key: str
+    text: Text
+    query: str | None = None
+    figure: bool = False
+
+
+# ---------------------------------------------------------------- row building
+class RowBuilder:
+    """Lays figures out for a given width: label, bar, count, share, link mark.
+
+    Pure (no widgets), so the layout can be tested and rebuilt on resize.
+    """
+
+    def __init__(self, width: int) -> None:
+        fixed = 2 + 1 + COUNT_CELLS + 1 + SHARE_CELLS + 2
+        self.bar = max(MIN_BAR, min(MAX_BAR, (width - fixed) // 3))
+        self.label = max(8, width - fixed - self.bar - 1)
+        self.rows: list[Row] = []
+
+    def header(self, title: str, detail: str = "", spark: list[int] | None = None) -> None:
+        text = Text(title, style="bold")
+        if detail:
+            text.append(f"  {detail}", style="dim")
+        if spark:
+            text.append(f"  {sparkline(spark)}")
+        self.rows.append(Row(f"h:{title}", text))
+
+    def note(self, key: str, message: str) -> None:
+        self.rows.append(Row(f"n:{key}", Text(f"  {message}", style="dim italic")))
+
+    def figure(self, section: str, figure: Figure, label: str | None = None) -> None:
+        """A figure row; its label is dataset text, so it is cleaned, never markup."""
+        name = Text(one_line(label if label is not None else figure.label))
+        name.truncate(self.label, overflow="ellipsis", pad=True)
+        link = "→" if figure.query else " "
+        text = Text.assemble(
+            "  ", name, " ", (bar(figure.share, self.bar), "bold"),
+            f" {figure.count:>{COUNT_CELLS},} {figure.share:>{SHARE_CELLS}.1%} ", (link, "dim"),
+        )
+        if not figure.query:
+            text.stylize("dim", 2, 2 + self.label)
+        self.rows.append(Row(f"f:{section}:{figure.label}", text, figure.query, True))
+
+    def figures(self, section: str, figures: list[Figure], empty: str) -> None:
+        for figure in figures:
+            self.figure(section, figure)
+        if not figures:
+            self.note(section, empty)
+
+
+def build_rows(ins: Insights | None, width: int, *, content_note: str,
+               duplicates_note: str) -> list[Row]:
+    """Every row of the screen for what is known so far (placeholders for the rest)."""
+    rows = RowBuilder(width)
+    if ins is None:
+        rows.note("wait", content_note)
+        return rows.rows
+    _review_rows(rows, ins, content_note)
+    _count_rows(rows, ins)
+    _histogram_rows(rows, ins)
+    _content_rows(rows, ins, content_note)
+    _duplicate_rows(rows, ins, duplicates_note)
+    return rows.rows
+
+
+def _review_rows(rows: RowBuilder, ins: Insights, content_note: str) -> None:
+    review = ins.review_progress
+    rows.header("Review progress",
+                f"{review.reviewed:,} of {review.total:,} reviewed "
+                f"({share(review.reviewed, review.total):.1%})")
+    rows.figure("review", Figure("reviewed", review.reviewed,
+                                 share(review.reviewed, review.total), review.reviewed_query))
+    unreviewed = review.total - review.reviewed
+    rows.figure("review", Figure("unreviewed", unreviewed, share(unreviewed, review.total),
+                                 review.unreviewed_query))
+    if review.by_reviewer is None:
+        rows.note("reviewers", f"per reviewer: {content_note}")
+    for figure in review.by_reviewer or ():
+        rows.figure("reviewer", figure, f"by {figure.label}")
+
+
+def _count_rows(rows: RowBuilder, ins: Insights) -> None:
+    rows.header("Status")
+    rows.figures("status", ins.status, "no entries")
+    rows.header("Origin")
+    rows.figures("origin", ins.origin, "no entries")
+    rows.header("Flags")
+    rows.figures("flags", ins.flags, "no flags set")
+    rows.header("Validation checks")
+    rows.figures("issues", ins.issues, "no findings")
+    rows.header("Refusals", "entries where the refusal check fired")
+    rows.figure("refusal", ins.refusal_share, "refusal share")
+
+
+def _histogram_rows(rows: RowBuilder, ins: Insights) -> None:
+    rows.header("Turns per entry", spark=[f.count for f in ins.turns_histogram])
+    rows.figures("turns", ins.turns_histogram, "no entries")
+    rows.header("Entry length", "user + assistant chars",
+                spark=[f.count for f in ins.length_histogram])
+    rows.figures("length", ins.length_histogram, "no entries")
+
+
+def _content_rows(rows: RowBuilder, ins: Insights, content_note: str) -> None:
+    if ins.reply_length_histogram is None:
+        for title in ("Assistant reply length", "Top openings", "Dialogue vs narration",
+                      "System prompts"):
+            rows.header(title)
+            rows.note(title, content_note)
+        return
+    rows.header("Assistant reply length", f"chars, {ins.replies:,} replies",
+                spark=[f.count for f in ins.reply_length_histogram])
+    rows.figures("replies", ins.reply_length_histogram, "no replies")
+    approx = ", approximate" if ins.openings_approximate else ""
+    rows.header("Top openings", f"first words of replies{approx}")
+    for figure in ins.top_openings or ():
+        rows.figure("openings", figure, f'"{figure.label}"')
+    if not ins.top_openings:
+        rows.note("openings", "no opening repeats")
+    _dialogue_rows(rows, ins)
+    _prompt_rows(rows, ins)
+    if not ins.complete:
+        rows.note("partial", "interrupted: these figures cover part of the file")
+
+
+def _dialogue_rows(rows: RowBuilder, ins: Insights) -> None:
+    balance = ins.dialogue_balance
+    if balance is None:
+        return
+    rows.header("Dialogue vs narration", f"quoted share of replies, mean {balance.mean:.0%}",
+                spark=[f.count for f in balance.buckets])
+    rows.figures("dialogue", balance.buckets, "no replies")
+
+
+def _prompt_rows(rows: RowBuilder, ins: Insights) -> None:
+    prompts = ins.system_prompts
+    if prompts is None:
+        return
+    rows.header("System prompts",
+                f"{prompts.distinct:,} distinct; top {len(prompts.top)} = "
+                f"{prompts.concentration:.0%} of {prompts.with_system:,}")
+    rows.figures("prompts", prompts.top, "no system prompts")
+
+
+def _duplicate_rows(rows: RowBuilder, ins: Insights, note: str) -> None:
+    rows.header("Duplicates")
+    dup = ins.duplicates
+    if dup is None:
+        rows.note("duplicates", note)
+        return
+    total = ins.entries
+    rows.figure("dup", Figure(f"entries in {dup.groups:,} groups ({dup.exact_groups:,} exact)",
+                              dup.entries, share(dup.entries, total), dup.query))
+    rows.figure("dup", Figure("redundant copies", dup.redundant, share(dup.redundant, total)))
+
+
+# ---------------------------------------------------------------- widgets
+class FigureList(OptionList, inherit_bindings=False):
+    """The figure rows: arrows and vi keys move; `enter` is left to the screen.
+
+    OptionList's own `enter` binding is not inherited so the screen's
+    `insights_open` binding shows in the footer and can be re-bound.
+    """
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="insights_down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="insights_up"),
+        Binding("home,g", "first", "First", show=False, id="insights_first"),
+        Binding("end,G", "last", "Last", show=False, id="insights_last"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="insights_page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="insights_page_up"),
+    ]
+
+
+class InsightsScreen(Screen[str | None]):
+    """Figures of the whole dataset; dismisses with the chosen figure's query."""
+
+    DEFAULT_CSS = """
+    InsightsScreen #insights-title { height: 1; padding: 0 1; background: $panel; }
+    InsightsScreen #insights-progress { height: 1; padding: 0 1; }
+    InsightsScreen #insights-progress.-done { display: none; }
+    InsightsScreen #insights-phase { width: auto; margin-right: 1; }
+    InsightsScreen FigureList { height: 1fr; border: none; padding: 0 1;
+        scrollbar-gutter: stable; }
+    InsightsScreen FigureList:focus { border: none; }
+    InsightsScreen FigureList > .option-list--option-disabled { color: $foreground; }
+    """
+    BINDINGS = [
+        Binding("enter", "open_figure", "Show in list", id="insights_open"),
+        Binding("escape,i,q", "close", "Back", id="insights_close"),
+    ]
+
+    class Computed(Message):
+        """New figures from the worker; ``phase`` is what runs next (None: all done)."""
+
+        def __init__(self, insights: Insights | None, phase: str | None,
+                     error: str | None = None) -> None:
+            self.insights = insights
+            self.phase = phase
+            self.error = error
+            super().__init__()
+
+    class Progressed(Message):
+        """How far the current phase is (fraction None: cannot tell)."""
+
+        def __init__(self, phase: str, fraction: float | None) -> None:
+            self.phase = phase
+            self.fraction = fraction
+            super().__init__()
+
+    app: RoleThreadApp
+
+    def __init__(self, *, duplicates: bool = True) -> None:
+        super().__init__()
+        self.insights: Insights | None = None
+        self.find_duplicates = duplicates
+        self._phase: str | None = "Waiting for the scan"
+        self._fraction: float | None = None
+        self._duplicates_note = "waiting for the other figures…"
+        self._rows: list[Row] = []
+        self._error: str | None = None
+        self._started = time.perf_counter()
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(), id="insights-title", markup=False)
+        with Horizontal(id="insights-progress"):
+            yield Label(f"{self._phase}…", id="insights-phase", markup=False)
+            yield ProgressBar(total=100, show_eta=False, id="insights-bar")
+        yield FigureList(id="figures")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FigureList).focus()
+        self._render_rows()
+        self._compute()
+
+    def _title(self, done: float | None = None) -> str:
+        session = self.app.session
+        tail = f" · ready in {done:.1f} s" if done is not None else ""
+        return f"Insights · {session.path.name} · {len(session):,} entries{tail}"
+
+    # ------------------------------------------------------------ workers
+    @work(thread=True, exclusive=True, group="insights")
+    def _compute(self) -> None:
+        """Columns, then the text pass; each part is posted as soon as it is known."""
+        worker = get_current_worker()
+        session = self.app.session
+        try:
+            while not session.wait(0.1):
+                if worker.is_cancelled:
+                    return
+                self.post_message(self.Progressed("Waiting for the scan", session.progress))
+            basic = basic_insights(session)
+            self.post_message(self.Computed(basic, "Reading entries"))
+            full = add_content(
+                basic, session,
+                progress=lambda f: self.post_message(self.Progressed("Reading entries", f)),
+                cancelled=lambda: worker.is_cancelled,
+            )
+        except Exception as exc:  # e.g. the file became unreadable: say so, keep the app
+            self.post_message(self.Computed(self.insights, None, f"cannot compute: {exc}"))
+            return
+        if not worker.is_cancelled:
+            finding = self.find_duplicates and hasattr(session, "duplicate_groups")
+            self.post_message(self.Computed(full, "Finding duplicates" if finding else None))
+
+    @work(thread=True, exclusive=True, group="insights-duplicates")
+    def _find_duplicates(self, insights: Insights) -> None:
+        """Duplicate groups: slow and not interruptible, so run detached (see `_detached`)."""
+        worker = get_current_worker()
+        session = self.app.session
+        try:
+            groups = _detached(session.duplicate_groups, lambda: worker.is_cancelled)
+        except Exception as exc:  # a failed optional figure must not take the screen down
+            self.post_message(self.Computed(insights, None, f"could not find duplicates: {exc}"))
+            return
+        if groups is not None:
+            self.post_message(self.Computed(add_duplicates(insights, session, groups), None))
+
+    # ------------------------------------------------------------ results
+    @on(Computed)
+    def _computed(self, message: Computed) -> None:
+        self.insights = message.insights
+        self._phase = message.phase
+        self._fraction = 0.0
+        if message.phase == "Finding duplicates" and message.insights is not None:
+            self._duplicates_note = "finding duplicate groups…"
+            self._fraction = None
+            self._find_duplicates(message.insights)
+        elif message.phase is None and message.insights is not None \
+                and message.insights.duplicates is None:
+            self._duplicates_note = message.error or self._no_duplicates_reason()
+        if message.error:
+            self._error = message.error
+            self.notify(message.error, severity="error", timeout=8)
+        self._show_progress()
+        self._render_rows()
+
+    def _no_duplicates_reason(self) -> str:
+        if not self.find_duplicates or not hasattr(self.app.session, "duplicate_groups"):
+            return "not computed here (run `rolethread-tui dedupe FILE`)"
+        return "not computed"
+
+    @on(Progressed)
+    def _progressed(self, message: Progressed) -> None:
+        self._phase = message.phase
+        self._fraction = message.fraction
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        row = self.query_one("#insights-progress")
+        title = self.query_one("#insights-title", Static)
+        if self._phase is None:
+            row.add_class("-done")
+            title.update(self._title(time.perf_counter() - self._started))
+            return
+        row.remove_class("-done")
+        self.query_one("#insights-phase", Label).update(f"{self._phase}…")
+        progress = self.query_one(ProgressBar)
+        if self._fraction is None:
+            progress.update(total=None)
+        else:
+            progress.update(total=100, progress=round(self._fraction * 100))
+
+    def _content_note(self) -> str:
+        if self._error:
+            return self._error
+        if self._phase in (None, "Finding duplicates"):
+            return "not computed"
+        percent = f" {self._fraction:.0%}" if self._fraction is not None else ""
+        return f"computing…{percent}"
+
+    # ------------------------------------------------------------ rows
+    def on_resize(self) -> None:
+        self._render_rows()
+
+    def _render_rows(self) -> None:
+        """(Re)build the rows for the current width, keeping the highlighted figure."""
+        figures = self.query_one(FigureList)
+        width = figures.scrollable_content_region.width or self.size.width - 4
+        keep = self._highlighted_key()
+        self._rows = build_rows(self.insights, max(width, 40),
+                                content_note=self._content_note(),
+                                duplicates_note=self._duplicates_note)
+        figures.set_options(Option(row.text, disabled=not row.figure) for row in self._rows)
+        keys = [row.key for row in self._rows]
+        first = next((i for i, row in enumerate(self._rows) if row.figure), None)
+        figures.highlighted = keys.index(keep) if keep in keys else first
+
+    def _highlighted_key(self) -> str | None:
+        index = self.query_one(FigureList).highlighted
+        if index is None or index >= len(self._rows):
+            return None
+        return self._rows[index].key
+
+    # ------------------------------------------------------------ actions
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._open(event.option_index)
+
+    def action_open_figure(self) -> None:
+        index = self.query_one(FigureList).highlighted
+        if index is not None:
+            self._open(index)
+
+    def _open(self, index: int) -> None:
+        row = self._rows[index] if index < len(self._rows) else None
+        if row is None or not row.figure:
+            return
+        if row.query is None:
+            self.notify("No list filter can show this figure's entries.", timeout=3)
+            return
+        self.dismiss(row.query)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @property
+    def rows(self) -> list[Row]:
+        """The rows shown (tests and the help screen read them)."""
+        return list(self._rows)
+
+
+def _detached(fn: Callable[[], T], cancelled: Callable[[], bool], poll: float = 0.1) -> T | None:
+    """Run ``fn`` in a daemon thread and wait for it; None if cancelled first.
+
+    A Textual thread worker is joined when the app exits, so an uninterruptible
+    20-second call run directly in one would hold up quitting. Here the worker
+    only waits; on cancel it returns and the daemon thread finishes unobserved.
+    """
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed to the waiting worker
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="rolethread-insights", daemon=True).start()
+    while not done.wait(poll):
+        if cancelled():
+            return None
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
