@@ -221,9 +221,11 @@ def test_sigterm_and_sighup_end_cleanly_and_keep_the_journal(data, tmp_path, sig
 def other_session(data: Path):
     """A lock held by a live process on this host (a sleeping child), as another reviewer."""
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    time.sleep(0.05)  # the lock is taken after the process started (else: a reused pid)
     path = lock_path(data)
     path.parent.mkdir(parents=True, exist_ok=True)
-    info = LockInfo("alice", LockInfo.mine("x").host, child.pid, "2026-01-01T10:00:00.000000Z")
+    mine = LockInfo.mine("x")
+    info = LockInfo("alice", mine.host, child.pid, mine.since)
     path.write_bytes(info.to_bytes())
     yield info
     child.kill()
@@ -240,7 +242,7 @@ async def test_a_locked_file_opens_read_only_and_names_the_holder(data, other_se
         assert "[read-only]" in screen_text(app)
         said = notices(app)
         assert f"locked by alice on {other_session.host} (pid {other_session.pid})" in said
-        assert "since 2026-01-01T10:00:00" in said
+        assert f"since {other_session.since}" in said
         await pilot.press("a", "x", "s")
         await settle(app, pilot)
         assert not app.session.dirty
