@@ -113,6 +113,7 @@ def fig_tui(path: str) -> dict:
     """First screen drawn, and key→repaint medians for j, PgDn and a (headless)."""
     import asyncio
 
+    os.environ.setdefault("ROLETHREAD_STATE", str(HERE / "data" / "state.json"))
     from rolethread_tui.tui.app import create_app
 
     async def run() -> dict:
@@ -121,6 +122,10 @@ def fig_tui(path: str) -> dict:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             first = time.perf_counter() - t0
+            while app.session.store.count == 0:  # first rows published by the scan
+                await pilot.pause(0.005)
+            await pilot.pause()
+            rows = time.perf_counter() - t0
             app.session.wait()
             await pilot.pause()
             timings: dict[str, list[float]] = {"j": [], "pagedown": [], "a": []}
@@ -128,7 +133,7 @@ def fig_tui(path: str) -> dict:
                 t = time.perf_counter()
                 await pilot.press(key)
                 timings[key].append((time.perf_counter() - t) * 1000)
-            result = {"first_screen_s": first}
+            result = {"first_screen_s": first, "first_rows_s": rows}
             result.update({f"key_{k}_median_ms": statistics.median(v)
                            for k, v in timings.items()})
             result["peak_rss_mb"] = rss_mb()

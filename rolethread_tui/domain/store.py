@@ -19,6 +19,7 @@ from pathlib import Path
 
 BOM = b"\xef\xbb\xbf"
 CHUNK = 8 << 20
+FIRST_CHUNK = 256 << 10
 ENDINGS = (b"", b"\n", b"\r\n")
 _BLANK = b" \t\r\f\v"
 
@@ -115,8 +116,10 @@ class LineStore:
         """
         offset = len(BOM) if self.bom else 0
         carry = b""
+        step = FIRST_CHUNK  # small first: the first screen needs only a few rows
         while offset < self.size or carry:
-            data = self._read(offset, max(CHUNK, len(carry))) if offset < self.size else b""
+            data = self._read(offset, max(step, len(carry))) if offset < self.size else b""
+            step = CHUNK
             base = offset - len(carry)
             offset += len(data)
             chunk = carry + data if carry else data
