@@ -69,6 +69,13 @@ def notices(app) -> str:
     return "\n".join(n.message for n in app._notifications)
 
 
+def replace_file(path: Path, content: bytes) -> None:
+    """Save the way most tools (and this one) do: write a new file, rename it over."""
+    tmp = path.with_name(path.name + ".other-tool.tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+
+
 async def settle(app, pilot) -> None:
     await pilot.pause()
     await app.workers.wait_for_complete()
@@ -276,8 +283,8 @@ async def test_external_change_is_never_overwritten(data):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press("a")
-        theirs = data.read_bytes().replace(b"Mira", b"Nora")  # someone else rewrites the file
-        data.write_bytes(theirs)
+        theirs = data.read_bytes().replace(b"Mira", b"Nora")  # someone else saves the file
+        replace_file(data, theirs)
         await pilot.press("s")
         await settle(app, pilot)
         assert isinstance(app.screen, ChoiceScreen)
@@ -311,6 +318,23 @@ async def test_external_change_is_never_overwritten(data):
     assert data.read_bytes() == theirs
     assert not journal_path(data).exists()
     assert len(list(journal_path(data).parent.glob("*.discarded"))) == 1  # kept aside
+
+
+async def test_a_file_rewritten_in_place_gets_no_mixed_copy(data):
+    app = create_app(data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        theirs = data.read_bytes().replace(b"Mira", b"Nora")
+        data.write_bytes(theirs)                             # same inode: our bytes are gone
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert "rewritten in place" in notices(app)
+        assert not isinstance(app.screen, ChoiceScreen)
+        assert data.read_bytes() == theirs
+        assert not conflict_path(data).exists()
+        assert unsaved_changes(Journal.pending(data)) == 1
+        await pilot.press("q", "d")
 
 
 @pytest.mark.parametrize(("target", "code"), [

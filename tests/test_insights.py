@@ -108,7 +108,7 @@ def test_bar_and_sparkline():
     assert bar(0.5, 4) == "██  "
     assert bar(1 / 16, 2) == "▏ "
     assert bar(2.0, 3) == "███"
-    assert sparkline([0, 4, 8]) == " ▄█"
+    assert sparkline([0, 4, 8, 1]) == " ▄█▁"
     assert sparkline([]) == ""
 
 
@@ -143,32 +143,35 @@ def test_turns_histogram_buckets(session, insights):
     by_label = {f.label: f for f in insights.turns_histogram}
     assert by_label["0 turns"].count == 1  # the invalid line
     assert by_label["2 turns"].count == 1  # entry 9
-    assert by_label["3–4 turns"].count == 7
+    assert by_label["3–4 turns"].count == 8
     assert by_label["5–6 turns"].count == 2
     assert session.search(by_label["5–6 turns"].query) == [2, 10]
 
 
 def test_top_openings(session, insights):
     top = insights.top_openings
-    assert top[0].label == "mira smiles warmly at"
-    assert top[0].count == 3
-    assert top[0].share == pytest.approx(3 / insights.replies)
+    assert [(f.label, f.count) for f in top] == [("yes", 5), ("mira smiles warmly at", 3)]
     assert insights.replies == 14
-    assert all(f.count >= 2 for f in top)  # an opening used once is not "repeated"
-    assert top[0].query == 'in:assistant "Mira smiles warmly at"'
-    # The phrase finds its spelling anywhere in assistant turns: a superset of the count.
-    assert set(session.search(top[0].query)) >= {0, 2}
+    mira = top[1]
+    assert mira.share == pytest.approx(3 / 14)
+    # The phrase is the raw text of the first reply that opened this way ...
+    assert mira.query == 'in:assistant "Mira smiles warmly at"'
+    # ... and finds that spelling anywhere in assistant turns (entry 1 spells it
+    # "Mira smiles, warmly at"): a close superset of what was counted.
+    assert session.search(mira.query) == [0, 2]
+    assert session.search(top[0].query) == [4, 5, 6, 7, 8]
 
 
 def test_dialogue_balance(insights):
     balance = insights.dialogue_balance
     counts = [f.count for f in balance.buckets]
-    # narration: 3 "Mira smiles", "She nods.", refusal, unclosed quote, "Fine." ; 20-40%: ab"cdef"gh;
-    # 60-80%: five '"Yes."' ; 80-100%: “Hi there”
+    # narration: "Mira smiles, ...", "She nods.", "Mira smiles warmly at nobody.", the
+    # refusal, the unclosed quote, "Fine."; 20-40%: the first reply and 'ab "cdef" gh';
+    # 60-80%: five '"Yes."'; 80-100%: “Hi there”.
     first = quoted_share('*Mira smiles warmly at you.* "Welcome back."')
     assert 0.2 <= first < 0.4
-    assert counts == [7, 2, 0, 5, 1]
-    assert balance.replies == 15 - 1 or balance.replies == sum(counts)
+    assert counts == [6, 2, 0, 5, 1]
+    assert balance.replies == 14
     assert balance.mean == pytest.approx(
         (first + 4 / 12 + 5 * (4 / 6) + 0.8) / sum(counts))
     assert all(f.query is None for f in balance.buckets)
@@ -238,7 +241,7 @@ def test_openings_stay_bounded(session, monkeypatch):
     monkeypatch.setattr(ins_mod, "OPENING_CAP", 2)
     ins = compute_insights(session)
     assert ins.openings_approximate
-    assert ins.top_openings[0].label == "mira smiles warmly at"
+    assert [f.label for f in ins.top_openings] == ["yes", "mira smiles warmly at"]
 
 
 def test_duplicates_when_the_session_finds_them(write):
@@ -274,12 +277,14 @@ def test_stats_json_always_has_the_column_insights(write, capsys):
 
 def test_stats_insights_flag_adds_the_text_figures(write, capsys):
     path = write(dataset())
-    assert main(["stats", str(path), "--json", "--insights", "--where", "-status:unreviewed"]) == 0
+    assert main(["stats", str(path), "--json", "--insights", "--where=-status:unreviewed"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["matched"] == 4
     ins = data["insights"]
     assert ins["entries"] == 4
     assert ins["top_openings"][0]["label"] == "mira smiles warmly at"
+    assert ins["review_progress"]["by_reviewer"][0] == {
+        "label": "ana", "count": 2, "share": 0.5, "query": None}
     assert ins["system_prompts"]["with_system"] == 4
 
 

@@ -139,3 +139,28 @@ async def test_findings_panel_jump_and_fix_entry(write):
         await pilot.pause()
         await pilot.pause()
         assert "unknown-role" in screen_text(app)              # undone
+
+
+async def test_palette_actions_goto_duplicates_and_export(write, tmp_path):
+    entries = [clean_entry(i) for i in range(5)]
+    entries[4] = entries[1]
+    path = write(entries)
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await app.screen.run_action("goto(4)")
+        assert app.screen.query_one(EntryList).current == 3
+        await app.screen.run_action("find_duplicates")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        view = app.screen.query_one(EntryList).view
+        assert view is not None and {1, 4} <= set(view)
+        await app.run_action("export_prompt('status:unreviewed')")
+        await pilot.pause()
+        await pilot.press("c")                           # clean ChatML
+        await pilot.pause()
+        out = tmp_path / "out.jsonl"
+        await pilot.press("ctrl+a", "ctrl+k", *str(out), "enter")
+        await settle(app, pilot)
+    lines = out.read_text().splitlines()
+    assert len(lines) == 5 and all(set(json.loads(x)) == {"messages"} for x in lines)

@@ -176,7 +176,7 @@ def sparkline(values: Sequence[int]) -> str:
     top = max(values, default=0)
     if not top:
         return _SPARKS[0] * len(values)
-    return "".join(_SPARKS[min(7, v * 8 // top)] if v else " " for v in values)
+    return "".join(_SPARKS[(v * 8 - 1) // top] if v > 0 else " " for v in values)
 
 
 def checked_query(text: str) -> str | None:

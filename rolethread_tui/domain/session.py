@@ -321,6 +321,17 @@ class Session:
             finder.add_lines(lines, start=0, workers=workers)
             return finder.groups(threshold)
 
+    def find_duplicates(self, threshold: float = 0.9) -> list[DupGroup]:
+        """Duplicate groups, also recorded as `duplicate` / `near-duplicate` issues
+        so `issue:` filters, counts and `]` see them."""
+        groups = self.duplicate_groups(threshold)
+        rids = self.rids()
+        for group in groups:
+            check = "duplicate" if group.exact else "near-duplicate"
+            for position in group.entries:
+                self.columns.add_issue(rids[position], check, "warning")
+        return groups
+
     def fix_finding(self, i: int, finding: Finding) -> bool:
         """Apply the fix of one finding of entry i as one undoable op."""
         rid = self.rid(i)

@@ -19,6 +19,7 @@ from .commands import ActionsProvider, current_bindings
 from .keymap import apply_keymap, default_keys
 from .messages import SessionChanged
 from .screens.editor import EditorScreen
+from .screens.export_flow import start_export
 from .screens.list_screen import ListScreen
 from .screens.prompts import ChoiceScreen
 from .theming import ansi_color_override, apply_theme, initial_theme, register_themes
@@ -69,6 +70,18 @@ class RoleThreadApp(App[None]):
     # ------------------------------------------------------------ editor
     def open_editor(self, position: int) -> None:
         self.push_screen(EditorScreen(self.session, position))
+
+    # ------------------------------------------------------------ palette actions
+    def action_export_prompt(self, query: str | None) -> None:
+        """Export the entries of a query (None: the list's current filter, or all)."""
+        screen = next((s for s in self.screen_stack if isinstance(s, ListScreen)), None)
+        if query is None and screen is not None and screen.entries.view is not None:
+            start_export(self, list(screen.entries.view), "the current filter")
+            return
+        if query is None:
+            start_export(self, None, "all entries")
+            return
+        start_export(self, self.session.search(query), f"'{query}'")
 
     # ------------------------------------------------------------ saving
     def save(self, path: Path | None = None, then_quit: bool = False) -> None:

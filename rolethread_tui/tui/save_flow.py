@@ -22,10 +22,19 @@ them by entry id and reports conflicts.
 The copy does not become the session's target: the changes stay unsaved
 here (the journal keeps them, and quitting still asks), because marking
 them saved would make the journal point recovery at the changed file.
+
+A copy is only written while the bytes the session loaded are still there.
+The session reads unchanged entries lazily from the file it opened; a tool
+that replaced the file (a rename, as our own save does) left that file
+intact under the old name's inode, but a tool that rewrote it *in place*
+changed the very bytes the session reads, so a copy would splice their
+bytes into our entries. Then nothing is written and the user is told so;
+the journal keeps the decisions.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import partial
 from pathlib import Path
@@ -52,6 +61,10 @@ class SavingApp(Protocol):
     def data_path(self) -> Path: ...
 
 
+class _Rewritten(Exception):
+    """The loaded bytes changed under the session (see `loaded_bytes_intact`)."""
+
+
 def conflict_path(data: Path) -> Path:
     """`<stem>.rolethread-conflict<suffix>` beside data, numbered until the name is free."""
     suffix = data.suffix or ".jsonl"
@@ -63,10 +76,31 @@ def conflict_path(data: Path) -> Path:
     return candidate
 
 
+def loaded_bytes_intact(session: Session) -> bool:
+    """False when the file the session reads from was rewritten in place since it was loaded.
+
+    Same inode with another size or mtime: the loaded bytes are gone. A new
+    inode (replaced by rename) or no file (deleted) leaves the session's open
+    descriptor on the old, untouched inode.
+    """
+    stamp = session.store.stamp
+    try:
+        st = os.stat(session.path)
+    except FileNotFoundError:
+        return True
+    if st.st_ino != stamp.inode:
+        return True
+    return (st.st_size, st.st_mtime_ns) == (stamp.size, stamp.mtime_ns)
+
+
 def offer_file_changed(app: App[Any]) -> None:
     """The save was refused because the file changed on disk: ask where the work goes."""
     app.saving = False  # type: ignore[attr-defined]
     data: Path = app.data_path  # type: ignore[attr-defined]
+    if not loaded_bytes_intact(app.session):  # type: ignore[attr-defined]
+        app.notify(_REWRITTEN.format(name=data.name), severity="error", timeout=30,
+                   markup=False)
+        return
     conflict = conflict_path(data)
     question = (f"{data.name} changed on disk since it was loaded: saving over it would "
                 "destroy those changes, so it was not touched. Your changes are safe in the "
@@ -135,10 +169,26 @@ def save_copy(app: App[Any], dest: Path) -> None:
                    exclusive=True, name="save-copy")
 
 
+_REWRITTEN = ("{name} was rewritten in place by another program since it was loaded: the "
+              "entries this session did not change are no longer readable as they were, so "
+              "no copy was written (it would mix both versions). Your changes are kept in the "
+              "journal in .rolethread/ beside the file.")
+
+
 def _copy_in_thread(app: App[Any], dest: Path) -> None:
+    session: Session = app.session  # type: ignore[attr-defined]
     try:
         with app.save_lock:  # type: ignore[attr-defined]
-            app.session.save(dest)  # type: ignore[attr-defined]
+            if not loaded_bytes_intact(session):
+                raise _Rewritten
+            existed = dest.exists()
+            session.save(dest)
+            if not loaded_bytes_intact(session):  # rewritten while we copied
+                if not existed:
+                    dest.unlink(missing_ok=True)
+                raise _Rewritten
+    except _Rewritten:
+        app.call_from_thread(_copy_done, app, dest, "rewritten")
     except Exception as exc:  # OSError (disk full, permissions) or anything else: say why
         why = getattr(exc, "strerror", None) or str(exc)
         app.call_from_thread(_copy_done, app, dest, why)
@@ -149,6 +199,10 @@ def _copy_in_thread(app: App[Any], dest: Path) -> None:
 def _copy_done(app: App[Any], dest: Path, failure: str | None) -> None:
     app.saving = False  # type: ignore[attr-defined]
     data: Path = app.data_path  # type: ignore[attr-defined]
+    if failure == "rewritten":
+        app.notify(_REWRITTEN.format(name=data.name), severity="error", timeout=30,
+                   markup=False)
+        return
     if failure:
         app.notify(f"Could not save the copy to {dest}: {failure}. Nothing was lost: the "
                    "changes are still in the journal.", severity="error", timeout=15,

@@ -330,6 +330,34 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
 
         self.app.push_screen(FixPickerScreen(position, fixable), chosen)
 
+    def action_goto(self, number: int) -> None:
+        """Go to entry N (1-based, as the list shows); clears a filter hiding it."""
+        position = int(number) - 1
+        if not 0 <= position < len(self.app.session):
+            self.notify(f"No entry {number}.", severity="warning")
+            return
+        if self.entries.view is not None and position not in self.entries.view:
+            self.action_clear_search()
+        self._focus_position(position)
+
+    def action_find_duplicates(self) -> None:
+        """Exact and near-duplicate groups (a thread worker), then `issue:` filters."""
+        self.notify("Looking for duplicates…")
+        self._duplicates_worker()
+
+    @work(thread=True, exclusive=True, group="dedupe")
+    def _duplicates_worker(self) -> None:
+        groups = self.app.session.find_duplicates()
+        self.app.call_from_thread(self._duplicates_found, len(groups))
+
+    def _duplicates_found(self, count: int) -> None:
+        self.refresh_counts()
+        if not count:
+            self.notify("No duplicate groups.")
+            return
+        self.notify(f"{count} duplicate groups — showing them (esc for all).")
+        self.apply_query("issue:duplicate,near-duplicate")
+
     def action_open_editor(self) -> None:
         position = self._guard()
         if position is None:
