@@ -139,6 +139,25 @@ def run_until_ready(data: Path, tmp: Path) -> tuple[subprocess.Popen[str], int, 
     return proc, steps, expected.read_bytes()
 
 
+def _crash(data: Path) -> bytes:
+    """An opened session with two unsaved changes, ended without closing (a crash)."""
+    opened = open_for_review(data, reviewer="carol")
+    opened.session.set_status(0, "accepted")
+    opened.session.toggle_flag(1, "refusal")
+    expected_path = data.with_name("expected.jsonl")
+    opened.session.save(expected_path)
+    opened.session.journal.close()
+    opened.lock.lock.info = None                             # forget it: as if the process died
+    return expected_path.read_bytes()
+
+
+def _dead_lock(data: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    lock_path(data).write_bytes(LockInfo("carol", LockInfo.mine("x").host, dead.pid,
+                                         "2026-01-01T10:00:00.000000Z").to_bytes())
+
+
 # ----------------------------------------------------------------- kill -9
 async def test_sigkill_then_recover_gives_exactly_the_expected_file(data, tmp_path, frozen):
     original = data.read_bytes()
@@ -172,15 +191,15 @@ async def test_sigkill_then_recover_gives_exactly_the_expected_file(data, tmp_pa
     assert not lock_path(data).exists()
 
 
-async def test_discarding_keeps_a_copy_and_opens_the_file_as_it_is(data, tmp_path):
+async def test_discarding_keeps_a_copy_and_opens_the_file_as_it_is(data):
     original = data.read_bytes()
-    proc, _steps, _ = run_until_ready(data, tmp_path)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=TIMEOUT)
+    _crash(data)
+    _dead_lock(data)
 
     app = create_app(data)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        assert "2 unsaved changes from carol" in screen_text(app)
         await pilot.press("d")
         await settle(app, pilot)
         assert not app.readonly and not app.session.dirty
@@ -192,10 +211,9 @@ async def test_discarding_keeps_a_copy_and_opens_the_file_as_it_is(data, tmp_pat
     assert Journal.pending(data) is None
 
 
-async def test_quit_on_the_question_leaves_the_journal_untouched(data, tmp_path):
-    proc, _steps, _ = run_until_ready(data, tmp_path)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=TIMEOUT)
+async def test_quit_on_the_question_leaves_the_journal_untouched(data):
+    _crash(data)
+    _dead_lock(data)
     journal = journal_path(data).read_bytes()
 
     app = create_app(data)
@@ -399,25 +417,6 @@ def test_no_journal_opens_writable_and_a_clean_close_leaves_nothing(data):
     close(opened)
     close(opened)                                            # twice is fine
     assert not journal_path(data).exists() and not lock_path(data).exists()
-
-
-def _crash(data: Path) -> bytes:
-    """An opened session with two unsaved changes, ended without closing (a crash)."""
-    opened = open_for_review(data, reviewer="carol")
-    opened.session.set_status(0, "accepted")
-    opened.session.toggle_flag(1, "refusal")
-    expected_path = data.with_name("expected.jsonl")
-    opened.session.save(expected_path)
-    opened.session.journal.close()
-    opened.lock.lock.info = None                             # forget it: as if the process died
-    return expected_path.read_bytes()
-
-
-def _dead_lock(data: Path) -> None:
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    lock_path(data).write_bytes(LockInfo("carol", LockInfo.mine("x").host, dead.pid,
-                                         "2026-01-01T10:00:00.000000Z").to_bytes())
 
 
 def test_recover_callback_restores(data):

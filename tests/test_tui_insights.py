@@ -73,9 +73,11 @@ def open_session(path: Path) -> Session:
 
 
 def presses_to(screen: InsightsScreen, query: str) -> list[str]:
-    """The `j` presses that move from the first figure to the one with `query`."""
+    """Keys that move the cursor to the figure with `query` (from the nearer end)."""
     figures = [row for row in screen.rows if row.figure]
-    return ["j"] * next(i for i, row in enumerate(figures) if row.query == query)
+    index = next(i for i, row in enumerate(figures) if row.query == query)
+    from_end = len(figures) - 1 - index
+    return ["j"] * index if index <= from_end else ["G", *["k"] * from_end]
 
 
 async def test_enter_dismisses_with_the_figures_query(write):
@@ -151,8 +153,10 @@ async def test_wide_terminal_layout(write):
         await settle(app, pilot)
         figures = app.screen.query_one(FigureList)
         assert figures.virtual_size.height == figures.option_count
-        text = screen_text(app)
-        assert "Turns per entry" in text and "Top openings" in text
+        assert "Turns per entry" in screen_text(app)
+        await pilot.press("end")
+        await pilot.pause()
+        assert "Top openings" in screen_text(app)
 
 
 async def test_hostile_text_is_shown_literally(write):
@@ -167,7 +171,7 @@ async def test_hostile_text_is_shown_literally(write):
     # prompt or reviewer name keeps its brackets: shown as typed, never as markup.
     assert any('"bold x link https' in label for label in labels)
     assert any(f"by {HOSTILE}"[:30] in label for label in labels)
-    assert "[bold]x[/] You are a hostile" in text
+    assert f"{HOSTILE} You are a hostile" in text
 
 
 def test_rows_before_and_while_computing(write):
@@ -180,6 +184,40 @@ def test_rows_before_and_while_computing(write):
     finally:
         session.close()
     plain = [row.text.plain for row in rows]
-    assert any("Status" == p for p in plain)
+    assert "Status" in plain
     assert sum("computing… 40%" in p for p in plain) == 5  # reviewers + 4 text sections
     assert all(len(p) <= 76 for p in plain if p.startswith("  "))
+
+
+async def test_progress_row_hides_when_everything_is_in(write):
+    app = Host(open_session(write(dataset())))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.screen.query_one("#insights-progress").has_class("-done")
+        assert "ready in" in screen_text(app)
+
+
+def test_one_duplicate_scan_per_session_until_it_changes():
+    from rolethread_tui.domain.session import SessionEvent
+    from rolethread_tui.tui.screens.insights import _DuplicateJobs
+
+    class FakeSession:
+        def __init__(self) -> None:
+            self.calls = 0
+            self.listeners: list = []
+
+        def subscribe(self, listener):  # type: ignore[no-untyped-def]
+            self.listeners.append(listener)
+
+        def duplicate_groups(self) -> list:
+            self.calls += 1
+            return ["group"]
+
+    jobs, session = _DuplicateJobs(), FakeSession()
+    assert jobs.future(session).result(timeout=5) == ["group"]
+    assert jobs.future(session).result(timeout=5) == ["group"]
+    assert session.calls == 1  # reopening the screen reuses the finished scan
+    for listener in session.listeners:
+        listener(SessionEvent("change", "status accepted"))
+    jobs.future(session).result(timeout=5)
+    assert session.calls == 2

@@ -139,7 +139,8 @@ class Session:
         """Summary rows of one chunk; half of them from the helper process if there is one."""
         view = memoryview(chunk)
         compute = self.columns.compute
-        if not helper.active or len(spans) < 64:
+        if not helper.active or len(spans) < 64 or not self.store.count:
+            # the first chunk never waits for the helper to start: first rows at once
             return [compute(parse_line(view[s:e])) for s, e in spans]
         half = len(spans) // 2
         try:

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,6 +26,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.geometry import Region
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList, ProgressBar, Static
@@ -204,6 +208,9 @@ def _duplicate_rows(rows: RowBuilder, ins: Insights, note: str) -> None:
     if dup is None:
         rows.note("duplicates", note)
         return
+    if not dup.groups:
+        rows.note("duplicates", "no duplicate groups found")
+        return
     total = ins.entries
     rows.figure("dup", Figure(f"entries in {dup.groups:,} groups ({dup.exact_groups:,} exact)",
                               dup.entries, share(dup.entries, total), dup.query))
@@ -226,6 +233,37 @@ class FigureList(OptionList, inherit_bindings=False):
         Binding("pagedown", "page_down", "Page down", show=False, id="insights_page_down"),
         Binding("pageup", "page_up", "Page up", show=False, id="insights_page_up"),
     ]
+
+    def scroll_to_highlight(self, top: bool = False) -> None:
+        """Also bring the section header above into view, and the notes after the last figure.
+
+        The cursor only lands on figures, so without this a header scrolled
+        just off the top, or a note under the last figure, could never be seen.
+        """
+        super().scroll_to_highlight(top)
+        index = self.highlighted
+        if index is None or not self.is_mounted:
+            return
+        options = self.options
+        first = index
+        while first > 0 and options[first - 1].disabled:
+            first -= 1
+        last = index
+        if all(option.disabled for option in options[index + 1:]):
+            last = len(options) - 1
+        lines = self._option_lines(first, last)
+        if lines is not None and lines[1] - lines[0] <= self.scrollable_content_region.height:
+            self.scroll_to_region(Region(0, lines[0], 1, lines[1] - lines[0]), animate=False,
+                                  force=True, immediate=True)
+
+    def _option_lines(self, first: int, last: int) -> tuple[int, int] | None:
+        """The [start, end) lines options first..last take (OptionList's line map)."""
+        try:
+            start = self._index_to_line[first]
+            end = self._index_to_line[last] + self._heights[last]
+        except (AttributeError, KeyError, IndexError):
+            return None
+        return start, end
 
 
 class InsightsScreen(Screen[str | None]):
@@ -322,11 +360,11 @@ class InsightsScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="insights-duplicates")
     def _find_duplicates(self, insights: Insights) -> None:
-        """Duplicate groups: slow and not interruptible, so run detached (see `_detached`)."""
+        """Duplicate groups: slow and not interruptible, so shared (see `_DuplicateJobs`)."""
         worker = get_current_worker()
         session = self.app.session
         try:
-            groups = _detached(session.duplicate_groups, lambda: worker.is_cancelled)
+            groups = _wait(DUPLICATE_JOBS.future(session), lambda: worker.is_cancelled)
         except Exception as exc:  # a failed optional figure must not take the screen down
             self.post_message(self.Computed(insights, None, f"could not find duplicates: {exc}"))
             return
@@ -370,6 +408,7 @@ class InsightsScreen(Screen[str | None]):
             row.add_class("-done")
             title.update(self._title(time.perf_counter() - self._started))
             return
+        title.update(self._title())
         row.remove_class("-done")
         self.query_one("#insights-phase", Label).update(f"{self._phase}…")
         progress = self.query_one(ProgressBar)
@@ -381,10 +420,7 @@ class InsightsScreen(Screen[str | None]):
     def _content_note(self) -> str:
         if self._error:
             return self._error
-        if self._phase in (None, "Finding duplicates"):
-            return "not computed"
-        percent = f" {self._fraction:.0%}" if self._fraction is not None else ""
-        return f"computing…{percent}"
+        return "not computed" if self._phase in (None, "Finding duplicates") else "computing…"
 
     # ------------------------------------------------------------ rows
     def on_resize(self) -> None:
@@ -438,28 +474,61 @@ class InsightsScreen(Screen[str | None]):
         return list(self._rows)
 
 
-def _detached(fn: Callable[[], T], cancelled: Callable[[], bool], poll: float = 0.1) -> T | None:
-    """Run ``fn`` in a daemon thread and wait for it; None if cancelled first.
+class _DuplicateJobs:
+    """One duplicate scan per session at a time, its result reused until the session changes.
 
-    A Textual thread worker is joined when the app exits, so an uninterruptible
-    20-second call run directly in one would hold up quitting. Here the worker
-    only waits; on cancel it returns and the daemon thread finishes unobserved.
+    The scan is slow (seconds to tens of seconds) and cannot be interrupted, so
+    it runs in a daemon thread: a Textual thread worker is joined when the app
+    exits, and closing the screen must not start a second scan when it opens
+    again. Workers only wait on the shared future, and stop waiting when cancelled.
     """
-    box: dict[str, Any] = {}
-    done = threading.Event()
 
-    def run() -> None:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: weakref.WeakKeyDictionary[Any, _DuplicateJob] = weakref.WeakKeyDictionary()
+
+    def future(self, session: Any) -> Future[Any]:
+        with self._lock:
+            job = self._jobs.get(session)
+            if job is None:
+                job = self._jobs[session] = _DuplicateJob()
+                session.subscribe(job.changed)
+            if job.current is None or job.stale:
+                job.start(session.duplicate_groups)
+            assert job.current is not None
+            return job.current
+
+
+class _DuplicateJob:
+    def __init__(self) -> None:
+        self.current: Future[Any] | None = None
+        self.stale = False
+
+    def changed(self, event: Any) -> None:
+        if event.kind == "change":
+            self.stale = True
+
+    def start(self, find: Callable[[], Any]) -> None:
+        future: Future[Any] = Future()
+        self.current, self.stale = future, False
+
+        def run() -> None:
+            try:
+                future.set_result(find())
+            except BaseException as exc:  # handed to whoever waits
+                future.set_exception(exc)
+
+        threading.Thread(target=run, name="rolethread-duplicates", daemon=True).start()
+
+
+DUPLICATE_JOBS = _DuplicateJobs()
+
+
+def _wait(future: Future[T], cancelled: Callable[[], bool], poll: float = 0.1) -> T | None:
+    """The future's result, or None as soon as ``cancelled()`` (the work goes on)."""
+    while True:
         try:
-            box["value"] = fn()
-        except BaseException as exc:  # handed to the waiting worker
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="rolethread-insights", daemon=True).start()
-    while not done.wait(poll):
-        if cancelled():
-            return None
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+            return future.result(timeout=poll)
+        except FutureTimeout:
+            if cancelled():
+                return None

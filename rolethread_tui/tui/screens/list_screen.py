@@ -158,8 +158,13 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         self.status_bar.redraw()
 
     # ------------------------------------------------------------ counts
+    _count_timer: Any = None
+
     def refresh_counts(self) -> None:
-        self._count_worker()
+        """Recount soon: a burst of decisions costs one count, not one per key."""
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        self._count_timer = self.set_timer(0.25, self._count_worker)
 
     @work(thread=True, exclusive=True, group="counts")
     def _count_worker(self) -> None:
