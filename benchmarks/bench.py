@@ -167,7 +167,7 @@ def fig_terminal(path: str) -> dict:
         first_rows = _wait_screen(session, lambda t: "   1 " in t) - t0
         _wait_screen(session, lambda t: "loading" not in t and "/" in t, timeout=120)
         out = {"first_rows_s": first_rows}
-        for key, count, expect in (("j", 200, "201/"), ("PgDn", 50, None), ("a", 200, None)):
+        for key, count, expect in (("j", 200, "201/"), ("PgDn", 50, None), ("a", 200, "201/")):
             out[f"key_{key}_ms"] = _burst(session, key, count, expect)
         return out
     finally:
@@ -201,12 +201,15 @@ def _burst(session: str, key: str, count: int, expect: str | None) -> float:
     _wait_screen(session, lambda t: _position(t) == 1)
     t0 = time.perf_counter()
     subprocess.run(["tmux", "send-keys", "-t", session, *([key] * count)], check=True)
+    _wait_screen(session, lambda t: _position(t) > 1)
     last, stable_since = -1, time.perf_counter()
-    while time.perf_counter() - stable_since < 0.3:
+    while time.perf_counter() - stable_since < 0.5:
         pos = _position(_screen(session))
         if pos != last:
             last, stable_since = pos, time.perf_counter()
         time.sleep(0.002)
+    if expect is not None and last != int(expect.rstrip("/")):
+        raise RuntimeError(f"{key}: ended at {last}, expected {expect}")
     return (stable_since - t0) * 1000 / count
 
 
