@@ -223,8 +223,14 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         if position is None:
             return
         session = self.app.session
-        if session.row(position).origin == "refined":
-            self._run(lambda: session.set_origin(position, "generated"))
+        value = session.entry(position)
+        review = value.get("_review") if isinstance(value, dict) else None
+        turns = review.get("turns", []) if isinstance(review, dict) else []
+        vouched_only = not any(t in ("refined", "human") for t in turns or [])
+        if session.row(position).origin == "refined" and vouched_only:
+            self._run(lambda: session.set_origin(position, "generated"))  # undo a vouch
+        elif session.row(position).origin == "refined":
+            self.notify("Messages of this entry were edited: it stays refined.")
         else:
             self._run(lambda: session.mark_refined(position))
 
