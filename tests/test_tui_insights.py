@@ -171,7 +171,7 @@ async def test_hostile_text_is_shown_literally(write):
     # prompt or reviewer name keeps its brackets: shown as typed, never as markup.
     assert any('"bold x link https' in label for label in labels)
     assert any(f"by {HOSTILE}"[:30] in label for label in labels)
-    assert f"{HOSTILE} You are a hostile" in text
+    assert HOSTILE in text  # the system prompt row, as typed
 
 
 def test_rows_before_and_while_computing(write):
@@ -209,7 +209,7 @@ def test_one_duplicate_scan_per_session_until_it_changes():
         def subscribe(self, listener):  # type: ignore[no-untyped-def]
             self.listeners.append(listener)
 
-        def duplicate_groups(self) -> list:
+        def find_duplicates(self) -> list:
             self.calls += 1
             return ["group"]
 

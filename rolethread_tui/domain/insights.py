@@ -374,7 +374,6 @@ class _Tally:
     prompt_at: dict[int, int] = field(default_factory=dict)
     with_system: int = 0
     reviewers: Counter = field(default_factory=Counter)
-    done: int = 0
 
     def add_system(self, text: str, position: int) -> None:
         key = hash(text)  # never the text: a million distinct prompts must stay small
@@ -402,14 +401,12 @@ def _scan_entries(session: SessionLike, positions: Iterable[int], total: int,
     for done, position in enumerate(positions, start=1):
         _add_entry(tally, parse_line(line_of(position)), position)
         if done % PROGRESS_EVERY == 0:
-            tally.done = done
             if cancelled is not None and cancelled():
                 return tally, False
             if progress is not None:
                 progress(done / max(total, 1))
             if len(tally.openings) > OPENING_CAP:
                 tally.prune()
-    tally.done = total
     return tally, True
 
 

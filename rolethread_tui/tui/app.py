@@ -20,6 +20,7 @@ from .keymap import apply_keymap, default_keys
 from .messages import SessionChanged
 from .screens.editor import EditorScreen
 from .screens.export_flow import start_export
+from .screens.insights import FigureList, InsightsScreen
 from .screens.list_screen import ListScreen
 from .screens.prompts import ChoiceScreen
 from .theming import ansi_color_override, apply_theme, initial_theme, register_themes
@@ -166,7 +167,7 @@ class RoleThreadApp(App[None]):
         return list(rows.values())
 
 
-KEYMAP_SCREENS = (RoleThreadApp, ListScreen, EntryList, EditorScreen)
+KEYMAP_SCREENS = (RoleThreadApp, ListScreen, EntryList, EditorScreen, InsightsScreen, FigureList)
 
 
 def create_app(path: str | Path, config: Config | None = None, *,

@@ -52,7 +52,8 @@ T = TypeVar("T")
 
 COUNT_CELLS = 9  # "1,000,000"
 SHARE_CELLS = 6  # "100.0%"
-MIN_BAR, MAX_BAR = 8, 40
+MIN_BAR, MAX_BAR, MAX_WIDE_BAR = 8, 40, 60  # a wide terminal gives the bars the room
+MAX_LABEL = 56
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,10 @@ class Row:
 
 
 # ---------------------------------------------------------------- row building
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
 class RowBuilder:
     """Lays figures out for a given width: label, bar, count, share, link mark.
 
@@ -73,9 +78,10 @@ class RowBuilder:
     """
 
     def __init__(self, width: int) -> None:
-        fixed = 2 + 1 + COUNT_CELLS + 1 + SHARE_CELLS + 2
-        self.bar = max(MIN_BAR, min(MAX_BAR, (width - fixed) // 3))
-        self.label = max(8, width - fixed - self.bar - 1)
+        fixed = 2 + 1 + COUNT_CELLS + 1 + SHARE_CELLS + 3  # indent, gaps, link mark
+        preferred = _clamp((width - fixed) // 3, MIN_BAR, MAX_BAR)
+        self.label = _clamp(width - fixed - preferred, 8, MAX_LABEL)
+        self.bar = _clamp(width - fixed - self.label, MIN_BAR, MAX_WIDE_BAR)
         self.rows: list[Row] = []
 
     def header(self, title: str, detail: str = "", spark: list[int] | None = None) -> None:
@@ -355,7 +361,7 @@ class InsightsScreen(Screen[str | None]):
             self.post_message(self.Computed(self.insights, None, f"cannot compute: {exc}"))
             return
         if not worker.is_cancelled:
-            finding = self.find_duplicates and hasattr(session, "duplicate_groups")
+            finding = self.find_duplicates and hasattr(session, "find_duplicates")
             self.post_message(self.Computed(full, "Finding duplicates" if finding else None))
 
     @work(thread=True, exclusive=True, group="insights-duplicates")
@@ -391,7 +397,7 @@ class InsightsScreen(Screen[str | None]):
         self._render_rows()
 
     def _no_duplicates_reason(self) -> str:
-        if not self.find_duplicates or not hasattr(self.app.session, "duplicate_groups"):
+        if not self.find_duplicates or not hasattr(self.app.session, "find_duplicates"):
             return "not computed here (run `rolethread-tui dedupe FILE`)"
         return "not computed"
 
@@ -494,7 +500,7 @@ class _DuplicateJobs:
                 job = self._jobs[session] = _DuplicateJob()
                 session.subscribe(job.changed)
             if job.current is None or job.stale:
-                job.start(session.duplicate_groups)
+                job.start(session.find_duplicates)
             assert job.current is not None
             return job.current
 

@@ -21,12 +21,15 @@ from ..widgets.sidebar import FlagSidebar
 from ..widgets.status_bar import StatusBar
 from .bulk import BulkMixin
 from .help import HelpScreen
+from .insights import InsightsScreen
 from .prompts import ConfirmScreen, PromptScreen
 from .searching import SearchMixin
 from .validation import FixPickerScreen, ValidationSummaryScreen
 
 if TYPE_CHECKING:
     from ..app import RoleThreadApp
+
+DUPLICATES_IN_INSIGHTS = 200_000  # beyond this the near-duplicate pass is on demand (palette)
 
 FLAG_BINDINGS = [
     Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False, id=f"toggle_flag_{n}")
@@ -65,6 +68,7 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         Binding("B", "bulk", "Bulk", show=False, id="bulk"),
         Binding("s,ctrl+s", "save", "Save", id="save"),
         Binding("f", "toggle_sidebar", "Flags", id="toggle_sidebar"),
+        Binding("i", "insights", "Insights", show=False, id="insights"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
         *FLAG_BINDINGS,
@@ -340,6 +344,17 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
                 self._run(lambda: self.app.session.fix_finding(position, pick))
 
         self.app.push_screen(FixPickerScreen(position, fixable), chosen)
+
+    def action_insights(self) -> None:
+        """The insights screen; a figure chosen there filters this list."""
+        session = self.app.session
+
+        def done(query: str | None) -> None:
+            if query:
+                self.apply_query(query)
+
+        self.app.push_screen(InsightsScreen(duplicates=len(session) <= DUPLICATES_IN_INSIGHTS),
+                             done)
 
     def action_goto(self, number: int) -> None:
         """Go to entry N (1-based, as the list shows); clears a filter hiding it."""
