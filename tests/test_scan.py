@@ -16,7 +16,7 @@ def test_helper_process_rows_equal_thread_rows(write, monkeypatch):
     receive = scan.Helper.receive
     monkeypatch.setattr(scan.Helper, "receive", lambda self: answered.append(1) or receive(self))
     lines = []
-    for i in range(600):
+    for i in range(2500):  # more than the first chunk: the helper joins from the second
         lines.append(json.dumps(clean_entry(i)) if i % 7 else json.dumps(
             chat(("user", f"q{i}"), ("Narrator", "  as an AI I cannot  "))))
         if i % 50 == 0:

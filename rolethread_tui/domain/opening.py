@@ -262,14 +262,18 @@ def unsaved_changes(pending: PendingJournal) -> int:
 
 
 def describe_pending(pending: PendingJournal) -> str:
-    """'N unsaved changes from REVIEWER (host, pid P), last written TIME' for the question."""
+    """'N unsaved changes from REVIEWER at TIME (host, pid P)' for the recovery question.
+
+    TIME is when the journal was last written (local time): the last change
+    the crashed session acknowledged.
+    """
     count = unsaved_changes(pending)
     header = pending.header
-    where = f" ({header.host}, pid {header.pid})" if header.host else ""
-    text = f"{count} unsaved change{_s(count)} from {header.reviewer}{where}"
+    text = f"{count} unsaved change{_s(count)} from {header.reviewer}"
     with contextlib.suppress(OSError):
-        mtime = pending.path.stat().st_mtime
-        text += f", last written {_local_time(mtime)}"
+        text += f" at {_local_time(pending.path.stat().st_mtime)}"
+    if header.host:
+        text += f" ({header.host}, pid {header.pid})"
     if pending.torn:
         text += " (an incomplete last step, never acknowledged, is left out)"
     return text

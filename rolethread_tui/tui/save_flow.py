@@ -35,30 +35,21 @@ the journal keeps the decisions.
 from __future__ import annotations
 
 import os
-import threading
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from .screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
-    from textual.app import App
-
     from ..domain.session import Session
+    from .app import RoleThreadApp
 
 CONFLICT_TAG = ".rolethread-conflict"
-
-
-class SavingApp(Protocol):
-    """What this flow needs from the app (RoleThreadApp provides it)."""
-
-    session: Session
-    saving: bool
-    save_lock: threading.Lock
-
-    @property
-    def data_path(self) -> Path: ...
+_REWRITTEN = ("{name} was rewritten in place by another program since it was loaded: the "
+              "entries this session did not change are no longer readable as they were, so "
+              "no copy was written (it would mix both versions). Your changes are kept in the "
+              "journal in .rolethread/ beside the file.")
 
 
 class _Rewritten(Exception):
@@ -93,23 +84,23 @@ def loaded_bytes_intact(session: Session) -> bool:
     return (st.st_size, st.st_mtime_ns) == (stamp.size, stamp.mtime_ns)
 
 
-def offer_file_changed(app: App[Any]) -> None:
+def offer_file_changed(app: RoleThreadApp) -> None:
     """The save was refused because the file changed on disk: ask where the work goes."""
-    app.saving = False  # type: ignore[attr-defined]
-    data: Path = app.data_path  # type: ignore[attr-defined]
-    if not loaded_bytes_intact(app.session):  # type: ignore[attr-defined]
+    app.saving = False
+    data = app.data_path
+    if not loaded_bytes_intact(app.session):
         app.notify(_REWRITTEN.format(name=data.name), severity="error", timeout=30,
                    markup=False)
         return
     conflict = conflict_path(data)
-    question = (f"{data.name} changed on disk since it was loaded: saving over it would "
-                "destroy those changes, so it was not touched. Your changes are safe in the "
-                "journal. Save them to another file?")
-    choices = {"a": "save a copy as…", "c": f"save a copy to {conflict.name}"}
+    question = (f"{data.name} changed on disk since it was loaded.\n"
+                "It was not overwritten: that would destroy those changes.\n"
+                "Your changes are safe in the journal. Save a copy elsewhere?")
+    choices = {"a": "save as…", "c": f"save to {conflict.name}"}
     app.push_screen(ChoiceScreen(question, choices), partial(_chosen, app, data, conflict))
 
 
-def _chosen(app: App[Any], data: Path, conflict: Path, key: str | None) -> None:
+def _chosen(app: RoleThreadApp, data: Path, conflict: Path, key: str | None) -> None:
     if key == "c":
         save_copy(app, conflict)
     elif key == "a":
@@ -126,7 +117,7 @@ def resolve_target(data: Path, text: str) -> Path:
     return path if path.is_absolute() else data.parent / path
 
 
-def _path_given(app: App[Any], data: Path, text: str | None) -> None:
+def _path_given(app: RoleThreadApp, data: Path, text: str | None) -> None:
     if not text or not text.strip():
         app.notify("Not saved: no path given.", severity="warning")
         return
@@ -153,32 +144,26 @@ def _refuse(data: Path, dest: Path) -> str | None:
     return None
 
 
-def _overwrite_answered(app: App[Any], dest: Path, yes: bool | None) -> None:
+def _overwrite_answered(app: RoleThreadApp, dest: Path, yes: bool | None) -> None:
     if yes:
         save_copy(app, dest)
     else:
         app.notify("Not saved.", severity="warning")
 
 
-def save_copy(app: App[Any], dest: Path) -> None:
+def save_copy(app: RoleThreadApp, dest: Path) -> None:
     """Write the session's current state to dest in a thread; the data file is not touched."""
-    if app.saving:  # type: ignore[attr-defined]
+    if app.saving:
         return
-    app.saving = True  # type: ignore[attr-defined]
+    app.saving = True
     app.run_worker(partial(_copy_in_thread, app, dest), thread=True, group="save",
                    exclusive=True, name="save-copy")
 
 
-_REWRITTEN = ("{name} was rewritten in place by another program since it was loaded: the "
-              "entries this session did not change are no longer readable as they were, so "
-              "no copy was written (it would mix both versions). Your changes are kept in the "
-              "journal in .rolethread/ beside the file.")
-
-
-def _copy_in_thread(app: App[Any], dest: Path) -> None:
-    session: Session = app.session  # type: ignore[attr-defined]
+def _copy_in_thread(app: RoleThreadApp, dest: Path) -> None:
+    session = app.session
     try:
-        with app.save_lock:  # type: ignore[attr-defined]
+        with app.save_lock:
             if not loaded_bytes_intact(session):
                 raise _Rewritten
             existed = dest.exists()
@@ -196,9 +181,9 @@ def _copy_in_thread(app: App[Any], dest: Path) -> None:
         app.call_from_thread(_copy_done, app, dest, None)
 
 
-def _copy_done(app: App[Any], dest: Path, failure: str | None) -> None:
-    app.saving = False  # type: ignore[attr-defined]
-    data: Path = app.data_path  # type: ignore[attr-defined]
+def _copy_done(app: RoleThreadApp, dest: Path, failure: str | None) -> None:
+    app.saving = False
+    data = app.data_path
     if failure == "rewritten":
         app.notify(_REWRITTEN.format(name=data.name), severity="error", timeout=30,
                    markup=False)

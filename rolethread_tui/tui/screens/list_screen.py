@@ -29,6 +29,7 @@ from .validation import FixPickerScreen, ValidationSummaryScreen
 if TYPE_CHECKING:
     from ..app import RoleThreadApp
 
+WIDE, NARROW, SHORT = 140, 64, 16  # layout thresholds (columns, columns, rows)
 DUPLICATES_IN_INSIGHTS = 200_000  # beyond this the near-duplicate pass is on demand (palette)
 
 FLAG_BINDINGS = [
@@ -44,6 +45,11 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
     ListScreen #main { height: 1fr; }
     ListScreen #left { width: 1fr; }
     ListScreen EntryList { height: 1fr; min-height: 4; }
+    ListScreen.-wide #left { layout: horizontal; }
+    ListScreen.-wide Preview { height: 1fr; width: 45%; border-top: none;
+                               border-left: solid $primary 50%; }
+    ListScreen.-short Preview { display: none; }
+    ListScreen.-narrow FlagSidebar { display: none; }
     """
     BINDINGS = [
         Binding("a", "decide('accepted')", "Accept", id="accept"),
@@ -100,7 +106,14 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         self.status_bar.readonly = self.app.readonly
         self.entries.focus()
         self._sync_rows()
-        self.refresh_counts()
+        self._count_worker()
+
+    def on_resize(self) -> None:
+        """Wide: preview beside the list. Short: no preview. Narrow: no sidebar."""
+        width, height = self.size
+        self.set_class(width >= WIDE, "-wide")
+        self.set_class(height < SHORT, "-short")
+        self.set_class(width < NARROW, "-narrow")
 
     def _sync_rows(self) -> None:
         session = self.app.session
@@ -121,7 +134,7 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         if event.kind in ("scan", "scanned"):
             self._sync_rows()
             if event.kind == "scanned":
-                self.refresh_counts()
+                self._count_worker()
             return
         if event.kind == "change":
             if event.positions is None and self.query_text:

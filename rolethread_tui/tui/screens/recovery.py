@@ -40,6 +40,8 @@ from ..safe_text import clean
 if TYPE_CHECKING:
     from textual.app import App
 
+    from ..app import RoleThreadApp
+
 Answer = Literal["restore", "discard", "later"]
 
 
@@ -80,10 +82,10 @@ class RecoveryScreen(ModalScreen[str]):
         self.dismiss(answer)
 
 
-def offer_recovery(app: App[Any], opening: Opening) -> None:
+def offer_recovery(app: RoleThreadApp, opening: Opening) -> None:
     """Ask the question of `opening`, then open and install the session as answered.
 
-    `app` must provide `install_session(opened)` (may be async). "Later"
+    The answer's session goes to `app.install_session`. "Later"
     quits: the journal stays untouched and the lock is released by the
     app's shutdown (`Opening.abandon`).
     """
@@ -99,7 +101,7 @@ def offer_recovery(app: App[Any], opening: Opening) -> None:
     app.push_screen(RecoveryScreen(opening.question, opening.path.name), answered)
 
 
-def _finish(app: App[Any], opening: Opening, restore: bool) -> None:
+def _finish(app: RoleThreadApp, opening: Opening, restore: bool) -> None:
     """In a thread: replay or discard, then install; never leave a session nobody closes."""
     try:
         opened = opening.finish(restore)
@@ -108,7 +110,7 @@ def _finish(app: App[Any], opening: Opening, restore: bool) -> None:
             app.call_from_thread(app.exit, None, 2, f"Cannot open {opening.path}: {exc}")
         return
     try:
-        app.call_from_thread(app.install_session, opened)  # type: ignore[attr-defined]
+        app.call_from_thread(app.install_session, opened)
     except RuntimeError:  # the app ended meanwhile (quit, signal): end the session here
         close(opened)
 
