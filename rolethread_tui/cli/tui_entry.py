@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +22,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", help="JSONL file (default: the bundled sample batch)")
     p.add_argument("-o", "--output", help="save to this path instead of over FILE")
     p.add_argument("--config", help="config file (default: $ROLETHREAD_CONFIG or XDG config)")
+    p.add_argument("--serve", action="store_true",
+                   help="serve the app in a browser (needs the 'serve' extra)")
+    p.add_argument("--host", default="127.0.0.1", help="--serve address (default localhost)")
+    p.add_argument("--port", type=int, default=8000, help="--serve port (default 8000)")
     return p
+
+
+def serve(args: argparse.Namespace, path: Path) -> int:
+    """Browser mode via textual-serve, bound to localhost unless told otherwise."""
+    try:
+        from textual_serve.server import Server
+    except ImportError as exc:
+        raise UsageError("--serve needs textual-serve: pip install 'rolethread-tui[serve]'"
+                         ) from exc
+    command = [sys.executable, "-m", "rolethread_tui", str(path)]
+    for flag, value in (("--output", args.output), ("--config", args.config)):
+        if value:
+            command += [flag, value]
+    Server(shlex.join(command), host=args.host, port=args.port).serve()
+    return 0
 
 
 def run_tui(argv: Sequence[str]) -> int:
@@ -31,6 +51,8 @@ def run_tui(argv: Sequence[str]) -> int:
         raise UsageError(f"{path}: no such file")
     if path.is_dir():
         raise UsageError(f"{path}: is a directory")
+    if args.serve:
+        return serve(args, path)
     from ..domain.config import load_config
     from ..tui.app import create_app
 

@@ -112,7 +112,7 @@ class Opening:
     # ------------------------------------------------------------ internals
     def _finish(self, restore: bool | None) -> Opened:
         if not self.lock.acquired:
-            return self._readonly(self.refusal or self.lock.describe(), lock=None)
+            return self._readonly(self.refusal or self.lock.describe())
         pending = self.question
         if pending is None:
             return self._fresh()
@@ -121,8 +121,7 @@ class Opening:
             count = unsaved_changes(pending)
             return self._readonly(
                 f"{count} unsaved change{_s(count)} from {pending.header.reviewer} wait to be "
-                "recovered; opened read-only until you choose to restore or discard them",
-                lock=None)
+                "recovered; opened read-only until you choose to restore or discard them")
         if restore:
             return self._recover(pending)
         where = Journal.discard(self.path)
@@ -133,9 +132,10 @@ class Opening:
     def _session_kwargs(self) -> dict[str, Any]:
         return {**self.options, "reviewer": self.reviewer}
 
-    def _readonly(self, reason: str, lock: LockResult | None) -> Opened:
+    def _readonly(self, reason: str) -> Opened:
+        """A session that holds no lock and writes no journal: nothing in it can change."""
         session = Session.open(self.path, target=self.output, **self._session_kwargs())
-        return Opened(self.path, session, lock, reason, 0, self.notes)
+        return Opened(self.path, session, None, reason, 0, self.notes)
 
     def _fresh(self) -> Opened:
         session = Session.open(self.path, target=self.output, **self._session_kwargs())
@@ -188,7 +188,11 @@ def begin(path: str | os.PathLike[str], *, reviewer: str,
         if lock.stale_taken_over:
             opening.notes.append("Took over a stale lock: the session that held it has ended "
                                  "without releasing it")
-        opening.question = _leftover(data, opening.notes)
+        try:
+            opening.question = _leftover(data, opening.notes)
+        except BaseException:
+            lock.release()
+            raise
     return opening
 
 
@@ -230,7 +234,8 @@ def close(opened: Opened, discard_unsaved: bool = False) -> Path | None:
         dirty = session.dirty
         session.close()
         if discard_unsaved and dirty and journaled:
-            with contextlib.suppress(FileNotFoundError):
+            # If it cannot be set aside it stays, and is offered again: nothing is lost.
+            with contextlib.suppress(OSError):
                 kept = Journal.discard(opened.path)
     finally:
         if opened.lock is not None:

@@ -71,11 +71,11 @@ class Helper:
     def active(self) -> bool:
         return self._proc is not None
 
-    def send(self, lines: list[bytes]) -> None:
+    def send(self, request: object) -> None:
         assert self._proc is not None
-        _send(self._proc.stdin, lines)  # type: ignore[arg-type]
+        _send(self._proc.stdin, request)  # type: ignore[arg-type]
 
-    def receive(self) -> list[tuple]:
+    def receive(self) -> Any:
         assert self._proc is not None
         return _receive(self._proc.stdout)  # type: ignore[arg-type]
 
@@ -93,17 +93,27 @@ class Helper:
 
 
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    """The helper's loop: settings first, then lists of lines → lists of rows."""
+    """The helper's loop: settings first, then requests answered in order.
+
+    A request is a list of lines (→ summary rows) or ("match", query, candidates)
+    (→ the (index, score) of candidates whose text matches the query).
+    """
+    from .search import parse
+    from .search.evaluate import check_lines
     from .validation import make_checker
 
     columns = Columns(make_checker(_receive(stdin)))
     compute = columns.compute
     while True:
         try:
-            lines = _receive(stdin)
+            request = _receive(stdin)
         except EOFError:
             return
-        _send(stdout, [compute(parse_line(line)) for line in lines])
+        if isinstance(request, tuple) and request[0] == "match":
+            _, source, todo = request
+            _send(stdout, check_lines(parse(source), todo))
+        else:
+            _send(stdout, [compute(parse_line(line)) for line in request])
 
 
 if __name__ == "__main__":

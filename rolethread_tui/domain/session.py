@@ -23,8 +23,9 @@ from .journal import Journal, PendingJournal
 from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
 from .reviewer import reviewer_name
 from .scan import Helper
-from .search import Query, scan, select
+from .search import Query, select
 from .search import parse as parse_query
+from .search.evaluate import Candidate, candidates, check_lines
 from .store import FileStamp, LineStore
 from .summary import Checker, Columns, Row
 from .validation import SAFE_FIXES, Finding, fix_all, fix_finding, make_checker
@@ -176,6 +177,7 @@ class Session:
         """Stop the scan and release the file; the journal goes only if all is saved."""
         self._closing = True
         self._scanned.wait(5)
+        self._close_search_helper()
         self.store.close()
         if self.journal is not None:
             if self.dirty:
@@ -377,7 +379,12 @@ class Session:
         """
         q = parse_query(query) if isinstance(query, str) else query
         self.wait()
-        return select(q, _RowView(self), self.line_bytes, positions)
+        if positions is not None:
+            return select(q, _RowView(self), self.line_bytes, positions)
+        hits = [hit for _done, found in self.search_chunks(q) for hit in found]
+        if q.fuzzy is not None:
+            hits.sort(key=lambda hit: (-hit[1], hit[0]))
+        return [i for i, _ in hits]
 
     def search_chunks(self, query: Query, chunk: int = 20_000
                       ) -> Iterator[tuple[int, list[tuple[int, float]]]]:
@@ -387,7 +394,42 @@ class Session:
         total = len(self)
         for start in range(0, total, chunk):
             stop = min(start + chunk, total)
-            yield stop, list(scan(query, rows, self.line_bytes, range(start, stop)))
+            done, todo = candidates(query, rows, self.line_bytes, range(start, stop))
+            done.extend(self._check_text(query, todo))
+            done.sort()
+            yield stop, done
+
+    def _check_text(self, query: Query, todo: list[Candidate]) -> list[tuple[int, float]]:
+        """Parse-and-match the candidates, half of them in the helper process."""
+        helper = self._search_helper()
+        if helper is None or len(todo) < 200:
+            return check_lines(query, todo)
+        half = len(todo) // 2
+        try:
+            helper.send(("match", query.source, todo[half:]))
+            found = check_lines(query, todo[:half])
+            found.extend(helper.receive())
+        except (OSError, EOFError, pickle.UnpicklingError):  # helper died: finish here
+            self._close_search_helper()
+            return check_lines(query, todo)
+        return found
+
+    _search: Helper | None = None
+
+    def _search_helper(self) -> Helper | None:
+        """A helper process kept for searches over large files (started on first use)."""
+        if self._search is None and self._helper_args[1]:
+            helper = Helper(self.store.size, *self._helper_args)
+            self._search = helper if helper.active else None
+            if self._search is None:
+                self._helper_args = (self._helper_args[0], False)
+        return self._search
+
+    def _close_search_helper(self) -> None:
+        if self._search is not None:
+            self._search.close()
+            self._search = None
+        self._helper_args = (self._helper_args[0], False)
 
     # ----------------------------------------------------------- events
     def subscribe(self, listener: Listener) -> Callable[[], None]:

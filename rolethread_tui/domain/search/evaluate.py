@@ -51,6 +51,45 @@ def scan(
             yield i, result
 
 
+Candidate = tuple[int, bytes, bool]
+
+
+def candidates(
+    query: Query, rows: Sequence[RowLike], line_at: LineAt, indexes: Iterable[int]
+) -> tuple[list[tuple[int, float]], list[Candidate]]:
+    """The cheap stages: (matches decided by columns alone, lines still to check).
+
+    Splitting here lets a caller spread the expensive stage (`check_lines`:
+    parse and match text) over more than one process.
+    """
+    passes = query.column_predicate
+    needs_turns, needs_text = query.needs_turns, query.needs_text
+    done: list[tuple[int, float]] = []
+    todo: list[Candidate] = []
+    for i in indexes:
+        row = rows[i]
+        if not passes(row):
+            continue
+        if not needs_turns:
+            done.append((i, 0.0))
+            continue
+        line = line_at(i)
+        if needs_text and not query.raw_prefilter(line.lower()):
+            continue
+        todo.append((i, line.removeprefix(_BOM), row.valid))
+    return done, todo
+
+
+def check_lines(query: Query, todo: Iterable[Candidate]) -> list[tuple[int, float]]:
+    """The expensive stage: (index, score) of the lines whose text matches."""
+    out = []
+    for i, line, valid in todo:
+        result = _check_line(query, line, valid)
+        if result is not None:
+            out.append((i, result))
+    return out
+
+
 def _check_line(query: Query, line: bytes, valid: bool) -> float | None:
     """Score of a line that matches the text terms, None when it does not."""
     if valid:

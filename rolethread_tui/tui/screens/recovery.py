@@ -68,6 +68,15 @@ class RecoveryScreen(ModalScreen[str]):
         super().__init__()
         self.pending = pending
         self.file_name = file_name
+        self._palette = True
+
+    def on_mount(self) -> None:
+        """No command palette while asking: its commands expect a session, none exists yet."""
+        self._palette = self.app.use_command_palette
+        self.app.use_command_palette = False
+
+    def on_unmount(self) -> None:
+        self.app.use_command_palette = self._palette
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -117,9 +126,10 @@ def _finish(app: RoleThreadApp, opening: Opening, restore: bool) -> None:
 
 def announce(app: App[Any], opened: Opened) -> None:
     """Tell what the opening decided: read-only and why, changes restored, journals set aside."""
-    if opened.readonly_reason:
-        app.notify(f"Read-only: {opened.readonly_reason}", severity="warning", timeout=20,
-                   markup=False)
+    reason = opened.readonly_reason
+    if reason:
+        text = reason if "read-only" in reason else f"Read-only: {reason}"
+        app.notify(text, severity="warning", timeout=20, markup=False)
     if opened.recovered_changes:
         n = opened.recovered_changes
         app.notify(f"Restored {n} unsaved change{'' if n == 1 else 's'} from the journal; "
