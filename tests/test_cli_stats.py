@@ -45,3 +45,11 @@ def test_unreadable_file_exit_2(tmp_path):
         [sys.executable, "-m", "rolethread_tui", "stats", str(tmp_path)],
         capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "is a directory" in proc.stderr
+
+
+def test_exact_duplicates_are_counted_after_the_scan(write, capsys):
+    path = write([clean_entry(1), clean_entry(2), clean_entry(1), clean_entry(1)])
+    assert main(["stats", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["issues"]["duplicate"] == 2
+    assert main(["stats", str(path), "--json", "--where", "issue:duplicate"]) == 0
+    assert json.loads(capsys.readouterr().out)["matched"] == 2

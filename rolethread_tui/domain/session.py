@@ -126,6 +126,7 @@ class Session:
                     return
                 self._emit(SessionEvent("scan"))
             self.scan_bytes = self.store.size
+            self._mark_exact_duplicates()
         except BaseException as exc:  # reported to the caller of wait()
             self.scan_error = exc
         finally:
@@ -346,6 +347,12 @@ class Session:
         after = Replaced(encode_value(fixed, self._style(rid)))
         change = Change(f"fix {finding.check}", {rid: (self._states.get(rid), after)}, focus=i)
         return self._commit(change, [i])
+
+    def _mark_exact_duplicates(self) -> None:
+        """The dataset-level `duplicate` check, run once the scan has every digest."""
+        rids = self.rids()
+        for position in self.exact_duplicates():
+            self.columns.add_issue(rids[position], "duplicate", "warning")
 
     def apply_fixes(self, positions: int | Iterable[int],
                     checks: Iterable[str] = SAFE_FIXES, label: str = "apply fixes") -> int:
