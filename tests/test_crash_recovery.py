@@ -12,6 +12,8 @@ import errno
 import html
 import json
 import os
+import pty
+import select
 import selectors
 import shutil
 import signal
@@ -28,6 +30,7 @@ from rolethread_tui.domain.lock import LockInfo, lock_path, read_lock
 from rolethread_tui.domain.opening import (
     begin,
     close,
+    describe_pending,
     open_for_review,
     unsaved_changes,
 )
@@ -219,6 +222,9 @@ async def test_quit_on_the_question_leaves_the_journal_untouched(data):
     app = create_app(data)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        await pilot.press("ctrl+p", "escape", "s", "a")        # no palette, no other keys
+        await pilot.pause()
+        assert isinstance(app.screen, RecoveryScreen)
         await pilot.press("q")
         await pilot.pause()
     assert journal_path(data).read_bytes() == journal
@@ -226,12 +232,12 @@ async def test_quit_on_the_question_leaves_the_journal_untouched(data):
 
 
 # ----------------------------------------------------------------- signals
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
-def test_sigterm_and_sighup_end_cleanly_and_keep_the_journal(data, tmp_path, sig):
+# SIGHUP is what a dropped SSH link delivers: tested through a real pty below.
+def test_sigterm_ends_cleanly_and_keeps_the_journal(data, tmp_path):
     original = data.read_bytes()
     proc, steps, _ = run_until_ready(data, tmp_path)
-    os.kill(proc.pid, sig)
-    assert read_line(proc, "EXITED") == f"EXITED {128 + sig}"
+    os.kill(proc.pid, signal.SIGTERM)
+    assert read_line(proc, "EXITED") == f"EXITED {128 + signal.SIGTERM}"
     proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0
     assert data.read_bytes() == original                     # not saved unasked
@@ -239,6 +245,63 @@ def test_sigterm_and_sighup_end_cleanly_and_keep_the_journal(data, tmp_path, sig
     pending = Journal.pending(data)
     assert pending is not None and not pending.torn
     assert pending.unsaved and unsaved_changes(pending) == steps
+
+
+def test_a_terminal_hang_up_ends_the_real_cli_cleanly(data, tmp_path):
+    """The SSH link drops: the pty closes, the kernel sends SIGHUP to `rolethread-tui FILE`."""
+    original = data.read_bytes()
+    env = dict(os.environ, TERM="xterm-256color")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    try:
+        pid, fd = pty.fork()
+    except OSError:
+        pytest.skip("no pseudo-terminals here")
+    if pid == 0:  # the child: the real command line, in a real terminal
+        try:
+            os.execve(sys.executable, [sys.executable, "-m", "rolethread_tui", str(data)], env)
+        finally:
+            os._exit(127)
+    shown = bytearray()
+    try:
+        wait_for(lambda: shown.extend(drain(fd)) or b"data.jsonl" in shown,
+                 "the app never drew its screen")
+        for key in (b"a", b"x", b"1"):
+            os.write(fd, key)
+        wait_for(lambda: drain(fd) is not None and _journaled(data) == 3,
+                 "the keys were not journaled")
+    finally:
+        os.close(fd)                                         # hang up
+    status = wait_for(lambda: os.waitpid(pid, os.WNOHANG)[1] or None, "no exit after SIGHUP")
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 128 + signal.SIGHUP
+    assert data.read_bytes() == original
+    assert not lock_path(data).exists()
+    assert _journaled(data) == 3
+
+
+def drain(fd: int) -> bytes:
+    """Whatever the terminal has to read now (b"" if nothing)."""
+    out = b""
+    while select.select([fd], [], [], 0.05)[0]:
+        try:
+            out += os.read(fd, 1 << 16)
+        except OSError:
+            break
+    return out
+
+
+def wait_for(check, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    pytest.fail(what)
+
+
+def _journaled(data: Path) -> int:
+    pending = Journal.pending(data)
+    return unsaved_changes(pending) if pending else 0
 
 
 # ----------------------------------------------------------------- the lock in the app
@@ -504,3 +567,55 @@ def test_begin_then_abandon_gives_the_lock_back(data):
     opening.abandon()
     assert not lock_path(data).exists()
     shutil.rmtree(journal_path(data).parent, ignore_errors=True)
+
+
+def test_a_torn_last_record_is_left_out_and_said(data):
+    expected = _crash(data)
+    _dead_lock(data)
+    with journal_path(data).open("ab") as f:
+        f.write(b'{"t":"change","label":"status acc')          # killed mid-write: no newline
+    seen = []
+    opened = open_for_review(data, reviewer="tester",
+                             recover=lambda p: seen.append(describe_pending(p)) or True)
+    assert "incomplete last step" in seen[0] and opened.recovered_changes == 2
+    opened.session.save()
+    close(opened)
+    assert data.read_bytes() == expected
+
+
+def test_a_second_crash_after_recovery_loses_nothing(data):
+    _crash(data)
+    _dead_lock(data)
+    opened = open_for_review(data, reviewer="tester", recover=lambda p: True)
+    opened.session.set_status(2, "needs_work")               # journaled after the replay
+    expected = opened.session.save(data.with_name("expected2.jsonl")).read_bytes()
+    opened.session.journal.close()
+    opened.lock.lock.info = None                             # crash again
+    _dead_lock(data)
+    again = open_for_review(data, reviewer="tester", recover=lambda p: True)
+    assert again.recovered_changes == 3
+    again.session.save()
+    close(again)
+    assert data.read_bytes() == expected
+
+
+def test_a_crash_between_the_rename_and_the_saved_record_loses_nothing(data, monkeypatch):
+    opened = open_for_review(data, reviewer="tester")
+    opened.session.set_status(0, "accepted")
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # stands for the process dying right after the rename
+
+    monkeypatch.setattr(Journal, "saved", killed)
+    with pytest.raises(KeyboardInterrupt):
+        opened.session.save()
+    monkeypatch.undo()
+    saved = data.read_bytes()
+    assert json.loads(saved.split(b"\n")[0])["_review"]["status"] == "accepted"
+    opened.session.journal.close()
+    opened.lock.lock.info = None
+    _dead_lock(data)
+    again = open_for_review(data, reviewer="tester", recover=lambda p: pytest.fail("asked"))
+    assert not again.readonly and "does not match" in " ".join(again.notes)
+    close(again)
+    assert data.read_bytes() == saved                        # the saved file is what counts

@@ -283,7 +283,7 @@ def test_list_rendering_of_hostile_content_emits_no_control_codes(tmp_path):
     asyncio.run(walk_the_list(path, screenshots=True))
 
 
-@settings(max_examples=4, deadline=None, phases=[Phase.explicit, Phase.generate],
+@settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(json_lines, min_size=1, max_size=8))
 def test_list_rendering_of_random_records_emits_no_control_codes(tmp_path, fuzzed):

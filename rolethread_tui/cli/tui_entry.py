@@ -60,5 +60,8 @@ def run_tui(argv: Sequence[str]) -> int:
     for warning in warnings:
         print(f"rolethread-tui: {warning}", file=sys.stderr)
     app = create_app(path, config, output=args.output)
-    app.run()
-    return 0
+    try:
+        app.run()
+    finally:
+        app.shutdown_session()  # already done on unmount; here too if the app died early
+    return app.return_code or 0

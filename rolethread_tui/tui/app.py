@@ -6,6 +6,8 @@ tested is what runs.
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -13,37 +15,68 @@ from textual.app import App
 from textual.binding import Binding
 
 from ..domain.config import Config, effective_reviewer
+from ..domain.opening import Opened, Opening, begin, close
 from ..domain.session import FileChangedError, Session, SessionEvent
 from ..domain.state import load_state, remember_file, remember_theme, save_state
 from .commands import ActionsProvider, current_bindings
 from .keymap import apply_keymap, default_keys
 from .messages import SessionChanged
+from .save_flow import offer_file_changed
 from .screens.editor import EditorScreen
 from .screens.export_flow import start_export
 from .screens.insights import FigureList, InsightsScreen
 from .screens.list_screen import ListScreen
 from .screens.prompts import ChoiceScreen
+from .screens.recovery import ExitSignals, announce, offer_recovery
 from .theming import ansi_color_override, apply_theme, initial_theme, register_themes
 from .widgets.entry_list import EntryList
 
 
 class RoleThreadApp(App[None]):
-    """Review a JSONL dataset: list → editor → back, all through one session."""
+    """Review a JSONL dataset: list → editor → back, all through one session.
+
+    Built from an `Opened` session, or from an `Opening` whose recovery
+    question is asked once the app runs (`self.session` exists from
+    `install_session` on). The app owns the lock and the journal through
+    `opened` and ends them in `shutdown_session`, whatever way it exits.
+    """
 
     TITLE = "RoleThread"
     COMMANDS = App.COMMANDS | {ActionsProvider}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, id="force_quit")]
 
-    def __init__(self, session: Session, config: Config | None = None, *,
-                 readonly: bool = False) -> None:
+    session: Session
+
+    def __init__(self, start: Opened | Opening, config: Config | None = None) -> None:
         super().__init__(ansi_color=ansi_color_override())
-        self.session = session
         self.config = config or Config()
-        self.readonly = readonly
+        self.opened: Opened | None = None
+        self.opening = start if isinstance(start, Opening) else None
+        self.readonly = True  # until a session is installed
         self.saving = False
+        self.save_lock = threading.Lock()  # held while a save writes; shutdown waits for it
+        self.discard_unsaved = False
         self.state = load_state()
-        self._unsubscribe = session.subscribe(self._forward)
+        self._unsubscribe: Any = lambda: None
+        self._exit_signals = ExitSignals(self, self._forced_exit)
+        if isinstance(start, Opened):
+            self._adopt(start)
+
+    def _adopt(self, opened: Opened) -> None:
+        self._unsubscribe()
+        self.opened = opened
+        self.session = opened.session
+        self.readonly = opened.readonly
+        self._unsubscribe = opened.session.subscribe(self._forward)
+
+    @property
+    def data_path(self) -> Path:
+        """The file under review (not the journal's base a recovered session may read)."""
+        if self.opened is not None:
+            return self.opened.path
+        assert self.opening is not None
+        return self.opening.path
 
     def _forward(self, event: SessionEvent) -> None:
         """Session events may come from the scan thread: post, never touch widgets."""
@@ -52,17 +85,42 @@ class RoleThreadApp(App[None]):
                 screen.post_message(SessionChanged(event))
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.session.path)
+        self.sub_title = str(self.data_path)
         warnings = register_themes(self, self.config)
         warnings += apply_theme(self, initial_theme(self.config, self.state))
         defaults = default_keys(KEYMAP_SCREENS)
         warnings += apply_keymap(self, self.config.keymap, set(defaults), defaults)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        remember_file(self.state, self.session.path)
-        save_state(self.state)
-        self.push_screen(ListScreen())
+        self._exit_signals.install()
+        if self.opening is not None and self.opening.question is not None:
+            offer_recovery(self, self.opening)  # install_session follows the answer
+        else:
+            self._show_session()
         for warning in warnings:
             self.notify(warning, severity="warning", timeout=8)
+
+    def _show_session(self) -> None:
+        assert self.opened is not None
+        remember_file(self.state, self.opened.path)
+        save_state(self.state)
+        self.push_screen(ListScreen())
+        announce(self, self.opened)
+
+    async def install_session(self, opened: Opened) -> None:
+        """Make `opened` the app's session (after the recovery answer) and show it.
+
+        Any screen showing a previous session goes first; that session is
+        closed (journal kept if unsaved, lock released) only once nothing
+        draws from it any more.
+        """
+        previous = self.opened
+        self.opening = None
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self._adopt(opened)
+        if previous is not None and previous is not opened:
+            close(previous)
+        self._show_session()
 
     def _theme_changed(self, theme: Any) -> None:
         remember_theme(self.state, theme.name, self.config.theme)
@@ -97,12 +155,18 @@ class RoleThreadApp(App[None]):
 
     def _save_in_thread(self, path: Path | None, then_quit: bool) -> None:
         try:
-            dest = self.session.save(path)
-        except FileChangedError as exc:
-            self.call_from_thread(self._save_failed, str(exc))
+            with self.save_lock:
+                dest = self.session.save(path)
+        except FileChangedError:
+            self.call_from_thread(offer_file_changed, self)
         except OSError as exc:
-            self.call_from_thread(self._save_failed,
-                                  f"Save failed, nothing was lost: {exc.strerror or exc}")
+            where = f" ({exc.filename})" if exc.filename else ""
+            self.call_from_thread(
+                self._save_failed,
+                f"Save failed: {exc.strerror or exc}{where}. The file and the journal are "
+                "intact; nothing was lost.")
+        except Exception as exc:  # a worker error would end the app: report it instead
+            self.call_from_thread(self._save_failed, f"Save failed, nothing was lost: {exc}")
         else:
             self.call_from_thread(self._saved, dest, then_quit)
 
@@ -117,11 +181,11 @@ class RoleThreadApp(App[None]):
 
     def _save_failed(self, why: str) -> None:
         self.saving = False
-        self.notify(why, severity="error", timeout=10)
+        self.notify(why, severity="error", timeout=10, markup=False)
 
     # ------------------------------------------------------------ quitting
     async def action_quit(self) -> None:
-        if not self.session.dirty or self.readonly:
+        if self.opened is None or not self.session.dirty or self.readonly:
             self.exit()
             return
 
@@ -129,6 +193,7 @@ class RoleThreadApp(App[None]):
             if key == "s":
                 self.save(then_quit=True)
             elif key == "d":
+                self.discard_unsaved = True  # the journal is set aside (a copy is kept)
                 self.exit()
 
         self.push_screen(
@@ -139,6 +204,31 @@ class RoleThreadApp(App[None]):
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        self.shutdown_session()
+        self._exit_signals.remove()
+
+    def shutdown_session(self) -> None:
+        """End the session however the app ends (quit, signal, error); safe to call twice.
+
+        Waits for a save in flight, closes the session — the journal stays
+        when there is unsaved work, unless the user discarded it — and
+        releases the lock. An unanswered recovery question leaves the
+        journal untouched.
+        """
+        if self.opening is not None:
+            self.opening.abandon()
+        if self.opened is None:
+            return
+        with self.save_lock:
+            close(self.opened, discard_unsaved=self.discard_unsaved)
+
+    def _forced_exit(self, signum: int) -> None:
+        """The app did not end within the grace time after SIGHUP/SIGTERM: end it here."""
+        try:
+            if self.save_lock.acquire(timeout=30) and self.opened is not None:
+                close(self.opened)
+        finally:
+            os._exit(128 + signum)
 
     # ------------------------------------------------------------ help
     def key_table(self) -> list[tuple[str, str, str]]:
@@ -173,8 +263,19 @@ KEYMAP_SCREENS = (RoleThreadApp, ListScreen, EntryList, EditorScreen, InsightsSc
 def create_app(path: str | Path, config: Config | None = None, *,
                output: str | Path | None = None, readonly: bool = False,
                **session_options: Any) -> RoleThreadApp:
-    """Open `path` (the scan starts at once) and build the app around it."""
+    """Open `path` (the scan starts at once) and build the app around it.
+
+    Takes the lock (read-only when a live session holds it). A leftover
+    journal with unsaved changes is not decided here: the app asks on start
+    (`RecoveryScreen`). `readonly`: no lock, no journal, nothing changes.
+    """
     config = config or Config()
-    session = Session.open(path, validation=config.validation, target=output,
-                           reviewer=effective_reviewer(config), **session_options)
-    return RoleThreadApp(session, config, readonly=readonly)
+    options: dict[str, Any] = {"validation": config.validation, **session_options}
+    reviewer = effective_reviewer(config)
+    if readonly:
+        session = Session.open(path, target=output, reviewer=reviewer, **options)
+        return RoleThreadApp(Opened(Path(path), session, None, "opened read-only"), config)
+    opening = begin(path, reviewer=reviewer, output=output, **options)
+    if opening.question is not None:
+        return RoleThreadApp(opening, config)
+    return RoleThreadApp(opening.finish(None), config)

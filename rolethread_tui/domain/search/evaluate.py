@@ -63,27 +63,26 @@ def candidates(
     parse and match text) over more than one process.
     """
     passes = query.column_predicate
-    needs_turns, needs_text = query.needs_turns, query.needs_text
     done: list[tuple[int, float]] = []
     todo: list[Candidate] = []
     for i in indexes:
         row = rows[i]
         if not passes(row):
             continue
-        if not needs_turns:
+        if not query.needs_turns:
             done.append((i, 0.0))
             continue
-        line = line_at(i)
-        if needs_text and not query.raw_prefilter(line.lower()):
-            continue
-        todo.append((i, line.removeprefix(_BOM), row.valid))
+        todo.append((i, line_at(i).removeprefix(_BOM), row.valid))
     return done, todo
 
 
 def check_lines(query: Query, todo: Iterable[Candidate]) -> list[tuple[int, float]]:
-    """The expensive stage: (index, score) of the lines whose text matches."""
+    """The expensive stages, raw-byte prefilter then parse and match: (index, score)."""
     out = []
+    prefilter = query.raw_prefilter if query.needs_text else None
     for i, line, valid in todo:
+        if prefilter is not None and not prefilter(line.lower()):
+            continue
         result = _check_line(query, line, valid)
         if result is not None:
             out.append((i, result))

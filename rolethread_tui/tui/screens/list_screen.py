@@ -102,7 +102,7 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
-        self.status_bar.file = str(self.app.session.path.name)
+        self.status_bar.file = self.app.data_path.name  # a recovered session may read the base
         self.status_bar.readonly = self.app.readonly
         self.entries.focus()
         self._sync_rows()
@@ -199,7 +199,9 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
     def _writable(self) -> bool:
         """May the session be changed now? Says why not."""
         if self.app.readonly:
-            self.notify("Read-only session: another session holds the lock.", severity="warning")
+            opened = getattr(self.app, "opened", None)
+            why = getattr(opened, "readonly_reason", None) or "read-only session"
+            self.notify(f"Read-only: {why}", severity="warning", markup=False)
             return False
         if self.app.saving:
             self.notify("Saving… try again in a moment.", severity="warning")
@@ -215,6 +217,10 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
             action()
         except (OpError, IndexError) as exc:
             self.notify(str(exc), severity="error")
+            return False
+        except OSError as exc:  # the journal could not be written: the change was not made
+            self.notify(f"Not done: the change could not be recorded in the crash journal "
+                        f"({exc.strerror or exc}).", severity="error", timeout=15, markup=False)
             return False
         return True
 

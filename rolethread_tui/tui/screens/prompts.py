@@ -9,13 +9,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 PROMPT_CSS = """
-PromptScreen, ConfirmScreen { align: center middle; }
-PromptScreen > Vertical, ConfirmScreen > Vertical {
+PromptScreen, ConfirmScreen, ChoiceScreen { align: center middle; }
+PromptScreen > Vertical, ConfirmScreen > Vertical, ChoiceScreen > Vertical {
     width: 70; max-width: 95%; height: auto; border: round $accent; background: $panel;
     padding: 0 1;
 }
-PromptScreen Label, ConfirmScreen Label { width: 1fr; }
-PromptScreen .hint, ConfirmScreen .hint { color: $foreground 60%; }
+PromptScreen Label, ConfirmScreen Label, ChoiceScreen Label { width: 1fr; }
+PromptScreen .hint, ConfirmScreen .hint, ChoiceScreen .hint { color: $foreground 60%; }
 """
 
 

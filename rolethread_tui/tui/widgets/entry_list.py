@@ -191,7 +191,7 @@ class EntryList(ScrollView, can_focus=True):
         mark = "●" if rid in self.marked else " "
         flags = f"⚑{len(r.flags)}" if r.flags else "  "
         issues = f"!{min(r.issue_count, 99)}" if r.issue_count else ""
-        tags = ("#" + r.tags[0])[:9] if r.tags else ""
+        tags = one_line("#" + r.tags[0])[:9] if r.tags else ""
         number = f"{position + 1:>{max(len(str(len(session))), 3)}}"
         segments = [
             Segment(mark, self._style("marked")),

@@ -53,7 +53,7 @@ def render_entry(value: object, highlight: list[str] | None = None) -> Text:
     origins = aligned_turns(review_of(value), len(messages))
     out = Text()
     for n, ((role, text), message) in enumerate(zip(formats.turns(value), messages, strict=True)):
-        shown = role or f"? {formats.raw_role(message, shape)!s}"
+        shown = role or f"? {clean(str(formats.raw_role(message, shape)))}"
         out.append(f"{n} {shown}", style=ROLE_STYLE.get(role or "", "bold red"))
         out.append(f"  {origins[n]}\n", style="dim" if origins[n] == "generated" else "italic")
         body = literal(text[:MAX_CHARS] + ("…" if len(text) > MAX_CHARS else ""))
