@@ -324,9 +324,6 @@ def test_change_count_and_unsaved(data, steps, count, unsaved):
     assert (found.change_count, found.unsaved) == (count, unsaved)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "writer.backup: a second backup in the same second by the same pid falls back to "
-    "shutil.copy2 onto the existing name, writing through its hard link (fix proposed)"))
 def test_a_same_second_backup_does_not_overwrite_the_base(data):
     j = Journal.create(data, _stamp(data), "tester")
     base = j.prepare_overwrite()

@@ -57,7 +57,7 @@ import orjson
 
 from .history import Change, Replaced, Reviewed, Splice, State
 from .store import FileStamp
-from .writer import BACKUP_DIR
+from .writer import BACKUP_DIR, fsync_dir
 
 VERSION = 1
 SUFFIX = ".journal"
@@ -312,7 +312,7 @@ class Journal:
         except BaseException:
             journal.close()
             raise
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return journal
 
     @staticmethod
@@ -374,7 +374,7 @@ class Journal:
             shutil.copy2(self.data_path, tmp)
             _fsync_file(tmp)
         os.replace(tmp, self.base)
-        _fsync_dir(self.base.parent)
+        fsync_dir(self.base.parent)
         return self.base
 
     def _append(self, record: bytes) -> None:
@@ -409,7 +409,7 @@ class Journal:
         for path in (self.path, self.base):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -427,20 +427,6 @@ def _fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a created, renamed or removed name durable (best effort: not allowed everywhere)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
     finally:
         os.close(fd)
 
@@ -665,5 +651,5 @@ def discard(data_path: str | os.PathLike[str]) -> Path:
     base = base_path(data)
     if base.exists():
         os.rename(base, dest.with_name(dest.name + ".base"))
-    _fsync_dir(source.parent)
+    fsync_dir(source.parent)
     return dest

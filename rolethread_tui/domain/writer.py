@@ -99,10 +99,11 @@ def write_atomic(target: Path, data: Iterable[bytes]) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a created, renamed or removed name durable (best effort)."""
     try:
         dfd = os.open(directory, os.O_RDONLY)
     except OSError:
