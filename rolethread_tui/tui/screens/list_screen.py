@@ -228,10 +228,10 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         position = self._guard()
         if position is None:
             return
-        row = self.app.session.row(position)
-        new = None if row.status == status else status  # same key again: back to unreviewed
-        if self._run(lambda: self.app.session.set_status(position, new)) and new and \
-                self.app.config.auto_advance:
+        # already decided the same way: nothing to record, just move on
+        done = self.app.session.row(position).status == status or self._run(
+            lambda: self.app.session.set_status(position, status))
+        if done and self.app.config.auto_advance:
             self.entries.action_cursor_down()
 
     def action_toggle_flag(self, n: int) -> None:
