@@ -428,7 +428,7 @@ class Session:
             stop = min(start + chunk, total)
             block = self._lines(start, stop) if query.needs_turns else None
             line_at = self.line_bytes if block is None else _offset_reader(block, start)
-            done, todo = candidates(query, rows, line_at, range(start, stop))
+            done, todo = candidates(query, rows, line_at, range(start, stop), rows.valid_at)
             done.extend(self._check_text(query, todo))
             done.sort()
             yield stop, done
@@ -864,6 +864,11 @@ class _RowView(Sequence[Row]):
     def __init__(self, session: Session) -> None:
         self._rids = session.rids()
         self._row = session.columns.row
+        self._valid = session.columns.valid
+
+    def valid_at(self, i: int) -> bool:
+        """Just the `valid` column: no row object when no column filter needs one."""
+        return bool(self._valid[self._rids[i]])
 
     def __len__(self) -> int:
         return len(self._rids)

@@ -55,7 +55,8 @@ Candidate = tuple[int, bytes, bool]
 
 
 def candidates(
-    query: Query, rows: Sequence[RowLike], line_at: LineAt, indexes: Iterable[int]
+    query: Query, rows: Sequence[RowLike], line_at: LineAt, indexes: Iterable[int],
+    valid_at: Callable[[int], bool] | None = None,
 ) -> tuple[list[tuple[int, float]], list[Candidate]]:
     """The cheap stages: (matches decided by columns alone, lines still to check).
 
@@ -65,6 +66,10 @@ def candidates(
     passes = query.column_predicate
     done: list[tuple[int, float]] = []
     todo: list[Candidate] = []
+    if not query.has_column_filters and valid_at is not None:  # no row objects needed
+        if not query.needs_turns:
+            return [(i, 0.0) for i in indexes], todo
+        return done, [(i, line_at(i).removeprefix(_BOM), valid_at(i)) for i in indexes]
     for i in indexes:
         row = rows[i]
         if not passes(row):
