@@ -138,3 +138,16 @@ def test_any_ops_then_undo_all_gives_back_the_bytes(tmp_path: Path, ops):
     s.save(tmp_path / "back.jsonl")
     assert (tmp_path / "back.jsonl").read_bytes() == original
     s.close()
+
+
+def test_big_integers_survive_an_edit(tmp_path: Path):
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b'{"messages":[{"role":"user","content":"hi"}],'
+                     b'"n":123456789012345678901234567890,"m":-18446744073709551616}\n')
+    s = Session.open(path)
+    s.wait()
+    s.set_status(0, "accepted")
+    s.save()
+    line = path.read_bytes()
+    assert b'"n":123456789012345678901234567890' in line
+    assert b'"m":-18446744073709551616' in line and b"accepted" in line

@@ -91,3 +91,16 @@ async def test_escape_clears_filter_and_matches_are_highlighted(write):
         await pilot.press("escape")
         await settle(app, pilot)
         assert entries.view is None and entries.current == 4
+
+
+async def test_undo_works_while_a_filter_shows_nothing(write):
+    app = create_app(write(dataset()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.press("slash", *"zzzznomatch", "enter")
+        await settle(app, pilot)
+        assert app.screen.query_one(EntryList).count == 0
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert app.session.row(0).status == "unreviewed"

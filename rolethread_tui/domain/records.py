@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import orjson
 
+_BIG_INT = re.compile(rb"(?<![\d.eE+-])-?\d{20,}(?![\d.eE])")
+
 
 class RawLine(str):
     """The text of a line that is not valid JSON (shown, never reinterpreted)."""
@@ -35,6 +37,8 @@ def parse_line(raw: bytes | memoryview) -> object:
     JSON tools commonly write (NaN, integers beyond 64 bits).
     """
     try:
+        if _BIG_INT.search(raw):  # orjson would turn integers beyond 64 bits into floats
+            raise orjson.JSONDecodeError("big integer", "", 0)
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         data = bytes(raw)

@@ -53,7 +53,7 @@ class Helper:
 
     def __init__(self, size: int, validation: dict[str, Any] | None, enabled: bool) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()  # one request/answer at a time on the pipes
         if enabled and size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
             self._start(validation)
 

@@ -383,8 +383,9 @@ class Session:
                     checks: Iterable[str] = SAFE_FIXES, label: str = "apply fixes") -> int:
         """Apply the fixable findings (of `checks`) as one undoable op; entries changed."""
         allowed = frozenset(checks)
+        positions = _many(positions)
         change = Change(label)
-        for i in _many(positions):
+        for i in positions:
             rid = self.rid(i)
             value = self._value(rid)
             if not isinstance(value, dict):
@@ -398,7 +399,6 @@ class Session:
             fixed = rv.set_review(fixed, self._stamp(rv.review_of(fixed), value, rid))
             change.states[rid] = (self._states.get(rid),
                                   Replaced(encode_value(fixed, self._style(rid))))
-        positions = list(_many(positions))
         change.focus = positions[0] if len(positions) == 1 else None
         self._commit(change, positions)
         return len(change.states)
@@ -440,9 +440,10 @@ class Session:
             return check_lines(query, todo)
         half = len(todo) // 2
         try:
-            helper.send(("match", query.source, todo[half:]))
-            found = check_lines(query, todo[:half])
-            found.extend(helper.receive())
+            with helper.lock:  # a cancelled search may still be finishing its chunk
+                helper.send(("match", query.source, todo[half:]))
+                found = check_lines(query, todo[:half])
+                found.extend(helper.receive())
         except (OSError, EOFError, pickle.UnpicklingError):  # helper died: finish here
             self._close_search_helper()
             return check_lines(query, todo)

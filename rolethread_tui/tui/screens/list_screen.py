@@ -287,13 +287,13 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
             PromptScreen(f"Tags for entry {position + 1} (comma separated)", current), done)
 
     def action_undo(self) -> None:
-        if self._guard() is None and self.app.session.history.can_undo:
+        if not self._writable():
             return
         if not self.app.session.undo():
             self.notify("Nothing to undo.")
 
     def action_redo(self) -> None:
-        if self._guard() is None and self.app.session.history.can_redo:
+        if not self._writable():
             return
         if not self.app.session.redo():
             self.notify("Nothing to redo.")
