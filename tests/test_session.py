@@ -172,3 +172,13 @@ def test_raw_line_ops_are_refused_but_can_be_rewritten(write):
     s.replace_line(0, b'{"messages": []}')
     assert s.entry(0) == {"messages": []}
     assert s.row(0).valid
+
+
+def test_join_of_chatml_and_sharegpt_keeps_one_shape(write):
+    share = {"conversations": [{"from": "human", "value": "and then?"},
+                               {"from": "gpt", "value": "the end", "weight": 1}]}
+    s = open_(write([clean_entry(0), share]))
+    s.join_entries(0)
+    messages = s.entry(0)["messages"]
+    assert messages[-2:] == [{"role": "user", "content": "and then?"},
+                             {"role": "assistant", "content": "the end", "weight": 1}]

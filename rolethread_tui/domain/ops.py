@@ -273,7 +273,7 @@ def join_entries(first: Value, second: Value) -> Value:
     skip = 0
     if a and b and _same_system(a[0], b[0], shape, shape_b):
         skip = 1
-    messages = a + [deepcopy(x) for x in b[skip:]]
+    messages = a + [_in_shape(deepcopy(x), shape_b, shape, a) for x in b[skip:]]
     turns = ta + tb[skip:]
     originals = dict(oa)
     originals.update({k - skip + len(a): v for k, v in ob.items() if k >= skip})
@@ -284,3 +284,16 @@ def _same_system(x: Any, y: Any, sx: formats.Shape, sy: formats.Shape) -> bool:
     rx, ry = formats.normalise_role(formats.raw_role(x, sx)), formats.normalise_role(
         formats.raw_role(y, sy))
     return rx == ry == "system" and formats.raw_content(x, sx) == formats.raw_content(y, sy)
+
+
+def _in_shape(message: Any, source: formats.Shape, target: formats.Shape,
+              neighbours: list[Any]) -> Any:
+    """A message moved into an entry of the other shape takes that entry's keys."""
+    if source == target or not isinstance(message, dict):
+        return message
+    rk, tk = formats.role_key(message, source), formats.text_key(message, source)
+    role, text = message.pop(rk, None) if rk else None, message.pop(tk, None) if tk else None
+    new_rk, new_tk = _template(neighbours, target)
+    canonical = formats.normalise_role(role)
+    return {new_rk: role_name(canonical, target, new_rk) if canonical else role,
+            new_tk: text, **message}
