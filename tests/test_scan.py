@@ -29,3 +29,23 @@ def test_helper_process_rows_equal_thread_rows(write, monkeypatch):
         assert [fast.row(i) for i in range(len(fast))] == [slow.row(i) for i in range(len(slow))]
         assert fast.counts() == slow.counts()
     assert answered, "the helper process was not used"
+
+
+def test_searches_split_with_the_helper_give_the_same_matches(write, monkeypatch):
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    lines = [json.dumps(clean_entry(i)) if i % 5 else json.dumps(
+        chat(("user", f"dragon {i}"), ("assistant", "It sleeps under the lighthouse.")))
+        for i in range(2500)]
+    path = write(["\ufeff" + lines[0], *lines[1:], "{broken dragon"])
+    queries = ["dragon", '"the lighthouse"', "-dragon lighthouse", "~dragon sleeps",
+               "dragon status:accepted", "in:user dragon"]
+    with Session.open(path, parallel=True) as fast, Session.open(path, parallel=False) as slow:
+        for s in (fast, slow):
+            s.wait()
+            s.set_status(10, "accepted")
+            s.edit_message(11, 1, "a dragon in an edited line")
+            s.delete_entries([3])
+        assert fast._search_helper() is not None
+        for query in queries:
+            assert fast.search(query) == slow.search(query), query
+        assert fast.search("dragon")[:3] == [0, 4, 9]

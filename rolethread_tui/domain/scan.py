@@ -51,19 +51,23 @@ class Helper:
     all the scan needs: it computes its own half while the helper does the other.
     """
 
-    def __init__(self, size: int, validation: dict[str, Any] | None, enabled: bool) -> None:
+    def __init__(self, size: int, validation: dict[str, Any] | None, enabled: bool,
+                 fd: int = -1) -> None:
+        """`fd`: the session's open file, inherited by the helper so it can read
+        lines itself — the very bytes the session loaded, even after a save."""
         self._proc: subprocess.Popen[bytes] | None = None
         self.lock = threading.Lock()  # one request/answer at a time on the pipes
         if enabled and size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
-            self._start(validation)
+            self._start(validation, fd)
 
-    def _start(self, validation: dict[str, Any] | None) -> None:
+    def _start(self, validation: dict[str, Any] | None, fd: int) -> None:
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "rolethread_tui.domain.scan"],
+                pass_fds=(fd,) if fd >= 0 else (),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )
-            _send(self._proc.stdin, validation)  # type: ignore[arg-type]
+            _send(self._proc.stdin, {"validation": validation, "fd": fd})  # type: ignore[arg-type]
         except OSError:
             self._proc = None
 
@@ -102,18 +106,36 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     from .search.evaluate import check_lines
     from .validation import make_checker
 
-    columns = Columns(make_checker(_receive(stdin)))
-    compute = columns.compute
+    settings = _receive(stdin)
+    compute = Columns(make_checker(settings["validation"])).compute
     while True:
         try:
             request = _receive(stdin)
         except EOFError:
             return
         if isinstance(request, tuple) and request[0] == "match":
-            _, source, todo = request
+            _, source, spans, lines = request
+            todo = [*_read_spans(settings["fd"], spans), *lines]
             _send(stdout, check_lines(parse(source), todo))
         else:
             _send(stdout, [compute(parse_line(line)) for line in request])
+
+
+def _read_spans(fd: int, spans: list[tuple[int, int, int, bool]]
+                ) -> list[tuple[int, bytes, bool]]:
+    """(index, line, valid) for (index, start, end, valid) spans, read as one block."""
+    if not spans:
+        return []
+    base, top = min(s[1] for s in spans), max(s[2] for s in spans)
+    parts, offset = [], base
+    while offset < top:
+        part = os.pread(fd, top - offset, offset)
+        if not part:
+            break
+        parts.append(part)
+        offset += len(part)
+    data = b"".join(parts)
+    return [(i, data[a - base:b - base], valid) for i, a, b, valid in spans]
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from .scan import Helper
 from .search import Query, select
 from .search import parse as parse_query
 from .search.evaluate import Candidate, candidates, check_lines
-from .store import FileStamp, LineStore
+from .store import BOM, FileStamp, LineStore
 from .summary import Checker, Columns, Row
 from .validation import SAFE_FIXES, Finding, fix_all, fix_finding, make_checker
 from .writer import backup, pieces, write_atomic
@@ -113,7 +113,7 @@ class Session:
 
     def _scan(self) -> None:
         count = 0
-        helper = Helper(self.store.size, *self._helper_args)
+        helper = Helper(self.store.size, *self._helper_args, fd=self.store.fileno())
         try:
             for chunk, spans in self.store.index_chunks():
                 self.columns.append_many(self._rows(chunk, spans, helper))
@@ -420,41 +420,69 @@ class Session:
 
     def search_chunks(self, query: Query, chunk: int = 20_000
                       ) -> Iterator[tuple[int, list[tuple[int, float]]]]:
-        """(entries done, hits with scores) chunk by chunk, for a cancellable worker."""
+        """(entries done, hits with scores) chunk by chunk, for a cancellable worker.
+
+        Column filters run here; the text stages of half of each chunk run in
+        the helper process, which reads those lines itself.
+        """
         self.wait()
         rows = _RowView(self)
         total = len(self)
         for start in range(0, total, chunk):
             stop = min(start + chunk, total)
-            block = self._lines(start, stop) if query.needs_turns else None
-            line_at = self.line_bytes if block is None else _offset_reader(block, start)
-            done, todo = candidates(query, rows, line_at, range(start, stop), rows.valid_at)
-            done.extend(self._check_text(query, todo))
-            done.sort()
+            done, todo = candidates(query, rows, _no_lines, range(start, stop), rows.valid_at)
+            if todo:
+                done.extend(self._check_text(query, [i for i, _, _ in todo]))
+                done.sort()
             yield stop, done
 
-    def _check_text(self, query: Query, todo: list[Candidate]) -> list[tuple[int, float]]:
-        """Parse-and-match the candidates, half of them in the helper process."""
+    def _check_text(self, query: Query, positions: list[int]) -> list[tuple[int, float]]:
+        """Read-and-match positions, half of them in the helper process."""
         helper = self._search_helper()
-        if helper is None or len(todo) < 200:
-            return check_lines(query, todo)
-        half = len(todo) // 2
+        if helper is None or len(positions) < 400:
+            return check_lines(query, self._candidates(positions))
+        half = len(positions) // 2
+        spans, lines = self._spans(positions[half:])
         try:
             with helper.lock:  # a cancelled search may still be finishing its chunk
-                helper.send(("match", query.source, todo[half:]))
-                found = check_lines(query, todo[:half])
+                helper.send(("match", query.source, spans, lines))
+                found = check_lines(query, self._candidates(positions[:half]))
                 found.extend(helper.receive())
         except (OSError, EOFError, pickle.UnpicklingError):  # helper died: finish here
             self._close_search_helper()
-            return check_lines(query, todo)
+            return check_lines(query, self._candidates(positions))
         return found
+
+    def _candidates(self, positions: list[int]) -> list[Candidate]:
+        """(position, current line, valid) with one read for the whole span."""
+        if not positions:
+            return []
+        first = positions[0]
+        block = self._lines(first, positions[-1] + 1)
+        valid, rids = self.columns.valid, self.rids()
+        return [(i, block[i - first].removeprefix(BOM), bool(valid[rids[i]]))
+                for i in positions]
+
+    def _spans(self, positions: list[int]
+               ) -> tuple[list[tuple[int, int, int, bool]], list[Candidate]]:
+        """Untouched lines as file offsets (the helper reads them); edited ones as bytes."""
+        spans: list[tuple[int, int, int, bool]] = []
+        lines: list[Candidate] = []
+        rids, store, valid = self.rids(), self.store, self.columns.valid
+        for i in positions:
+            rid = rids[i]
+            if rid < store.count and rid not in self._states:
+                spans.append((i, store.starts[rid], store.ends[rid], bool(valid[rid])))
+            else:
+                lines.append((i, self.line_bytes(i).removeprefix(BOM), bool(valid[rid])))
+        return spans, lines
 
     _search: Helper | None = None
 
     def _search_helper(self) -> Helper | None:
         """A helper process kept for searches over large files (started on first use)."""
         if self._search is None and self._helper_args[1]:
-            helper = Helper(self.store.size, *self._helper_args)
+            helper = Helper(self.store.size, *self._helper_args, fd=self.store.fileno())
             self._search = helper if helper.active else None
             if self._search is None:
                 self._helper_args = (self._helper_args[0], False)
@@ -878,8 +906,9 @@ class _RowView(Sequence[Row]):
         return self._row(self._rids[i])
 
 
-def _offset_reader(block: list[bytes], start: int) -> Callable[[int], bytes]:
-    return lambda i: block[i - start]
+def _no_lines(i: int) -> bytes:
+    """Line reader for the column stage: lines are read later, in blocks."""
+    return b""
 
 
 def _many(i: int | Iterable[int]) -> list[int]:

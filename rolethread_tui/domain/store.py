@@ -76,6 +76,9 @@ class LineStore:
             os.close(self._fd)
             self._fd = -1
 
+    def fileno(self) -> int:
+        return self._fd
+
     def _read(self, offset: int, length: int) -> bytes:
         return os.pread(self._fd, length, offset)
 
