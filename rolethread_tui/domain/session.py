@@ -17,7 +17,7 @@ from typing import Any
 
 from . import ops
 from . import review as rv
-from .dedupe import DupGroup, DuplicateFinder, conversation_text
+from .dedupe import DupGroup, DuplicateFinder
 from .history import Change, History, Replaced, Reviewed, Splice, State, apply_change, revert_change
 from .journal import Journal, PendingJournal
 from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
@@ -341,12 +341,16 @@ class Session:
     def duplicate_groups(self, threshold: float = 0.9, workers: int = 1) -> list[DupGroup]:
         """Groups of exact and near-duplicate conversations (positions), DESIGN §5.
 
-        Texts are re-read from the file when a candidate pair is verified, so
-        memory stays at a signature per entry.
+        Memory stays at a signature per entry; the texts verification needs
+        wait in an anonymous temporary file.
         """
         self.wait()
-        lines = (self.line_bytes(i) for i in range(len(self)))
-        with DuplicateFinder(text_of=lambda i: conversation_text(self.entry(i))) as finder:
+        total = len(self)
+        lines = (line for start in range(0, total, 20_000)
+                 for line in self._lines(start, min(start + 20_000, total)))
+        # The finder keeps normalised dialogues in a temp file for verification:
+        # re-reading and re-normalising entries cost twice as much.
+        with DuplicateFinder() as finder:
             finder.add_lines(lines, start=0, workers=workers)
             return finder.groups(threshold)
 
