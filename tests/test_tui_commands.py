@@ -30,6 +30,7 @@ from rolethread_tui.tui.screens.help import HelpScreen
 from rolethread_tui.tui.screens.list_screen import ListScreen
 
 from .conftest import clean_entry
+from .tui_helpers import settle
 
 _ID = re.compile(r"\bid (\S+)")
 
@@ -45,11 +46,6 @@ def _wired(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def dataset(write) -> Path:  # type: ignore[no-untyped-def]
     return write([clean_entry(n) for n in range(3)])
-
-
-async def settle(app: RoleThreadApp, pilot: Any) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def discover(app: RoleThreadApp) -> list[DiscoveryHit | Hit]:

@@ -15,6 +15,7 @@ from rolethread_tui import Session
 from rolethread_tui.tui.screens.editor import EditorResult, EditorScreen, MessageView
 
 from .conftest import chat, clean_entry
+from .tui_helpers import screen_text, settle
 
 MARKUP = "[bold]x[/] [link=https://evil.example]click[/link] \x1b[31mred\x1b[0m"
 
@@ -39,17 +40,6 @@ def open_session(path: Path) -> Session:
     session = Session.open(path)
     session.wait()
     return session
-
-
-def screen_text(app: App) -> str:
-    """What the terminal would show: the text of every rendered strip."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
-
-
-async def settle(app: App, pilot) -> None:  # type: ignore[no-untyped-def]
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def run(path: Path, *keys: str, index: int = 0) -> tuple[Host, Session]:

@@ -16,6 +16,7 @@ from rolethread_tui.domain.insights import basic_insights
 from rolethread_tui.tui.screens.insights import FigureList, InsightsScreen, build_rows
 
 from .conftest import chat
+from .tui_helpers import screen_text
 
 HOSTILE = "[bold]x[/] [link=https://evil.example]click[/link]"
 
@@ -48,12 +49,6 @@ def dataset() -> list:
              ("user", "hey"), ("assistant", f"{HOSTILE} is what she writes, twice.")),
         chat(("user", "q"), ("assistant", "As an AI language model, I cannot do that.")),
     ]
-
-
-def screen_text(app: App) -> str:
-    """What the terminal would show: the text of every rendered strip."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
 
 async def settle(app: App, pilot) -> None:  # type: ignore[no-untyped-def]
