@@ -35,8 +35,10 @@ def data_file(n: int) -> Path:
         import datagen
 
         path.parent.mkdir(exist_ok=True)
-        print(f"generating {n} entries → {path}", file=sys.stderr)
-        datagen.generate(path, n, seed=1)
+        print(f"generating {n:,} entries → {path}", file=sys.stderr)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # never leave a half-written file
+        datagen.generate(tmp, n, seed=1)
+        os.replace(tmp, path)
     return path
 
 
@@ -223,15 +225,28 @@ def _burst(session: str, key: str, count: int, expect: str | None) -> float:
     return (stable_since - t0) * 1000 / count
 
 
+def _export_figure(case: str):  # type: ignore[no-untyped-def]
+    def run(path: str) -> dict:
+        import bench_export
+
+        return bench_export.run_case(path, case)
+
+    return run
+
+
 FIGURES = {"core": fig_core, "validate": fig_validate, "stats": fig_stats,
            "search": fig_search, "dedupe": fig_dedupe, "tui": fig_tui,
            "terminal": fig_terminal}
+DEFAULT_FIGURES = ",".join(FIGURES)
+FIGURES.update({f"export-{case}": _export_figure(case)
+                for case in ("clean-accepted", "clean-all", "sharegpt-all", "copy-all")})
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, action="append", help="entries (repeatable)")
-    parser.add_argument("--only", default=",".join(FIGURES), help="comma-separated figures")
+    parser.add_argument("--only", default=DEFAULT_FIGURES + ",export-clean-accepted",
+                        help=f"comma-separated figures of: {', '.join(FIGURES)}")
     parser.add_argument("--figure", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
