@@ -88,8 +88,7 @@ class Preview(VerticalScroll, can_focus=False):
             self._body.update(Text("(no entry)", style="dim"))
             return
         value = self.session.entry(position)
-        findings = list(self.session.columns.checker(value))
-        body = render_findings(findings)
+        body = render_findings(self.session.findings(position))
         body.append_text(render_entry(value, self.highlight))
         self._body.update(body)
         self.scroll_home(animate=False)
