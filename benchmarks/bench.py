@@ -101,13 +101,19 @@ def fig_search(path: str) -> dict:
 
 
 def fig_dedupe(path: str) -> dict:
+    """Near-duplicate groups two ways: the headless command as a whole process
+    (index + fingerprint + verify, no summary scan), and in a session whose scan
+    is done (what `D` and the insights screen wait for)."""
     from rolethread_tui import Session
 
+    cli = _whole_process(["dedupe", path, "--json"])
     s = Session.open(path)
     s.wait()
     t0 = time.perf_counter()
     groups = s.duplicate_groups()
-    return {"near_dup_scan_s": time.perf_counter() - t0, "groups": len(groups),
+    return {"cli_wall_s": cli["wall_s"], "cli_exit": cli["exit"],
+            "cli_peak_rss_mb": cli["peak_rss_mb"],
+            "session_near_dup_s": time.perf_counter() - t0, "groups": len(groups),
             "peak_rss_mb": rss_mb()}
 
 

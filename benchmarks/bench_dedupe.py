@@ -10,30 +10,27 @@ entries are planted copies of earlier ones (see ``VARIANTS``); the run reports
 recall per variant (over planted pairs whose true similarity reaches the
 threshold) and groups that mix distinct entries ("false groups").
 
-The scan is measured the way the CLI would run it: read the JSONL file line by
-line and ``DuplicateFinder.add_lines`` (orjson parse, normalise, shingle, sign),
-then ``groups()`` re-reads candidate lines through byte offsets (``text_of``), or
-with ``--spill`` from the finder's own temporary file. Peak RSS is measured after
-the scan, before the recall check reads the whole file.
+The scan is measured as `rolethread-tui dedupe` runs it
+(``file_duplicate_groups``): index the file, fingerprint every entry (orjson
+parse, normalise, shingle, sign; half in the helper process past 8 MB), then
+``groups()`` verifies candidates against the finder's spilled texts. Peak RSS
+is measured after the scan, before the recall check reads the whole file.
 
 Usage::
 
-    python benchmarks/bench_dedupe.py                 # N=100000, one process
-    python benchmarks/bench_dedupe.py --workers 2     # fingerprints on 2 processes
-    python benchmarks/bench_dedupe.py -n 20000 --spill --threshold 0.85
+    python benchmarks/bench_dedupe.py                 # N=100000, with the helper
+    python benchmarks/bench_dedupe.py --serial        # one process
+    python benchmarks/bench_dedupe.py -n 20000 --threshold 0.85
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import sys
 import tempfile
 import time
-from array import array
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -42,8 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rolethread_tui.domain.dedupe import (
     DupGroup,
-    DuplicateFinder,
     conversation_text,
+    file_duplicate_groups,
     similarity,
 )
 
@@ -231,36 +228,12 @@ def cpu_seconds() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-def scan(
-    path: Path, threshold: float, spill: bool, workers: int
-) -> tuple[list[DupGroup], float, float]:
-    """Read, parse and add every line, then group: (groups, add seconds, group seconds)."""
-    offsets = array("Q")
-    fd = os.open(path, os.O_RDONLY)
-
-    def text_of(entry: int) -> str:
-        start = offsets[entry]
-        line = os.pread(fd, offsets[entry + 1] - start, start)
-        return conversation_text(orjson.loads(line))
-
-    def lines() -> Iterator[bytes]:
-        position = 0
-        with path.open("rb") as source:
-            for line in source:
-                offsets.append(position)
-                position += len(line)
-                yield line
-        offsets.append(position)
-
-    finder = DuplicateFinder(text_of=None if spill else text_of)
+def scan(path: Path, threshold: float, parallel: bool) -> tuple[list[DupGroup], float]:
+    """What `rolethread-tui dedupe` runs: index, fingerprint (half in the helper
+    process when ``parallel``), group. Returns (groups, seconds)."""
     started = time.perf_counter()
-    finder.add_lines(lines(), workers=workers)
-    added = time.perf_counter()
-    groups = finder.groups(threshold)
-    done = time.perf_counter()
-    finder.close()
-    os.close(fd)
-    return groups, added - started, done - added
+    groups, _ = file_duplicate_groups(path, threshold, parallel)
+    return groups, time.perf_counter() - started
 
 
 def quality(
@@ -292,8 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=100_000, help="entries (default 100000)")
     parser.add_argument("--threshold", type=float, default=0.9)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--spill", action="store_true", help="no text_of: spill texts to a file")
-    parser.add_argument("--workers", type=int, default=1, help="fingerprint processes")
+    parser.add_argument("--serial", action="store_true", help="no helper process")
     parser.add_argument("--keep", type=Path, help="write the generated file here and keep it")
     parser.add_argument(
         "--pool", type=int, default=0,
@@ -309,19 +281,16 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = path.stat().st_size / 1e6
         rss_before = peak_rss_mb()
         cpu_before = cpu_seconds()
-        groups, add_s, group_s = scan(path, args.threshold, args.spill, args.workers)
+        groups, scan_s = scan(path, args.threshold, not args.serial)
         cpu_after = cpu_seconds()
         rss_scan = peak_rss_mb()
         recall, false = quality(groups, planted, path, args.threshold)
     near = sum(1 for g in groups if not g.exact)
     print(f"entries            {args.n} ({size_mb:.0f} MB, generated in {generated:.1f} s)")
-    mode = "spill file" if args.spill else "text_of re-read"
-    print(f"mode               {mode}, {args.workers} fingerprint process(es)")
-    print(f"read+parse+add     {add_s:.2f} s")
-    print(f"groups()           {group_s:.2f} s")
-    print(f"total scan         {add_s + group_s:.2f} s")
-    own, workers = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
-    print(f"CPU                {own:.2f} s main process + {workers:.2f} s workers")
+    print(f"mode               {'one process' if args.serial else 'with the helper process'}")
+    print(f"scan               {scan_s:.2f} s (index, fingerprint, group)")
+    own, helper = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
+    print(f"CPU                {own:.2f} s main process + {helper:.2f} s helper")
     print(f"peak RSS           {rss_scan:.0f} MB (before scan {rss_before:.0f} MB)")
     print(f"groups             {len(groups)} ({near} near, {len(groups) - near} exact)")
     expected = sum(e for e, _ in recall.values())

@@ -38,3 +38,39 @@ def test_dedupe_json_lists_groups_of_line_numbers(write, capsys):
 
 def test_bad_threshold_is_a_usage_error(write, capsys):
     assert main(["dedupe", str(write([clean_entry(0)])), "--threshold", "3"]) == 2
+
+
+def test_line_numbers_count_every_physical_line(write, capsys):
+    """BOM, blank lines, CRLF and a broken line between copies: the numbers are
+    the lines an editor shows, and the broken line is in no group."""
+    a, b = (json.dumps(chat(("user", q), ("assistant", r))).encode() for q, r in TOPICS[:2])
+    data = (b"\xef\xbb\xbf" + a + b"\n\n" + b + b"\r\n" + b'{"messages": [' + b"\n"
+            + b"   \n" + a + b"\n" + b + b"\n")
+    assert main(["dedupe", str(write(data)), "--json"]) == 0
+    groups = json.loads(capsys.readouterr().out)["groups"]
+    assert [(g["lines"], g["entries"], g["exact"]) for g in groups] == [
+        ([1, 6], [0, 3], True), ([3, 7], [1, 4], True)]
+
+
+def test_missing_file_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["dedupe", str(tmp_path / "nope.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such file" in err
+
+
+def test_found_groups_show_in_each_members_findings_until_it_changes(write):
+    """After `D`, the preview's findings say which entries an entry repeats."""
+    from rolethread_tui import Session
+
+    base = [chat(("user", q), ("assistant", a)) for q, a in TOPICS]
+    near = chat(("user", TOPICS[3][0]), ("assistant", TOPICS[3][1].replace("three", "four")))
+    with Session.open(write([*base, base[1], near])) as session:
+        session.wait()
+        session.find_duplicates()
+        notes = {f.check: f.text for f in session.findings(3)}
+        assert notes["near-duplicate"].startswith("nearly the same as entry 8 (similarity ≥ 0.9")
+        assert "same conversation as entry 2" in {f.text for f in session.findings(6)}
+        assert "near-duplicate" in session.row(7).issues
+        session.edit_message(7, 1, "Something else entirely now.")
+        assert "near-duplicate" not in {f.check for f in session.findings(7)}
+        assert "near-duplicate" not in session.row(7).issues

@@ -11,17 +11,23 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rolethread_tui.domain import dedupe
+from rolethread_tui import Session
+from rolethread_tui.domain import dedupe, scan
 from rolethread_tui.domain.dedupe import (
     DupGroup,
     DuplicateFinder,
     conversation_text,
+    file_duplicate_groups,
     find_duplicate_groups,
     normalise,
     similarity,
@@ -270,14 +276,73 @@ def test_warm_up_ending_early_changes_nothing(batch, monkeypatch):
     assert all(g.score >= 0.9 for g in groups)
 
 
-def test_add_lines_in_worker_processes(batch, monkeypatch):
-    monkeypatch.setattr(dedupe, "WARMUP", 40)  # reach the pool with a small batch
+def _helper_used(monkeypatch) -> list[str]:
+    """Run the helper process for any file and count the fingerprint requests it answers."""
+    monkeypatch.setattr(dedupe, "WARMUP", 40)  # the helper joins once the warm-up ends
+    monkeypatch.setattr(dedupe, "STEP", 60)
+    monkeypatch.setattr(dedupe, "HELPER_MIN_BYTES", 0)
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    requests: list[str] = []
+    send = scan.Helper.send
+    monkeypatch.setattr(scan.Helper, "send",
+                        lambda self, request: requests.append(request[0]) or send(self, request))
+    return requests
+
+
+needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="no second core")
+
+
+@needs_two_cores
+def test_file_groups_with_the_helper_process_equal_serial_ones(batch, write, monkeypatch):
     records = batch[0]
-    lines = [json.dumps(r).encode() for r in records]
-    with DuplicateFinder() as serial, DuplicateFinder() as parallel:
-        assert serial.add_lines(lines) == len(lines)
-        assert parallel.add_lines(iter(lines), workers=2) == len(lines)
-        assert parallel.groups() == serial.groups() == run(records)
+    path = write(records)
+    requests = _helper_used(monkeypatch)
+    serial, _ = file_duplicate_groups(path, parallel=False)
+    assert not requests
+    split, numbers = file_duplicate_groups(path)
+    assert requests and set(requests) == {"fingerprint"}
+    assert split == serial
+    assert [(g.entries, g.exact) for g in split] == [(g.entries, g.exact) for g in run(records)]
+    assert list(numbers) == list(range(1, len(records) + 1))
+
+
+@needs_two_cores
+def test_a_helper_dying_midway_loses_no_entry(batch, write, monkeypatch):
+    records = batch[0]
+    path = write(records)
+    requests = _helper_used(monkeypatch)
+    receive = scan.Helper.receive
+
+    def die_on_second(self):
+        if len(requests) == 2:
+            self._proc.kill()
+            self._proc.wait()
+        return receive(self)
+
+    monkeypatch.setattr(scan.Helper, "receive", die_on_second)
+    groups, _ = file_duplicate_groups(path)
+    assert len(requests) == 2  # the rest was fingerprinted here
+    assert groups == file_duplicate_groups(path, parallel=False)[0]
+
+
+@needs_two_cores
+def test_session_groups_with_the_helper_see_edits(batch, write, monkeypatch):
+    """Untouched entries are read by the helper from the file, edited ones sent as
+    bytes: the groups follow the session's current text either way."""
+    records = batch[0]
+    path = write(records)
+    requests = _helper_used(monkeypatch)
+    with Session.open(path) as session:
+        session.wait()
+        expected = file_duplicate_groups(path, parallel=False)[0]
+        assert session.duplicate_groups() == expected
+        assert requests
+        lone = next(i for i in range(len(records)) if all(i not in g.entries for g in expected))
+        session.edit_message(lone, len(records[lone]["messages"]) - 1, "EDITED " * 30)
+        copy = session.duplicate_entry(lone)
+        groups = session.duplicate_groups()
+        assert DupGroup(sorted([lone, copy]), exact=True, score=1.0) in groups
+        assert len(groups) == len(expected) + 1
 
 
 def test_add_lines_reads_raw_lines():
@@ -345,6 +410,19 @@ def test_normalise():
     assert normalise("“Don’t” — she said…") == "don t she said"
     assert normalise("Ｆｕｌｌ ﬁne Straße snake_case") == "full fine strasse snake case"
     assert normalise("") == ""
+    assert normalise("CAFÉ—“RÉSUMÉ”… ǅemal") == "café résumé džemal"
+
+
+def _reference_normalise(text: str) -> str:
+    """The definition normalise() implements faster: NFKC, casefold, non-words → space."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", folded).split())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_normalise_matches_its_definition_on_any_text(text):
+    assert normalise(text) == _reference_normalise(text)
 
 
 def test_roles_count_for_duplicates():

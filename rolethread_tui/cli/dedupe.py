@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 import orjson
 
-from .common import open_session
+from ..domain.dedupe import file_duplicate_groups
+from .common import input_file
 from .errors import UsageError
 
 
@@ -23,10 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.threshold <= 1:
         raise UsageError("--threshold must be in (0, 1]")
-    workers = 2 if (os.cpu_count() or 1) > 1 else 1
-    with open_session(args.file) as session:
-        groups = session.duplicate_groups(args.threshold, workers=workers)
-        lines = [[session.line_number(p) for p in g.entries] for g in groups]
+    groups, numbers = file_duplicate_groups(input_file(args.file), args.threshold)
+    lines = [[numbers[p] for p in g.entries] for g in groups]
     if args.json:
         doc = {"threshold": args.threshold, "groups": [
             {"lines": ls, "entries": g.entries, "exact": g.exact, "score": round(g.score, 4)}

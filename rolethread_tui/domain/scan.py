@@ -25,6 +25,11 @@ from .summary import Columns
 PARALLEL_MIN_BYTES = 48 << 20
 _HEADER = struct.Struct("<Q")
 
+#: (entry, file start, file end, valid): a line the helper reads itself.
+Span = tuple[int, int, int, bool]
+#: (entry, line, valid): a line sent as bytes (edited since it was loaded).
+Given = tuple[int, bytes, bool]
+
 
 def _send(stream: IO[bytes], obj: object) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
@@ -52,12 +57,15 @@ class Helper:
     """
 
     def __init__(self, size: int, validation: dict[str, Any] | None, enabled: bool,
-                 fd: int = -1) -> None:
+                 fd: int = -1, min_bytes: int | None = None) -> None:
         """`fd`: the session's open file, inherited by the helper so it can read
-        lines itself — the very bytes the session loaded, even after a save."""
+        lines itself — the very bytes the session loaded, even after a save.
+        Files under `min_bytes` (default PARALLEL_MIN_BYTES) are not worth
+        the helper's start-up."""
         self._proc: subprocess.Popen[bytes] | None = None
         self.lock = threading.Lock()  # one request/answer at a time on the pipes
-        if enabled and size >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
+        floor = PARALLEL_MIN_BYTES if min_bytes is None else min_bytes
+        if enabled and size >= floor and (os.cpu_count() or 1) > 1:
             self._start(validation, fd)
 
     def _start(self, validation: dict[str, Any] | None, fd: int) -> None:
@@ -99,8 +107,10 @@ class Helper:
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The helper's loop: settings first, then requests answered in order.
 
-    A request is a list of lines (→ summary rows) or ("match", query, candidates)
-    (→ the (index, score) of candidates whose text matches the query).
+    A request is a list of lines (→ summary rows), ("match", query, spans,
+    lines) (→ the (index, score) of those whose text matches the query) or
+    ("fingerprint", keep, stop, spans, lines) (→ (index, fingerprint) for a
+    duplicate finder's ``job``).
     """
     from .search import parse
     from .search.evaluate import check_lines
@@ -117,12 +127,22 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             _, source, spans, lines = request
             todo = [*_read_spans(settings["fd"], spans), *lines]
             _send(stdout, check_lines(parse(source), todo))
+        elif isinstance(request, tuple) and request[0] == "fingerprint":
+            _send(stdout, _fingerprints(settings["fd"], *request[1:]))
         else:
             _send(stdout, [compute(parse_line(line)) for line in request])
 
 
-def _read_spans(fd: int, spans: list[tuple[int, int, int, bool]]
-                ) -> list[tuple[int, bytes, bool]]:
+def _fingerprints(fd: int, keep: bool, stop: frozenset[int], spans: list[Span],
+                  lines: list[Given]) -> list[tuple[int, Any]]:
+    from .dedupe import fingerprint_lines
+
+    todo = [*_read_spans(fd, spans), *lines]
+    found = fingerprint_lines((line for _, line, _ in todo), keep, stop)
+    return [(index, fp) for (index, _, _), fp in zip(todo, found, strict=True)]
+
+
+def _read_spans(fd: int, spans: list[Span]) -> list[Given]:
     """(index, line, valid) for (index, start, end, valid) spans, read as one block."""
     if not spans:
         return []

@@ -17,12 +17,12 @@ from typing import Any
 
 from . import ops
 from . import review as rv
-from .dedupe import DupGroup, DuplicateFinder
+from .dedupe import DupGroup, DuplicateFinder, add_entries
 from .history import Change, History, Replaced, Reviewed, Splice, State, apply_change, revert_change
 from .journal import Journal, PendingJournal
 from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
 from .reviewer import reviewer_name
-from .scan import Helper
+from .scan import Helper, Span
 from .search import Query, select
 from .search import parse as parse_query
 from .search.evaluate import Candidate, candidates, check_lines
@@ -320,6 +320,8 @@ class Session:
             line = self.store.lines[rid] if rid < self.store.count else None
             eid = rv.entry_id(self._value(rid), self._original(rid))
             for f in self.findings(i):
+                if f.check == "duplicate":  # marked at some point; told afresh below
+                    continue
                 out.append(EntryFinding(f.check, f.severity, line, i, f.message, f.fixable,
                                         f.text, eid))
             if i in duplicates:
@@ -342,21 +344,21 @@ class Session:
                 out[i] = seen
         return out
 
-    def duplicate_groups(self, threshold: float = 0.9, workers: int = 1) -> list[DupGroup]:
+    def duplicate_groups(self, threshold: float = 0.9) -> list[DupGroup]:
         """Groups of exact and near-duplicate conversations (positions), DESIGN §5.
 
         Memory stays at a signature per entry; the texts verification needs
-        wait in an anonymous temporary file.
+        wait in an anonymous temporary file. On large files the search helper
+        process fingerprints half of the entries (reading them itself).
         """
         self.wait()
-        total = len(self)
-        lines = (line for start in range(0, total, 20_000)
-                 for line in self._lines(start, min(start + 20_000, total)))
-        # The finder keeps normalised dialogues in a temp file for verification:
-        # re-reading and re-normalising entries cost twice as much.
         with DuplicateFinder() as finder:
-            finder.add_lines(lines, start=0, workers=workers)
+            add_entries(finder, len(self), self._lines, self._spans_between,
+                        self._search_helper())
             return finder.groups(threshold)
+
+    def _spans_between(self, start: int, stop: int) -> tuple[list[Span], list[Candidate]]:
+        return self._spans(list(range(start, stop)))
 
     def find_duplicates(self, threshold: float = 0.9) -> list[DupGroup]:
         """Duplicate groups, also recorded as `duplicate` / `near-duplicate` issues
@@ -366,7 +368,8 @@ class Session:
         for group in groups:
             check = "duplicate" if group.exact else "near-duplicate"
             for position in group.entries:
-                self.columns.add_issue(rids[position], check, "warning")
+                self.columns.add_issue(rids[position], check, "warning",
+                                       _group_note(group, position))
         return groups
 
     def fix_finding(self, i: int, finding: Finding) -> bool:
@@ -384,8 +387,9 @@ class Session:
     def _mark_exact_duplicates(self) -> None:
         """The dataset-level `duplicate` check, run once the scan has every digest."""
         rids = self.rids()
-        for position in self.exact_duplicates():
-            self.columns.add_issue(rids[position], "duplicate", "warning")
+        for position, first in self.exact_duplicates().items():
+            self.columns.add_issue(rids[position], "duplicate", "warning",
+                                   f"same conversation as entry {first + 1}")
 
     def apply_fixes(self, positions: int | Iterable[int],
                     checks: Iterable[str] = SAFE_FIXES, label: str = "apply fixes") -> int:
@@ -472,9 +476,9 @@ class Session:
                 for i in positions]
 
     def _spans(self, positions: list[int]
-               ) -> tuple[list[tuple[int, int, int, bool]], list[Candidate]]:
+               ) -> tuple[list[Span], list[Candidate]]:
         """Untouched lines as file offsets (the helper reads them); edited ones as bytes."""
-        spans: list[tuple[int, int, int, bool]] = []
+        spans: list[Span] = []
         lines: list[Candidate] = []
         rids, store, valid = self.rids(), self.store, self.columns.valid
         for i in positions:
@@ -921,3 +925,13 @@ def _no_lines(i: int) -> bytes:
 
 def _many(i: int | Iterable[int]) -> list[int]:
     return [i] if isinstance(i, int) else list(i)
+
+
+def _group_note(group: DupGroup, position: int, shown: int = 5) -> str:
+    """What the findings panel says of one member of a duplicate group."""
+    others = [p + 1 for p in group.entries if p != position]
+    listed = ", ".join(map(str, others[:shown])) + (", …" if len(others) > shown else "")
+    noun = "entry" if len(others) == 1 else "entries"
+    if group.exact:
+        return f"same conversation as {noun} {listed}"
+    return f"nearly the same as {noun} {listed} (similarity ≥ {group.score:.2f})"

@@ -168,8 +168,14 @@ class Columns:
         self.flags[rid] = _intern(self._interned, flags_of(review))
         self.tags[rid] = _intern(self._interned, tags_of(value, review))
 
-    def add_issue(self, rid: int, check: str, severity: str) -> None:
-        """Add a dataset-level finding (duplicates) found after the scan."""
+    def add_issue(self, rid: int, check: str, severity: str, text: str = "") -> None:
+        """Add a dataset-level finding (duplicates) found after the scan.
+
+        It stays until the record's content changes, like the scan's own findings;
+        adding the same check again replaces its text.
+        """
+        kept = tuple(f for f in self.findings.get(rid, ()) if f[0] != check)
+        self.findings[rid] = (*kept, (check, severity, None, False, text))
         if check in self.issues[rid]:
             return
         self.issues[rid] = _intern(self._interned, tuple(sorted((*self.issues[rid], check))))
