@@ -164,3 +164,20 @@ async def test_palette_actions_goto_duplicates_and_export(write, tmp_path):
         await settle(app, pilot)
     lines = out.read_text().splitlines()
     assert len(lines) == 5 and all(set(json.loads(x)) == {"messages"} for x in lines)
+
+
+async def test_a_failing_duplicate_search_is_reported_and_the_app_stays(write, monkeypatch):
+    app = create_app(write([clean_entry(i) for i in range(5)]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+
+        def broken(*_args: object) -> list:
+            raise OSError("disk went away")
+
+        monkeypatch.setattr(app.session, "find_duplicates", broken)
+        await app.screen.run_action("find_duplicates")
+        await settle(app, pilot)
+        assert app.is_running
+        assert any("disk went away" in str(n.message) for n in app._notifications)
+        await pilot.press("j")
+        assert app.screen.query_one(EntryList).current == 1

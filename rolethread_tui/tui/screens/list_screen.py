@@ -392,7 +392,12 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
 
     @work(thread=True, exclusive=True, group="dedupe")
     def _duplicates_worker(self) -> None:
-        groups = self.app.session.find_duplicates()
+        try:
+            groups = self.app.session.find_duplicates()
+        except Exception as exc:  # e.g. the file became unreadable: say so, keep the app
+            self.app.call_from_thread(
+                self.notify, f"Could not find duplicates: {exc}", severity="error")
+            return
         self.app.call_from_thread(self._duplicates_found, len(groups))
 
     def _duplicates_found(self, count: int) -> None:
