@@ -6,11 +6,13 @@ import contextlib
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rolethread_tui import Session
 from rolethread_tui.domain.ops import OpError
+from rolethread_tui.domain.records import parse_line
 
 from .conftest import chat, clean_entry
 
@@ -151,3 +153,18 @@ def test_big_integers_survive_an_edit(tmp_path: Path):
     line = path.read_bytes()
     assert b'"n":123456789012345678901234567890' in line
     assert b'"m":-18446744073709551616' in line and b"accepted" in line
+
+
+@pytest.mark.parametrize(("raw", "exact"), [
+    (b'{"n": 12345678901234567890}', 12345678901234567890),        # 20 digits: beyond 2**64
+    (b'{"n": -9223372036854775809}', -9223372036854775809),        # 19 digits, below int64
+    (b'{"n": 123456789012345678}', 123456789012345678),            # 18 digits: orjson's own
+    (b'{"s": "12345678901234567890", "f": 1.5e300}', None),         # digits in a string
+])
+def test_integers_keep_every_digit_whatever_the_buffer(raw, exact):
+    for buffer in (raw, memoryview(b"xx" + raw)[2:]):
+        value = parse_line(buffer)
+        if exact is None:
+            assert value == {"s": "12345678901234567890", "f": 1.5e300}
+        else:
+            assert value == {"n": exact} and type(value["n"]) is int
