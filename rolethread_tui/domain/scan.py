@@ -107,30 +107,33 @@ class Helper:
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The helper's loop: settings first, then requests answered in order.
 
-    A request is a list of lines (→ summary rows), ("match", query, spans,
-    lines) (→ the (index, score) of those whose text matches the query) or
-    ("fingerprint", keep, stop, spans, lines) (→ (index, fingerprint) for a
-    duplicate finder's ``job``).
+    Lines are read from the session's file (its inherited descriptor) as file
+    spans; only edited lines travel as bytes. Requests:
+
+    - ("rows", file offset, spans relative to it) → summary rows;
+    - ("match", query, spans, lines) → (index, score) of those matching the query;
+    - ("fingerprint", keep, stop, spans, lines) → (index, fingerprint) for a
+      duplicate finder's ``job``.
     """
     from .search import parse
     from .search.evaluate import check_lines
     from .validation import make_checker
 
     settings = _receive(stdin)
+    fd = settings["fd"]
     compute = Columns(make_checker(settings["validation"])).compute
     while True:
         try:
-            request = _receive(stdin)
+            kind, *args = _receive(stdin)
         except EOFError:
             return
-        if isinstance(request, tuple) and request[0] == "match":
-            _, source, spans, lines = request
-            todo = [*_read_spans(settings["fd"], spans), *lines]
-            _send(stdout, check_lines(parse(source), todo))
-        elif isinstance(request, tuple) and request[0] == "fingerprint":
-            _send(stdout, _fingerprints(settings["fd"], *request[1:]))
-        else:
-            _send(stdout, [compute(parse_line(line)) for line in request])
+        if kind == "rows":
+            _send(stdout, _rows(fd, compute, *args))
+        elif kind == "match":
+            source, spans, lines = args
+            _send(stdout, check_lines(parse(source), [*_read_spans(fd, spans), *lines]))
+        elif kind == "fingerprint":
+            _send(stdout, _fingerprints(fd, *args))
 
 
 def _fingerprints(fd: int, keep: bool, stop: frozenset[int], spans: list[Span],
@@ -146,16 +149,26 @@ def _read_spans(fd: int, spans: list[Span]) -> list[Given]:
     """(index, line, valid) for (index, start, end, valid) spans, read as one block."""
     if not spans:
         return []
-    base, top = min(s[1] for s in spans), max(s[2] for s in spans)
-    parts, offset = [], base
-    while offset < top:
-        part = os.pread(fd, top - offset, offset)
+    base = min(s[1] for s in spans)
+    data = _read_range(fd, base, max(s[2] for s in spans))
+    return [(i, data[a - base:b - base], valid) for i, a, b, valid in spans]
+
+
+def _rows(fd: int, compute: Any, base: int, spans: list[tuple[int, int]]) -> list[tuple]:
+    """Summary rows of the lines at ``spans`` (relative to file offset ``base``)."""
+    view = memoryview(_read_range(fd, base, base + spans[-1][1]))
+    return [compute(parse_line(view[a:b])) for a, b in spans]
+
+
+def _read_range(fd: int, start: int, end: int) -> bytes:
+    parts, offset = [], start
+    while offset < end:
+        part = os.pread(fd, end - offset, offset)
         if not part:
             break
         parts.append(part)
         offset += len(part)
-    data = b"".join(parts)
-    return [(i, data[a - base:b - base], valid) for i, a, b, valid in spans]
+    return b"".join(parts)
 
 
 if __name__ == "__main__":

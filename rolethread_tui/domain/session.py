@@ -40,6 +40,11 @@ class ScanError(RuntimeError):
     """The background scan failed (the file could not be read)."""
 
 
+#: The scan thread's share of each chunk; the helper process computes the rest.
+#: Even measured best: 0.55-0.6 cut the wait for the helper but not the wall time.
+MAIN_SHARE = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class SessionEvent:
     """What changed, so views refresh only what they show.
@@ -116,7 +121,7 @@ class Session:
         helper = Helper(self.store.size, *self._helper_args, fd=self.store.fileno())
         try:
             for chunk, spans in self.store.index_chunks():
-                self.columns.append_many(self._rows(chunk, spans, helper))
+                self.columns.append_many(self._rows(chunk, spans, helper, count))
                 count += len(spans)
                 self.scan_bytes = self.store.starts[count - 1] if count else 0
                 with self._published:
@@ -140,16 +145,21 @@ class Session:
                 self._published.notify_all()
             self._emit(SessionEvent("scanned"))
 
-    def _rows(self, chunk: bytes, spans: list[tuple[int, int]], helper: Helper) -> list[tuple]:
-        """Summary rows of one chunk; half of them from the helper process if there is one."""
+    def _rows(self, chunk: bytes, spans: list[tuple[int, int]], helper: Helper,
+              first: int) -> list[tuple]:
+        """Summary rows of one chunk (its first record is ``first``); half of them
+        from the helper process if there is one."""
         view = memoryview(chunk)
         compute = self.columns.compute
         if not helper.active or len(spans) < 64 or not self.store.count:
             # the first chunk never waits for the helper to start: first rows at once
             return [compute(parse_line(view[s:e])) for s, e in spans]
-        mine = len(spans) // 2  # an even split measured fastest (2.65 s at 100k)
+        mine = int(len(spans) * MAIN_SHARE)
+        # the helper reads its half from the file itself: no copy, no pickling here
+        base = self.store.starts[first] - spans[0][0] + spans[mine][0]
         try:
-            helper.send([chunk[s:e] for s, e in spans[mine:]])
+            helper.send(("rows", base, [(s - spans[mine][0], e - spans[mine][0])
+                                        for s, e in spans[mine:]]))
         except OSError:
             helper.close()
             return [compute(parse_line(view[s:e])) for s, e in spans]
