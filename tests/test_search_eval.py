@@ -453,3 +453,16 @@ def test_scan_only_reads_lines_it_needs() -> None:
     assert [i for i, _ in scan(parse("status:accepted dragon"), ROWS, line_at)] == [2]
     assert read == [2]
     assert [i for i, _ in scan(parse("dragon"), ROWS, line_at, indexes=[4, 5])] == [4]
+
+
+def test_fuzzy_noise_keeps_file_order_after_the_ranked_entries() -> None:
+    """Entries that only share letters with the query score 0 and stay in file order."""
+    texts = ["The lighthouse keeper rowed out at dusk.",        # the phrase itself
+             "Bread, salt and an old violin case.",             # nothing to do with it
+             "The lighthose keper rowed out.",                  # misspelt
+             "Carrots and turnips grew by the fence."]          # nothing either
+    lines = [json.dumps({"messages": [{"role": "assistant", "content": t}]}) for t in texts]
+    rows = [Row(valid=True) for _ in lines]
+    query = parse("~lighthouse keeper")
+    assert query.score([("assistant", texts[1])]) == 0.0
+    assert select(query, rows, lambda i: lines[i].encode()) == [0, 2, 1, 3]

@@ -49,6 +49,12 @@ Check = Callable[[RowLike], bool]
 # matched turn by turn instead, see `_match_parts`).
 _JOIN = "\x00"
 
+# Fuzzy scores under this are noise, scored 0: any 2 KB reply scores 40-60
+# against a 20-letter query it has nothing to do with. Ranking noise told the
+# reviewer nothing, and the cutoff lets rapidfuzz skip hopeless windows
+# (~30 % less work); those entries keep file order after the ranked ones.
+FUZZY_FLOOR = 60
+
 # Cheap, selective columns first: most rows are rejected by the first check.
 _CHECK_ORDER = ("status", "origin", "issue", "turns", "len", "flag", "tag")
 
@@ -200,6 +206,7 @@ class Query:
         near 0 on a typo in a long text, and costs twice as much. Both sides go
         through rapidfuzz's ``default_process`` (lowercase, punctuation to
         spaces; ~1 µs in C++ where ``casefold`` takes ~10 µs on non-ASCII text).
+        Scores under ``FUZZY_FLOOR`` are 0.
         """
         if self.fuzzy is None:
             return 0.0
@@ -214,8 +221,9 @@ class Query:
         if len(processed) < len(self._fuzzy_processed):
             # partial_ratio would slide the short text inside the query and give
             # ~dragon fight a 100 for an entry that only says "Dragon".
-            return float(fuzz.ratio(self._fuzzy_processed, processed))
-        return float(fuzz.partial_ratio(self._fuzzy_processed, processed))
+            return float(fuzz.ratio(self._fuzzy_processed, processed, score_cutoff=FUZZY_FLOOR))
+        return float(fuzz.partial_ratio(self._fuzzy_processed, processed,
+                                        score_cutoff=FUZZY_FLOOR))
 
     # -- presentation ---------------------------------------------------------------------
 
