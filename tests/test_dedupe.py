@@ -431,3 +431,60 @@ def test_roles_count_for_duplicates():
         return {"messages": [{"role": r, "content": c} for r, c in turns]}
 
     assert not any(g.exact for g in run([chat("user", "assistant"), chat("assistant", "user")]))
+
+
+@needs_two_cores
+@pytest.mark.parametrize("count", [121, 122])  # the last step leaves the helper nothing
+def test_a_last_step_too_small_to_share_is_fine(batch, write, monkeypatch, count):
+    path = write(batch[0][:count])
+    requests = _helper_used(monkeypatch)
+    serial, _ = file_duplicate_groups(path, parallel=False)
+    groups, numbers = file_duplicate_groups(path)
+    assert requests and groups == serial and len(numbers) == count
+
+
+@needs_two_cores
+def test_searches_after_the_helper_died_during_duplicates_still_answer(batch, write,
+                                                                      monkeypatch):
+    path = write(batch[0] * 2)  # searches share with the helper from 400 entries
+    requests = _helper_used(monkeypatch)
+    send = scan.Helper.send
+
+    def die_on_second_fingerprint(self, request):
+        if requests.count("fingerprint") == 1 and request[0] == "fingerprint":
+            self._proc.kill()
+            self._proc.wait()
+        return send(self, request)
+
+    monkeypatch.setattr(scan.Helper, "send", die_on_second_fingerprint)
+    with Session.open(path) as session, Session.open(path, parallel=False) as alone:
+        session.wait()
+        alone.wait()
+        assert session.duplicate_groups() == alone.duplicate_groups()
+        for query in ("harbour", '"the lighthouse"', "~lantern"):
+            assert session.search(query) == alone.search(query), query
+
+
+@needs_two_cores
+def test_a_failure_between_request_and_answer_leaves_no_answer_for_the_next(
+        batch, write, monkeypatch):
+    """Had the helper been kept, the next search would read the fingerprints."""
+    path = write(batch[0] * 2)
+    _helper_used(monkeypatch)
+    add_lines = DuplicateFinder.add_lines
+    calls = []
+
+    def fail_once_sharing(self, lines, start=None):
+        calls.append(start)
+        if len(calls) == 2:  # the first step shared with the helper
+            raise MemoryError("no room")
+        return add_lines(self, lines, start)
+
+    monkeypatch.setattr(DuplicateFinder, "add_lines", fail_once_sharing)
+    with Session.open(path) as session, Session.open(path, parallel=False) as alone:
+        session.wait()
+        alone.wait()
+        with pytest.raises(MemoryError):
+            session.duplicate_groups()
+        for query in ("harbour", "~lantern"):
+            assert session.search(query) == alone.search(query), query

@@ -781,23 +781,32 @@ def add_entries(
             continue
         split = stop - int((stop - start) * HELPER_SHARE)
         request = ("fingerprint", *job, *spans(split, stop))
+        theirs: Any = _FAILED
         with helper.lock:  # a search must not interleave on the helper's pipes
-            asked = _exchange(helper, helper.send, request)
-            finder.add_lines(lines(start, split), start)
-            theirs = _exchange(helper, helper.receive) if asked else None
-        if theirs is None:  # the helper died: finish here
+            asked = _exchange(helper, helper.send, request) is not _FAILED
+            try:
+                finder.add_lines(lines(start, split), start)
+            except BaseException:
+                helper.close()  # its unread answer would go to the next request
+                raise
+            if asked:
+                theirs = _exchange(helper, helper.receive)
+        if theirs is _FAILED:  # the helper died: finish here
             finder.add_lines(lines(split, stop), split)
         else:
             finder.add_fingerprints(split, (fp for _, fp in sorted(theirs, key=_first)))
 
 
+_FAILED: Final = object()
+
+
 def _exchange(helper: Helper, step: Callable[..., Any], *args: Any) -> Any:
-    """One step of talking to the helper; on failure it is closed and None returned."""
+    """One step of talking to the helper; on failure it is closed and _FAILED returned."""
     try:
-        return step(*args) or True
+        return step(*args)
     except (OSError, EOFError, pickle.UnpicklingError):
         helper.close()
-        return None
+        return _FAILED
 
 
 def _first(pair: tuple[int, _Fingerprint]) -> int:

@@ -63,7 +63,9 @@ class Helper:
         Files under `min_bytes` (default PARALLEL_MIN_BYTES) are not worth
         the helper's start-up."""
         self._proc: subprocess.Popen[bytes] | None = None
-        self.lock = threading.Lock()  # one request/answer at a time on the pipes
+        # One request/answer at a time on the pipes; close() takes it too, so a
+        # session closing never pulls the pipes from under an exchange.
+        self.lock = threading.RLock()
         floor = PARALLEL_MIN_BYTES if min_bytes is None else min_bytes
         if enabled and size >= floor and (os.cpu_count() or 1) > 1:
             self._start(validation, fd)
@@ -84,15 +86,20 @@ class Helper:
         return self._proc is not None
 
     def send(self, request: object) -> None:
-        assert self._proc is not None
-        _send(self._proc.stdin, request)  # type: ignore[arg-type]
+        _send(self._pipes().stdin, request)  # type: ignore[arg-type]
 
     def receive(self) -> Any:
-        assert self._proc is not None
-        return _receive(self._proc.stdout)  # type: ignore[arg-type]
+        return _receive(self._pipes().stdout)  # type: ignore[arg-type]
+
+    def _pipes(self) -> subprocess.Popen[bytes]:
+        """The running process; a closed helper fails like a dead one (OSError)."""
+        if self._proc is None:
+            raise OSError("the helper process is closed")
+        return self._proc
 
     def close(self) -> None:
-        proc, self._proc = self._proc, None
+        with self.lock:
+            proc, self._proc = self._proc, None
         if proc is None:
             return
         try:

@@ -40,6 +40,8 @@ class ScanError(RuntimeError):
     """The background scan failed (the file could not be read)."""
 
 
+_HELPER_START = threading.Lock()
+
 #: The scan thread's share of each chunk; the helper process computes the rest.
 #: Even measured best: 0.55-0.6 cut the wait for the helper but not the wall time.
 MAIN_SHARE = 0.5
@@ -468,7 +470,11 @@ class Session:
         try:
             with helper.lock:  # a cancelled search may still be finishing its chunk
                 helper.send(("match", query.source, spans, lines))
-                found = check_lines(query, self._candidates(positions[:half]))
+                try:
+                    found = check_lines(query, self._candidates(positions[:half]))
+                except BaseException:
+                    helper.close()  # its unread answer would go to the next request
+                    raise
                 found.extend(helper.receive())
         except (OSError, EOFError, pickle.UnpicklingError):  # helper died: finish here
             self._close_search_helper()
@@ -502,13 +508,19 @@ class Session:
     _search: Helper | None = None
 
     def _search_helper(self) -> Helper | None:
-        """A helper process kept for searches over large files (started on first use)."""
-        if self._search is None and self._helper_args[1]:
-            helper = Helper(self.store.size, *self._helper_args, fd=self.store.fileno())
-            self._search = helper if helper.active else None
-            if self._search is None:
-                self._helper_args = (self._helper_args[0], False)
-        return self._search
+        """A helper process kept for searches over large files (started on first use).
+
+        One that died (or was closed after a failed exchange) is not replaced.
+        """
+        with _HELPER_START:  # a search and a duplicate scan may ask at once
+            if self._search is not None and not self._search.active:
+                self._close_search_helper()
+            if self._search is None and self._helper_args[1]:
+                helper = Helper(self.store.size, *self._helper_args, fd=self.store.fileno())
+                self._search = helper if helper.active else None
+                if self._search is None:
+                    self._helper_args = (self._helper_args[0], False)
+            return self._search
 
     def _close_search_helper(self) -> None:
         if self._search is not None:
