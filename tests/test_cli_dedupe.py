@@ -59,7 +59,8 @@ def test_missing_file_is_one_line_and_exit_2(tmp_path, capsys):
 
 
 def test_found_groups_show_in_each_members_findings_until_it_changes(write):
-    """After `D`, the preview's findings say which entries an entry repeats."""
+    """After `D`, the preview's findings say which entries an entry repeats —
+    with the numbers the entries have now, and only partners still the same."""
     from rolethread_tui import Session
 
     base = [chat(("user", q), ("assistant", a)) for q, a in TOPICS]
@@ -71,6 +72,18 @@ def test_found_groups_show_in_each_members_findings_until_it_changes(write):
         assert notes["near-duplicate"].startswith("nearly the same as entry 8 (similarity ≥ 0.9")
         assert "same conversation as entry 2" in {f.text for f in session.findings(6)}
         assert "near-duplicate" in session.row(7).issues
-        session.edit_message(7, 1, "Something else entirely now.")
-        assert "near-duplicate" not in {f.check for f in session.findings(7)}
-        assert "near-duplicate" not in session.row(7).issues
+
+        session.delete_entries([0])  # everything moves up one
+        assert "nearly the same as entry 7" in session.findings(2)[-1].text
+        assert "same conversation as entry 1" in {f.text for f in session.findings(5)}
+
+        session.edit_message(6, 1, "Something else entirely now.")  # the near copy
+        assert "near-duplicate" not in {f.check for f in session.findings(6)}
+        assert "near-duplicate" not in session.row(6).issues
+        assert "near-duplicate" not in {f.check for f in session.findings(2)}  # its partner
+
+        session.find_duplicates()  # found again: no group is left for entry 3's family
+        assert session.row(2).issues == ("missing-system",)
+        assert session.row(2).issue_count == 1
+        marked = [i for i in range(len(session)) if set(session.row(i).issues) - {"missing-system"}]
+        assert marked == [0, 5]  # the exact pair is all that is left

@@ -18,6 +18,7 @@ from typing import Any
 from . import ops
 from . import review as rv
 from .dedupe import DupGroup, DuplicateFinder, add_entries
+from .dup_links import DupLink, group_links, note
 from .history import Change, History, Replaced, Reviewed, Splice, State, apply_change, revert_change
 from .journal import Journal, PendingJournal
 from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
@@ -81,6 +82,7 @@ class Session:
         self.reviewer = reviewer or reviewer_name()
         self._states: dict[int, State] = {}
         self._order: array | None = None
+        self._dup_links: dict[int, DupLink] = {}  # duplicate groups, by record id
         self._next_rid = -1
         self._listeners: list[Listener] = []
         self._disk_path = self.path  # the file a save in place replaces (see `recover`)
@@ -314,7 +316,15 @@ class Session:
         Kept by the scan and refreshed by every content change, so reading
         them costs nothing on the cursor's hot path.
         """
-        return [Finding(*t) for t in self.columns.findings.get(self.rid(i), ())]
+        rid = self.rid(i)
+        found = [Finding(*t) for t in self.columns.findings.get(rid, ())]
+        link = self._dup_links.get(rid)
+        if link is not None:
+            digests = self.columns.digest
+            text = note(link, digests[rid], self.position, digests)
+            if text is not None:
+                found.append(Finding(link.check, "warning", None, False, text))
+        return found
 
     def validate(self) -> list[EntryFinding]:
         """Every finding of the dataset, in file order (DESIGN §5).
@@ -376,13 +386,16 @@ class Session:
         """Duplicate groups, also recorded as `duplicate` / `near-duplicate` issues
         so `issue:` filters, counts and `]` see them."""
         groups = self.duplicate_groups(threshold)
-        rids = self.rids()
-        for group in groups:
-            check = "duplicate" if group.exact else "near-duplicate"
-            for position in group.entries:
-                self.columns.add_issue(rids[position], check, "warning",
-                                       _group_note(group, position))
+        self._set_dup_links(group_links(groups, self.rids(), self.columns.digest))
         return groups
+
+    def _set_dup_links(self, links: dict[int, DupLink]) -> None:
+        """Replace the groups shown as issues and findings (the old ones may be gone)."""
+        for rid, link in self._dup_links.items():
+            self.columns.drop_issue(rid, link.check)
+        for rid, link in links.items():
+            self.columns.add_issue(rid, link.check, "warning")
+        self._dup_links = links
 
     def fix_finding(self, i: int, finding: Finding) -> bool:
         """Apply the fix of one finding of entry i as one undoable op."""
@@ -398,10 +411,13 @@ class Session:
 
     def _mark_exact_duplicates(self) -> None:
         """The dataset-level `duplicate` check, run once the scan has every digest."""
-        rids = self.rids()
+        rids, digests = self.rids(), self.columns.digest
+        links = {}
         for position, first in self.exact_duplicates().items():
-            self.columns.add_issue(rids[position], "duplicate", "warning",
-                                   f"same conversation as entry {first + 1}")
+            rid, partner = rids[position], rids[first]
+            links[rid] = DupLink("duplicate", 1.0, digests[rid],
+                                 ((partner, digests[partner]),))
+        self._set_dup_links(links)
 
     def apply_fixes(self, positions: int | Iterable[int],
                     checks: Iterable[str] = SAFE_FIXES, label: str = "apply fixes") -> int:
@@ -947,13 +963,3 @@ def _no_lines(i: int) -> bytes:
 
 def _many(i: int | Iterable[int]) -> list[int]:
     return [i] if isinstance(i, int) else list(i)
-
-
-def _group_note(group: DupGroup, position: int, shown: int = 5) -> str:
-    """What the findings panel says of one member of a duplicate group."""
-    others = [p + 1 for p in group.entries if p != position]
-    listed = ", ".join(map(str, others[:shown])) + (", …" if len(others) > shown else "")
-    noun = "entry" if len(others) == 1 else "entries"
-    if group.exact:
-        return f"same conversation as {noun} {listed}"
-    return f"nearly the same as {noun} {listed} (similarity ≥ {group.score:.2f})"

@@ -168,19 +168,24 @@ class Columns:
         self.flags[rid] = _intern(self._interned, flags_of(review))
         self.tags[rid] = _intern(self._interned, tags_of(value, review))
 
-    def add_issue(self, rid: int, check: str, severity: str, text: str = "") -> None:
-        """Add a dataset-level finding (duplicates) found after the scan.
-
-        It stays until the record's content changes, like the scan's own findings;
-        adding the same check again replaces its text.
-        """
-        kept = tuple(f for f in self.findings.get(rid, ()) if f[0] != check)
-        self.findings[rid] = (*kept, (check, severity, None, False, text))
+    def add_issue(self, rid: int, check: str, severity: str) -> None:
+        """Add a dataset-level issue (duplicates) found after the scan; it stays
+        until the record's content changes or `drop_issue`."""
         if check in self.issues[rid]:
             return
         self.issues[rid] = _intern(self._interned, tuple(sorted((*self.issues[rid], check))))
         self.issue_count[rid] = min(self.issue_count[rid] + 1, 0xFFFF)
         self.severity[rid] = max(self.severity[rid], SEVERITIES.index(severity))
+
+    def drop_issue(self, rid: int, check: str) -> None:
+        """Take back a dataset-level issue (the groups were found again)."""
+        if check not in self.issues[rid]:
+            return
+        self.issues[rid] = _intern(self._interned, tuple(c for c in self.issues[rid]
+                                                         if c != check))
+        self.issue_count[rid] = max(self.issue_count[rid] - 1, 0)
+        kept = self.findings.get(rid, ())
+        self.severity[rid] = max((SEVERITIES.index(f[1]) for f in kept), default=0)
 
     def row(self, rid: int) -> Row:
         return Row(

@@ -1,0 +1,57 @@
+"""Which entries a duplicate group ties together, by record id.
+
+Groups are found on demand (`D`, insights, `dedupe`) and shown in each member's
+findings panel. Positions move with every delete, insert, split or join, and a
+member may be edited afterwards, so a link keeps record ids and the
+conversation digests of the moment it was found: the note is written when it
+is shown, naming only partners that still exist unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from .dedupe import DupGroup
+
+SHOWN = 5  # partners named in a note; more become "…"
+
+
+@dataclass(frozen=True, slots=True)
+class DupLink:
+    """One entry's membership: its check, the group's score, its digest then,
+    and its partners as (record id, digest then)."""
+
+    check: str
+    score: float
+    digest: int
+    partners: tuple[tuple[int, int], ...]
+
+
+def group_links(groups: Iterable[DupGroup], rids: Sequence[int],
+                digests: Sequence[int]) -> dict[int, DupLink]:
+    """record id → link for every member of every group (positions → ids)."""
+    links: dict[int, DupLink] = {}
+    for group in groups:
+        check = "duplicate" if group.exact else "near-duplicate"
+        members = [(rids[p], digests[rids[p]]) for p in group.entries]
+        for rid, digest in members:
+            partners = tuple(m for m in members if m[0] != rid)
+            links[rid] = DupLink(check, group.score, digest, partners)
+    return links
+
+
+def note(link: DupLink, digest_now: int, position: Callable[[int], int | None],
+         digests: Sequence[int]) -> str | None:
+    """The finding text, or None when the entry or all its partners changed since."""
+    if digest_now != link.digest:
+        return None
+    numbers = sorted(p + 1 for rid, then in link.partners
+                     if digests[rid] == then and (p := position(rid)) is not None)
+    if not numbers:
+        return None
+    listed = ", ".join(map(str, numbers[:SHOWN])) + (", …" if len(numbers) > SHOWN else "")
+    noun = "entry" if len(numbers) == 1 else "entries"
+    if link.check == "duplicate":
+        return f"same conversation as {noun} {listed}"
+    return f"nearly the same as {noun} {listed} (similarity ≥ {link.score:.2f})"
