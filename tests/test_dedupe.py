@@ -425,6 +425,15 @@ def test_normalise_matches_its_definition_on_any_text(text):
     assert normalise(text) == _reference_normalise(text)
 
 
+@pytest.mark.parametrize("text", [
+    "Wait…\u0301 what", "e\u0301…", "ﬁne\u00a0day\u202fnow", "A\u2003\u0308B", "…" * 5,
+    "Cafe\u0301 …ﬂ\u00a0É", "\u2026\u2026x\u00a0\u0327c",
+])
+def test_prose_punctuation_shortcut_keeps_nfkc_meaning(text):
+    """"…", no-break spaces and ligatures are decomposed before the NFKC check."""
+    assert normalise(text) == _reference_normalise(text)
+
+
 def test_roles_count_for_duplicates():
     def chat(first: str, second: str) -> dict:
         turns = [(first, "hello there, how are you"), (second, "fine thanks")]
