@@ -185,6 +185,8 @@ def fig_terminal(path: str) -> dict:
         out = {"first_rows_s": first_rows}
         for key, count, expect in (("j", 200, "201/"), ("PgDn", 50, None), ("a", 30, "31/")):
             out[f"key_{key}_ms"] = _burst(session, key, count, expect)
+        for key in ("j", "PgDn", "a"):
+            out[f"single_{key}_median_ms"] = _single(session, key)
         return out
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
@@ -229,6 +231,24 @@ def _burst(session: str, key: str, count: int, expect: str | None) -> float:
     if expect is not None and last != int(expect.rstrip("/")):
         raise RuntimeError(f"{key}: ended at {last}, expected {expect}")
     return (stable_since - t0) * 1000 / count
+
+
+def _single(session: str, key: str, presses: int = 25) -> float:
+    """Median ms from sending one key to the first change on screen.
+
+    Includes tmux forwarding, Textual's 60 fps frame and a capture-pane poll
+    (~2-3 ms): an upper bound on what a reviewer sees per press.
+    """
+    times = []
+    for _ in range(presses):
+        before = _screen(session)
+        t0 = time.perf_counter()
+        subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
+        while _screen(session) == before and time.perf_counter() - t0 < 2:
+            pass
+        times.append((time.perf_counter() - t0) * 1000)
+        time.sleep(0.1)  # let the preview of the previous press finish
+    return statistics.median(times)
 
 
 def _export_figure(case: str):  # type: ignore[no-untyped-def]

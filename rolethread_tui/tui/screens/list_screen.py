@@ -164,15 +164,27 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
     def _moved(self, message: EntryList.Moved) -> None:
         self._show_current()
 
+    _preview_due = False
+
     def _show_current(self) -> None:
         position = self.entries.current
         self._shown = position
+        self.status_bar.position = position
+        self.status_bar.redraw()
+        if not self._preview_due:
+            self._preview_due = True
+            self.call_after_refresh(self._show_preview)
+
+    def _show_preview(self) -> None:
+        """The preview and sidebar of the entry under the cursor, once the list has
+        repainted: laying out a whole conversation costs ~10 ms, so the cursor
+        moves in the key's own frame and a burst of moves renders one preview."""
+        self._preview_due = False
+        position = self.entries.current
         self.query_one(Preview).show(position)
         sidebar = self.query_one(FlagSidebar)
         if sidebar.has_class("-shown"):
             sidebar.show_entry(None if position is None else self.app.session.entry(position))
-        self.status_bar.position = position
-        self.status_bar.redraw()
 
     # ------------------------------------------------------------ counts
     _count_timer: Any = None
