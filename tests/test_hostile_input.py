@@ -291,3 +291,18 @@ def test_list_rendering_of_random_records_emits_no_control_codes(tmp_path, fuzze
         path = Path(tmp) / "data.jsonl"
         path.write_bytes(b"\n".join(fuzzed) + b"\n")
         asyncio.run(walk_the_list(path, screenshots=False))
+
+
+async def test_sidebar_shows_an_entry_whose_review_holds_anything(write):
+    """Hand-edited `_review` values that are not strings: shown as the domain reads them."""
+    record = {"messages": [{"role": "user", "content": "hi"}],
+              "_review": {"status": {"x": 1}, "origin": ["h"], "flags": [{"a": 1}, ["b"], "style"]}}
+    app = create_app(write([record]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.session.wait()
+        await pilot.pause()
+        await pilot.press("f")
+        await pilot.pause(0.1)
+        text = str(app.screen.query_one("FlagSidebar").render())
+        assert app.is_running
+        assert "unreviewed" in text and "generated" in text

@@ -7,7 +7,7 @@ from collections import Counter
 from rich.text import Text
 from textual.widgets import Static
 
-from ...domain.review import ORIGINS, STATUSES, review_of
+from ...domain.review import ORIGINS, STATUSES, flags_of, origin_of, review_of, status_of
 from ..safe_text import clean
 
 
@@ -45,12 +45,11 @@ class FlagSidebar(Static):
     def _render_text(self) -> Text:
         review = review_of(self._entry) if isinstance(self._entry, dict) else {}
         out = Text()
-        status = review.get("status", "unreviewed")
         out.append("Status  ", style="bold")
-        out.append(f"{status}\n")
+        out.append(f"{status_of(review)}\n")
         out.append("Origin  ", style="bold")
-        out.append(f"{review.get('origin', 'generated')}\n\n")
-        on = set(review.get("flags", []) if isinstance(review.get("flags"), list) else [])
+        out.append(f"{origin_of(review)}\n\n")
+        on = set(flags_of(review))  # a hand-edited file may hold anything in the list
         flag_counts = self._counts.get("flags", Counter())
         for n, name in enumerate(self.flag_names, start=1):
             mark = "■" if name in on else "□"
