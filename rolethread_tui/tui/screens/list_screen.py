@@ -38,6 +38,10 @@ FLAG_BINDINGS = [
 ]
 
 
+#: Seconds between a cursor move and its preview: just over one 60 fps frame.
+PREVIEW_DELAY = 0.02
+
+
 class ListScreen(SearchMixin, BulkMixin, Screen[None]):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
@@ -173,12 +177,13 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         self.status_bar.redraw()
         if not self._preview_due:
             self._preview_due = True
-            self.call_after_refresh(self._show_preview)
+            self.set_timer(PREVIEW_DELAY, self._show_preview)
 
     def _show_preview(self) -> None:
-        """The preview and sidebar of the entry under the cursor, once the list has
-        repainted: laying out a whole conversation costs ~10 ms, so the cursor
-        moves in the key's own frame and a burst of moves renders one preview."""
+        """The preview and sidebar of the entry under the cursor, a frame later:
+        laying out a whole conversation costs ~10 ms, so the cursor moves in the
+        key's own frame and a burst of moves renders one preview. (Deferring only
+        to the next idle moment was not enough: it often came before the frame.)"""
         self._preview_due = False
         position = self.entries.current
         self.query_one(Preview).show(position)
