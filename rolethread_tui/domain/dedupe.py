@@ -251,13 +251,17 @@ _ASCII_COMPAT = tuple((char, unicodedata.normalize("NFKC", char))
                       for char in "\u2026\u00a0\u202f\u2002\u2003\u2009\u200a\ufb01\ufb02")
 
 
+_UNSEEN: Final = ()
+_SWAPS: dict[str, tuple[bytes, bytes] | None] = {}
+
+
 def _nfkc(text: str) -> str:
+    """NFKC of a text the quick check refused, skipping the full pass when the
+    refusal came only from ``_ASCII_COMPAT`` characters."""
     for char, plain in _ASCII_COMPAT:
         if char in text:
             text = text.replace(char, plain)
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
-_UNSEEN: Final = ()
-_SWAPS: dict[str, tuple[bytes, bytes] | None] = {}
 
 
 def _swap(char: str) -> tuple[bytes, bytes] | None:

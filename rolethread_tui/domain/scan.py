@@ -141,6 +141,8 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             _send(stdout, check_lines(parse(source), [*_read_spans(fd, spans), *lines]))
         elif kind == "fingerprint":
             _send(stdout, _fingerprints(fd, *args))
+        else:  # end here: the caller's receive fails and it finishes alone
+            raise ValueError(f"unknown helper request {kind!r}")
 
 
 def _fingerprints(fd: int, keep: bool, stop: frozenset[int], spans: list[Span],
