@@ -8,7 +8,6 @@ Both files are byte-for-byte reproducible: ``python sample_data/make_sample.py``
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -50,13 +49,11 @@ HOSTILE: tuple[tuple[int, bytes], ...] = (
 
 
 def load_datagen() -> ModuleType:
-    """Import benchmarks/datagen.py by path (benchmarks/ is not an installed package)."""
-    spec = importlib.util.spec_from_file_location("rolethread_datagen", DATAGEN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """benchmarks/datagen.py (benchmarks/ is not an installed package, so by its folder)."""
+    sys.path.insert(0, str(DATAGEN.parent))
+    import datagen
+
+    return datagen
 
 
 def make_batch(datagen: ModuleType, out: Path) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
@@ -16,16 +14,8 @@ import pytest
 DATAGEN = Path(__file__).resolve().parent.parent / "benchmarks" / "datagen.py"
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("rolethread_datagen", DATAGEN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-datagen = _load()
+sys.path.insert(0, str(DATAGEN.parent))  # benchmarks/ is not an installed package
+import datagen  # noqa: E402
 
 REFUSAL_MARKERS = ("As an AI", "I'm sorry, but", "I apologize, but", "As a large language model",
                    "I'm just an AI", "I cannot", "(OOC:")
