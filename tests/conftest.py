@@ -52,3 +52,17 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     monkeypatch.setenv("ROLETHREAD_STATE", str(home / "state.json"))
     monkeypatch.delenv("ROLETHREAD_CONFIG", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME and the XDG config/state dirs inside tmp_path (where config and state
+    tests look for the files), with no override variables; returns HOME."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.delenv("ROLETHREAD_CONFIG", raising=False)
+    monkeypatch.delenv("ROLETHREAD_STATE", raising=False)
+    return home

@@ -19,16 +19,7 @@ from rolethread_tui.domain.config import (
 )
 from rolethread_tui.tui.keymap import apply_keymap, default_keys, is_valid_key
 
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Never read the real ~/.config: HOME and XDG dirs point into tmp_path."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.delenv("ROLETHREAD_CONFIG", raising=False)
-    return home
+pytestmark = pytest.mark.usefixtures("isolated_home")  # never the real home
 
 
 @pytest.fixture
@@ -52,17 +43,17 @@ def test_default_path_uses_xdg_config_home(tmp_path: Path) -> None:
 
 
 def test_default_path_without_xdg_is_dot_config(
-    monkeypatch: pytest.MonkeyPatch, _isolated_home: Path
+    monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
     monkeypatch.delenv("XDG_CONFIG_HOME")
-    assert config_path() == _isolated_home / ".config" / "rolethread-tui" / "config.toml"
+    assert config_path() == isolated_home / ".config" / "rolethread-tui" / "config.toml"
 
 
 def test_relative_xdg_config_home_is_ignored(
-    monkeypatch: pytest.MonkeyPatch, _isolated_home: Path
+    monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", "relative/dir")
-    assert config_path() == _isolated_home / ".config" / "rolethread-tui" / "config.toml"
+    assert config_path() == isolated_home / ".config" / "rolethread-tui" / "config.toml"
 
 
 def test_flag_beats_env_beats_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,8 +214,8 @@ def test_unreadable_file_warns(tmp_path: Path) -> None:
     assert len(warnings) == 1 and "a-directory.toml" in warnings[0]
 
 
-def test_warning_shows_home_as_tilde(_isolated_home: Path) -> None:
-    path = _isolated_home / "cfg.toml"
+def test_warning_shows_home_as_tilde(isolated_home: Path) -> None:
+    path = isolated_home / "cfg.toml"
     path.write_text("short_response = -3\n")
     _, warnings = load_config(str(path))
     assert warnings[0].startswith("~/cfg.toml: short_response: ")

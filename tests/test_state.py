@@ -21,16 +21,7 @@ from rolethread_tui.domain.state import (
     state_path,
 )
 
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Never touch the real ~/.local/state."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
-    monkeypatch.delenv("ROLETHREAD_STATE", raising=False)
-    return home
+pytestmark = pytest.mark.usefixtures("isolated_home")  # never the real home
 
 
 def test_path_uses_xdg_state_home(tmp_path: Path) -> None:
@@ -38,9 +29,9 @@ def test_path_uses_xdg_state_home(tmp_path: Path) -> None:
 
 
 def test_path_without_xdg_is_local_state(monkeypatch: pytest.MonkeyPatch,
-                                         _isolated_home: Path) -> None:
+                                         isolated_home: Path) -> None:
     monkeypatch.delenv("XDG_STATE_HOME")
-    expected = _isolated_home / ".local" / "state" / "rolethread-tui" / "state.json"
+    expected = isolated_home / ".local" / "state" / "rolethread-tui" / "state.json"
     assert state_path() == expected
 
 
