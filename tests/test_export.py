@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
 
-from rolethread_tui.cli import export as export_cli
 from rolethread_tui.cli import main as cli_main
 from rolethread_tui.domain import export as export_mod
 from rolethread_tui.domain.export import ExportSummary, error_reason, export
@@ -257,13 +255,8 @@ def test_whole_record_conversion_keeps_review_and_fields(messy, tmp_path):
 
 # --------------------------------------------------------------------------- CLI
 def cli(*argv: str) -> int:
-    """Run through the real `main` once export is registered there, else a local parser."""
-    if "export" in cli_main.SUBCOMMANDS:
-        return cli_main.main(list(argv))
-    parser = argparse.ArgumentParser(prog="rolethread-tui")
-    export_cli.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
-    return cli_main._guard(lambda: args.run(args))
+    """The real `rolethread-tui` entry point (one-line errors, exit codes)."""
+    return cli_main.main(list(argv))
 
 
 def test_cli_clean_export_summary_on_stderr(messy, tmp_path, capsys):

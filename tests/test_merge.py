@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
 
 from rolethread_tui.cli import main as cli_main
-from rolethread_tui.cli import merge as merge_cli
 from rolethread_tui.domain.merge import CONFLICT_TAG, merge
 from rolethread_tui.domain.session import Session
 
@@ -178,12 +176,8 @@ def test_merge_refuses_to_write_over_an_input(write):
 
 # --------------------------------------------------------------------------- CLI
 def cli(*argv: str) -> int:
-    if "merge" in cli_main.SUBCOMMANDS:
-        return cli_main.main(list(argv))
-    parser = argparse.ArgumentParser(prog="rolethread-tui")
-    merge_cli.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
-    return cli_main._guard(lambda: args.run(args))
+    """The real `rolethread-tui` entry point (one-line errors, exit codes)."""
+    return cli_main.main(list(argv))
 
 
 def test_cli_merge_reports_on_stderr(write, tmp_path, capsys):
