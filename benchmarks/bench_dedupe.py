@@ -40,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rolethread_tui.domain.dedupe import (
     DupGroup,
     conversation_text,
-    file_duplicate_groups,
     similarity,
 )
+from rolethread_tui.domain.dedupe_file import file_duplicate_groups
 
 
 def _word_list(text: str, sep: str | None = None) -> list[str]:

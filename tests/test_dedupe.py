@@ -22,16 +22,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rolethread_tui import Session
-from rolethread_tui.domain import dedupe, scan
+from rolethread_tui.domain import dedupe, dedupe_file, scan
 from rolethread_tui.domain.dedupe import (
     DupGroup,
     DuplicateFinder,
     conversation_text,
-    file_duplicate_groups,
     find_duplicate_groups,
     normalise,
     similarity,
 )
+from rolethread_tui.domain.dedupe_file import file_duplicate_groups
 
 NAMES = ["Mira", "Aldric", "Sable", "Corin", "Liora", "Thane", "Wren", "Ysolde", "Kael", "Bryn"]
 PLACES = ["harbour", "tavern", "lighthouse", "library", "market", "chapel", "orchard", "ferry"]
@@ -279,8 +279,8 @@ def test_warm_up_ending_early_changes_nothing(batch, monkeypatch):
 def _helper_used(monkeypatch) -> list[str]:
     """Run the helper process for any file and count the fingerprint requests it answers."""
     monkeypatch.setattr(dedupe, "WARMUP", 40)  # the helper joins once the warm-up ends
-    monkeypatch.setattr(dedupe, "STEP", 60)
-    monkeypatch.setattr(dedupe, "HELPER_MIN_BYTES", 0)
+    monkeypatch.setattr(dedupe_file, "STEP", 60)
+    monkeypatch.setattr(dedupe_file, "HELPER_MIN_BYTES", 0)
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
     requests: list[str] = []
     send = scan.Helper.send

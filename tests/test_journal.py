@@ -356,36 +356,15 @@ def distinct_backups(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class JournaledSession(Session):
-    """Session plus the journal hooks proposed for session.py, as a subclass.
+    """Session whose journal is the document's real hook, under the test's old name."""
 
-    Works whether or not the hooks are in session.py (it uses its own attribute).
-    """
+    @property
+    def jrnl(self) -> Journal | None:
+        return self.doc.journal
 
-    jrnl: Journal | None = None  # not `journal`: that is the real hook's attribute
-
-    def _commit(self, change, positions):
-        if self.jrnl is not None and (change.states or change.splices):
-            self.jrnl.append_change(change)  # write-ahead: durable before applied
-        return super()._commit(change, positions)
-
-    def undo(self) -> bool:
-        if self.jrnl is not None and self.history.can_undo:
-            self.jrnl.append_undo()
-        return super().undo()
-
-    def redo(self) -> bool:
-        if self.jrnl is not None and self.history.can_redo:
-            self.jrnl.append_redo()
-        return super().redo()
-
-    def save(self, path=None):
-        dest = Path(path) if path is not None else self.target
-        if self.jrnl is not None and dest.resolve() == self.path.resolve():
-            self.jrnl.prepare_overwrite()
-        out = super().save(path)
-        if self.jrnl is not None and dest.resolve() == self.target.resolve():
-            self.jrnl.saved()
-        return out
+    @jrnl.setter
+    def jrnl(self, journal: Journal | None) -> None:
+        self.doc.journal = journal
 
 
 class Replayer:
@@ -393,10 +372,10 @@ class Replayer:
 
     def __init__(self, session: Session, max_rid: int) -> None:
         self.s = session
-        self.s._next_rid = max(self.s._next_rid, max_rid + 1)
+        self.s.doc.reserve_rids(max_rid)
 
     def replay_change(self, change: Change) -> None:
-        apply_change(self.s, change)
+        apply_change(self.s.doc, change)
         self.s.history.push(change)
 
     def replay_undo(self) -> None:
@@ -504,8 +483,8 @@ def test_clean_save_leaves_nothing_to_offer(distinct_backups, write):
     s.set_status(0, "accepted")
     s.save()
     s.close()
-    found = jr.pending(path)
-    assert found.matches(FileStamp.of(path)) and not found.unsaved
+    found = jr.pending(path)  # a clean close after a save clears the journal
+    assert found is None or (found.matches(FileStamp.of(path)) and not found.unsaved)
 
 
 OPS = ["status", "flag", "edit", "dup", "delete", "split", "join", "bulk", "undo", "undo",

@@ -35,3 +35,31 @@ def test_no_textual_import_statement_below_the_tui():
                for line in p.read_text(encoding="utf-8").splitlines())
     ]
     assert offenders == []
+
+
+def test_the_tui_reaches_the_domain_only_through_its_port():
+    """Screens and widgets import `rolethread_tui.domain`, never one of its modules
+    (docs/architecture.md): a domain rule can then move without touching the TUI."""
+    import re
+
+    deep = re.compile(r"^\s*(from|import)\s+(rolethread_tui\.domain\.\w+|\.\.+domain\.\w+)")
+    offenders = [
+        f"{p.relative_to(PACKAGE)}:{n}"
+        for p in (PACKAGE / "tui").rglob("*.py")
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if deep.match(line)
+    ]
+    assert offenders == []
+
+
+def test_every_name_the_port_promises_exists():
+    import rolethread_tui.domain as port
+
+    missing = [name for name in port.__all__ if not hasattr(port, name)]
+    assert missing == []
+
+
+def test_no_module_of_the_package_is_over_600_lines():
+    big = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+           if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
+    assert big == {}

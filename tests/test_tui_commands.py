@@ -157,7 +157,8 @@ async def test_editor_screen_lists_its_own_actions(dataset: Path):
         ids = {command.binding_id for command in screen_commands(app.screen)}
         assert {"editor_cycle_role", "editor_leave", "help", "tag"} <= ids
         assert "undo" not in ids  # check_action says False: nothing to undo yet
-        assert "accept" not in ids
+        assert "accept" in ids  # decisions work in the editor too
+        assert "search" not in ids  # the list's own actions do not
 
 
 async def test_a_modal_screen_offers_only_its_own_actions(dataset: Path):

@@ -73,7 +73,7 @@ async def test_edit_message_is_one_refined_undo_step(write):
     assert review["original"] == {"2": old}
     assert review["origin"] == "refined"
     assert s.undo() is True
-    assert s.undo() is False  # the whole visit was ONE op
+    assert s.undo() is False  # the edit was ONE op, journaled when applied
     s.save()
     assert path.read_bytes() == before
 
@@ -85,14 +85,21 @@ async def test_unchanged_text_and_plain_visit_change_nothing(write):
     assert not s.dirty
 
 
-async def test_edit_then_revert_in_one_visit_is_no_op(write):
+async def test_edit_then_revert_restores_the_text_and_each_is_one_step(write):
     path = write([clean_entry()])
-    app, s = await run(path, "j", "j", "e", *typed("xx"), "ctrl+s", "R", "q")
-    assert app.result == EditorResult(changed=False)
-    assert not s.dirty
+    before = path.read_bytes()
+    old = clean_entry()["messages"][2]["content"]
+    _app, s = await run(path, "j", "j", "e", *typed("xx"), "ctrl+s", "R", "q")
+    entry = s.entry(0)
+    assert entry["messages"][2]["content"] == old
+    assert entry["_review"]["turns"][2] == "generated" and "original" not in entry["_review"]
+    assert s.undo_label == "revert message 2 of entry 1"
+    assert s.undo() and s.undo() and not s.undo()
+    s.save()
+    assert path.read_bytes() == before
 
 
-async def test_local_undo_and_redo(write):
+async def test_undo_and_redo_in_the_editor_move_one_edit_and_say_which(write):
     path = write([clean_entry()])
     session = open_session(path)
     app = Host(session)
@@ -101,11 +108,12 @@ async def test_local_undo_and_redo(write):
         screen = app.screen
         assert isinstance(screen, EditorScreen)
         await pilot.press("j", "e", *typed("!"), "ctrl+s", "r")
-        assert screen.pending == 2
-        assert "2 unsaved edits" in screen_text(app)
+        assert session.entry(0)["messages"][1]["role"] == "assistant"
+        assert len(session.history.labels()) == 2  # each applied edit is journaled at once
         await pilot.press("ctrl+z")
-        assert screen.pending == 1
         assert screen.messages[1]["role"] == "user"
+        messages = [n.message for n in app._notifications]
+        assert "Undid: role of message 1 of entry 1" in messages
         await pilot.press("ctrl+y")
         assert screen.messages[1]["role"] == "assistant"
         await pilot.press("u", "u", "escape")
@@ -132,7 +140,7 @@ async def test_sharegpt_role_keeps_its_vocabulary(write):
     assert s.entry(0)["conversations"][0]["from"] == "gpt"
 
 
-async def test_add_delete_move_is_one_step(write):
+async def test_add_delete_move_are_one_step_each(write):
     path = write([clean_entry()])
     before = path.read_bytes()
     keys = ["j"] * 4  # last message: assistant
@@ -150,7 +158,7 @@ async def test_add_delete_move_is_one_step(write):
     turns = s.entry(0)["_review"]["turns"]
     assert turns == ["generated", "generated", "generated", "generated", "human"]
     assert s.entry(0)["_review"]["origin"] == "refined"
-    assert s.undo() and not s.undo()
+    assert s.undo() and s.undo() and s.undo() and not s.undo()  # add, delete, move
     s.save()
     assert path.read_bytes() == before
     assert app.result.changed
@@ -280,7 +288,8 @@ async def test_raw_line_is_shown_and_editable(write):
         await pilot.press("r", "d")  # structure keys do nothing on a raw line
         await pilot.press("e", "f7", *typed(fixed), "ctrl+s")
         await settle(app, pilot)
-        assert "now a valid conversation" in screen_text(app)
+        text = screen_text(app)
+        assert "0 messages" in text and "raw line" not in text  # now a conversation
         await pilot.press("escape")
         await settle(app, pilot)
     assert app.result == EditorResult(changed=True)

@@ -6,7 +6,7 @@ import argparse
 
 import orjson
 
-from ..domain.dedupe import file_duplicate_groups
+from ..domain.dedupe_file import file_duplicate_groups
 from .common import input_file
 from .errors import UsageError
 

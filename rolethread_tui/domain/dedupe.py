@@ -90,31 +90,37 @@ verified on that many leading bytes, and blocked on ``MAX_BLOCK_BYTES``.
 from __future__ import annotations
 
 import hashlib
-import operator
 import os
-import pickle
-import re
 import tempfile
-import unicodedata
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import compress, repeat
-from typing import IO, Any, Final
+from typing import IO
 
 import orjson
-from rapidfuzz.distance import Indel
 
-from rolethread_tui.domain import formats
-from rolethread_tui.domain.scan import Given, Helper, Span
-from rolethread_tui.domain.store import LineStore
+from rolethread_tui.domain.dedupe_text import (
+    _CODE_BYTES,
+    _STRUCT_TABLE,
+    MAX_VERIFY_BYTES,
+    OTHER_MARK,
+    ROLE_MARKS,
+    TURN_SEP,
+    _norm_bytes,
+    _strip_system,
+    conversation_text,
+    dialogue_bytes,
+    normalise,
+    similarity,
+)
 
-TURN_SEP = "\x1e"
-ROLE_MARKS = {"system": "\x11", "user": "\x12", "assistant": "\x13"}
-OTHER_MARK = "\x14"
+__all__ = ["OTHER_MARK", "ROLE_MARKS", "TURN_SEP", "DupGroup", "DuplicateFinder",
+           "conversation_text", "dialogue_bytes", "fingerprint_lines", "normalise",
+           "similarity"]
+
 
 # Tuning (measured with benchmarks/bench_dedupe.py; see the module doc).
 SIG_SLOTS = 32  # MinHash slots: 128 bytes per entry; 48 found little more, far slower
@@ -129,7 +135,6 @@ STOP_FRACTION = 0.01  # a shingle in ≥ 1 % of them is stock phrasing…
 STOP_MIN_DF = 10  # …and in at least this many (small batches)
 KEEP_FRACTION = 0.25  # below this share of non-stop slots, ignore the stop-shingles
 MAX_BLOCK_BYTES = 64 * 1024
-MAX_VERIFY_BYTES = 64 * 1024
 
 _BANDS = SIG_SLOTS - 1  # overlapping: band b is slots b and b + 1
 _SLOT_MASK = (1 << 31) - 1
@@ -137,28 +142,6 @@ _BORROWED = 1 << 31
 _BIN_BOUNDS = tuple(-(1 << 63) + (((i + 1) << 64) // SIG_SLOTS) for i in range(SIG_SLOTS))
 _LONG_ID = (1 << (8 * (MIN_WORD_LEN - 1))).__le__
 _TEXT_CACHE = 32768  # ~1.5 KB each: ≤ 50 MB, and most verifications hit it
-_CODES = "".join(ROLE_MARKS.values()) + OTHER_MARK + TURN_SEP
-_CODE_BYTES = _CODES.encode()
-_CODES_RE = re.compile(f"[{_CODES}]")
-_SEP = TURN_SEP.encode()
-_SYSTEM_MARK = ROLE_MARKS["system"].encode()
-_SYSTEM_TURN = _SEP + _SYSTEM_MARK
-
-
-def _table(keep: bytes) -> bytes:
-    """bytes.translate table: ASCII letters lower-cased, digits and ``keep`` kept,
-    other ASCII → space; bytes ≥ 0x80 (UTF-8 of non-ASCII) are left as they are."""
-    out = bytearray(range(256))
-    for c in range(128):
-        if 65 <= c <= 90:
-            out[c] = c + 32
-        elif not (48 <= c <= 57 or 97 <= c <= 122 or c in keep):
-            out[c] = 32
-    return bytes(out)
-
-
-_PLAIN_TABLE = _table(b"")
-_STRUCT_TABLE = _table(_CODE_BYTES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,115 +175,6 @@ class _Fingerprint:
     signature: list[int] | None = None
 
 
-def conversation_text(record: object) -> str:
-    """The text duplicates are judged on: every turn's role and content, in order.
-
-    Each turn is a role mark (``ROLE_MARKS``, ``OTHER_MARK`` for unknown roles)
-    followed by its content; turns are joined by ``TURN_SEP``. The marks are
-    control characters, taken out of the content first, so the finder can tell
-    the system prompt apart. No conversation → "".
-    """
-    turns = formats.turns(record)
-    contents = [text for _, text in turns]
-    blob = "".join(contents)
-    if any(code in blob for code in _CODES):  # rare: hidden control characters
-        contents = [_CODES_RE.sub(" ", text) for text in contents]
-    marks = [ROLE_MARKS.get(role or "", OTHER_MARK) for role, _ in turns]
-    return TURN_SEP.join(map(operator.add, marks, contents))
-
-
-def normalise(text: str) -> str:
-    """Text reduced to what makes two conversations the same: lower-case words.
-
-    NFKC folds compatibility forms (full-width letters, ligatures), casefold folds
-    case, every run of punctuation, symbols, underscores or whitespace becomes one
-    space ("Hello,world" and "hello world" agree; "don't" becomes "don t").
-    """
-    return b" ".join(_norm_bytes(text, _PLAIN_TABLE).split()).decode()
-
-
-def _norm_bytes(text: str, table: bytes) -> bytes:
-    """Normalised UTF-8 with separators as (uncollapsed) spaces; ASCII runs in C.
-
-    Past the NFKC pass, casefolding and blanking non-word characters are both
-    per-character maps, so they are applied once per *distinct* non-ASCII
-    character (a handful per entry) as byte replacements, rather than as a regex
-    and a casefold over the whole text: 2x faster on prose with curly quotes,
-    dashes and accented names.
-    """
-    if text.isascii():
-        return text.encode().translate(table)
-    if not unicodedata.is_normalized("NFKC", text):  # the C quick check is ~20x cheaper
-        text = _nfkc(text)
-    raw = text.encode("utf-8", "surrogatepass")
-    for char in set(raw.translate(None, _ASCII).decode("utf-8", "surrogatepass")):
-        swap = _SWAPS.get(char, _UNSEEN)
-        if swap is _UNSEEN:
-            swap = _swap(char)
-        if swap is not None:
-            raw = raw.replace(*swap)
-    return raw.translate(table)
-
-
-_ASCII = bytes(range(128))
-# Compatibility characters common in generated prose whose NFKC form is plain
-# ASCII. Decomposing them first is what NFKC does anyway (ASCII never composes
-# with a neighbour), and usually leaves the text normalised: "…" alone sends
-# most replies through a full NFKC pass (~18 µs each) otherwise.
-_ASCII_COMPAT = tuple((char, unicodedata.normalize("NFKC", char))
-                      for char in "\u2026\u00a0\u202f\u2002\u2003\u2009\u200a\ufb01\ufb02")
-
-
-_UNSEEN: Final = ()
-_SWAPS: dict[str, tuple[bytes, bytes] | None] = {}
-
-
-def _nfkc(text: str) -> str:
-    """NFKC of a text the quick check refused, skipping the full pass when the
-    refusal came only from ``_ASCII_COMPAT`` characters."""
-    for char, plain in _ASCII_COMPAT:
-        if char in text:
-            text = text.replace(char, plain)
-    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
-
-
-def _swap(char: str) -> tuple[bytes, bytes] | None:
-    """What one non-ASCII character becomes: casefolded, with non-word characters
-    (those a ``\\W`` regex matches) blanked; as (old, new) UTF-8, None if kept."""
-    new = char.casefold()
-    if not new.isalnum():
-        new = "".join(c if c.isalnum() else " " for c in new)
-    swap = None if new == char else (
-        char.encode("utf-8", "surrogatepass"), new.encode("utf-8", "surrogatepass"))
-    if len(_SWAPS) < 1 << 16:  # bounded: texts use few distinct characters
-        _SWAPS[char] = swap
-    return swap
-
-
-def _strip_system(data: bytes) -> bytes:
-    """A normalised conversation without its system turns (usually one, at the start)."""
-    if data.startswith(_SYSTEM_MARK):
-        cut = data.find(_SEP)
-        data = data[cut + 1 :] if cut >= 0 else b""
-    while _SYSTEM_TURN in data:
-        start = data.index(_SYSTEM_TURN)
-        end = data.find(_SEP, start + 1)
-        data = data[:start] + (data[end:] if end >= 0 else b"")
-    return data
-
-
-def dialogue_bytes(text: str) -> bytes:
-    """The normalised dialogue of a :func:`conversation_text`, as verified."""
-    return b" ".join(_strip_system(_norm_bytes(text, _STRUCT_TABLE)).split())
-
-
-def similarity(text_a: str, text_b: str) -> float:
-    """The verified similarity (0..1) of two :func:`conversation_text` values.
-
-    Indel similarity of the normalised dialogues, as ``groups`` measures it.
-    """
-    a, b = (dialogue_bytes(text)[:MAX_VERIFY_BYTES] for text in (text_a, text_b))
-    return Indel.normalized_similarity(a, b)
 
 
 def _fingerprint(
@@ -586,7 +460,9 @@ class DuplicateFinder:
             self._end_warmup()
         sets = _UnionFind(len(self._entries))
         skip = self._join_exact(sets)
-        _Verifier(self, sets, threshold).run(skip)
+        from rolethread_tui.domain.dedupe_bands import Verifier  # needs this module
+
+        Verifier(self, sets, threshold).run(skip)
         return self._collect(sets)
 
     def _join_exact(self, sets: _UnionFind) -> bytearray:
@@ -628,132 +504,6 @@ class DuplicateFinder:
         return text[:MAX_VERIFY_BYTES]
 
 
-class _Verifier:
-    """One ``groups`` run: walk the LSH bands and verify candidate pairs."""
-
-    def __init__(self, finder: DuplicateFinder, sets: _UnionFind, threshold: float) -> None:
-        self.sigs = finder._sigs
-        self.sig_rows = finder._sig_rows
-        self.sig_lengths = array("I", map(finder._lengths.__getitem__, finder._sig_rows))
-        self.sets = sets
-        self.threshold = threshold
-        # Indel similarity ≤ 2·short/(short + long), so the longer text may be at
-        # most this many times the shorter one.
-        self.stretch = (2 - threshold) / threshold
-        self.tried: set[int] = set()
-        self.text = lru_cache(maxsize=_TEXT_CACHE)(finder._dialogue)
-
-    def run(self, skip: bytearray) -> None:
-        active = bytearray(not skip[row] for row in self.sig_rows)
-        for band in range(_BANDS):
-            for bucket in _band_buckets(self.sigs, active, band):
-                self._bucket(bucket, band, 0)
-
-    def _bucket(self, bucket: list[int], band: int, depth: int) -> None:
-        """Pairs of a bucket: all when small; a big one is split on the next band.
-
-        A big bucket is mostly entries that happen to share phrasing in two slots;
-        true copies also agree on the following slots, so splitting on them keeps
-        copies together while the cost stays linear in the bucket size. Still too
-        big after ``SPLIT_DEPTH`` splits (a large cluster of copies): each member
-        is linked to the first and to its predecessor.
-        """
-        if len(bucket) <= BUCKET_CAP:
-            pairs = self._length_pairs(bucket)
-        elif depth < SPLIT_DEPTH:
-            for part in _split(self.sigs, bucket, (band + 2 * depth + 2) % _BANDS):
-                self._bucket(part, band, depth + 1)
-            return
-        else:
-            lengths, stretch = self.sig_lengths, self.stretch
-            pairs = (
-                (a, b)
-                for a, b in _sparse_pairs(bucket)
-                if max(lengths[a], lengths[b]) <= stretch * min(lengths[a], lengths[b])
-            )
-        for a, b in pairs:
-            self._pair(a, b)
-
-    def _length_pairs(self, bucket: list[int]) -> Iterator[tuple[int, int]]:
-        """All pairs (lower index first) whose lengths allow the threshold."""
-        lengths, stretch = self.sig_lengths, self.stretch
-        ordered = sorted(bucket, key=lengths.__getitem__)
-        for i, a in enumerate(ordered):
-            limit = stretch * lengths[a]
-            for b in ordered[i + 1 :]:
-                if lengths[b] > limit:
-                    break
-                yield (a, b) if a < b else (b, a)
-
-    def _pair(self, a: int, b: int) -> None:
-        """Verify signatures a < b, joining their rows when similar enough.
-
-        Cheapest rejections first: most candidate pairs are chance collisions.
-        """
-        sigs = self.sigs
-        agree = sum(
-            map(
-                operator.eq,
-                sigs[a * SIG_SLOTS : (a + 1) * SIG_SLOTS],
-                sigs[b * SIG_SLOTS : (b + 1) * SIG_SLOTS],
-            )
-        )
-        if agree < MIN_AGREE:
-            return
-        row_a, row_b = self.sig_rows[a], self.sig_rows[b]
-        sets = self.sets
-        if sets.find(row_a) == sets.find(row_b):
-            return
-        key = a << 32 | b
-        if key in self.tried:
-            return
-        self.tried.add(key)
-        score = Indel.normalized_similarity(
-            self.text(row_a), self.text(row_b), score_cutoff=self.threshold
-        )
-        if score >= self.threshold:
-            sets.union(row_a, row_b, score)
-
-
-def _band_buckets(sigs: array, active: bytearray, band: int) -> list[list[int]]:
-    """Buckets (≥ 2 active signature indexes) of equal values in one band's slots.
-
-    A band is two adjacent 32-bit slots, so reading the signatures as 64-bit words
-    gives every band key in one C-level slice; keys are counted with ``Counter``
-    and only the few signatures whose key is shared are grouped in Python.
-    """
-    if not sigs:
-        return []
-    words = memoryview(sigs).cast("B")
-    if band % 2:  # an odd band starts mid-word: read the words 4 bytes later
-        words = words[4:-4]
-    keys: list[int] = words.cast("Q")[band // 2 :: SIG_SLOTS // 2].tolist()
-    shared = {key for key, count in Counter(keys).items() if count > 1}
-    buckets: dict[int, list[int]] = {}
-    for index in compress(range(len(keys)), map(shared.__contains__, keys)):
-        if active[index]:
-            buckets.setdefault(keys[index], []).append(index)
-    return [bucket for bucket in buckets.values() if len(bucket) > 1]
-
-
-def _split(sigs: array, bucket: list[int], band: int) -> Iterator[list[int]]:
-    """Sub-buckets (≥ 2 members) of a bucket by the values of another band."""
-    parts: dict[tuple[int, ...], list[int]] = {}
-    for index in bucket:
-        base = index * SIG_SLOTS + band
-        parts.setdefault(tuple(sigs[base : base + BAND_ROWS]), []).append(index)
-    return (part for part in parts.values() if len(part) > 1)
-
-
-def _sparse_pairs(bucket: list[int]) -> Iterator[tuple[int, int]]:
-    """Links for an oversized bucket: each member to the first and to its predecessor."""
-    head = bucket[0]
-    for i in range(1, len(bucket)):
-        yield head, bucket[i]
-        if i > 1:
-            yield bucket[i - 1], bucket[i]
-
-
 def find_duplicate_groups(
     records: Iterable[tuple[int, object]], threshold: float = 0.9
 ) -> list[DupGroup]:
@@ -762,106 +512,3 @@ def find_duplicate_groups(
         for entry, record in records:
             finder.add(entry, conversation_text(record))
         return finder.groups(threshold)
-
-
-#: Entries per step of :func:`add_entries`: small enough that the warm-up ends
-#: early in the first step, big enough that a request's overhead is noise.
-STEP = 2000
-#: The helper's share of each step: reading its lines and pickling its answer
-#: cost it more per entry than adding and spilling cost the main process
-#: (main waited 1.5 s at 0.5, 2.9 s at 0.6 and 0.5 s at 0.45, 100k entries).
-HELPER_SHARE = 0.45
-#: Files this big get a helper for the headless command (~4k entries, ~0.6 s).
-HELPER_MIN_BYTES = 8 << 20
-
-
-def add_entries(
-    finder: DuplicateFinder,
-    count: int,
-    lines: Callable[[int, int], list[bytes]],
-    spans: Callable[[int, int], tuple[list[Span], list[Given]]],
-    helper: Helper | None,
-) -> None:
-    """Add entries ``0..count`` to the finder, using the helper process when there is one.
-
-    ``lines(start, stop)`` gives entries' current lines; ``spans(start, stop)``
-    describes the same entries for the helper: untouched ones as
-    ``(entry, file start, file end, _)`` it reads through the file it inherited,
-    edited ones as ``(entry, line, _)`` bytes. Fingerprints come back in entry
-    order whatever the mix. If the helper dies, the rest is computed here.
-    """
-    for start in range(0, count, STEP):
-        stop = min(start + STEP, count)
-        job = finder.job
-        if helper is None or not helper.active or job is None:
-            finder.add_lines(lines(start, stop), start)
-            continue
-        split = stop - int((stop - start) * HELPER_SHARE)
-        request = ("fingerprint", *job, *spans(split, stop))
-        theirs: Any = _FAILED
-        with helper.lock:  # a search must not interleave on the helper's pipes
-            asked = _exchange(helper, helper.send, request) is not _FAILED
-            try:
-                finder.add_lines(lines(start, split), start)
-            except BaseException:
-                helper.close()  # its unread answer would go to the next request
-                raise
-            if asked:
-                theirs = _exchange(helper, helper.receive)
-        if theirs is _FAILED:  # the helper died: finish here
-            finder.add_lines(lines(split, stop), split)
-        else:
-            finder.add_fingerprints(split, (fp for _, fp in sorted(theirs, key=_first)))
-
-
-_FAILED: Final = object()
-
-
-def _exchange(helper: Helper, step: Callable[..., Any], *args: Any) -> Any:
-    """One step of talking to the helper; on failure it is closed and _FAILED returned."""
-    try:
-        return step(*args)
-    except (OSError, EOFError, pickle.UnpicklingError):
-        helper.close()
-        return _FAILED
-
-
-def _first(pair: tuple[int, _Fingerprint]) -> int:
-    return pair[0]
-
-
-def file_duplicate_groups(
-    path: str | os.PathLike[str], threshold: float = 0.9, parallel: bool = True
-) -> tuple[list[DupGroup], array]:
-    """Duplicate groups of a JSONL file as it is on disk, and each entry's line number.
-
-    Headless ``dedupe`` needs no summary columns, so it only indexes the file
-    (~0.5 s at 100k, where the full scan takes ~3 s) before fingerprinting.
-    Entries are numbered in file order (0-based); blank lines are not entries.
-    """
-    store = LineStore(path)
-    helper = None
-    try:
-        for _ in store.index_chunks():
-            pass
-        count = len(store.starts)
-        store.publish(count)
-        helper = Helper(store.size, None, parallel, fd=store.fileno(),
-                        min_bytes=HELPER_MIN_BYTES)
-
-        def lines(start: int, stop: int) -> list[bytes]:
-            base = store.starts[start]
-            block = store.read_range(base, store.ends[stop - 1])
-            return [block[store.starts[r] - base : store.ends[r] - base]
-                    for r in range(start, stop)]
-
-        def spans(start: int, stop: int) -> tuple[list[Span], list[Given]]:
-            return [(r, store.starts[r], store.ends[r], True) for r in range(start, stop)], []
-
-        with DuplicateFinder() as finder:
-            add_entries(finder, count, lines, spans, helper)
-            return finder.groups(threshold), store.lines
-    finally:
-        if helper is not None:
-            helper.close()
-        store.close()

@@ -155,5 +155,10 @@ class History:
     def can_redo(self) -> bool:
         return bool(self._undone)
 
+    def peek(self, *, undo: bool) -> str | None:
+        """The label of the change the next undo (or redo) would move, or None."""
+        stack = self._done if undo else self._undone
+        return stack[-1].label if stack else None
+
     def labels(self) -> list[str]:
         return [c.label for c in self._done]

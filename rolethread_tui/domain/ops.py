@@ -178,6 +178,11 @@ def mark_refined(review: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def unvouch(review: dict[str, Any]) -> dict[str, Any]:
+    """Take back a vouch: the entry is generated again (see `review.can_unvouch`)."""
+    return set_origin(review, GENERATED)
+
+
 def set_origin(review: dict[str, Any], origin: str) -> dict[str, Any]:
     out = dict(review)
     if origin == GENERATED:
@@ -228,6 +233,13 @@ def set_tags(review: dict[str, Any], tags: list[str]) -> dict[str, Any]:
     else:
         out.pop("tags", None)
     return out
+
+
+def add_tag(review: dict[str, Any], tag: str, on: bool = True) -> dict[str, Any]:
+    """Add (or remove) one tag, keeping the others and their order."""
+    tags = review.get("tags")
+    current = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+    return set_tags(review, [*current, tag] if on else [t for t in current if t != tag])
 
 
 def split_entry(value: Value, m: int) -> tuple[Value, Value]:

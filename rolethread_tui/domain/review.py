@@ -48,13 +48,40 @@ def flags_of(review: dict[str, Any]) -> tuple[str, ...]:
     return tuple(f for f in flags if isinstance(f, str))
 
 
+def note_of(review: dict[str, Any]) -> str:
+    """The note as text ("" when there is none, or another tool stored a non-string)."""
+    note = review.get("note")
+    return note if isinstance(note, str) else ""
+
+
+def can_unvouch(review: dict[str, Any]) -> bool:
+    """A refined entry whose messages nobody edited was only vouched for: `h` again
+    takes that back. One with edited or hand-written messages stays refined."""
+    turns = review.get("turns")
+    edited = isinstance(turns, list) and any(t in (REFINED, HUMAN) for t in turns)
+    return origin_of(review) == REFINED and not edited
+
+
 def tags_of(value: object, review: dict[str, Any]) -> tuple[str, ...]:
     """Tags from `_review.tags`, plus a top-level `tags` list another tool wrote."""
-    found: list[str] = []
-    for source in (review.get("tags"), value.get("tags") if isinstance(value, dict) else None):
-        if isinstance(source, list):
-            found.extend(t for t in source if isinstance(t, str) and t.strip())
-    return tuple(dict.fromkeys(found))
+    return review_tags(review, foreign_tags(value))
+
+
+def foreign_tags(value: object) -> tuple[str, ...]:
+    """The usable tags of a top-level `tags` list (another tool's), in order."""
+    source = value.get("tags") if isinstance(value, dict) else None
+    return _usable_tags(source)
+
+
+def review_tags(review: dict[str, Any], foreign: tuple[str, ...]) -> tuple[str, ...]:
+    """`_review.tags` first, then foreign tags, without repeats."""
+    return tuple(dict.fromkeys((*_usable_tags(review.get("tags")), *foreign)))
+
+
+def _usable_tags(source: object) -> tuple[str, ...]:
+    if not isinstance(source, list):
+        return ()
+    return tuple(t for t in source if isinstance(t, str) and t.strip())
 
 
 def entry_id(value: object, raw: bytes) -> str:

@@ -17,7 +17,8 @@ import struct
 import subprocess
 import sys
 import threading
-from typing import IO, Any
+from collections.abc import Callable
+from typing import IO, Any, Final, TypeVar
 
 from .records import parse_line
 from .summary import Columns
@@ -109,6 +110,44 @@ class Helper:
             proc.kill()
         finally:
             proc.stdout.close()  # type: ignore[union-attr]
+
+
+T = TypeVar("T")
+_FAILED: Final = object()
+
+
+def share(helper: Helper | None, request: Callable[[], object], here: Callable[[], T],
+          alone: Callable[[], Any]) -> tuple[T, Any, bool]:
+    """Split one piece of work with the helper process: the one split-and-fallback.
+
+    The helper is asked ``request()`` while this process computes ``here()``;
+    returns ``(here(), the helper's answer, True)``. Without a helper, or when
+    it fails at any point (it is then closed, so its unread answer can never
+    reach the next request), the helper's share is computed here by
+    ``alone()`` and the result is ``(here(), alone(), False)``.
+    """
+    if helper is None or not helper.active:
+        return here(), alone(), False
+    with helper.lock:  # one request/answer at a time on the pipes
+        asked = _exchange(helper, lambda: helper.send(request()))
+        try:
+            mine = here()
+        except BaseException:
+            helper.close()
+            raise
+        answer = _FAILED if asked is _FAILED else _exchange(helper, helper.receive)
+    if answer is _FAILED:
+        return mine, alone(), False
+    return mine, answer, True
+
+
+def _exchange(helper: Helper, step: Callable[[], Any]) -> Any:
+    """One step of talking to the helper; on failure it is closed and _FAILED returned."""
+    try:
+        return step()
+    except (OSError, EOFError, pickle.UnpicklingError):
+        helper.close()
+        return _FAILED
 
 
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:

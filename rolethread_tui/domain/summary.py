@@ -16,7 +16,16 @@ from typing import Any
 
 from . import formats
 from .records import RawLine
-from .review import ORIGINS, STATUSES, flags_of, origin_of, review_of, status_of, tags_of
+from .review import (
+    ORIGINS,
+    STATUSES,
+    flags_of,
+    origin_of,
+    review_of,
+    review_tags,
+    status_of,
+    tags_of,
+)
 
 PREVIEW_CHARS = 160
 SEVERITIES = ("", "info", "warning", "error")
@@ -161,12 +170,23 @@ class Columns:
         else:
             self.findings.pop(rid, None)
 
-    def set_review(self, rid: int, value: object, review: dict[str, Any]) -> None:
-        """Refresh only what a review-only change can alter (no content re-check)."""
+    def set_review(self, rid: int, review: dict[str, Any], foreign: tuple[str, ...]) -> None:
+        """Refresh only what a review-only change can alter (no content re-check).
+
+        `foreign`: the record's own top-level tags (another tool's), which a
+        review change cannot alter, so the caller keeps them instead of a reparse.
+        """
         self.status[rid] = STATUSES.index(status_of(review))
         self.origin[rid] = ORIGINS.index(origin_of(review))
         self.flags[rid] = _intern(self._interned, flags_of(review))
-        self.tags[rid] = _intern(self._interned, tags_of(value, review))
+        self.tags[rid] = _intern(self._interned, review_tags(review, foreign))
+
+    def review_cells(self, rid: int) -> tuple:
+        """The review-derived cells of one record, to put back on undo."""
+        return self.status[rid], self.origin[rid], self.flags[rid], self.tags[rid]
+
+    def put_review_cells(self, rid: int, cells: tuple) -> None:
+        self.status[rid], self.origin[rid], self.flags[rid], self.tags[rid] = cells
 
     def add_issue(self, rid: int, check: str, severity: str) -> None:
         """Add a dataset-level issue (duplicates) found after the scan; it stays

@@ -14,10 +14,21 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
-from ..domain.config import Config, effective_reviewer
-from ..domain.opening import Opened, Opening, begin, close
-from ..domain.session import FileChangedError, Session, SessionEvent
-from ..domain.state import load_state, remember_file, remember_theme, save_state
+from ..domain import (
+    Config,
+    FileChangedError,
+    Opened,
+    Opening,
+    Session,
+    SessionEvent,
+    begin,
+    close,
+    effective_reviewer,
+    load_state,
+    remember_file,
+    remember_theme,
+    save_state,
+)
 from .commands import ActionsProvider, current_bindings
 from .keymap import apply_keymap, default_keys
 from .messages import SessionChanged
@@ -68,6 +79,8 @@ class RoleThreadApp(App[None]):
         self.opened = opened
         self.session = opened.session
         self.readonly = opened.readonly
+        if opened.readonly:  # the domain refuses every change from now on, for every caller
+            opened.session.set_read_only(opened.readonly_reason)
         self._unsubscribe = opened.session.subscribe(self._forward)
 
     @property

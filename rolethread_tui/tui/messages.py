@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from ..domain.session import SessionEvent
+from ..domain import SessionEvent
 
 
 class SessionChanged(Message):

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 from .screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
-    from ..domain.session import Session
+    from ..domain import Session
     from .app import RoleThreadApp
 
 CONFLICT_TAG = ".rolethread-conflict"

@@ -35,9 +35,17 @@ from textual.color import Color, ColorParseError
 from textual.css.stylesheet import Stylesheet, StylesheetParseError
 from textual.theme import Theme
 
-from ..domain.config import DEFAULT_THEME, Config, display_path
-from ..domain.state import UiState, preferred_theme
-from ..domain.themes import ThemeSpec, bundled_themes_dir, discover_themes, user_themes_dir
+from ..domain import (
+    DEFAULT_THEME,
+    Config,
+    ThemeSpec,
+    UiState,
+    bundled_themes_dir,
+    discover_themes,
+    display_path,
+    preferred_theme,
+    user_themes_dir,
+)
 
 ANSI_THEME = "ansi-16"
 TEXTUAL_FALLBACK = "textual-dark"  # built into Textual: always registered

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from ...domain import DomainError
 from ..widgets.entry_list import EntryList
 from .prompts import PROMPT_CSS, ConfirmScreen, PromptScreen
 
@@ -101,8 +102,9 @@ class BulkMixin:
         return [], ""
 
     def action_bulk(self) -> None:
-        if self.app.readonly or self.app.saving:
-            self.notify("Cannot change entries now (read-only or saving).", severity="warning")
+        if self.app.session.read_only:
+            self.notify(f"Read-only: {self.app.session.readonly_reason}", severity="warning",
+                        markup=False)
             return
         positions, what = self._bulk_targets()
         if not positions:
@@ -143,7 +145,15 @@ class BulkMixin:
             "refined": lambda: session.mark_refined(positions),
             "delete": lambda: session.delete_entries(positions),
         }
-        changed = calls[action]()
+        try:
+            changed = calls[action]()
+        except DomainError as exc:  # read-only, or a save started meanwhile
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        except OSError as exc:  # the journal could not be written: nothing changed
+            self.notify(f"Not done: the change could not be recorded in the crash journal "
+                        f"({exc.strerror or exc}).", severity="error", timeout=15, markup=False)
+            return
         entries = self.query_one(EntryList)  # type: ignore[attr-defined]
         entries.marked.clear()
         if action == "delete" and entries.view is not None:

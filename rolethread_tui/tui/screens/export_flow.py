@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ...domain.export import export
+from ...domain import export_entries as export
 from .prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:

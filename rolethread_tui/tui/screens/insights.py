@@ -33,7 +33,7 @@ from textual.widgets import Footer, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ...domain.insights import (
+from ...domain import (
     Figure,
     Insights,
     add_content,

@@ -12,9 +12,9 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from ...domain.ops import OpError
-from ...domain.validation import SAFE_FIXES, Finding
+from ...domain import SAFE_FIXES, DomainError, Finding, OpError
 from ..messages import SessionChanged
+from ..undo import undo_step
 from ..widgets.entry_list import EntryList
 from ..widgets.preview import Preview
 from ..widgets.sidebar import FlagSidebar
@@ -189,7 +189,7 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         self.query_one(Preview).show(position)
         sidebar = self.query_one(FlagSidebar)
         if sidebar.has_class("-shown"):
-            sidebar.show_entry(None if position is None else self.app.session.entry(position))
+            sidebar.show_entry(None if position is None else self.app.session.view(position))
 
     # ------------------------------------------------------------ counts
     _count_timer: Any = None
@@ -213,27 +213,20 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         self.query_one(FlagSidebar).show_counts(counts)
 
     # ------------------------------------------------------------ actions
-    def _writable(self) -> bool:
-        """May the session be changed now? Says why not."""
-        if self.app.readonly:
-            opened = getattr(self.app, "opened", None)
-            why = getattr(opened, "readonly_reason", None) or "read-only session"
-            self.notify(f"Read-only: {why}", severity="warning", markup=False)
-            return False
-        if self.app.saving:
-            self.notify("Saving… try again in a moment.", severity="warning")
-            return False
-        return True
-
     def _guard(self) -> int | None:
-        """The current position if the session may be changed now, else None."""
-        return self.entries.current if self._writable() else None
+        """The current position, or None (said) when there is no entry to act on.
+
+        Whether the session may change (read-only, a save running) is the
+        domain's to decide: every op raises a `DomainError` that `_run` shows.
+        """
+        return self.entries.current
 
     def _run(self, action: Any) -> bool:
+        """Run one session op; a refusal or a journal failure is shown, never a crash."""
         try:
             action()
-        except (OpError, IndexError) as exc:
-            self.notify(str(exc), severity="error")
+        except (DomainError, OpError, IndexError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
             return False
         except OSError as exc:  # the journal could not be written: the change was not made
             self.notify(f"Not done: the change could not be recorded in the crash journal "
@@ -259,29 +252,22 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         self._run(lambda: self.app.session.toggle_flag(position, flags[n - 1]))
 
     def action_mark_refined(self) -> None:
+        """Vouch for the entry (`h`); again, take the vouch back (the domain's rule)."""
         position = self._guard()
         if position is None:
             return
         session = self.app.session
-        value = session.entry(position)
-        review = value.get("_review") if isinstance(value, dict) else None
-        turns = review.get("turns", []) if isinstance(review, dict) else []
-        vouched_only = not any(t in ("refined", "human") for t in turns or [])
-        if session.row(position).origin == "refined" and vouched_only:
-            self._run(lambda: session.set_origin(position, "generated"))  # undo a vouch
-        elif session.row(position).origin == "refined":
+        if session.row(position).origin == "refined" and not session.toggle_refined_allowed(
+                position):
             self.notify("Messages of this entry were edited: it stays refined.")
-        else:
-            self._run(lambda: session.mark_refined(position))
+            return
+        self._run(lambda: session.toggle_refined(position))
 
     def action_edit_note(self) -> None:
         position = self._guard()
         if position is None:
             return
-        value = self.app.session.entry(position)
-        note = ""
-        if isinstance(value, dict) and isinstance(value.get("_review"), dict):
-            note = str(value["_review"].get("note", ""))
+        note = self.app.session.note(position)
 
         def done(text: str | None) -> None:
             if text is not None:
@@ -304,16 +290,10 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
             PromptScreen(f"Tags for entry {position + 1} (comma separated)", current), done)
 
     def action_undo(self) -> None:
-        if not self._writable():
-            return
-        if not self.app.session.undo():
-            self.notify("Nothing to undo.")
+        undo_step(self, self.app.session, redo=False)
 
     def action_redo(self) -> None:
-        if not self._writable():
-            return
-        if not self.app.session.redo():
-            self.notify("Nothing to redo.")
+        undo_step(self, self.app.session, redo=True)
 
     def action_next_match(self) -> None:
         self._jump(1)
@@ -329,11 +309,10 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
                 self.notify("No more matches in this direction.")
             entries.cursor += step
             return
-        cols = self.app.session.columns
         row = entries.cursor + step
         while 0 <= row < entries.count:
             position = entries.position_at(row)
-            if position is not None and cols.issue_count[self.app.session.rid(position)]:
+            if position is not None and self.app.session.row(position).issue_count:
                 entries.cursor = row
                 return
             row += step
@@ -356,12 +335,17 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         positions = session.search(f"issue:{value}")
 
         def confirmed(yes: bool | None) -> None:
-            if (yes and self._guard() is not None) or (yes and not len(session)):
-                changed = session.apply_fixes(positions, {value}, label=f"fix all {value}")
-                self.notify(f"Fixed {value} in {changed} entries · u undoes it")
+            if yes and self._run(lambda: self._fix_all(positions, value)):
+                self.notify(f"Fixed {value} in {self._fixed} entries · u undoes it",
+                            markup=False)
 
         self.app.push_screen(ConfirmScreen(
             f"Apply the {value} fix to {len(positions)} entries? (one undo step)"), confirmed)
+
+    _fixed = 0
+
+    def _fix_all(self, positions: list[int], check: str) -> None:
+        self._fixed = self.app.session.apply_fixes(positions, {check}, label=f"fix all {check}")
 
     def action_fix_entry(self) -> None:
         position = self._guard()
@@ -427,20 +411,21 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
 
     def action_open_editor(self) -> None:
         position = self._guard()
-        if position is None:
-            return
-        self.app.open_editor(position)
+        if position is not None:
+            self.app.open_editor(position)
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(FlagSidebar)
         sidebar.toggle_class("-shown")
         if sidebar.has_class("-shown"):
             position = self.entries.current
-            sidebar.show_entry(None if position is None else self.app.session.entry(position))
+            sidebar.show_entry(None if position is None else self.app.session.view(position))
 
     def action_save(self) -> None:
-        if self.app.readonly:
-            self.notify("Read-only session: cannot save over the file.", severity="warning")
+        session = self.app.session
+        if session.read_only:
+            self.notify(f"Read-only: {session.readonly_reason}. Save a copy from the palette.",
+                        severity="warning", markup=False)
             return
         self.app.save()
 

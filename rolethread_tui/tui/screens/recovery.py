@@ -33,8 +33,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from ...domain.journal import PendingJournal
-from ...domain.opening import Opened, Opening, close, describe_pending
+from ...domain import Opened, Opening, PendingJournal, close, describe_pending
 from ..safe_text import clean
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.worker import get_current_worker
 
-from ...domain.search import Query, QueryError, parse
-from ...domain.state import remember_search, save_state
+from ...domain import Query, QueryError, remember_search, save_state
+from ...domain import parse_query as parse
 from ..widgets.entry_list import EntryList
 from ..widgets.preview import Preview
 from ..widgets.status_bar import StatusBar

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from ...domain.validation import CHECKS, FIXABLE_CHECKS, SAFE_FIXES, Finding
+from ...domain import CHECKS, FIXABLE_CHECKS, SAFE_FIXES, Finding
 from ..safe_text import clean
 from .prompts import PROMPT_CSS
 

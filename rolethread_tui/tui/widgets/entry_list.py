@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...domain.session import Session
+from ...domain import Session
 from ..safe_text import one_line
 
 STATUS_MARK = {"unreviewed": "·", "accepted": "✓", "rejected": "✗", "needs_work": "~"}
@@ -199,9 +199,8 @@ class EntryList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         session = self.session
         rid = session.rid(position)
-        cols = session.columns
-        status = cols.status[rid]
-        r = cols.row(rid)
+        r = session.row(position)
+        status = r.status != "unreviewed"
         mark = "●" if rid in self.marked else " "
         flags = f"⚑{len(r.flags)}" if r.flags else "  "
         issues = f"!{min(r.issue_count, 99)}" if r.issue_count else ""

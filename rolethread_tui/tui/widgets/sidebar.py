@@ -7,7 +7,7 @@ from collections import Counter
 from rich.text import Text
 from textual.widgets import Static
 
-from ...domain.review import ORIGINS, STATUSES, flags_of, origin_of, review_of, status_of
+from ...domain import ORIGINS, STATUSES, EntryView
 from ..safe_text import clean
 
 
@@ -23,10 +23,10 @@ class FlagSidebar(Static):
     def __init__(self, flags: list[str], **kwargs: object) -> None:
         super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
         self.flag_names = flags
-        self._entry: object = None
+        self._entry: EntryView | None = None
         self._counts: dict[str, Counter] = {}
 
-    def show_entry(self, value: object) -> None:
+    def show_entry(self, value: EntryView | None) -> None:
         self._entry = value
         self._redraw()
 
@@ -43,23 +43,28 @@ class FlagSidebar(Static):
         self.update(self._render_text())
 
     def _render_text(self) -> Text:
-        review = review_of(self._entry) if isinstance(self._entry, dict) else {}
+        view = self._entry
         out = Text()
         out.append("Status  ", style="bold")
-        out.append(f"{status_of(review)}\n")
+        out.append(f"{view.status if view else ''}\n")
         out.append("Origin  ", style="bold")
-        out.append(f"{origin_of(review)}\n\n")
-        on = set(flags_of(review))  # a hand-edited file may hold anything in the list
+        out.append(f"{view.origin if view else ''}\n\n")
+        on = set(view.flags if view else ())
         flag_counts = self._counts.get("flags", Counter())
         for n, name in enumerate(self.flag_names, start=1):
             mark = "■" if name in on else "□"
             out.append(f"{n} {mark} ", style="bold yellow" if name in on else "dim")
             out.append(f"{name[:16]:<16}")
             out.append(f"{flag_counts.get(name, 0):>6}\n", style="dim")
-        note = review.get("note")
-        if isinstance(note, str) and note:
+        if view and view.note:
             out.append("\nNote\n", style="bold")
-            out.append(clean(note[:500]) + "\n")
+            out.append(clean(view.note[:500]) + "\n")
+        if view and view.tags:
+            out.append("\nTags\n", style="bold")
+            out.append(clean(", ".join(view.tags)[:300]) + "\n")
+        if view and view.foreign:
+            out.append("\nOther tool (_rolethread)\n", style="bold")
+            out.append(clean(view.foreign[:300]) + "\n", style="dim")
         out.append("\nDataset\n", style="bold")
         for key, names in (("status", STATUSES), ("origin", ORIGINS)):
             counts = self._counts.get(key, Counter())

@@ -1,0 +1,303 @@
+"""The document: entry order, record states and the history — the one place a change lands.
+
+Every op, from any screen or script, becomes a `Change` handed to
+`Document.commit`, which refuses it on a read-only session or during a save,
+journals it (durably, before it shows), applies it, and records it for undo.
+Undo and redo come back through the same door. See docs/architecture.md.
+
+Records are addressed by record id (rid): ids of lines as read are their index
+in the file, entries added later get fresh ids above them. The order of rids
+is an array only once something was inserted or removed; an id → position
+index is rebuilt lazily after such a change, so no hot path searches a list.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from . import review as rv
+from .errors import ReadOnlyError, SaveInProgressError
+from .events import Emitter, SessionEvent
+from .history import Change, History, Replaced, Reviewed, Splice, State, apply_change, revert_change
+from .journal import Journal
+from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
+from .store import LineStore
+from .summary import Columns
+
+
+class Document:
+    """Order, states and history of one loaded file."""
+
+    def __init__(self, store: LineStore, columns: Columns, events: Emitter,
+                 ensure: Callable[[int], None], wait: Callable[[], None]) -> None:
+        """`ensure(i)` waits for the scan to index entry i; `wait()` for all of it."""
+        self.store = store
+        self.columns = columns
+        self.history = History()
+        self.journal: Journal | None = None
+        self.readonly_reason: str | None = None
+        self.version = 0  # moves on every applied or reverted change: caches key on it
+        self._events = events
+        self._ensure = ensure
+        self._wait = wait
+        self._states: dict[int, State] = {}
+        self._order: array | None = None
+        self._pos: array | None = None
+        self._next_rid = -1
+        self._saving = False
+        # review columns of lines as read, and their foreign top-level tags: undo
+        # and redo of review-only changes then need no parse (a 100k bulk step)
+        self._base_cells: dict[int, tuple] = {}
+        self._foreign: dict[int, tuple[str, ...]] = {}
+
+    # ----------------------------------------------------------- addressing
+    def __len__(self) -> int:
+        return len(self._order) if self._order is not None else self.store.count
+
+    def rid(self, i: int) -> int:
+        """The record id at position i (stable across inserts and deletes)."""
+        if i < 0:
+            i += len(self)
+        self._ensure(i)
+        if not 0 <= i < len(self):
+            raise IndexError(f"entry {i} out of range (0..{len(self) - 1})")
+        return self._order[i] if self._order is not None else i
+
+    def position(self, rid: int) -> int | None:
+        """Where record `rid` is now (None: removed), from the lazily rebuilt index."""
+        if self._order is None:
+            return rid if 0 <= rid < self.store.count else None
+        if self._pos is None:
+            pos = array("q", [-1]) * (max(self._order, default=-1) + 1)
+            for i, r in enumerate(self._order):
+                pos[r] = i
+            self._pos = pos
+        found = self._pos[rid] if 0 <= rid < len(self._pos) else -1
+        return None if found < 0 else found
+
+    def rids(self) -> Sequence[int]:
+        return self._order if self._order is not None else range(self.store.count)
+
+    def wait_scanned(self) -> None:
+        self._wait()
+
+    def new_rid(self) -> int:
+        self._wait()
+        rid = max(self._next_rid, len(self.columns))
+        self._next_rid = rid + 1
+        return rid
+
+    def reserve_rids(self, above: int) -> None:
+        """Later new entries get ids above `above` (a replayed journal used them)."""
+        self._next_rid = max(self._next_rid, len(self.columns), above + 1)
+
+    # ----------------------------------------------------------- reading
+    def value(self, rid: int) -> object:
+        """The record as it is now: a fresh parse, never a shared object."""
+        state = self._states.get(rid)
+        if isinstance(state, Replaced):
+            return parse_line(state.line)
+        value = parse_line(self.store.line(rid))
+        if isinstance(state, Reviewed) and isinstance(value, dict):
+            return rv.set_review(value, state.review)
+        return value
+
+    def original(self, rid: int) -> bytes:
+        """The line as loaded (b"" for an entry added in this session)."""
+        return self.store.line(rid) if rid < self.store.count else b""
+
+    def edited(self, rid: int) -> bool:
+        return rid in self._states
+
+    def style(self, rid: int) -> LineStyle:
+        if rid < self.store.count:
+            return detect_style(self.store.line(rid))
+        state = self._states.get(rid)
+        return detect_style(state.line) if isinstance(state, Replaced) else COMPACT
+
+    def state(self, rid: int) -> State:
+        return self._states.get(rid)
+
+    def object(self, rid: int, i: int) -> dict[str, Any]:
+        """The record as a dict, or an OpError saying why it cannot take an op."""
+        from .ops import OpError
+
+        value = self.value(rid)
+        if isinstance(value, RawLine):
+            raise OpError(f"entry {i + 1} is not valid JSON ({value.error}): edit or delete it")
+        if not isinstance(value, dict):
+            raise OpError(f"entry {i + 1} is not a JSON object")
+        return value
+
+    def save_line(self, rid: int) -> bytes | None:
+        """The line to write for rid, or None when the loaded bytes stand."""
+        state = self._states.get(rid)
+        if state is None:
+            return None
+        if isinstance(state, Replaced):
+            return state.line
+        original = self.store.line(rid)
+        return encode_value(rv.set_review(parse_line(original), state.review),
+                            detect_style(original))
+
+    def line_bytes(self, i: int) -> bytes:
+        """Entry i's current line as it would be saved (no line ending)."""
+        rid = self.rid(i)
+        return self.save_line(rid) or self.store.line(rid)
+
+    def lines(self, start: int, stop: int) -> list[bytes]:
+        """Current lines of positions [start, stop): one read for untouched runs."""
+        rids, store, states = self.rids(), self.store, self._states
+        out: list[bytes] = []
+        i = start
+        while i < stop:
+            j = i
+            while (j < stop and rids[j] < store.count and rids[j] not in states
+                   and (j == i or rids[j] == rids[j - 1] + 1)):
+                j += 1
+            if j == i:  # an edited or new entry
+                out.append(self.line_bytes(i))
+                i += 1
+                continue
+            base = store.starts[rids[i]]
+            data = store.read_range(base, store.ends[rids[j - 1]])
+            out.extend(data[store.starts[r] - base:store.ends[r] - base] for r in rids[i:j])
+            i = j
+        return out
+
+    def stamp(self, review: dict[str, Any], value: object, rid: int,
+              reviewer: str) -> dict[str, Any]:
+        """The review with id, reviewer and time: every change says who and when."""
+        return rv.stamped(review, rv.entry_id(value, self.original(rid)), reviewer,
+                          rv.now_stamp())
+
+    # ----------------------------------------------------------- changing
+    @property
+    def dirty(self) -> bool:
+        return self.history.dirty
+
+    def check_writable(self) -> None:
+        """Raise when no change may land now (read-only session, save running)."""
+        if self.readonly_reason is not None:
+            raise ReadOnlyError(f"read-only: {self.readonly_reason}")
+        if self._saving:
+            raise SaveInProgressError("a save is writing the file: try again when it is done")
+
+    @contextlib.contextmanager
+    def saving(self) -> Iterator[None]:
+        """While the file is written, every change is refused (it would be lost)."""
+        self._saving = True
+        try:
+            yield
+        finally:
+            self._saving = False
+
+    def commit(self, change: Change, positions: Sequence[int] | None) -> bool:
+        """Journal, apply and record one change; False when it changes nothing."""
+        if not change.states and not change.splices:
+            return False
+        self.check_writable()
+        if self.journal is not None:
+            self.journal.append_change(change)  # durable before it shows as done
+        apply_change(self, change)
+        self.history.push(change)
+        self._events.emit(SessionEvent(
+            "change", change.label,
+            None if change.structural or positions is None else tuple(positions),
+            change.focus,
+        ))
+        return True
+
+    def undo(self) -> Change | None:
+        """Revert the last change (journaled first); the change, or None."""
+        if not self.history.can_undo:
+            return None
+        self.check_writable()
+        if self.journal is not None:
+            self.journal.append_undo()
+        change = self.history.pop_undo()
+        assert change is not None
+        revert_change(self, change)
+        self._emit_history("undo", change)
+        return change
+
+    def redo(self) -> Change | None:
+        if not self.history.can_redo:
+            return None
+        self.check_writable()
+        if self.journal is not None:
+            self.journal.append_redo()
+        change = self.history.pop_redo()
+        assert change is not None
+        apply_change(self, change)
+        self._emit_history("redo", change)
+        return change
+
+    def _emit_history(self, verb: str, change: Change) -> None:
+        positions = None
+        if not change.structural:
+            found = map(self.position, change.states)
+            positions = tuple(p for p in found if p is not None)
+        focus = change.focus if change.structural else (positions[0] if positions else None)
+        self._events.emit(SessionEvent("change", f"{verb} {change.label}", positions, focus))
+
+    # the journal's replay target: steps already journaled, applied without a new record
+    def replay_change(self, change: Change) -> None:
+        apply_change(self, change)
+        self.history.push(change)
+
+    def replay_undo(self) -> None:
+        change = self.history.pop_undo()
+        if change is not None:
+            revert_change(self, change)
+
+    def replay_redo(self) -> None:
+        change = self.history.pop_redo()
+        if change is not None:
+            apply_change(self, change)
+
+    def replay_saved(self) -> None:
+        self.history.mark_saved()
+
+    # ----------------------------------------------------------- history.Target
+    def _set_state(self, rid: int, state: State) -> None:
+        self.version += 1
+        old = self._states.get(rid)
+        if state is None:
+            self._states.pop(rid, None)
+        else:
+            self._states[rid] = state
+        if rid >= self.store.count and state is None:
+            return  # a removed new entry: no longer in the order, nothing to show
+        review_only = not isinstance(old, Replaced) and not isinstance(state, Replaced)
+        if review_only and rid < len(self.columns):
+            self._set_review_cells(rid, old, state)
+        else:
+            self.columns.set(rid, self.columns.compute(self.value(rid)))
+
+    def _set_review_cells(self, rid: int, old: State, state: State) -> None:
+        """Review columns without a parse when the line's own cells are known."""
+        columns = self.columns
+        if old is None:
+            self._base_cells.setdefault(rid, columns.review_cells(rid))
+        if state is None:
+            cells = self._base_cells.get(rid)
+            if cells is None:  # reviewed after a content change: read the line again
+                columns.set(rid, columns.compute(self.value(rid)))
+            else:
+                columns.put_review_cells(rid, cells)
+            return
+        foreign = self._foreign.get(rid)
+        if foreign is None:
+            foreign = self._foreign[rid] = rv.foreign_tags(parse_line(self.store.line(rid)))
+        columns.set_review(rid, state.review or {}, foreign)
+
+    def _splice(self, splice: Splice) -> None:
+        self.version += 1
+        if self._order is None:
+            self._order = array("q", range(self.store.count))
+        self._order = splice.apply(self._order)
+        self._pos = None

@@ -1,0 +1,361 @@
+"""The engine: the background work over a document — scan, search, duplicates, findings.
+
+It fills the summary columns in a thread, keeps one helper process for the
+second core (every job splits through `scan.share`, so a helper that dies is
+a slower answer, never a crash), and caches what it computed per document
+version. It reads the document; it never changes it. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import review as rv
+from .dedupe import DupGroup, DuplicateFinder
+from .dedupe_file import add_entries
+from .document import Document
+from .dup_links import DupLink, group_links, note
+from .errors import ScanError
+from .events import Emitter, SessionEvent
+from .records import parse_line
+from .scan import Helper, Span, share
+from .search import Query, select
+from .search import parse as parse_query
+from .search.evaluate import Candidate, candidates, check_lines
+from .store import BOM, LineStore
+from .summary import Columns, Row
+from .validation import Finding
+
+_HELPER_START = threading.Lock()
+
+#: The scan thread's share of each chunk; the helper process computes the rest.
+#: Even measured best: 0.55-0.6 cut the wait for the helper but not the wall time.
+MAIN_SHARE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFinding:
+    """A finding placed in the file: what `validate --json` prints (docs/formats.md)."""
+
+    check: str
+    severity: str
+    line: int | None
+    entry: int
+    message: int | None
+    fixable: bool
+    text: str
+    id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "severity": self.severity, "line": self.line,
+                "entry": self.entry, "message": self.message, "fixable": self.fixable,
+                "text": self.text, "id": self.id}
+
+
+class Engine:
+    """Background work over one document; results cached per document version."""
+
+    def __init__(self, store: LineStore, columns: Columns, events: Emitter,
+                 validation: dict[str, Any] | None, parallel: bool) -> None:
+        self.store = store
+        self.columns = columns
+        self.doc: Document  # attached right after construction (it needs our waits)
+        self._events = events
+        self._helper_args = (validation, parallel)
+        self._dup_links: dict[int, DupLink] = {}
+        self._cache: dict[Hashable, tuple[int, Any]] = {}
+        self._scanned = threading.Event()
+        self._published = threading.Condition()
+        self._closing = False
+        self._search: Helper | None = None
+        self.scan_error: BaseException | None = None
+        self.scan_bytes = 0
+        self._thread = threading.Thread(target=self._scan, name="rolethread-scan", daemon=True)
+
+    # ----------------------------------------------------------- the scan
+    def start(self) -> None:
+        self._thread.start()
+
+    def _scan(self) -> None:
+        count = 0
+        helper = Helper(self.store.size, *self._helper_args, fd=self.store.fileno())
+        try:
+            for chunk, spans in self.store.index_chunks():
+                self.columns.append_many(self._rows(chunk, spans, helper, count))
+                count += len(spans)
+                self.scan_bytes = self.store.starts[count - 1] if count else 0
+                with self._published:
+                    self.store.publish(count)
+                    self._published.notify_all()
+                if self._closing:
+                    return
+                self._events.emit(SessionEvent("scan"))
+            self.scan_bytes = self.store.size
+            self._mark_exact_duplicates()
+        except BaseException as exc:  # reported to the caller of wait()
+            self.scan_error = exc
+        finally:
+            if helper.active and self.scan_error is None and not self._closing:
+                self._search = helper  # warm already: searches use it next
+            else:
+                helper.close()
+            self.doc.reserve_rids(len(self.columns) - 1)
+            self._scanned.set()
+            with self._published:
+                self._published.notify_all()
+            self._events.emit(SessionEvent("scanned"))
+
+    def _rows(self, chunk: bytes, spans: list[tuple[int, int]], helper: Helper,
+              first: int) -> list[tuple]:
+        """Summary rows of one chunk (its first record is ``first``); half of them
+        from the helper process, which reads its lines from the file itself."""
+        view = memoryview(chunk)
+        compute = self.columns.compute
+        # the first chunk never waits for the helper to start: first rows at once
+        shared = helper if len(spans) >= 64 and self.store.count else None
+        mine = int(len(spans) * MAIN_SHARE) if shared else len(spans)
+        split = spans[mine][0] if mine < len(spans) else 0
+        base = self.store.starts[first] - spans[0][0] + split if shared else 0
+        here, theirs, _ = share(
+            shared, lambda: ("rows", base, [(s - split, e - split) for s, e in spans[mine:]]),
+            lambda: [compute(parse_line(view[s:e])) for s, e in spans[:mine]],
+            lambda: [compute(parse_line(view[s:e])) for s, e in spans[mine:]])
+        here.extend(theirs)
+        return here
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the scan is done; True when it is. Raises if it failed."""
+        done = self._scanned.wait(timeout)
+        if self.scan_error is not None:
+            raise ScanError(f"cannot read {self.store.path}: {self.scan_error}"
+                            ) from self.scan_error
+        return done
+
+    def ensure(self, i: int) -> None:
+        """Wait for the scan to reach entry i (reads never see a half-built row)."""
+        with self._published:
+            while self.scanning and i >= len(self.doc):
+                self._published.wait(0.1)
+
+    @property
+    def scanning(self) -> bool:
+        return not self._scanned.is_set()
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the file scanned, 0..1."""
+        return 1.0 if not self.scanning else self.scan_bytes / max(self.store.size, 1)
+
+    def close(self) -> None:
+        self._closing = True
+        self._scanned.wait(5)
+        self._close_search_helper()
+
+    def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """compute() once per document version (a search repeated, groups asked twice)."""
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == self.doc.version:
+            return hit[1]
+        value = compute()
+        self._cache[key] = (self.doc.version, value)
+        return value
+
+    # ----------------------------------------------------------- findings
+    def findings(self, i: int) -> list[Finding]:
+        """The findings of entry i as it is now: kept by the scan, refreshed by
+        every content change, so reading them costs nothing on the cursor's path."""
+        rid = self.doc.rid(i)
+        found = [Finding(*t) for t in self.columns.findings.get(rid, ())]
+        link = self._dup_links.get(rid)
+        if link is not None:
+            digests = self.columns.digest
+            text = note(link, digests[rid], self.doc.position, digests)
+            if text is not None:
+                found.append(Finding(link.check, "warning", None, False, text))
+        return found
+
+    def validate(self) -> list[EntryFinding]:
+        """Every finding of the dataset, in file order; nothing is checked twice."""
+        self.wait()
+        doc, out = self.doc, []
+        issue_count = self.columns.issue_count
+        duplicates = self.exact_duplicates()
+        for i, rid in enumerate(doc.rids()):
+            if not issue_count[rid] and i not in duplicates:
+                continue
+            line = self.store.lines[rid] if rid < self.store.count else None
+            eid = rv.entry_id(doc.value(rid), doc.original(rid))
+            for f in self.findings(i):
+                if f.check == "duplicate":  # marked at some point; told afresh below
+                    continue
+                out.append(EntryFinding(f.check, f.severity, line, i, f.message, f.fixable,
+                                        f.text, eid))
+            if i in duplicates:
+                out.append(EntryFinding("duplicate", "warning", line, i, None, False,
+                                        f"same conversation as entry {duplicates[i] + 1}", eid))
+        return out
+
+    # ----------------------------------------------------------- duplicates
+    def exact_duplicates(self) -> dict[int, int]:
+        """position → first position with the same conversation (roles and texts)."""
+        first: dict[int, int] = {}
+        out: dict[int, int] = {}
+        digest = self.columns.digest
+        for i, rid in enumerate(self.doc.rids()):
+            key = digest[rid]
+            if key and (seen := first.setdefault(key, i)) != i:
+                out[i] = seen
+        return out
+
+    def duplicate_groups(self, threshold: float = 0.9) -> list[DupGroup]:
+        """Exact and near-duplicate groups (positions), once per document version.
+
+        Memory stays at a signature per entry; the helper process fingerprints
+        part of the entries of large files, reading them itself.
+        """
+        self.wait()
+
+        def compute() -> list[DupGroup]:
+            with DuplicateFinder() as finder:
+                add_entries(finder, len(self.doc), self.doc.lines,
+                            lambda a, b: self._spans(list(range(a, b))), self._search_helper())
+                return finder.groups(threshold)
+
+        return self.cached(("groups", threshold), compute)
+
+    def find_duplicates(self, threshold: float = 0.9) -> list[DupGroup]:
+        """Groups, also recorded as `duplicate` / `near-duplicate` issues."""
+        groups = self.duplicate_groups(threshold)
+        self._set_dup_links(group_links(groups, self.doc.rids(), self.columns.digest))
+        return groups
+
+    def _set_dup_links(self, links: dict[int, DupLink]) -> None:
+        """Replace the groups shown as issues and findings (the old ones may be gone)."""
+        for rid, link in self._dup_links.items():
+            self.columns.drop_issue(rid, link.check)
+        for rid, link in links.items():
+            self.columns.add_issue(rid, link.check, "warning")
+        self._dup_links = links
+        self.doc.version += 1  # issue columns moved: cached searches are stale
+
+    def _mark_exact_duplicates(self) -> None:
+        """The dataset-level `duplicate` check, run once the scan has every digest."""
+        rids, digests = self.doc.rids(), self.columns.digest
+        self._set_dup_links({
+            rids[p]: DupLink("duplicate", 1.0, digests[rids[p]],
+                             ((rids[first], digests[rids[first]]),))
+            for p, first in self.exact_duplicates().items()})
+
+    # ----------------------------------------------------------- search
+    def search(self, query: str | Query, positions: Iterable[int] | None = None) -> list[int]:
+        """Positions matching a query: file order, or best first with `~`.
+
+        Raises `QueryError` (with the offending position) on a bad query.
+        """
+        q = parse_query(query) if isinstance(query, str) else query
+        self.wait()
+        if positions is not None:
+            return select(q, RowView(self.doc), self.doc.line_bytes, positions)
+
+        def compute() -> list[int]:
+            hits = [hit for _done, found in self.search_chunks(q) for hit in found]
+            if q.fuzzy is not None:
+                hits.sort(key=lambda hit: (-hit[1], hit[0]))
+            return [i for i, _ in hits]
+
+        return list(self.cached(("search", q.source), compute))
+
+    def search_chunks(self, query: Query, chunk: int = 20_000
+                      ) -> Iterator[tuple[int, list[tuple[int, float]]]]:
+        """(entries done, hits with scores) chunk by chunk, for a cancellable worker."""
+        self.wait()
+        rows = RowView(self.doc)
+        total = len(self.doc)
+        for start in range(0, total, chunk):
+            stop = min(start + chunk, total)
+            done, todo = candidates(query, rows, _no_lines, range(start, stop), rows.valid_at)
+            if todo:
+                done.extend(self._check_text(query, [i for i, _, _ in todo]))
+                done.sort()
+            yield stop, done
+
+    def _check_text(self, query: Query, positions: list[int]) -> list[tuple[int, float]]:
+        """Read-and-match positions, half of them in the helper process."""
+        helper = self._search_helper() if len(positions) >= 400 else None
+        half = len(positions) // 2 if helper else len(positions)
+        found, theirs, _ = share(
+            helper, lambda: ("match", query.source, *self._spans(positions[half:])),
+            lambda: check_lines(query, self._candidates(positions[:half])),
+            lambda: check_lines(query, self._candidates(positions[half:])))
+        found.extend(theirs)
+        return found
+
+    def _candidates(self, positions: list[int]) -> list[Candidate]:
+        """(position, current line, valid) with one read for the whole span."""
+        if not positions:
+            return []
+        first = positions[0]
+        block = self.doc.lines(first, positions[-1] + 1)
+        valid, rids = self.columns.valid, self.doc.rids()
+        return [(i, block[i - first].removeprefix(BOM), bool(valid[rids[i]]))
+                for i in positions]
+
+    def _spans(self, positions: list[int]) -> tuple[list[Span], list[Candidate]]:
+        """Untouched lines as file offsets (the helper reads them); edited ones as bytes."""
+        spans: list[Span] = []
+        lines: list[Candidate] = []
+        doc, store, valid = self.doc, self.store, self.columns.valid
+        rids = doc.rids()
+        for i in positions:
+            rid = rids[i]
+            if rid < store.count and not doc.edited(rid):
+                spans.append((i, store.starts[rid], store.ends[rid], bool(valid[rid])))
+            else:
+                lines.append((i, doc.line_bytes(i).removeprefix(BOM), bool(valid[rid])))
+        return spans, lines
+
+    def _search_helper(self) -> Helper | None:
+        """The helper process kept for searches over large files (started on first
+        use); one that died, or was closed after a failed exchange, is not replaced."""
+        with _HELPER_START:  # a search and a duplicate scan may ask at once
+            if self._search is not None and not self._search.active:
+                self._close_search_helper()
+            if self._search is None and self._helper_args[1]:
+                helper = Helper(self.store.size, *self._helper_args, fd=self.store.fileno())
+                self._search = helper if helper.active else None
+                if self._search is None:
+                    self._helper_args = (self._helper_args[0], False)
+            return self._search
+
+    def _close_search_helper(self) -> None:
+        if self._search is not None:
+            self._search.close()
+            self._search = None
+        self._helper_args = (self._helper_args[0], False)
+
+
+class RowView(Sequence[Row]):
+    """Summary rows by position, as the query evaluator reads them."""
+
+    def __init__(self, doc: Document) -> None:
+        self._rids = doc.rids()
+        self._row = doc.columns.row
+        self._valid = doc.columns.valid
+
+    def valid_at(self, i: int) -> bool:
+        """Just the `valid` column: no row object when no column filter needs one."""
+        return bool(self._valid[self._rids[i]])
+
+    def __len__(self) -> int:
+        return len(self._rids)
+
+    def __getitem__(self, i: int) -> Row:  # type: ignore[override]
+        return self._row(self._rids[i])
+
+
+def _no_lines(i: int) -> bytes:
+    """Line reader for the column stage: lines are read later, in blocks."""
+    return b""

@@ -1,0 +1,28 @@
+"""The errors the domain raises to its callers (the TUI shows them, the CLI prints them).
+
+They live apart from the modules that raise them so the port
+(`rolethread_tui.domain`) can export one flat set, and a screen can catch
+`DomainError` without knowing which layer said no.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(RuntimeError):
+    """Base of every refusal the domain explains in words (never a crash)."""
+
+
+class ReadOnlyError(DomainError):
+    """A change or save on a session that may not write (lock, file mode, journal)."""
+
+
+class SaveInProgressError(DomainError):
+    """A change while a save is writing the file: it would not be in what is written."""
+
+
+class FileChangedError(DomainError):
+    """The file on disk is not the one we loaded: saving would destroy someone's work."""
+
+
+class ScanError(DomainError):
+    """The background scan failed (the file could not be read)."""

@@ -1,0 +1,127 @@
+"""An entry as a person reads it: the value types every view renders.
+
+The preview, the reading view, the editor and the sidebar all show the same
+things — each message's role (canonical and as written), its provenance, its
+text, whether an original was kept — so the rules for reading them live here
+once (docs/provenance.md), and views never open a `_review` dict themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from . import formats
+from . import review as rv
+from .records import RawLine
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """One message: role, provenance and text as shown."""
+
+    index: int
+    role: str | None  # canonical role, None when the name does not map
+    raw_role: str  # the name as written in the file (text, for display)
+    origin: str  # generated | refined | human (this turn)
+    text: str  # content parts joined; "" for none
+    has_content: bool  # a content field exists (None/missing is "(no content)")
+    text_content: bool  # the content is a plain string (parts are joined for display)
+    is_object: bool  # the message is a JSON object at all
+    original: str | None  # the first generated text, when an edit or fix kept it
+
+    @property
+    def label(self) -> str:
+        """The role as shown: canonical, with the raw name when it differs."""
+        if not self.is_object:
+            return "(not an object)"
+        if self.role is None:
+            return f"{self.raw_role} (unknown role)"
+        return self.role if self.raw_role == self.role else f"{self.role} ({self.raw_role})"
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """One entry: its review state and messages, or the raw text of a broken line."""
+
+    status: str
+    origin: str
+    flags: tuple[str, ...]
+    tags: tuple[str, ...]
+    note: str
+    fixes: tuple[str, ...]
+    messages: tuple[MessageView, ...]
+    raw: str | None  # the line's text when it is not a conversation
+    raw_reason: str  # why it is shown raw ("" for a conversation)
+    foreign: str  # another tool's metadata (`_rolethread`), as compact JSON, or ""
+
+    @property
+    def is_conversation(self) -> bool:
+        return self.raw is None
+
+    @property
+    def edited(self) -> tuple[int, ...]:
+        """Messages whose original text is kept (diffable, revertable)."""
+        return tuple(m.index for m in self.messages if m.original is not None)
+
+
+def entry_view(value: object, line: bytes | None = None) -> EntryView:
+    """The view of a parsed entry (`Session.view` gives it by position); `line`:
+    the entry's bytes, shown as they are when it is not a conversation."""
+    review = rv.review_of(value)
+    base: dict[str, Any] = dict(
+        status=rv.status_of(review), origin=rv.origin_of(review), flags=rv.flags_of(review),
+        tags=rv.tags_of(value, review), note=rv.note_of(review), fixes=_fixes(review),
+        foreign=_foreign(value))
+    shape = formats.detect_shape(value)
+    if shape is None:
+        raw = line.decode("utf-8", "replace") if line is not None else _raw_text(value)
+        return EntryView(**base, messages=(), raw=raw, raw_reason=raw_reason(value))
+    messages = value[formats.conversation_key(shape)]  # type: ignore[index]
+    turns = rv.aligned_turns(review, len(messages))
+    originals = rv.originals_of(review)
+    views = tuple(_message(n, m, shape, turns[n], originals.get(n))
+                  for n, m in enumerate(messages))
+    return EntryView(**base, messages=views, raw=None, raw_reason="")
+
+
+def _message(n: int, message: object, shape: formats.Shape, origin: str,
+             original: object) -> MessageView:
+    if not isinstance(message, dict):
+        return MessageView(n, None, "", origin, json.dumps(message, ensure_ascii=False),
+                           True, True, False, None)
+    raw = formats.raw_role(message, shape)
+    content = formats.raw_content(message, shape)
+    return MessageView(
+        n, formats.normalise_role(raw), raw if isinstance(raw, str) else json.dumps(raw),
+        origin, formats.content_text(content), content is not None,
+        isinstance(content, str) or content is None, True,
+        None if original is None else formats.content_text(original))
+
+
+def raw_reason(value: object) -> str:
+    """Why an entry is shown and edited as raw text."""
+    if isinstance(value, RawLine):
+        return f"not valid JSON: {value.error}"
+    if not isinstance(value, dict):
+        return f"not a JSON object ({type(value).__name__})"
+    return "no messages / conversations list"
+
+
+def _raw_text(value: object) -> str:
+    if isinstance(value, RawLine):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _fixes(review: dict[str, Any]) -> tuple[str, ...]:
+    fixes = review.get("fixes")
+    return tuple(f for f in fixes if isinstance(f, str)) if isinstance(fixes, list) else ()
+
+
+def _foreign(value: object) -> str:
+    meta = value.get("_rolethread") if isinstance(value, dict) else None
+    if meta is None:
+        return ""
+    return json.dumps(meta, ensure_ascii=False, sort_keys=True)
