@@ -65,6 +65,38 @@ def fig_core(path: str) -> dict:
             "rss_after_scan_mb": scan_rss, "save_one_edit_s": save, "peak_rss_mb": rss_mb()}
 
 
+def fig_undo(path: str) -> dict:
+    """Undo / redo through the library API (docs/architecture.md): the worst case
+    is a bulk op over every entry after a delete (positions have moved)."""
+    from rolethread_tui import Session
+
+    s = Session.open(path)
+    s.wait()
+    out: dict[str, float] = {}
+
+    def timed(name: str, fn) -> None:  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        assert fn()
+        out[name] = time.perf_counter() - t
+
+    s.set_status(5, "accepted")
+    timed("undo_one_s", s.undo)
+    timed("redo_one_s", s.redo)
+    s.edit_message(7, 1, "edited by hand")
+    timed("undo_edit_s", s.undo)
+    timed("redo_edit_s", s.redo)
+    s.delete_entries(3)
+    timed("undo_delete_s", s.undo)
+    timed("redo_delete_s", s.redo)
+    t = time.perf_counter()
+    s.set_status(range(len(s)), "accepted")
+    out["bulk_accept_all_s"] = time.perf_counter() - t
+    timed("undo_bulk_after_delete_s", s.undo)
+    timed("redo_bulk_after_delete_s", s.redo)
+    out["peak_rss_mb"] = rss_mb()
+    return out
+
+
 def fig_validate(path: str) -> dict:
     """Whole-process `rolethread-tui validate FILE --json` wall time and peak RSS."""
     return _whole_process(["validate", path, "--json"])
@@ -260,7 +292,7 @@ def _export_figure(case: str):  # type: ignore[no-untyped-def]
     return run
 
 
-FIGURES = {"core": fig_core, "validate": fig_validate, "stats": fig_stats,
+FIGURES = {"core": fig_core, "undo": fig_undo, "validate": fig_validate, "stats": fig_stats,
            "search": fig_search, "dedupe": fig_dedupe, "tui": fig_tui,
            "terminal": fig_terminal}
 DEFAULT_FIGURES = ",".join(FIGURES)

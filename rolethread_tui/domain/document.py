@@ -174,6 +174,12 @@ class Document:
         return rv.stamped(review, rv.entry_id(value, self.original(rid)), reviewer,
                           rv.now_stamp())
 
+    def remember_foreign(self, rid: int, value: object) -> None:
+        """Keep a record's own top-level tags, read by an op that parsed it anyway:
+        applying its review change then needs no second parse."""
+        if rid < self.store.count and not isinstance(self._states.get(rid), Replaced):
+            self._foreign.setdefault(rid, rv.foreign_tags(value))
+
     # ----------------------------------------------------------- changing
     @property
     def dirty(self) -> bool:

@@ -47,6 +47,7 @@ def review_op(doc: Document, reviewer: str, label: str, positions: Iterable[int]
         if new == old:
             continue
         new = doc.stamp(new, value, rid, reviewer)
+        doc.remember_foreign(rid, value)
         before = doc.state(rid)
         after: State = (Replaced(encode_value(rv.set_review(value, new), doc.style(rid)))
                         if isinstance(before, Replaced) else Reviewed(new))

@@ -29,6 +29,8 @@ from .review import (
 
 PREVIEW_CHARS = 160
 SEVERITIES = ("", "info", "warning", "error")
+_STATUS_INDEX = {name: k for k, name in enumerate(STATUSES)}
+_ORIGIN_INDEX = {name: k for k, name in enumerate(ORIGINS)}
 
 Checker = Callable[[object], Sequence[Any]]
 
@@ -175,11 +177,17 @@ class Columns:
 
         `foreign`: the record's own top-level tags (another tool's), which a
         review change cannot alter, so the caller keeps them instead of a reparse.
+        Runs 100k times for one bulk undo: plain lookups, no generic readers
+        unless the review holds something unusual.
         """
-        self.status[rid] = STATUSES.index(status_of(review))
-        self.origin[rid] = ORIGINS.index(origin_of(review))
-        self.flags[rid] = _intern(self._interned, flags_of(review))
-        self.tags[rid] = _intern(self._interned, review_tags(review, foreign))
+        status, origin = review.get("status"), review.get("origin")
+        # a hand-edited file may hold any JSON value here (a list is unhashable)
+        self.status[rid] = _STATUS_INDEX.get(status, 0) if isinstance(status, str) else 0
+        self.origin[rid] = _ORIGIN_INDEX.get(origin, 0) if isinstance(origin, str) else 0
+        flags, tags = review.get("flags"), review.get("tags")
+        self.flags[rid] = _intern(self._interned, flags_of(review)) if flags else ()
+        self.tags[rid] = (_intern(self._interned, review_tags(review, foreign))
+                          if tags or foreign else ())
 
     def review_cells(self, rid: int) -> tuple:
         """The review-derived cells of one record, to put back on undo."""
