@@ -9,4 +9,12 @@ The public Python API is the `Session` (see DESIGN.md §3)::
 from .domain.session import Session, SessionEvent
 
 __all__ = ["Session", "SessionEvent"]
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    """`__version__` comes from the installed metadata (pyproject is the one source)."""
+    if name == "__version__":
+        from .domain.resources import package_version
+
+        return package_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -49,6 +49,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     monkeypatch.setenv("ROLETHREAD_REVIEWER", "tester")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))  # the sample copy
     monkeypatch.setenv("ROLETHREAD_STATE", str(home / "state.json"))
     monkeypatch.delenv("ROLETHREAD_CONFIG", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)

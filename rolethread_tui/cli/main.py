@@ -6,18 +6,40 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from ..domain.resources import package_version
 from . import dedupe, export, merge, stats, validate
 from .errors import UsageError, describe
 
 COMMANDS = (validate, stats, export, dedupe, merge)
 SUBCOMMANDS = {"validate", "stats", "export", "dedupe", "merge"}
+MAIN_OPTIONS = ("-h", "--help", "--version")
+
+EXAMPLES = """\
+examples:
+  rolethread-tui                                 review your copy of the bundled sample
+  rolethread-tui batch.jsonl                     review a file in the TUI
+  rolethread-tui validate batch.jsonl --json     findings as JSON; exit 1 on errors
+  rolethread-tui validate batch.jsonl --fix -o fixed.jsonl
+  rolethread-tui stats batch.jsonl --where 'origin:generated issue:refusal'
+  rolethread-tui export batch.jsonl -o train.jsonl --clean --format sharegpt
+  rolethread-tui dedupe batch.jsonl --threshold 0.85 --json
+  rolethread-tui merge shard1.jsonl shard2.jsonl -o merged.jsonl
+  rolethread-tui slop batch.jsonl --top 20       entries with the most repeated phrasing first
+
+Each command has its own help: rolethread-tui COMMAND -h. Exit codes: 0 done,
+1 validate found errors, 2 usage error or unreadable file (one line on stderr).
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rolethread-tui",
         description="Review and curate conversational fine-tuning datasets (JSONL).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version",
+                        version=f"rolethread-tui {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)
@@ -26,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in MAIN_OPTIONS):
         from .tui_entry import run_tui
 
         return _guard(lambda: run_tui(argv))

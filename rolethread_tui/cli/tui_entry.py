@@ -1,4 +1,4 @@
-"""`rolethread-tui [FILE]`: open the TUI (the bundled sample batch when no FILE)."""
+"""`rolethread-tui [FILE]`: open the TUI (a copy of the bundled sample batch when no FILE)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from pathlib import Path
 
 from .errors import UsageError
 
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "batch.jsonl"
-
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -19,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Review a JSONL dataset in the terminal. Headless commands: "
                     "validate, stats, export, dedupe, merge (rolethread-tui COMMAND -h).",
     )
-    p.add_argument("file", nargs="?", help="JSONL file (default: the bundled sample batch)")
+    p.add_argument("file", nargs="?", help="JSONL file (default: your copy of the bundled "
+                   "sample batch, in $XDG_DATA_HOME/rolethread-tui/sample/)")
     p.add_argument("-o", "--output", help="save to this path instead of over FILE")
     p.add_argument("--config", help="config file (default: $ROLETHREAD_CONFIG or XDG config)")
     p.add_argument("--serve", action="store_true",
@@ -44,9 +43,21 @@ def serve(args: argparse.Namespace, path: Path) -> int:
     return 0
 
 
+def sample_path() -> Path:
+    """The user's copy of the bundled sample (made on first use; never the bundled file)."""
+    from ..domain.sample import prepare_sample_copy
+
+    sample = prepare_sample_copy()
+    if sample.note:
+        print(f"rolethread-tui: {sample.note}", file=sys.stderr)
+    return sample.path
+
+
 def run_tui(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
-    path = Path(args.file) if args.file else SAMPLE
+    if args.file == "":
+        raise UsageError("empty FILE path (leave FILE out to open the sample batch)")
+    path = Path(args.file) if args.file is not None else sample_path()
     if not path.exists():
         raise UsageError(f"{path}: no such file")
     if path.is_dir():

@@ -17,7 +17,8 @@ Colours may be `#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`, `rgb(...)`/`hsl(...)`,
 import Textual); the TUI layer checks names and variables against Textual before
 registering a theme, so a typo never reaches the stylesheet, where it would crash.
 
-Bundled themes live in the repository's `themes/` folder; users add theirs in a
+Bundled themes live in the repository's `themes/` folder (inside the package once
+installed from a wheel: `resources.bundled_dir`); users add theirs in a
 `themes/` folder beside their config file. A user theme with the same name as a
 bundled one replaces it.
 """
@@ -32,6 +33,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .config import config_dir, display_path, validation_warnings
+from .resources import bundled_dir
 
 ANSI_COLOUR_NAMES = frozenset(
     {
@@ -131,8 +133,8 @@ class ThemeSpec(BaseModel):
 
 
 def bundled_themes_dir() -> Path:
-    """The repository's top-level `themes/` folder (shipped next to the package)."""
-    return Path(__file__).resolve().parents[2] / "themes"
+    """The bundled `themes/` folder: inside an installed wheel, or the checkout's top level."""
+    return bundled_dir("themes")
 
 
 def user_themes_dir(config_file: Path | None = None) -> Path:

