@@ -27,7 +27,7 @@ from ..formats import Shape, conversation_key, detect_shape, normalise_role, rol
 from .content import text_parts
 from .findings import Finding
 from .hidden import remove_hidden
-from .roles import ACCEPTED, canonical_name, role_names
+from .roles import ACCEPTED, canonical_name, mislabelled_system, role_names
 from .tags import REVIEW_KEY, TAGS_KEY, normalise_tags, tags_problem
 
 Record = dict[str, Any]
@@ -128,9 +128,11 @@ def fix_unknown_role(record: Record, finding: Finding) -> Record:
     key = role_key(message, shape)
     name = message.get(key) if key else None
     role = normalise_role(name)
-    if key is None or role is None or name in ACCEPTED[shape]:
+    messages = record[conversation_key(shape)]
+    if key is None or role is None or name in ACCEPTED[shape] \
+            or mislabelled_system(messages, finding.message, shape):  # type: ignore[arg-type]
         return record
-    names = role_names(record[conversation_key(shape)], shape)
+    names = role_names(messages, shape)
     return _with_message(record, shape, finding.message,  # type: ignore[arg-type]
                          {**message, key: canonical_name(role, shape, key, names)})
 
