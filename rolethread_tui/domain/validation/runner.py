@@ -119,6 +119,8 @@ def check_dict(record: dict[str, Any], ctx: Context) -> list[Finding]:
         out.append(structure.check_no_messages(record, shape))  # type: ignore[arg-type]
     if "_review" in record or "tags" in record:
         out.extend(check_tags(record))
+    if type(record) is not dict:  # a records.FlaggedRecord: the line loses data on an edit
+        out.extend(structure.check_lossy_json(record))
     if len(out) > 1:
         out.sort(key=_order)
     return out
@@ -195,20 +197,21 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
         reply_at, replies = _check_texts(reply_at, replies, messages, shape,
                                          ctx.short_response, out)
         if replies:
-            _scan_replies(reply_at, replies, ctx.scanner, out)
-            if system:
-                _check_speakers(reply_at, replies, character_names(system), out)
+            joined = _scan_replies(reply_at, replies, ctx.scanner, out)
+            if system and ":" in joined:
+                _check_speakers(reply_at, replies, joined, system, out)
 
 
-def _check_speakers(indexes: list[int], texts: list[str], names: tuple[str, ...],
+def _check_speakers(indexes: list[int], texts: list[str], joined: str, system: str,
                     out: list[Finding]) -> None:
     """`format-leak` for replies opening a line with the character's name (see `speakers`)."""
+    names = [n for n in character_names(system) if n + ":" in joined]
     if not names:
         return
     leaked = {f.message for f in out if f.check == "format-leak"}
     for index, text in zip(indexes, texts, strict=True):
         if index not in leaked:
-            found = check_speaker_label(index, text, names)
+            found = check_speaker_label(index, text, tuple(names))
             if found is not None:
                 out.append(found)
 
@@ -279,8 +282,11 @@ def _check_hidden(indexes: list[int], texts: list[str], out: list[Finding]) -> N
 
 
 def _scan_replies(indexes: list[int], texts: list[str], scanner: Scanner,
-                  out: list[Finding]) -> None:
-    """Hidden characters, refusal and format-leak in the replies, all at once first."""
+                  out: list[Finding]) -> str:
+    """Hidden characters, refusal and format-leak in the replies, all at once first.
+
+    Returns the replies joined (the speaker-label check reads them too).
+    """
     joined = "\n".join(texts)
     # The needle search goes first: it leaves the UTF-8 form cached for maybe_hidden.
     may_match = scanner.may_match(joined)
@@ -293,6 +299,7 @@ def _scan_replies(indexes: list[int], texts: list[str], scanner: Scanner,
             may_match = scanner.may_match("\n".join(texts))
     if may_match:
         _check_patterns(indexes, texts, scanner, out)
+    return joined
 
 
 def _check_patterns(indexes: list[int], texts: list[str], scanner: Scanner,
