@@ -29,6 +29,7 @@ Every left-out row can be listed (`report`: line number and reason).
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -182,7 +183,33 @@ def converted_line(line: bytes, fmt: Format, eid: str, row: Row) -> bytes:
     if isinstance(value, RawLine):
         raise SkipEntry("invalid-json")
     record = training_record(value, fmt, eid, list(row.tags), row.status, row.origin)
-    return encode_value(record, COMPACT)
+    return encode_training(record)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encode_training(record: dict[str, Any]) -> bytes:
+    """One line of a trainer-facing export: strict UTF-8 JSON.
+
+    A lone surrogate (possible through the stdlib parse of a ``\\ud800`` escape)
+    would be written as an escape that Arrow's JSON reader rejects, failing the
+    whole load; such code points become U+FFFD, as a UTF-8 decoder would do.
+    """
+    try:
+        return orjson.dumps(record)
+    except (TypeError, orjson.JSONEncodeError):
+        return encode_value(_without_surrogates(record), COMPACT)
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def clean_line(line: bytes, row: Row, fmt: Format,
@@ -201,7 +228,7 @@ def clean_line(line: bytes, row: Row, fmt: Format,
     reason = error_reason(row, checks)
     if reason is not None:
         raise SkipEntry(reason)
-    return encode_value(cleaned, COMPACT)
+    return encode_training(cleaned)
 
 
 def error_reason(row: Row, checks: frozenset[str] | None = None) -> str | None:
