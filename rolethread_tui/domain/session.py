@@ -758,7 +758,7 @@ class Session:
             review = rv.review_of(value)
             review["id"] = rv.new_id()
             review["duplicated_from"] = rv.entry_id(value, self._original(rid))
-            line = encode_value(rv.set_review(value, review), style)
+            line = encode_value(rv.set_review(rv.with_fresh_ids(value), review), style)
         else:
             line = self.line_bytes(i)
         new = self._new_rid()
@@ -776,7 +776,7 @@ class Session:
         eid = rv.entry_id(value, self._original(rid))
         review = rv.review_of(second)
         review.update(id=rv.new_id(), split_from=eid)
-        second = rv.set_review(second, self._stamp(review, second, rid))
+        second = rv.set_review(rv.with_fresh_ids(second), self._stamp(review, second, rid))
         first = rv.set_review(first, self._stamp(rv.review_of(first), value, rid))
         style = self._style(rid)
         new = self._new_rid()
