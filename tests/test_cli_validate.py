@@ -48,3 +48,35 @@ def test_fix_needs_an_output_and_never_overwrites(write, capsys):
     assert main(["validate", str(path), "--fix"]) == 2
     assert "-o" in capsys.readouterr().err
     assert main(["validate", str(path), "--fix", "-o", str(path)]) == 2
+
+
+def _no_system(i: int) -> dict:
+    return chat(("user", f"Question number {i}, please?"),
+                ("assistant", f"Here is a long enough answer to question {i}."))
+
+
+def test_check_on_most_entries_is_one_note_in_text_output(write, capsys):
+    path = write([_no_system(i) for i in range(5)] + [clean_entry(0)])
+    assert main(["validate", str(path)]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert [line for line in lines if "missing-system" in line] == \
+        ["note: info: missing-system on 5 of 6 entries (83%): a property of this file "
+         "(list them with issue:missing-system)"]
+    assert "5 info" in captured.err  # the counts still include every finding
+
+
+def test_json_keeps_per_entry_findings_and_adds_notes(write, capsys):
+    path = write([_no_system(i) for i in range(5)] + [clean_entry(0)])
+    assert main(["validate", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [f["entry"] for f in doc["findings"] if f["check"] == "missing-system"] == \
+        [0, 1, 2, 3, 4]
+    [note] = doc["notes"]
+    assert (note["check"], note["entries"], note["total"]) == ("missing-system", 5, 6)
+
+
+def test_half_is_not_file_wide(write, capsys):
+    path = write([_no_system(i) for i in range(3)] + [clean_entry(i) for i in range(3)])
+    main(["validate", str(path), "--json"])
+    assert json.loads(capsys.readouterr().out)["notes"] == []

@@ -48,9 +48,10 @@ def messy_lines() -> list:
     ]
 
 
-CLEAN_WRITTEN = 8  # lines 0-4, 9, 10, 13
+CLEAN_WRITTEN = 6  # lines 0-3, 9, 10 (4: an empty reply, 13: rejected)
 CLEAN_SKIPPED = {"invalid-json": 1, "not-an-object": 1, "unknown-role": 1,
-                 "error:empty-content": 1, "no-messages": 1, "malformed-message": 1}
+                 "template:empty-content": 2, "no-messages": 1,
+                 "malformed-message": 1, "rejected": 1}
 
 
 def fake_checker(value: object) -> list:
@@ -147,9 +148,8 @@ def test_clean_export_counts_and_shapes(session, tmp_path):
     assert summary.written == len(rows) == CLEAN_WRITTEN
     assert dict(summary.skipped) == CLEAN_SKIPPED
     assert summary.selected == summary.written + summary.skipped_total
-    assert dict(summary.by_status) == {"accepted": 2, "unreviewed": 4, "needs_work": 1,
-                                       "rejected": 1}
-    assert dict(summary.by_origin) == {"refined": 1, "generated": 6, "human": 1}
+    assert dict(summary.by_status) == {"accepted": 2, "unreviewed": 3, "needs_work": 1}
+    assert dict(summary.by_origin) == {"refined": 1, "generated": 4, "human": 1}
     for row in rows:
         assert list(row) == ["messages"]
         for m in row["messages"]:
@@ -157,9 +157,9 @@ def test_clean_export_counts_and_shapes(session, tmp_path):
             assert m["role"] in ("system", "user", "assistant")
             assert isinstance(m["content"], str)
     assert rows[3]["messages"][1]["content"] == "*She smiles.*\nWelcome."
-    assert rows[4]["messages"][1]["content"] == ""
     text = summary.render()
-    assert "wrote 8 of 14" in text and "unknown-role 1" in text and "accepted 2" in text
+    assert "wrote 6 of 14" in text and "unknown-role 1" in text and "accepted 2" in text
+    assert "rejected 1" in text
 
 
 def test_clean_sharegpt_export(session, tmp_path):
@@ -231,26 +231,36 @@ def _export_file(src: Path, out: Path, fmt: str) -> ExportSummary:
         return export(s, out, fmt=fmt)  # type: ignore[arg-type]
 
 
-def test_chatml_sharegpt_chatml_round_trip_keeps_every_entry(messy, tmp_path):
+FORMAT_WRITTEN = 9  # not: the broken line, [1,2,3], {"text"}, content 5, the rejected one
+
+
+def test_chatml_sharegpt_chatml_round_trip_keeps_every_valid_entry(messy, tmp_path):
     a, b, c = (tmp_path / n for n in ("a.jsonl", "b.jsonl", "c.jsonl"))
-    _export_file(messy, a, "chatml")
+    first = _export_file(messy, a, "chatml")
+    assert first.written == FORMAT_WRITTEN
+    assert dict(first.skipped) == {"invalid-json": 1, "not-an-object": 1, "no-messages": 1,
+                                   "malformed-message": 1, "rejected": 1}
     _export_file(a, b, "sharegpt")
     summary = _export_file(b, c, "chatml")
-    assert summary.written == len(messy_lines())
-    assert c.read_bytes() == a.read_bytes()
-    b_rows = [json.loads(x) for x in b.read_text().splitlines()
-              if x.startswith("{") and "conversations" in x]
-    assert len(b_rows) == 11 and all("messages" not in r for r in b_rows)
+    assert summary.written == FORMAT_WRITTEN
+    # the conversation and id travel; review state is a column of the export, not read back
+    assert [(r["id"], r["messages"]) for r in read_jsonl(c)] == \
+        [(r["id"], r["messages"]) for r in read_jsonl(a)]
+    assert all("messages" not in r for r in read_jsonl(b))
 
 
-def test_whole_record_conversion_keeps_review_and_fields(messy, tmp_path):
+def test_format_export_has_one_schema(messy, tmp_path):
     out = tmp_path / "s.jsonl"
     _export_file(messy, out, "sharegpt")
-    first = json.loads(out.read_text().splitlines()[0])
-    assert list(first) == ["id", "conversations", "tags", "meta", "_review"]
-    assert first["_review"] == {"status": "accepted", "origin": "refined"}
-    lines = out.read_bytes().splitlines()
-    assert lines[5] == b"{oops this is not json"  # kept byte for byte
+    rows = read_jsonl(out)
+    assert {tuple(r) for r in rows} == {("id", "conversations", "tags", "status", "origin")}
+    assert rows[0]["id"] == "c1" and rows[0]["tags"] == ["tavern"]
+    assert rows[0]["status"] == "accepted" and rows[0]["origin"] == "refined"
+    assert all(list(t) == ["from", "value"] and isinstance(t["value"], str)
+               for r in rows for t in r["conversations"])
+    assert rows[3]["conversations"][1]["value"] == "*She smiles.*\nWelcome."
+    assert all(isinstance(r["id"], str) and all(isinstance(t, str) for t in r["tags"])
+               for r in rows)
 
 
 # --------------------------------------------------------------------------- CLI
@@ -264,7 +274,7 @@ def test_cli_clean_export_summary_on_stderr(messy, tmp_path, capsys):
     assert cli("export", str(messy), "-o", str(out), "--clean") == 0
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "wrote" in captured.err and "skipped" in captured.err
+    assert "wrote" in captured.err and "left out" in captured.err
     assert "invalid-json 1" in captured.err
     rows = read_jsonl(out)
     assert rows and all(list(r) == ["messages"] for r in rows)
@@ -273,7 +283,10 @@ def test_cli_clean_export_summary_on_stderr(messy, tmp_path, capsys):
 def test_cli_json_summary_on_stdout(messy, tmp_path, capsys):
     assert cli("export", str(messy), "-o", str(tmp_path / "o.jsonl"), "--json") == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["written"] == len(messy_lines()) and doc["skipped"] == {}
+    assert doc["written"] == len(messy_lines()) - 1 and doc["skipped"] == {"rejected": 1}
+    assert cli("export", str(messy), "-o", str(tmp_path / "all.jsonl"), "--json",
+               "--include-rejected") == 0
+    assert (tmp_path / "all.jsonl").read_bytes() == messy.read_bytes()
 
 
 def test_cli_missing_file_exit_2(tmp_path, capsys):
@@ -288,7 +301,7 @@ def test_cli_refuses_existing_output_unless_forced(messy, tmp_path, capsys):
     assert cli("export", str(messy), "-o", str(out)) == 2
     assert "already exists" in capsys.readouterr().err
     assert out.read_text() == "keep me\n"
-    assert cli("export", str(messy), "-o", str(out), "--force") == 0
+    assert cli("export", str(messy), "-o", str(out), "--force", "--include-rejected") == 0
     assert out.read_bytes() == messy.read_bytes()
 
 

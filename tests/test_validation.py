@@ -60,9 +60,10 @@ def test_check_table_matches_design() -> None:
     errors = {"invalid-json", "not-an-object", "no-messages", "malformed-message",
               "unknown-role", "empty-content"}
     warnings = {"misplaced-system", "ends-with-user", "no-assistant", "role-alternation",
-                "refusal", "format-leak", "hidden-characters", "duplicate", "near-duplicate"}
+                "refusal", "format-leak", "hidden-characters", "duplicate", "near-duplicate",
+                "starts-with-assistant", "duplicate-keys", "non-standard-json"}
     infos = {"missing-system", "edge-whitespace", "short-response", "split-candidate",
-             "bad-tags"}
+             "bad-tags", "markdown"}
     assert {c for c, s in CHECKS.items() if s == "error"} == errors
     assert {c for c, s in CHECKS.items() if s == "warning"} == warnings
     assert {c for c, s in CHECKS.items() if s == "info"} == infos
@@ -116,9 +117,11 @@ def test_sharegpt_accepts_user_assistant_and_other_keys() -> None:
     assert serious(check_value(record)) == []
 
 
-def test_greeting_first_is_clean() -> None:
+def test_greeting_first_is_only_starts_with_assistant() -> None:
     record = chat(("system", SYSTEM), ("assistant", REPLY), ("user", USER), ("assistant", REPLY))
-    assert check_value(record) == []
+    [f] = check_value(record)
+    assert (f.check, f.severity, f.message, f.fixable) == ("starts-with-assistant", "warning", 1,
+                                                           False)
 
 
 def test_findings_are_ordered_by_message() -> None:
@@ -355,7 +358,6 @@ def test_short_response() -> None:
     "I'm sorry, but I cannot fulfill this request. Is there anything else I can help with?",
     "I can't generate explicit content involving that.",
     "Let's keep things respectful, shall we?",
-    '*She smiles.* "Of course."\n\nDisclaimer: all characters are fictional.',
 ])
 def test_refusal(reply: str) -> None:
     [f] = of(check_value(clean(("user", USER), ("assistant", reply))), "refusal")
@@ -376,17 +378,12 @@ def test_refusal_reported_per_reply() -> None:
 
 
 @pytest.mark.parametrize("reply", [
-    "```\n*She smiles.*\n```",
-    '```json\n{"response": "hi"}\n```',
-    '<div class="message">She smiles.</div>',
-    "She smiles.<br><br>He waves.",
     "Assistant: *She smiles.*",
     "*She smiles.*\n\nUser: and then what?",
     "### Response:\n*She smiles.*",
     "*She smiles.*<|im_end|>\n<|im_start|>user",
     "[INST] continue [/INST]",
-    'Here you go: {"name": "Mira", "age": 7}',
-    "Mara: *She smiles and waves at you from across the room.*",
+    "Mira: *She smiles and waves at you from across the room.*",
     "<thinking>plan the reply</thinking> She smiles.",
     "*waves*\n gpt: hello there, traveller",
 ])
@@ -432,9 +429,9 @@ def test_zero_width_joiner_outside_an_emoji_sequence() -> None:
     (["fantasy", ""], True, "tag 1 is empty"),
     (["fantasy", " noir"], True, "surrounding whitespace"),
     (["fantasy", "fantasy"], True, "duplicate"),
-    (["fantasy", 3], False, "tag 1 is a number"),
-    (7, False, "is a number"),
-    ({"a": 1}, False, "is an object"),
+    (["fantasy", 3], True, "tag 1 is a number"),
+    (7, True, "is a number"),
+    ({"a": 1}, True, "is an object"),
 ])
 def test_bad_review_tags(review_tags: object, fixable: bool, says: str) -> None:
     record = clean(_review={"status": "accepted", "tags": review_tags})

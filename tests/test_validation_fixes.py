@@ -42,7 +42,8 @@ def apply(fix, record: dict, check: str) -> dict:  # type: ignore[no-untyped-def
     result = fix(record, found)
     assert record == before, "the input record was mutated"
     assert result is not record
-    assert list(result) == list(record), "top-level key order changed"
+    assert [k for k in result if k != "_review"] == [k for k in record if k != "_review"], \
+        "top-level key order changed"
     return result
 
 
@@ -168,13 +169,21 @@ def test_fix_bad_tags(tags: object, fixed: list[str]) -> None:
     assert list(result["_review"]) == ["status", "tags", "note"]
 
 
-def test_unfixable_tags_are_left_alone() -> None:
-    record = record_with([{"role": "user", "content": "hi"}], _review={"tags": ["a", 3]},
-                         tags=" b")
-    [bad, fixable] = sorted(findings_of(record, "bad-tags"), key=lambda f: f.fixable)
-    assert not bad.fixable and fixable.fixable
-    result = fix_bad_tags(record, fixable)
-    assert result["_review"] == {"tags": ["a", 3]} and result["tags"] == ["b"]
+@pytest.mark.parametrize(("tags", "expected"), [
+    (["", 3, None, {"a": 1}], ["3"]),
+    (["a", 3, 2.5, True, [1], " a ", "b"], ["a", "3", "2.5", "b"]),
+    (7, ["7"]),
+    ({"a": 1}, []),
+    (False, []),
+])
+def test_bad_tags_fix_takes_any_json_values(tags: object, expected: list[str]) -> None:
+    record = record_with([{"role": "user", "content": "hi"}], _review={"tags": tags}, tags=tags)
+    found = findings_of(record, "bad-tags")
+    assert len(found) == 2 and all(f.fixable for f in found)
+    result = fix_all(record, found)
+    assert result["_review"]["tags"] == expected and result["tags"] == expected
+    assert result["_review"]["fixes"] == ["bad-tags"]
+    assert findings_of(result, "bad-tags") == []
 
 
 # --------------------------------------------------------------------------- misplaced-system
@@ -196,7 +205,8 @@ def test_fix_misplaced_system_merges_into_the_first() -> None:
     assert result["messages"][0] == {"role": "system", "name": "sys",
                                      "content": "You are Mira.\n\n[Mira is now tense.]"}
     assert result["_review"]["turns"] == ["generated", "human", "generated", "human", "generated"]
-    assert result["_review"]["original"] == {"2": "old reply", "note": "x"}
+    # the first system text is kept (it was message 1, the merged message is 0 now)
+    assert result["_review"]["original"] == {"0": "You are Mira.", "2": "old reply", "note": "x"}
     assert result["_review"]["status"] == "accepted"
     assert findings_of(result, "misplaced-system") == []
 
@@ -239,7 +249,11 @@ def test_fix_all_applies_every_safe_fix() -> None:
     assert result["messages"][1]["content"] == "hi there"
     assert result["messages"][2]["content"] == [{"type": "text", "text": REPLY}]
     assert result["messages"][3] == {"role": "Mira", "content": REPLY}
-    assert result["_review"] == {"tags": ["fantasy"]}
+    assert result["_review"] == {
+        "tags": ["fantasy"],
+        "original": {"0": "You are Mira. ", "1": "\u200b hi there",
+                     "2": [{"type": "text", "text": REPLY + "\u202e "}]},
+        "fixes": ["hidden-characters", "edge-whitespace", "unknown-role", "bad-tags"]}
     left = {f.check for f in check_value(result) if f.fixable}
     assert left == set()
 

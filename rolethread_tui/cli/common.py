@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..domain.session import Session
@@ -29,3 +30,45 @@ def input_file(path: str) -> Path:
     if file.is_dir():
         raise UsageError(f"{path}: is a directory")
     return file
+
+
+def accept_dash_values(parser: argparse.ArgumentParser, *options: str) -> None:
+    """Let `options` take a value that starts with ``-`` as the next argv item.
+
+    A query may start with ``-`` (``--where -status:rejected``, DESIGN §6), which
+    argparse would read as an unknown option ("expected one argument"). Such a
+    value is glued to its option (``--where=-status:rejected``) before this
+    parser sees it; ``--where=...``, other values and the parser's own options
+    (``--where --json`` is a missing query, not a query) pass unchanged.
+    """
+    parse = parser.parse_known_args
+
+    def parse_known_args(args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None):  # type: ignore[no-untyped-def]
+        if args is None:
+            return parse(args, namespace)
+        known = {name for action in parser._actions for name in action.option_strings}
+        return parse(glue_values(list(args), options, known), namespace)
+
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+
+
+def glue_values(argv: list[str], options: Sequence[str],
+                known: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """`argv` with ``OPTION VALUE`` written ``OPTION=VALUE`` where VALUE starts with ``-``."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        item = argv[i]
+        if item == "--":
+            out.extend(argv[i:])
+            break
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        if item in options and following is not None and following.startswith("-") \
+                and following != "--" and following.split("=", 1)[0] not in known:
+            out.append(f"{item}={following}")
+            i += 2
+            continue
+        out.append(item)
+        i += 1
+    return out

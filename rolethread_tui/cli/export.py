@@ -15,7 +15,7 @@ import orjson
 
 from ..domain.convert import FORMATS
 from ..domain.export import export
-from .common import open_session
+from .common import accept_dash_values, open_session
 from .errors import UsageError
 
 
@@ -23,15 +23,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export", help="write a training file (optionally filtered, converted or clean)",
         description="Export entries for training tools. Without --format/--clean each "
-        "entry's line is copied byte for byte. --clean writes only the conversation "
-        "(ChatML unless --format says otherwise) and skips entries that do not parse, "
-        "cannot be cleaned, or have error-severity findings.")
+        "entry's line is copied byte for byte; --format writes one schema (id, "
+        "conversation with text content, tags, status, origin). --clean writes only the "
+        "conversation (ChatML unless --format says otherwise) of rows every chat template "
+        "accepts. Rejected entries, and rows that are not valid, are left out and counted "
+        "on stderr.")
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write")
     p.add_argument("--format", choices=FORMATS, help="convert every entry to this shape")
     p.add_argument("--where", metavar="QUERY", help="only export entries matching QUERY")
+    accept_dash_values(p, "--where")
     p.add_argument("--clean", action="store_true",
                    help="only the conversation, roles normalised; no _review or other fields")
+    p.add_argument("--include-rejected", action="store_true",
+                   help="keep entries whose status is rejected (left out by default)")
+    p.add_argument("--report", metavar="FILE",
+                   help="write every left-out row (line number and reason, one JSON line each)")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     p.set_defaults(run=run)
@@ -71,10 +78,13 @@ def run(args: argparse.Namespace) -> int:
     source = Path(args.file)
     if source.exists():
         check_output(out, [source], args.force)
+        if args.report:
+            check_output(Path(args.report), [source, out], args.force)
     with open_session(args.file) as session:  # a missing FILE is reported here
         positions = selected(session, args.where)
         summary = export(session, out, fmt=args.format, positions=positions,
-                         clean=args.clean)
+                         clean=args.clean, include_rejected=args.include_rejected,
+                         report=args.report)
     print(summary.render(), file=sys.stderr)
     if args.json:
         print(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2).decode())

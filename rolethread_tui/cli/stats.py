@@ -18,7 +18,7 @@ import orjson
 
 from ..domain.insights import bar, compute_insights, share, sparkline
 from ..domain.review import ORIGINS, STATUSES
-from .common import open_session
+from .common import accept_dash_values, open_session
 
 LABEL = 30  # width of a figure's label in the text form
 BAR = 20
@@ -29,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--where", metavar="QUERY", help="only count entries matching QUERY")
+    accept_dash_values(p, "--where")
     p.add_argument("--insights", action="store_true",
                    help="also read every entry: reply lengths, openings, dialogue share, "
                         "system prompts, reviewers (a few seconds per 100k entries)")

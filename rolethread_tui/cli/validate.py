@@ -11,6 +11,7 @@ import orjson
 
 from ..domain.config import load_config
 from ..domain.session import EntryFinding
+from ..domain.validation import FileNote, file_notes
 from .common import open_session
 from .errors import UsageError
 
@@ -49,19 +50,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"rolethread-tui: {warning}", file=sys.stderr)
     with open_session(args.file, validation=config.validation) as session:
         findings = session.validate()
+        total = len(session)
         fixed = 0
         if out is not None:
             fixable = sorted({f.entry for f in findings if f.fixable})
             fixed = session.apply_fixes(fixable)
             session.save(out)
-    _report(findings, args.json, fixed, out)
+    _report(findings, notes_of(findings, total), args.json, fixed, out)
     return 1 if any(f.severity == "error" for f in findings) else 0
 
 
-def _report(findings: list[EntryFinding], as_json: bool, fixed: int, out: Path | None) -> None:
+def notes_of(findings: list[EntryFinding], total: int) -> list[FileNote]:
+    """File-wide notes: checks that fire on more than half of the entries (DESIGN §5)."""
+    entries: dict[str, set[int]] = {}
+    for f in findings:
+        entries.setdefault(f.check, set()).add(f.entry)
+    return file_notes({check: len(seen) for check, seen in entries.items()}, total)
+
+
+def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, fixed: int,
+            out: Path | None) -> None:
+    """`--json`: every finding plus ``notes``; text: one note line replaces a file-wide check's
+    per-entry lines (the counts on stderr still include them)."""
     by_severity = Counter(f.severity for f in findings)
     if as_json:
         doc = {"findings": [f.as_dict() for f in findings],
+               "notes": [note.as_dict() for note in notes],
                "counts": {"error": by_severity["error"], "warning": by_severity["warning"],
                           "info": by_severity["info"]},
                "by_check": dict(Counter(f.check for f in findings).most_common())}
@@ -70,7 +84,12 @@ def _report(findings: list[EntryFinding], as_json: bool, fixed: int, out: Path |
             doc["output"] = str(out)
         sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
         return
+    for note in notes:
+        print(f"note: {note.severity}: {note.text}")
+    wide = {note.check for note in notes}
     for f in findings:
+        if f.check in wide:
+            continue
         where = f"line {f.line}" if f.line is not None else f"entry {f.entry + 1}"
         msg = f" message {f.message}" if f.message is not None else ""
         print(f"{where}{msg}: {f.severity}: {f.check}: {f.text}")

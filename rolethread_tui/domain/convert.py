@@ -26,6 +26,7 @@ Two kinds of output, for two jobs:
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any, Literal
 
 from .formats import (
@@ -194,6 +195,70 @@ def clean(record: object, fmt: Format = "chatml") -> dict[str, list[dict[str, st
     return {_TARGET_KEYS[fmt][0]: turns}
 
 
+def template_problem(roles: list[str]) -> str | None:
+    """Why a chat template would refuse these canonical roles, or None (DESIGN §7).
+
+    What every common template accepts: an optional system message first, then
+    user / assistant alternating from a user turn, at least one assistant turn.
+    """
+    body = roles[1:] if roles[:1] == ["system"] else roles
+    if "system" in body:
+        return "template:misplaced-system"
+    if not body or body[0] != "user":
+        return "template:starts-with-assistant" if body else "template:no-assistant"
+    if any(a == b for a, b in pairwise(body)):
+        return "template:role-alternation"
+    if "assistant" not in body:
+        return "template:no-assistant"
+    return None
+
+
+def template_safe(record: object, fmt: Format = "chatml") -> dict[str, list[dict[str, str]]]:
+    """`clean`, then the chat-template rules: SkipEntry (``template:...``) when broken.
+
+    Empty or whitespace-only content is ``template:empty-content``: it trains nothing
+    and some templates drop the turn, which breaks the alternation.
+    """
+    cleaned = clean(record, fmt)
+    _, rk, tk = _TARGET_KEYS[fmt]
+    turns = next(iter(cleaned.values()))
+    if any(not turn[tk].strip() for turn in turns):
+        raise SkipEntry("template:empty-content")
+    canonical = {v: k for k, v in SHAREGPT_NAMES.items()} if fmt == "sharegpt" else {}
+    problem = template_problem([canonical.get(turn[rk], turn[rk]) for turn in turns])
+    if problem is not None:
+        raise SkipEntry(problem)
+    return cleaned
+
+
+def training_record(record: object, fmt: Format, eid: str, tags: list[str], status: str,
+                    origin: str) -> dict[str, Any]:
+    """The one schema of a ``--format`` export (DESIGN §7), or SkipEntry.
+
+    ``{"id", <conversation>: [{role, text}], "tags", "status", "origin"}`` with every
+    value of one JSON type on every row: text content (parts joined), roles mapped
+    to the format's names where they map and kept as written where they do not,
+    tags a list of strings. Other fields are not carried: they differ from row to
+    row and tool to tool, and a loader infers one schema from all rows (the default
+    export keeps every line byte for byte).
+    """
+    if not isinstance(record, dict):
+        raise SkipEntry("not-an-object")
+    source = detect_shape(record)
+    if source is None or not record[conversation_key(source)]:
+        raise SkipEntry("no-messages")
+    conv_key, rk_out, tk_out = _TARGET_KEYS[fmt]
+    turns = []
+    for message in record[conversation_key(source)]:
+        if not isinstance(message, dict):
+            raise SkipEntry("malformed-message", "a message is not an object")
+        rk, tk = role_key(message, source), text_key(message, source)
+        if rk is None or tk is None or not isinstance(message[rk], str):
+            raise SkipEntry("malformed-message", "a message has no role or no text")
+        turns.append({rk_out: target_role(message[rk], fmt), tk_out: clean_text(message[tk])})
+    return {"id": eid, conv_key: turns, "tags": tags, "status": status, "origin": origin}
+
+
 def clean_conversation(record: object, fmt: Format = "chatml") -> dict[str, Any] | None:
     """`clean`, returning None instead of raising (use `skip_reason` to learn why)."""
     try:
@@ -224,6 +289,9 @@ __all__ = [
     "flatten_parts",
     "skip_reason",
     "target_role",
+    "template_problem",
+    "template_safe",
     "to_chatml",
     "to_sharegpt",
+    "training_record",
 ]

@@ -124,7 +124,7 @@ def duplicate_entry(doc: Document, i: int) -> int:
         review = rv.review_of(value)
         review["id"] = rv.new_id()
         review["duplicated_from"] = rv.entry_id(value, doc.original(rid))
-        line = encode_value(rv.set_review(value, review), doc.style(rid))
+        line = encode_value(rv.set_review(rv.with_fresh_ids(value), review), doc.style(rid))
     else:
         line = doc.line_bytes(i)
     return insert_line(doc, i + 1, line, f"duplicate entry {i + 1}")
@@ -150,7 +150,7 @@ def split_entry(doc: Document, reviewer: str, i: int, m: int) -> int:
     first, second = ops.split_entry(value, m)
     review = rv.review_of(second)
     review.update(id=rv.new_id(), split_from=rv.entry_id(value, doc.original(rid)))
-    second = rv.set_review(second, doc.stamp(review, second, rid, reviewer))
+    second = rv.set_review(rv.with_fresh_ids(second), doc.stamp(review, second, rid, reviewer))
     first = rv.set_review(first, doc.stamp(rv.review_of(first), value, rid, reviewer))
     style = doc.style(rid)
     new = doc.new_rid()

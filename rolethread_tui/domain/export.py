@@ -5,32 +5,41 @@ Entries are read from the session by position, turned into one output line
 each, and handed to `write_atomic` through a generator, so memory stays flat
 whatever the size; the summary counts are all that accumulates.
 
-Three kinds of output:
+Three kinds of output (DESIGN §7):
 
 * default (no format, not clean): each selected entry's current line, byte for
   byte — including lines that do not parse (nothing is lost by exporting).
-* ``fmt`` given: records in the other shape are converted (see `convert`),
-  everything else in them kept; records already in that shape, and lines that
-  are not records, keep their bytes.
-* ``clean``: only the conversation (`convert.clean`), roles normalised, text
-  content, no `_review`/tags/other fields. Entries that do not parse, that
-  cannot be cleaned without guessing, or that have a finding of error
-  severity are skipped and counted by reason. ``clean`` without a format
-  writes ChatML, because a mixed file must come out in one schema.
+* ``fmt`` given: one schema for every row (`convert.training_record`: id, the
+  conversation in that shape with text content, tags as strings, status,
+  origin), so a loader infers one schema; lines that are not valid entries are
+  left out and counted.
+* ``clean``: only the conversation (`convert.template_safe`), roles normalised,
+  text content, no `_review`/tags/other fields, and only rows every common chat
+  template accepts (optional system, then user/assistant alternating from a
+  user turn, at least one assistant turn, no empty content). Entries that do
+  not parse, cannot be cleaned without guessing, break the template rules or
+  have a finding of error severity are left out and counted by reason.
+  ``clean`` without a format writes ChatML, because a mixed file must come out
+  in one schema.
+
+Rejected entries are left out (reason ``rejected``) unless `include_rejected`.
+Every left-out row can be listed (`report`: line number and reason).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .convert import Format, SkipEntry, convert
-from .convert import clean as clean_record
-from .records import COMPACT, RawLine, detect_style, encode_value, parse_line
+import orjson
+
+from .convert import Format, SkipEntry, template_safe, training_record
+from .records import COMPACT, RawLine, encode_value, parse_line
 from .review import ORIGINS, STATUSES
 from .store import ENDINGS
 from .summary import Row
@@ -59,6 +68,8 @@ class ExportSummary:
     skipped: Counter[str] = field(default_factory=Counter)
     by_origin: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
+    #: (line number or None, entry position, reason) of each left-out row, when asked for.
+    left_out: list[tuple[int | None, int, str]] | None = None
 
     @property
     def skipped_total(self) -> int:
@@ -80,7 +91,7 @@ class ExportSummary:
                  + (f" ({kind})" if kind else "")]
         if self.skipped:
             reasons = ", ".join(f"{name} {n:,}" for name, n in self.skipped.most_common())
-            lines.append(f"skipped {self.skipped_total:,}: {reasons}")
+            lines.append(f"left out {self.skipped_total:,}: {reasons}")
         for label, counts, names in (("status", self.by_status, STATUSES),
                                      ("origin", self.by_origin, ORIGINS)):
             parts = ", ".join(f"{n} {counts[n]:,}" for n in names if counts.get(n))
@@ -100,13 +111,17 @@ def export(
     positions: Iterable[int] | None = None,
     clean: bool = False,
     error_checks: Collection[str] | None = None,
+    include_rejected: bool = False,
+    report: str | os.PathLike[str] | None = None,
 ) -> ExportSummary:
     """Write the selected entries (all, in file order, by default) to `out_path`.
 
     `positions` come from `Session.search` (or any iterable of positions) and
     are consumed lazily. `error_checks` names the checks whose findings make
     ``clean`` skip an entry; None means every error-severity check (§5).
-    The file appears atomically, or not at all.
+    Rejected entries are left out unless `include_rejected`. `report` names a
+    file that gets one JSON line per left-out row (``line``, ``entry``, ``reason``).
+    The files appear atomically, or not at all.
     """
     session.wait()
     out = Path(out_path)
@@ -114,24 +129,37 @@ def export(
         raise ValueError(f"{out}: refusing to export over the file being read")
     if fmt is None and clean:
         fmt = "chatml"
-    summary = ExportSummary(out, fmt, clean)
+    summary = ExportSummary(out, fmt, clean, left_out=[] if report is not None else None)
     selection = range(len(session)) if positions is None else positions
     checks = None if error_checks is None else frozenset(error_checks)
     newline = b"\n" if clean or fmt else _source_newline(session)
-    write_atomic(out, _stream(session, selection, summary, checks, newline))
+    write_atomic(out, _stream(session, selection, summary, checks, newline, include_rejected))
+    if report is not None:
+        write_atomic(Path(report), report_lines(summary.left_out or []))
     return summary
 
 
+def report_lines(left_out: Iterable[tuple[int | None, int, str]]) -> Iterator[bytes]:
+    """One JSON line per left-out row: its line number, entry position and reason."""
+    for line, entry, reason in left_out:
+        yield orjson.dumps({"line": line, "entry": entry, "reason": reason}) + b"\n"
+
+
 def _stream(session: Any, selection: Iterable[int], summary: ExportSummary,
-            checks: frozenset[str] | None, newline: bytes) -> Iterator[bytes]:
+            checks: frozenset[str] | None, newline: bytes,
+            include_rejected: bool = False) -> Iterator[bytes]:
     """One output line per selected entry; the summary is complete once this is exhausted."""
     for i in selection:
         summary.selected += 1
         row = session.row(i)
         try:
-            line = _output_line(session.line_bytes(i), row, summary, checks)
+            if row.status == "rejected" and not include_rejected:
+                raise SkipEntry("rejected")
+            line = _output_line(session, i, row, summary, checks)
         except SkipEntry as skip:
             summary.skipped[skip.reason] += 1
+            if summary.left_out is not None:
+                summary.left_out.append((session.line_number(i), i, skip.reason))
             continue
         summary.written += 1
         summary.by_status[row.status] += 1
@@ -139,20 +167,49 @@ def _stream(session: Any, selection: Iterable[int], summary: ExportSummary,
         yield line + newline
 
 
-def _output_line(line: bytes, row: Row, summary: ExportSummary,
+def _output_line(session: Any, i: int, row: Row, summary: ExportSummary,
                  checks: frozenset[str] | None) -> bytes:
+    line = session.line_bytes(i)
     if summary.clean:
         return clean_line(line, row, summary.fmt or "chatml", checks)  # type: ignore[arg-type]
     if summary.fmt is None:
         return line
-    return converted_line(line, summary.fmt)  # type: ignore[arg-type]
+    return converted_line(line, summary.fmt, session.entry_id(i), row)  # type: ignore[arg-type]
 
 
-def converted_line(line: bytes, fmt: Format) -> bytes:
-    """The line in shape `fmt`, in its own JSON style; its own bytes when nothing changes."""
+def converted_line(line: bytes, fmt: Format, eid: str, row: Row) -> bytes:
+    """The entry in the one schema of a `fmt` export, or SkipEntry when it is not valid."""
     value = parse_line(line)
-    new = convert(value, fmt)
-    return line if new is value else encode_value(new, detect_style(line))
+    if isinstance(value, RawLine):
+        raise SkipEntry("invalid-json")
+    record = training_record(value, fmt, eid, list(row.tags), row.status, row.origin)
+    return encode_training(record)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encode_training(record: dict[str, Any]) -> bytes:
+    """One line of a trainer-facing export: strict UTF-8 JSON.
+
+    A lone surrogate (possible through the stdlib parse of a ``\\ud800`` escape)
+    would be written as an escape that Arrow's JSON reader rejects, failing the
+    whole load; such code points become U+FFFD, as a UTF-8 decoder would do.
+    """
+    try:
+        return orjson.dumps(record)
+    except (TypeError, orjson.JSONEncodeError):
+        return encode_value(_without_surrogates(record), COMPACT)
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def clean_line(line: bytes, row: Row, fmt: Format,
@@ -167,11 +224,11 @@ def clean_line(line: bytes, row: Row, fmt: Format,
         raise SkipEntry("invalid-json")
     if not isinstance(value, dict):
         raise SkipEntry("not-an-object")
-    cleaned = clean_record(value, fmt)
+    cleaned = template_safe(value, fmt)
     reason = error_reason(row, checks)
     if reason is not None:
         raise SkipEntry(reason)
-    return encode_value(cleaned, COMPACT)
+    return encode_training(cleaned)
 
 
 def error_reason(row: Row, checks: frozenset[str] | None = None) -> str | None:

@@ -106,6 +106,55 @@ def new_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
+#: Id fields of other tools a copy must not share with its source (DESIGN §2):
+#: (path of dicts to the field). Top-level ``id`` and RoleThread Lite's uuid.
+FOREIGN_ID_FIELDS: tuple[tuple[str, ...], ...] = (("id",), ("_rolethread", "entry_uuid"))
+
+
+def with_fresh_ids(value: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a record with a fresh value in every foreign id field it carries.
+
+    A duplicated or split entry that kept ``_rolethread.entry_uuid`` or ``id``
+    would be the same entry to the tool that wrote them (its index sends both to
+    one). Each field keeps its kind: a uuid-looking string gets a new uuid4, any
+    other string or a number a new random hex id of the same type where
+    possible; key order and everything else is kept. (``_review.id`` is set by
+    the caller, which also records where the copy came from.)
+    """
+    out = dict(value)
+    for path in FOREIGN_ID_FIELDS:
+        out = _fresh_at(out, path)
+    return out
+
+
+def _fresh_at(record: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    key, rest = path[0], path[1:]
+    if key not in record:
+        return record
+    current = record[key]
+    if rest:
+        if not isinstance(current, dict):
+            return record
+        return {**record, key: _fresh_at(current, rest)}
+    fresh = _fresh_like(current)
+    return record if fresh is None else {**record, key: fresh}
+
+
+def _fresh_like(old: object) -> object:
+    """A new id of the same kind as `old`, or None when `old` is not an id value."""
+    if isinstance(old, bool) or old is None:
+        return None
+    if isinstance(old, int):
+        return uuid.uuid4().int >> 66  # 62 bits: a JSON integer every tool reads exactly
+    if isinstance(old, str):
+        try:
+            uuid.UUID(old)
+        except ValueError:
+            return new_id()
+        return str(uuid.uuid4())
+    return None
+
+
 def now_stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

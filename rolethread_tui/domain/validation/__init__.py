@@ -7,13 +7,16 @@ parse) returns `Finding`s; `fixes` repairs the fixable ones, as pure functions.
 Layout, one family of checks per module: `structure` (line, record, message
 shape), `roles` (role names and order), `content` (empty, edges, length, the
 pattern heuristics), `hidden` (invisible characters), `tags`; `scanner` and
-`needles` run the curated ``patterns/*.txt`` lists fast; `runner` is the single
-pass that ties them together; `config` holds the tunables.
+`needles` run the curated ``patterns/*.txt`` lists fast; `speakers` finds the
+character's name in a reply's speaker labels; `runner` is the single pass that
+ties them together; `config` holds the tunables; `notes` turns a check that
+fires on most of a file into one file-wide note.
 """
 
 from .config import Context, ValidationConfig, build_context
 from .findings import CHECKS, FIXABLE_CHECKS, SEVERITIES, Finding, Severity
 from .fixes import ALL_FIXES, FIXES, SAFE_FIXES, fix_all, fix_finding
+from .notes import FileNote, file_notes, file_wide_checks
 from .runner import check_dict, check_line, check_record, check_value, make_checker
 
 __all__ = [
@@ -24,6 +27,7 @@ __all__ = [
     "SAFE_FIXES",
     "SEVERITIES",
     "Context",
+    "FileNote",
     "Finding",
     "Severity",
     "ValidationConfig",
@@ -32,6 +36,8 @@ __all__ = [
     "check_line",
     "check_record",
     "check_value",
+    "file_notes",
+    "file_wide_checks",
     "fix_all",
     "fix_finding",
     "make_checker",

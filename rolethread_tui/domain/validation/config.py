@@ -16,6 +16,7 @@ from .scanner import PatternList, Scanner, compile_pattern, read_pattern_file
 
 REFUSAL_FILE = "refusal.txt"
 LEAK_FILE = "format_leak.txt"
+MARKDOWN_FILE = "markdown.txt"
 
 
 class ValidationConfig(BaseModel):
@@ -34,6 +35,8 @@ class ValidationConfig(BaseModel):
                                  description="entries with this many exchanges may be split")
     extra_refusal_patterns: list[str] = Field(default_factory=list)
     extra_leak_patterns: list[str] = Field(default_factory=list)
+    markdown: bool = Field(default=False,
+                           description="report fenced code / Markdown / HTML in replies")
 
     @field_validator("extra_refusal_patterns", "extra_leak_patterns")
     @classmethod
@@ -45,7 +48,8 @@ class ValidationConfig(BaseModel):
     def context(self) -> Context:
         """The compiled form of this config (cached per distinct settings)."""
         return build_context(self.short_response, self.split_exchanges,
-                             tuple(self.extra_refusal_patterns), tuple(self.extra_leak_patterns))
+                             tuple(self.extra_refusal_patterns), tuple(self.extra_leak_patterns),
+                             self.markdown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +64,19 @@ class Context:
 @lru_cache(maxsize=16)
 def build_context(short_response: int = 20, split_exchanges: int = 8,
                   extra_refusal: tuple[str, ...] = (),
-                  extra_leak: tuple[str, ...] = ()) -> Context:
-    """Compile the curated pattern files plus extras into a `Context`."""
-    scanner = Scanner([
+                  extra_leak: tuple[str, ...] = (), markdown: bool = False) -> Context:
+    """Compile the curated pattern files plus extras into a `Context`.
+
+    The `markdown` list joins the scanner only when asked for: on coding or chat
+    data fences and Markdown are how good answers look.
+    """
+    lists = [
         PatternList.build("refusal", [*read_pattern_file(REFUSAL_FILE), *extra_refusal]),
         PatternList.build("format-leak", [*read_pattern_file(LEAK_FILE), *extra_leak]),
-    ])
+    ]
+    if markdown:
+        lists.append(PatternList.build("markdown", read_pattern_file(MARKDOWN_FILE)))
+    scanner = Scanner(lists)
     return Context(short_response, split_exchanges, scanner)
 
 

@@ -20,7 +20,8 @@ INFO: Final = "info"
 SEVERITIES: Final[tuple[Severity, ...]] = ("error", "warning", "info")
 SEVERITY_RANK: Final[dict[str, int]] = {name: rank for rank, name in enumerate(SEVERITIES)}
 
-#: Check name -> severity, exactly as the DESIGN.md §5 table. `duplicate` and
+#: Check name -> severity, exactly as the DESIGN.md §5 table (plus the opt-in
+#: `markdown` check the §5 precision rules describe). `duplicate` and
 #: `near-duplicate` are dataset-level (dedupe) but listed so every check has one home.
 CHECKS: Final[dict[str, Severity]] = {
     "invalid-json": ERROR,
@@ -43,6 +44,10 @@ CHECKS: Final[dict[str, Severity]] = {
     "duplicate": WARNING,
     "near-duplicate": WARNING,
     "bad-tags": INFO,
+    "starts-with-assistant": WARNING,
+    "duplicate-keys": WARNING,
+    "non-standard-json": WARNING,
+    "markdown": INFO,
 }
 
 #: Checks for which an automatic fix can exist (§5 "auto-fix" column). Whether a given

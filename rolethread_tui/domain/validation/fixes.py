@@ -16,6 +16,12 @@ that do not map (character names, ``narrator``, ``tool``) are never fixed.
 `misplaced-system` merges every later system message into the first one and
 puts it first; that changes message indexes and drops a turn, so it is opt-in:
 `SAFE_FIXES` (what ``validate --fix`` applies) leaves it out.
+
+Provenance (DESIGN §2): a fix that changes a message's text keeps the first
+text in ``_review.original`` (index-keyed, as edits do, unless a first text is
+already kept), and every applied fix names itself in ``_review.fixes``. A fix
+never touches ``turns`` or ``origin``: no person judged the change, so the turn
+does not become ``refined``.
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..formats import Shape, conversation_key, detect_shape, normalise_role, role_key, text_key
+from ..review import review_of
 from .content import text_parts
 from .findings import Finding
 from .hidden import remove_hidden
-from .roles import ACCEPTED, canonical_name, role_names
+from .roles import ACCEPTED, canonical_name, mislabelled_system, role_names
 from .tags import REVIEW_KEY, TAGS_KEY, normalise_tags, tags_problem
 
 Record = dict[str, Any]
@@ -128,9 +135,11 @@ def fix_unknown_role(record: Record, finding: Finding) -> Record:
     key = role_key(message, shape)
     name = message.get(key) if key else None
     role = normalise_role(name)
-    if key is None or role is None or name in ACCEPTED[shape]:
+    messages = record[conversation_key(shape)]
+    if key is None or role is None or name in ACCEPTED[shape] \
+            or mislabelled_system(messages, finding.message, shape):  # type: ignore[arg-type]
         return record
-    names = role_names(record[conversation_key(shape)], shape)
+    names = role_names(messages, shape)
     return _with_message(record, shape, finding.message,  # type: ignore[arg-type]
                          {**message, key: canonical_name(role, shape, key, names)})
 
@@ -146,19 +155,18 @@ def fix_hidden_characters(record: Record, finding: Finding) -> Record:
 
 
 def fix_bad_tags(record: Record, finding: Finding) -> Record:
-    """Normalise ``_review.tags`` and top-level ``tags`` wherever normalising fixes them."""
+    """Normalise ``_review.tags`` and top-level ``tags`` (any JSON values; see `tags`)."""
     out = record
     review = record.get(REVIEW_KEY)
-    if isinstance(review, dict) and _fixable_tags(review.get(TAGS_KEY)):
+    if isinstance(review, dict) and _bad_tags(review.get(TAGS_KEY)):
         out = {**out, REVIEW_KEY: {**review, TAGS_KEY: normalise_tags(review[TAGS_KEY])}}
-    if _fixable_tags(record.get(TAGS_KEY)):
+    if _bad_tags(record.get(TAGS_KEY)):
         out = {**out, TAGS_KEY: normalise_tags(record[TAGS_KEY])}
     return out
 
 
-def _fixable_tags(value: object) -> bool:
-    problem = tags_problem(value) if value is not None else None
-    return problem is not None and problem[1]
+def _bad_tags(value: object) -> bool:
+    return value is not None and tags_problem(value) is not None
 
 
 def fix_misplaced_system(record: Record, finding: Finding) -> Record:
@@ -187,6 +195,8 @@ def fix_misplaced_system(record: Record, finding: Finding) -> Record:
     review = record.get(REVIEW_KEY)
     if isinstance(review, dict):
         out[REVIEW_KEY] = _realign_review(review, order, len(messages))
+    if new_messages[0].get(tkey) != first.get(tkey):
+        out = _keep_originals(out, {0: first.get(tkey)})
     return out
 
 
@@ -227,6 +237,68 @@ def _realign_review(review: dict[str, Any], order: list[int], count: int) -> dic
     return out
 
 
+# --------------------------------------------------------------------------- provenance
+
+
+def _keep_originals(record: Record, firsts: dict[int, object]) -> Record:
+    """`record` with ``_review.original[m]`` set to `firsts[m]` where none is kept yet."""
+    review = review_of(record)
+    original = review.get("original")
+    if original is not None and not isinstance(original, dict):
+        review["original_legacy"] = original  # another tool's value: kept, not overwritten
+        original = None
+    kept = dict(original or {})
+    for m, text in firsts.items():
+        kept.setdefault(str(m), text)
+    review["original"] = dict(sorted(kept.items(), key=_index_key))
+    return {**record, REVIEW_KEY: review}
+
+
+def _index_key(item: tuple[str, object]) -> tuple[int, str]:
+    key = item[0]
+    return (int(key), "") if key.isdigit() else (1 << 62, key)
+
+
+def _name_fix(record: Record, check: str) -> Record:
+    """`record` with `check` appended to ``_review.fixes`` (once)."""
+    review = review_of(record)
+    old = review.get("fixes")
+    fixes = list(old) if isinstance(old, list) else ([] if old is None else [old])
+    if check in fixes:
+        return record if review == record.get(REVIEW_KEY) else {**record, REVIEW_KEY: review}
+    review["fixes"] = [*fixes, check]
+    return {**record, REVIEW_KEY: review}
+
+
+def _changed_texts(before: Record, after: Record) -> dict[int, object]:
+    """{index: content before} of the messages whose content a fix changed in place."""
+    shape = detect_shape(before)
+    if shape is None or detect_shape(after) != shape:
+        return {}
+    key = conversation_key(shape)
+    old, new = before[key], after[key]
+    if old is new or len(old) != len(new):
+        return {}
+    out: dict[int, object] = {}
+    for m, (a, b) in enumerate(zip(old, new, strict=True)):
+        if a is b or not isinstance(a, dict) or not isinstance(b, dict):
+            continue
+        tkey = text_key(a, shape)
+        if tkey is not None and a.get(tkey) != b.get(tkey):
+            out[m] = a[tkey]
+    return out
+
+
+def with_fix_provenance(before: Record, after: Record, check: str) -> Record:
+    """`after` (a fix's result) with the first texts kept and the fix named (DESIGN §2)."""
+    if after is before:
+        return before
+    firsts = _changed_texts(before, after)
+    if firsts:
+        after = _keep_originals(after, firsts)
+    return _name_fix(after, check)
+
+
 FIXES: dict[str, Fix] = {
     "unknown-role": fix_unknown_role,
     "edge-whitespace": fix_edge_whitespace,
@@ -244,7 +316,7 @@ def fix_finding(record: Record, finding: Finding) -> Record:
     fix = FIXES.get(finding.check)
     if fix is None or not finding.fixable:
         return record
-    return fix(record, finding)
+    return with_fix_provenance(record, fix(record, finding), finding.check)
 
 
 def fix_all(record: Record, findings: Iterable[Finding],
@@ -267,5 +339,6 @@ def fix_all(record: Record, findings: Iterable[Finding],
             done.add(finding.check)
         record = fix_finding(record, finding)
         if strip_exposed and finding.check == "hidden-characters":
-            record = fix_edge_whitespace(record, finding)
+            record = with_fix_provenance(record, fix_edge_whitespace(record, finding),
+                                         "edge-whitespace")
     return record

@@ -96,6 +96,48 @@ def check_role(index: int, name: str, shape: Shape, key: str | None = None,
                    index, fixable=True)
 
 
+def mislabelled_system(messages: list[object], index: int, shape: Shape) -> bool:
+    """Whether message `index` is a system prompt under a wrong, assistant-like name.
+
+    DESIGN §5, position-aware role fixes: the first message, its name not one
+    the shape accepts but one that maps to the assistant ("GPT", "Bot"), and a
+    user turn right after it. Renaming it "assistant" would make the
+    conversation open with a reply to nothing; it is a person's call.
+    """
+    if index != 0 or len(messages) < 2:
+        return False
+    first, second = messages[0], messages[1]
+    rkey, nkey = role_key(first, shape), role_key(second, shape)
+    if rkey is None or nkey is None:
+        return False
+    name = first[rkey]  # type: ignore[index]
+    return (isinstance(name, str) and name not in ACCEPTED[shape]
+            and normalise_role(name) == "assistant"
+            and normalise_role(second[nkey]) == "user")  # type: ignore[index]
+
+
+def check_mislabelled_system(name: str) -> Finding:
+    """`unknown-role` (manual) for a first message that looks like a mislabelled system prompt."""
+    return finding("unknown-role",
+                   f"message 0: role {name!r} opens the conversation before a user turn: "
+                   "a mislabelled system prompt? (set its role by hand)", 0)
+
+
+def check_starts_with_assistant(code: str) -> Finding | None:
+    """`starts-with-assistant`: the first non-system turn is the assistant's.
+
+    Chat templates and trainers expect a reply to answer something; a greeting
+    first may be intended (role-play), hence a warning, never a fix.
+    """
+    bare = code.lstrip("s")
+    if bare.startswith("a"):
+        at = len(code) - len(bare)
+        return finding("starts-with-assistant",
+                       f"message {at}: the first turn after the system prompt is the assistant's",
+                       at)
+    return None
+
+
 def check_misplaced_system(code: str) -> list[Finding]:
     """`misplaced-system`: a system message that is not first, or a second one."""
     count = code.count("s")

@@ -36,10 +36,12 @@ from .config import Context, ValidationConfig, resolve
 from .findings import SEVERITY_RANK, Finding
 from .hidden import SURROGATE_RE, check_hidden, maybe_hidden
 from .scanner import Scanner
+from .speakers import character_names, check_speaker_label
 from .tags import check_tags
 
 _BOM = b"\xef\xbb\xbf"
-_WHAT = {"refusal": "AI refusal / meta-language", "format-leak": "formatting leak"}
+_WHAT = {"refusal": "AI refusal / meta-language", "format-leak": "formatting leak",
+         "markdown": "Markdown / code"}
 _CHATML_ROLE = CHATML_ROLE_KEYS[0]
 _CHATML_TEXT = CHATML_TEXT_KEYS[0]
 _MISSING = object()
@@ -117,6 +119,8 @@ def check_dict(record: dict[str, Any], ctx: Context) -> list[Finding]:
         out.append(structure.check_no_messages(record, shape))  # type: ignore[arg-type]
     if "_review" in record or "tags" in record:
         out.extend(check_tags(record))
+    if type(record) is not dict:  # a records.FlaggedRecord: the line loses data on an edit
+        out.extend(structure.check_lossy_json(record))
     if len(out) > 1:
         out.sort(key=_order)
     return out
@@ -155,6 +159,7 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
     others: list[str] = []
     accepted = roles.ACCEPTED[shape]
     chatml = shape == "chatml"
+    system: str | None = None
     for index, message in enumerate(messages):
         if chatml and type(message) is dict:
             name = message.get(_CHATML_ROLE, _MISSING)
@@ -170,13 +175,17 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
             continue
         code = accepted.get(name)
         if code is None:
-            out.append(_check_role(index, name, message, messages, shape))
-            code = roles.role_code_of(name, shape)
+            found = _check_role(index, name, message, messages, shape)
+            out.append(found)
+            # a mislabelled system prompt is neither system nor assistant until a person says
+            code = roles.role_code_of(name, shape) if found.fixable or index else roles.UNKNOWN
         codes.append(code)
         if code == "a":
             reply_at.append(index)
             replies.append(text)
         else:
+            if code == "s" and system is None:
+                system = text
             other_at.append(index)
             others.append(text)
     check_order("".join(codes), ctx, out)
@@ -188,12 +197,35 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
         reply_at, replies = _check_texts(reply_at, replies, messages, shape,
                                          ctx.short_response, out)
         if replies:
-            _scan_replies(reply_at, replies, ctx.scanner, out)
+            joined = _scan_replies(reply_at, replies, ctx.scanner, out)
+            if system and ":" in joined:
+                _check_speakers(reply_at, replies, joined, system, out)
+
+
+def _check_speakers(indexes: list[int], texts: list[str], joined: str, system: str,
+                    out: list[Finding]) -> None:
+    """`format-leak` for replies opening a line with the character's name (see `speakers`)."""
+    names = [n for n in character_names(system) if n + ":" in joined]
+    if not names:
+        return
+    leaked = {f.message for f in out if f.check == "format-leak"}
+    for index, text in zip(indexes, texts, strict=True):
+        if index not in leaked:
+            found = check_speaker_label(index, text, tuple(names))
+            if found is not None:
+                out.append(found)
 
 
 def _check_role(index: int, name: str, message: object, messages: list[Any],
                 shape: Shape) -> Finding:
-    """`unknown-role` for one message (the record's names pick the fix's vocabulary)."""
+    """`unknown-role` for one message (the record's names pick the fix's vocabulary).
+
+    Position-aware: a first message whose odd name maps to the assistant but is
+    followed by a user turn is a mislabelled system prompt, reported for a
+    person to decide (`roles.mislabelled_system`).
+    """
+    if index == 0 and roles.mislabelled_system(messages, 0, shape):
+        return roles.check_mislabelled_system(name)
     names = roles.role_names(messages, shape) if shape == "sharegpt" else ()
     return roles.check_role(index, name, shape, role_key(message, shape), names)  # type: ignore
 
@@ -228,12 +260,13 @@ def _check_texts(indexes: list[int], texts: list[str], messages: list[Any], shap
 
 def check_order(code: str, ctx: Context, out: list[Finding]) -> None:
     """Role-order checks on the role code (see `roles`)."""
-    if (code.startswith("s") and code.endswith("a") and code.count("s") == 1
+    if (code.startswith("su") and code.endswith("a") and code.count("s") == 1
             and "uu" not in code and "aa" not in code
             and code.count("ua") < ctx.split_exchanges):
         return  # the usual clean conversation: nothing to report
     out.extend(roles.check_misplaced_system(code))
-    for found in (roles.check_ends_with_user(code), roles.check_no_assistant(code),
+    for found in (roles.check_starts_with_assistant(code),
+                  roles.check_ends_with_user(code), roles.check_no_assistant(code),
                   roles.check_missing_system(code),
                   roles.check_split_candidate(code, ctx.split_exchanges)):
         if found is not None:
@@ -249,8 +282,11 @@ def _check_hidden(indexes: list[int], texts: list[str], out: list[Finding]) -> N
 
 
 def _scan_replies(indexes: list[int], texts: list[str], scanner: Scanner,
-                  out: list[Finding]) -> None:
-    """Hidden characters, refusal and format-leak in the replies, all at once first."""
+                  out: list[Finding]) -> str:
+    """Hidden characters, refusal and format-leak in the replies, all at once first.
+
+    Returns the replies joined (the speaker-label check reads them too).
+    """
     joined = "\n".join(texts)
     # The needle search goes first: it leaves the UTF-8 form cached for maybe_hidden.
     may_match = scanner.may_match(joined)
@@ -263,6 +299,7 @@ def _scan_replies(indexes: list[int], texts: list[str], scanner: Scanner,
             may_match = scanner.may_match("\n".join(texts))
     if may_match:
         _check_patterns(indexes, texts, scanner, out)
+    return joined
 
 
 def _check_patterns(indexes: list[int], texts: list[str], scanner: Scanner,

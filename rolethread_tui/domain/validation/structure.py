@@ -44,6 +44,25 @@ def check_not_object(value: object) -> Finding | None:
 # --------------------------------------------------------------------------- record level
 
 
+def check_lossy_json(record: object) -> list[Finding]:
+    """`duplicate-keys` / `non-standard-json`: what an edit of this line would lose.
+
+    `records.parse_line` marks such lines (a `FlaggedRecord`); others cost nothing.
+    """
+    out = []
+    keys = getattr(record, "duplicate_keys", ())
+    if keys:
+        names = ", ".join(repr(k) for k in keys[:5])
+        out.append(finding("duplicate-keys", f"an object repeats key {names}: only the last "
+                                             "value is kept, and an edit writes only that one"))
+    constants = getattr(record, "constants", ())
+    if constants:
+        out.append(finding("non-standard-json", f"holds {', '.join(constants)} (not standard "
+                                                "JSON): an edit writes it as null"))
+    return out
+
+
+
 def check_no_messages(record: dict[str, Any], shape: Shape | None) -> Finding | None:
     """`no-messages`: no conversation list (ChatML or ShareGPT), or an empty one."""
     if shape is not None:

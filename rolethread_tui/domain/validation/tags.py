@@ -2,10 +2,12 @@
 
 An entry's own tags live in ``record["_review"]["tags"]``; a top-level
 ``record["tags"]`` written by another tool is checked too, since exports and
-filters read it. ``null`` counts as no tags. Normalising (the fix) trims each
-string, drops empty ones and duplicates, and makes a lone string a one-item
-list; a tag that is not a string (a number, an object) is reported but not
-fixable, because turning it into text would be a guess.
+filters read it. ``null`` counts as no tags. Tags may hold any JSON value (DESIGN §5), and
+normalising (the fix) always yields a list of distinct, trimmed, non-empty
+strings: a lone string or number becomes a one-item list, a number in the list
+its JSON text (``3`` -> ``"3"``), and what has no text form (``null``,
+booleans, objects, arrays) is dropped. The fix is undoable and shows in the
+diff like any other.
 """
 
 from __future__ import annotations
@@ -31,15 +33,15 @@ def tag_locations(record: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def tags_problem(value: object) -> tuple[str, bool] | None:
-    """(what is wrong, whether normalising fixes it), or None for good tags."""
+    """(what is wrong, whether normalising fixes it — always), or None for good tags."""
     if isinstance(value, str):
         return "is a string, not a list", True
     if not isinstance(value, list):
-        return f"is {a_json_type(value)}, not a list", False
+        return f"is {a_json_type(value)}, not a list", True
     seen: set[str] = set()
     for n, tag in enumerate(value):
         if not isinstance(tag, str):
-            return f"tag {n} is {a_json_type(tag)}, not a string", False
+            return f"tag {n} is {a_json_type(tag)}, not a string", True
         if not tag.strip():
             return f"tag {n} is empty", True
         if tag != tag.strip():
@@ -63,7 +65,18 @@ def check_tags(record: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def normalise_tags(value: str | list[str]) -> list[str]:
-    """Trimmed, non-empty, first-seen-order unique strings (caller checked fixability)."""
-    items = [value] if isinstance(value, str) else value
-    return list(dict.fromkeys(tag.strip() for tag in items if tag.strip()))
+def normalise_tags(value: object) -> list[str]:
+    """Trimmed, non-empty, first-seen-order unique strings from any JSON value."""
+    items = value if isinstance(value, list) else [value]
+    texts = (_tag_text(item) for item in items)
+    return list(dict.fromkeys(text for text in texts if text))
+
+
+def _tag_text(item: object) -> str:
+    """A tag's text: a string trimmed, a number as JSON writes it, else "" (dropped)."""
+    if isinstance(item, str):
+        return item.strip()
+    if isinstance(item, int | float) and not isinstance(item, bool) and item == item \
+            and item not in (float("inf"), float("-inf")):
+        return str(item)
+    return ""
