@@ -38,6 +38,7 @@ class UiState(BaseModel):
     theme_config: str | None = None  # config `theme` when `theme` was picked (see preferred_theme)
     recent_files: list[str] = Field(default_factory=list)
     searches: list[str] = Field(default_factory=list)
+    positions: dict[str, int] = Field(default_factory=dict)  # file → entry the cursor was on
 
 
 def state_path() -> Path:
@@ -65,6 +66,8 @@ def _salvage(data: dict[str, Any]) -> UiState:
 def _trimmed(state: UiState) -> UiState:
     state.recent_files = state.recent_files[:MAX_RECENT_FILES]
     state.searches = state.searches[:MAX_SEARCHES]
+    recent = set(state.recent_files)
+    state.positions = {k: v for k, v in state.positions.items() if k in recent}
     return state
 
 
@@ -113,6 +116,16 @@ def _push(items: list[str], item: str, limit: int) -> list[str]:
 def remember_file(state: UiState, path: str | os.PathLike[str]) -> None:
     """Move `path` (made absolute, so the list works from any directory) to the front."""
     state.recent_files = _push(state.recent_files, os.path.abspath(path), MAX_RECENT_FILES)
+
+
+def remember_position(state: UiState, path: str | os.PathLike[str], position: int) -> None:
+    """Where the reviewer left a file: reopening puts the cursor there."""
+    state.positions[os.path.abspath(path)] = max(int(position), 0)
+
+
+def last_position(state: UiState, path: str | os.PathLike[str]) -> int:
+    """The entry the cursor was on when the file was last closed (0: never opened)."""
+    return state.positions.get(os.path.abspath(path), 0)
 
 
 def remember_search(state: UiState, query: str) -> None:

@@ -32,15 +32,18 @@ from ..domain import (
 from .commands import ActionsProvider, current_bindings
 from .keymap import apply_keymap, default_keys
 from .messages import SessionChanged
+from .safe_text import clean
 from .save_flow import offer_file_changed
 from .screens.editor import EditorScreen
 from .screens.export_flow import start_export
 from .screens.insights import FigureList, InsightsScreen
 from .screens.list_screen import ListScreen
 from .screens.prompts import ChoiceScreen
+from .screens.reading import ReadingScreen
 from .screens.recovery import ExitSignals, announce, offer_recovery
 from .theming import ansi_color_override, apply_theme, initial_theme, register_themes
 from .widgets.entry_list import EntryList
+from .wording import count
 
 
 class RoleThreadApp(App[None]):
@@ -74,6 +77,13 @@ class RoleThreadApp(App[None]):
         if isinstance(start, Opened):
             self._adopt(start)
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification shows its text literally: messages carry file names,
+        ids, notes and error texts from the data, so never markup, never escapes."""
+        super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout,
+                       markup=False)
+
     def _adopt(self, opened: Opened) -> None:
         self._unsubscribe()
         self.opened = opened
@@ -98,7 +108,7 @@ class RoleThreadApp(App[None]):
                 screen.post_message(SessionChanged(event))
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.data_path)
+        self.sub_title = clean(str(self.data_path))
         warnings = register_themes(self, self.config)
         warnings += apply_theme(self, initial_theme(self.config, self.state))
         defaults = default_keys(KEYMAP_SCREENS)
@@ -140,8 +150,17 @@ class RoleThreadApp(App[None]):
         save_state(self.state)
 
     # ------------------------------------------------------------ editor
-    def open_editor(self, position: int) -> None:
-        self.push_screen(EditorScreen(self.session, position))
+    def open_editor(self, position: int, message: int = 0) -> None:
+        """The editor on `position`; back in the list, the cursor is on the entry the
+        editor showed last (`>` / `<` move through the file there)."""
+
+        def back(result: Any) -> None:
+            index = getattr(result, "index", None)
+            home = next((s for s in self.screen_stack if isinstance(s, ListScreen)), None)
+            if home is not None and index is not None and index < len(self.session):
+                home.action_goto(index + 1)
+
+        self.push_screen(EditorScreen(self.session, position, message), back)
 
     # ------------------------------------------------------------ palette actions
     def action_export_prompt(self, query: str | None) -> None:
@@ -185,7 +204,7 @@ class RoleThreadApp(App[None]):
 
     def _saved(self, dest: Path, then_quit: bool) -> None:
         self.saving = False
-        self.notify(f"Saved {len(self.session)} entries to {dest.name}")
+        self.notify(f"Saved {count(len(self.session), 'entry')} to {dest.name}")
         for screen in self.screen_stack:
             if isinstance(screen, ListScreen):
                 screen.post_message(SessionChanged(SessionEvent("saved", str(dest))))
@@ -216,6 +235,7 @@ class RoleThreadApp(App[None]):
         )
 
     def on_unmount(self) -> None:
+        save_state(self.state)  # where the cursor was, for the next start on this file
         self._unsubscribe()
         self.shutdown_session()
         self._exit_signals.remove()
@@ -270,7 +290,8 @@ class RoleThreadApp(App[None]):
         return list(rows.values())
 
 
-KEYMAP_SCREENS = (RoleThreadApp, ListScreen, EntryList, EditorScreen, InsightsScreen, FigureList)
+KEYMAP_SCREENS = (RoleThreadApp, ListScreen, EntryList, EditorScreen, ReadingScreen, InsightsScreen,
+                  FigureList)
 
 
 def create_app(path: str | Path, config: Config | None = None, *,

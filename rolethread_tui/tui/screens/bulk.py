@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from ...domain import DomainError
 from ..widgets.entry_list import EntryList
+from ..wording import count
 from .prompts import PROMPT_CSS, ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class BulkMixin:
                 entries.marked.add(self.app.session.rid(position))
         self._anchor = entries.cursor
         entries.refresh_rows(None)
-        self.notify(f"{len(entries.marked)} entries marked")
+        self.notify(f"{count(len(entries.marked), 'entry')} marked")
 
     def _bulk_targets(self) -> tuple[list[int], str]:
         entries = self.query_one(EntryList)  # type: ignore[attr-defined]
@@ -128,7 +129,7 @@ class BulkMixin:
     def _confirm(self, action: str, positions: list[int], name: str) -> None:
         verb = dict(BULK_ACTIONS)[action].rstrip("…").lower()
         label = f"{verb} {name}".strip()
-        question = f"{label.capitalize()} — {len(positions)} entries? (one undo step)"
+        question = f"{label.capitalize()} — {count(len(positions), 'entry')}? (one undo step)"
         self.app.push_screen(ConfirmScreen(question),
                              lambda yes: yes and self._apply(action, positions, name))
 
@@ -159,4 +160,4 @@ class BulkMixin:
         if action == "delete" and entries.view is not None:
             entries.set_view(None)
         entries.refresh_rows(None)
-        self.notify(f"{changed} entries changed · u undoes it")
+        self.notify(f"{count(changed, 'entry')} changed · u undoes it")

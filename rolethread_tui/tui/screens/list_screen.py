@@ -12,17 +12,27 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from ...domain import SAFE_FIXES, DomainError, Finding, OpError
+from ...domain import (
+    SAFE_FIXES,
+    DomainError,
+    Finding,
+    OpError,
+    last_position,
+    remember_position,
+)
 from ..messages import SessionChanged
+from ..safe_text import clean
 from ..undo import undo_step
 from ..widgets.entry_list import EntryList
 from ..widgets.preview import Preview
 from ..widgets.sidebar import FlagSidebar
 from ..widgets.status_bar import StatusBar
+from ..wording import count
 from .bulk import BulkMixin
 from .help import HelpScreen
 from .insights import InsightsScreen
 from .prompts import ConfirmScreen, PromptScreen
+from .reading import ReadingScreen
 from .searching import SearchMixin
 from .validation import FixPickerScreen, ValidationSummaryScreen
 
@@ -60,6 +70,10 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         Binding("x", "decide('rejected')", "Reject", id="reject"),
         Binding("w", "decide('needs_work')", "Needs work", id="needs_work"),
         Binding("enter,e", "open_editor", "Edit", id="open_editor"),
+        Binding("z", "read", "Read", id="read"),
+        Binding("N", "new_entry", "New entry", show=False, id="new_entry"),
+        Binding("colon", "goto_prompt", "Go to", show=False, id="goto_prompt"),
+        Binding("D", "find_duplicates", "Duplicates", show=False, id="find_duplicates"),
         Binding("h", "mark_refined", "Refined", show=False, id="mark_refined"),
         Binding("n", "edit_note", "Note", show=False, id="edit_note"),
         Binding("t", "tag", "Tag", show=False, id="tag"),
@@ -90,7 +104,7 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         session = self.app.session
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield EntryList(session, id="entries")
+                yield EntryList(session, self.app.config.flags, id="entries")
                 yield Preview(session, id="preview")
             yield FlagSidebar(self.app.config.flags, id="sidebar")
         yield StatusBar(id="status")
@@ -109,6 +123,7 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         self.status_bar.file = self.app.data_path.name  # a recovered session may read the base
         self.status_bar.readonly = self.app.readonly
         self.entries.focus()
+        self._resume: int | None = last_position(self.app.state, self.app.data_path) or None
         self._sync_rows()
         self._count_worker()
 
@@ -127,6 +142,10 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
         bar.progress = session.progress if session.scanning else None
         bar.dirty = session.dirty
         bar.redraw()
+        if self._resume is not None and (self._resume < len(session) or not session.scanning):
+            resume, self._resume = self._resume, None  # where the reviewer left this file
+            if resume < len(session):
+                self._focus_position(resume)
         if self.entries.current is not None and self._shown is None:
             self._show_current()
 
@@ -166,11 +185,15 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
 
     @on(EntryList.Moved)
     def _moved(self, message: EntryList.Moved) -> None:
+        if message.position is not None:  # saved with the UI state when the app ends
+            remember_position(self.app.state, self.app.data_path, message.position)
         self._show_current()
 
     _preview_due = False
 
     def _show_current(self) -> None:
+        if isinstance(self.app.screen, ReadingScreen) and self.app.screen.home is self:
+            self.app.screen.follow()  # an undo moved the cursor, or changed this entry
         position = self.entries.current
         self._shown = position
         self.status_bar.position = position
@@ -336,11 +359,11 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes and self._run(lambda: self._fix_all(positions, value)):
-                self.notify(f"Fixed {value} in {self._fixed} entries · u undoes it",
+                self.notify(f"Fixed {value} in {count(self._fixed, 'entry')} · u undoes it",
                             markup=False)
 
-        self.app.push_screen(ConfirmScreen(
-            f"Apply the {value} fix to {len(positions)} entries? (one undo step)"), confirmed)
+        question = f"Apply the {value} fix to {count(len(positions), 'entry')}? (one undo step)"
+        self.app.push_screen(ConfirmScreen(question), confirmed)
 
     _fixed = 0
 
@@ -401,18 +424,49 @@ class ListScreen(SearchMixin, BulkMixin, Screen[None]):
             return
         self.app.call_from_thread(self._duplicates_found, len(groups))
 
-    def _duplicates_found(self, count: int) -> None:
+    def _duplicates_found(self, groups: int) -> None:
         self.refresh_counts()
-        if not count:
+        if not groups:
             self.notify("No duplicate groups.")
             return
-        self.notify(f"{count} duplicate groups — showing them (esc for all).")
+        self.notify(f"{count(groups, 'duplicate group')} — showing them (esc for all).")
         self.apply_query("issue:duplicate,near-duplicate")
 
     def action_open_editor(self) -> None:
         position = self._guard()
         if position is not None:
             self.app.open_editor(position)
+
+    def action_read(self) -> None:
+        """The reading view: the current entry whole, decided with one key."""
+        if self.entries.current is not None:
+            self.app.push_screen(ReadingScreen(self))
+
+    def action_new_entry(self) -> None:
+        """`N`: a hand-written entry (origin human) after the current one, in the editor."""
+        current = self.entries.current
+        after = current if current is not None else None
+        if self._run(lambda: self._add_entry(after)):
+            self.app.open_editor(self._added)
+
+    _added = 0
+
+    def _add_entry(self, after: int | None) -> None:
+        self._added = self.app.session.add_entry([], after=after)
+
+    def action_goto_prompt(self) -> None:
+        """`:` then a number and enter: go to that entry (digits alone toggle flags)."""
+
+        def done(text: str | None) -> None:
+            text = (text or "").strip()
+            if text.isdigit():
+                self.action_goto(int(text))
+            elif text:
+                self.notify(f"Not an entry number: {clean(text)}", severity="warning",
+                            markup=False)
+
+        self.app.push_screen(PromptScreen(f"Go to entry (1–{len(self.app.session):,})", ""),
+                             done)
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(FlagSidebar)

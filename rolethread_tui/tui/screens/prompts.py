@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from ..safe_text import clean, one_line
+
 PROMPT_CSS = """
 PromptScreen, ConfirmScreen, ChoiceScreen { align: center middle; }
 PromptScreen > Vertical, ConfirmScreen > Vertical, ChoiceScreen > Vertical {
@@ -37,12 +39,19 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, markup=False)
-            yield Input(self.value, placeholder=self.placeholder, select_on_focus=False)
+            yield Label(clean(self.title_text), markup=False)
+            yield Input(self.shown, placeholder=self.placeholder, select_on_focus=False)
             yield Label(self.hint, classes="hint", markup=False)
 
+    @property
+    def shown(self) -> str:
+        """The value as the field shows it: control characters (a note's ESC, BEL)
+        as visible stand-ins, so text from a file never drives the terminal."""
+        return one_line(self.value)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        # untouched: the value as it was, not its stand-ins (nothing is rewritten)
+        self.dismiss(self.value if event.value == self.shown else event.value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -76,7 +85,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question, markup=False)
+            yield Label(clean(self.question), markup=False)
             yield Label(self.hint, classes="hint", markup=False)
 
     def action_answer(self, yes: bool) -> None:
@@ -96,7 +105,7 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question, markup=False)
+            yield Label(clean(self.question), markup=False)
             hint = " · ".join(f"{k}: {v}" for k, v in self.choices.items())
             yield Label(hint + " · esc: cancel", classes="hint", markup=False)
 

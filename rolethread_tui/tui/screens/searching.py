@@ -26,6 +26,7 @@ class SearchMixin:
 
     app: RoleThreadApp
     query_text: str = ""
+    highlight_terms: list[str] = []
 
     def action_search(self, text: str | None = None, error: str = "") -> None:
         history = list(reversed(self.app.state.searches))
@@ -53,7 +54,8 @@ class SearchMixin:
         remember_search(self.app.state, text)
         save_state(self.app.state)
         self.query_text = text
-        self.query_one(Preview).highlight = query.highlight_terms()
+        self.highlight_terms = query.highlight_terms()
+        self.query_one(Preview).highlight = self.highlight_terms
         bar = self.query_one(StatusBar)
         bar.filter, bar.matched = text, None
         bar.redraw()
@@ -66,6 +68,7 @@ class SearchMixin:
         self.workers.cancel_group(self, "search")  # type: ignore[attr-defined]
         keep = entries.current
         self.query_text = ""
+        self.highlight_terms = []
         self.query_one(Preview).highlight = []
         bar = self.query_one(StatusBar)
         bar.filter, bar.matched = "", None

@@ -36,7 +36,7 @@ class EntryList(ScrollView, can_focus=True):
         "entry-list--dim", "entry-list--marked",
     }
     DEFAULT_CSS = """
-    EntryList { background: $surface; scrollbar-size-vertical: 1; }
+    EntryList { background: $surface; scrollbar-size-vertical: 1; overflow-x: hidden; }
     EntryList > .entry-list--cursor { background: $accent 40%; text-style: bold; }
     EntryList:focus > .entry-list--cursor { background: $accent 60%; }
     EntryList > .entry-list--accepted { color: $success; }
@@ -65,9 +65,10 @@ class EntryList(ScrollView, can_focus=True):
             self.position = position
             super().__init__()
 
-    def __init__(self, session: Session, **kwargs: object) -> None:
+    def __init__(self, session: Session, flags: Sequence[str] = (), **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
+        self.flag_names = list(flags)  # the flag set: a row shows which of 1–9 are on
         self.view: Sequence[int] | None = None  # None: every entry in order
         self.marked: set[int] = set()  # record ids marked for bulk
         self._cache: LRUCache[tuple[int, int, int], Strip] = LRUCache(1024)
@@ -98,10 +99,20 @@ class EntryList(ScrollView, can_focus=True):
         self._post_moved()
 
     def reload(self) -> None:
-        """Rows changed (ops, scan progress): forget rendered strips, resize."""
+        """Rows changed (ops, scan progress): forget rendered strips, resize.
+
+        The virtual width is the width inside the scrollbar: one column wider
+        and a horizontal scrollbar would take a row, hiding the cursor at the
+        bottom (`G` showed 293–304 of 305).
+        """
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, self.count)
+        self.virtual_size = Size(self.scrollable_content_region.width, self.count)
         self.refresh()
+
+    @property
+    def rows_shown(self) -> int:
+        """How many rows are on screen (inside any scrollbar)."""
+        return max(self.scrollable_content_region.height, 1)
 
     def refresh_rows(self, positions: Sequence[int] | None) -> None:
         """Redraw the rows showing these positions only (None: every row).
@@ -120,7 +131,7 @@ class EntryList(ScrollView, can_focus=True):
             self._cache.discard(key)
         rows = {key[0] for key in stale}
         top = round(self.scroll_offset.y)
-        for row in range(top, top + self.size.height):
+        for row in range(top, top + self.rows_shown):
             if row in rows or self.position_at(row) in changed:
                 self._refresh_row(row)
 
@@ -139,12 +150,12 @@ class EntryList(ScrollView, can_focus=True):
 
     def _refresh_row(self, row: int) -> None:
         y = row - round(self.scroll_offset.y)
-        if 0 <= y < self.size.height:
+        if 0 <= y < self.rows_shown:
             self.refresh(Region(0, y, self.size.width, 1))
 
     def _scroll_to_cursor(self) -> None:
         top = round(self.scroll_offset.y)
-        height = max(self.size.height, 1)
+        height = self.rows_shown
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
         elif self.cursor >= top + height:
@@ -163,10 +174,10 @@ class EntryList(ScrollView, can_focus=True):
         self.cursor = self.count - 1
 
     def action_page_down(self) -> None:
-        self.cursor += max(self.size.height - 1, 1)
+        self.cursor += max(self.rows_shown - 1, 1)
 
     def action_page_up(self) -> None:
-        self.cursor -= max(self.size.height - 1, 1)
+        self.cursor -= max(self.rows_shown - 1, 1)
 
     def on_resize(self) -> None:
         self.reload()
@@ -201,8 +212,10 @@ class EntryList(ScrollView, can_focus=True):
         rid = session.rid(position)
         r = session.row(position)
         status = r.status != "unreviewed"
-        mark = "●" if rid in self.marked else " "
-        flags = f"⚑{len(r.flags)}" if r.flags else "  "
+        at_cursor = row == self.cursor
+        # a mark a reader sees without colour too (NO_COLOR, 16-colour terminals)
+        mark = ("◉" if at_cursor else "●") if rid in self.marked else ("▶" if at_cursor else " ")
+        flags = flag_marks(r.flags, self.flag_names)
         issues = f"!{min(r.issue_count, 99)}" if r.issue_count else ""
         tags = one_line("#" + r.tags[0])[:9] if r.tags else ""
         number = f"{position + 1:>{max(len(str(len(session))), 3)}}"
@@ -212,7 +225,7 @@ class EntryList(ScrollView, can_focus=True):
             Segment(STATUS_MARK[r.status] + " ", self._style(r.status) if status else
                     self._style("dim")),
             Segment(ORIGIN_MARK[r.origin] + " ", None),
-            Segment(f"{flags:<3}", self._style("warning") if r.flags else None),
+            Segment(f"{flags:<5}", self._style("warning") if r.flags else None),
             Segment(f"{issues:<4}", self._style(r.severity) if r.severity in (
                 "error", "warning") else self._style("dim")),
             Segment(f"{r.turns:>2}t ", self._style("dim")),
@@ -221,9 +234,19 @@ class EntryList(ScrollView, can_focus=True):
                     None if r.valid else self._style("error")),
         ]
         strip = Strip(segments).crop_extend(0, width, None).apply_style(base)
-        if row == self.cursor:
-            strip = strip.apply_style(self._style("cursor"))
+        if at_cursor:  # over the row's own colours: the background must win
+            strip = Strip(Segment.apply_style(strip, post_style=self._style("cursor")),
+                          strip.cell_length)
         return strip
+
+
+def flag_marks(flags: Sequence[str], names: Sequence[str]) -> str:
+    """Which flags of the set are on, by their keys ("⚑13": flags 1 and 3; "+": others)."""
+    if not flags:
+        return ""
+    on = "".join(str(k + 1) for k, name in enumerate(names[:9]) if name in flags)
+    other = "+" if any(f not in names[:9] for f in flags) else ""
+    return ("⚑" + on + other)[:5]
 
 
 def _row_of(view: Sequence[int] | None, position: int) -> int:

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...domain import Session
-from ..conversation import render_entry, render_findings
+from ..conversation import render_entry, render_findings, review_line
 
 __all__ = ["Preview", "render_entry", "render_findings"]
 
@@ -33,7 +33,13 @@ class Preview(VerticalScroll, can_focus=False):
         if position is None or position >= len(self.session):
             self._body.update(Text("(no entry)", style="dim"))
             return
-        body = render_findings(self.session.findings(position))
-        body.append_text(render_entry(self.session.view(position), self.highlight))
+        view = self.session.view(position)
+        body = Text()
+        line = review_line(view)  # flags by name, tags, note: where the reviewer looks
+        if line:
+            body.append_text(line)
+            body.append("\n")
+        body.append_text(render_findings(self.session.findings(position)))
+        body.append_text(render_entry(view, self.highlight))
         self._body.update(body)
         self.scroll_home(animate=False)

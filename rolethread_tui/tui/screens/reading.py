@@ -1,0 +1,180 @@
+"""The reading view (`z`): one whole conversation on the screen, decided with one key.
+
+The triage loop at 80x24: read the entry whole (space / b page through it),
+decide (a / x / w, deciding advances), flag (1–9), note (n), tag (t), vouch
+(h), and the next entry is already on the screen. Every decision goes through
+the list screen's own actions, so the list, its filter and its cursor stay
+the one place that says which entry is current; `z` / esc go back to it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..conversation import (
+    ORIGIN_STYLE,
+    render_entry,
+    render_findings,
+    render_message,
+    review_line,
+)
+from ..safe_text import clean
+
+if TYPE_CHECKING:
+    from .list_screen import ListScreen
+
+FLAG_KEYS = [Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False,
+                     id=f"toggle_flag_{n}") for n in range(1, 10)]
+
+
+class ReadingScreen(Screen[None]):
+    """The current entry of the list, whole; the list's keys decide and move."""
+
+    DEFAULT_CSS = """
+    ReadingScreen #reading-header { height: auto; max-height: 2; padding: 0 1;
+        background: $panel; }
+    ReadingScreen #reading { height: 1fr; padding: 0 1; }
+    ReadingScreen #reading > Static { width: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "decide('accepted')", "Accept", id="accept"),
+        Binding("x", "decide('rejected')", "Reject", id="reject"),
+        Binding("w", "decide('needs_work')", "Needs work", id="needs_work"),
+        Binding("j,down", "step(1)", "Next", id="reading_next_entry"),
+        Binding("k,up", "step(-1)", "Prev", id="reading_previous_entry"),
+        Binding("space,pagedown", "page(1)", "Page", show=False, id="reading_page_down"),
+        Binding("b,pageup", "page(-1)", "Page up", show=False, id="reading_page_up"),
+        Binding("e,enter", "edit", "Edit", id="reading_edit"),
+        Binding("h", "list('mark_refined')", "Refined", show=False, id="mark_refined"),
+        Binding("n", "list('edit_note')", "Note", show=False, id="edit_note"),
+        Binding("t", "list('tag')", "Tag", show=False, id="tag"),
+        Binding("u,ctrl+z", "list('undo')", "Undo", id="undo"),
+        Binding("ctrl+r,ctrl+y", "list('redo')", "Redo", show=False, id="redo"),
+        Binding("z,escape", "back", "List", id="reading_back"),
+        Binding("question_mark", "help", "Help", show=False, id="help"),
+        *FLAG_KEYS,
+    ]
+
+    def __init__(self, home: ListScreen) -> None:
+        super().__init__()
+        self.home = home
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="reading-header", markup=False)
+        with VerticalScroll(id="reading", can_focus=False):
+            yield Static(id="reading-body", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_entry()
+
+    @property
+    def position(self) -> int | None:
+        return self.home.entries.current
+
+    _shown: int | None = None
+
+    def follow(self) -> None:
+        """The list's cursor moved or its entry changed: show it (same entry: same place)."""
+        self.show_entry(keep_scroll=self.position == self._shown)
+
+    def show_entry(self, keep_scroll: bool = False) -> None:
+        """Draw the list's current entry (again, after a change, keeping the scroll)."""
+        session, position = self.app.session, self.position  # type: ignore[attr-defined]
+        self._shown = position
+        header = self.query_one("#reading-header", Static)
+        body = self.query_one("#reading-body", Static)
+        if position is None:
+            header.update(Text("(no entry)", style="dim"))
+            body.update("")
+            return
+        view = session.view(position)
+        head = Text.assemble((f"Entry {position + 1}/{len(session)}", "bold"), " · ",
+                             view.status, " · ", (view.origin, ORIGIN_STYLE[view.origin]),
+                             f" · {len(view.messages)} messages")
+        if session.dirty:
+            head.append(" · ● unsaved", style="bold")
+        if self.home.query_text:
+            head.append(f" · /{clean(self.home.query_text)}", style="bold cyan")
+        line = review_line(view)
+        if line:
+            head.append("\n")
+            head.append_text(line)
+        header.update(head)
+        text = render_findings(session.findings(position))
+        text.append_text(render_entry(view, self.home.highlight_terms))
+        body.update(text)
+        if not keep_scroll:
+            self.query_one("#reading", VerticalScroll).scroll_home(animate=False)
+
+    # ------------------------------------------------------------ keys
+    def action_step(self, step: int) -> None:
+        entries = self.home.entries
+        row = entries.cursor + step
+        if not 0 <= row < entries.count:
+            self.notify("No more entries in this direction.", timeout=2)
+            return
+        entries.cursor = row
+        self.show_entry()
+
+    def action_page(self, step: int) -> None:
+        box = self.query_one("#reading", VerticalScroll)
+        (box.scroll_page_down if step > 0 else box.scroll_page_up)(animate=False)
+
+    def action_decide(self, status: str) -> None:
+        before = self.position
+        self.home.action_decide(status)
+        self.show_entry(keep_scroll=self.position == before)
+
+    def action_toggle_flag(self, n: int) -> None:
+        self.home.action_toggle_flag(n)
+        self.show_entry(keep_scroll=True)
+
+    def action_list(self, action: str) -> None:
+        """A list action on the current entry (note and tag ask first)."""
+        getattr(self.home, f"action_{action}")()
+        self.show_entry(keep_scroll=True)
+
+    def on_screen_resume(self) -> None:
+        self.show_entry(keep_scroll=True)  # back from a note, tag or the editor
+
+    def action_edit(self) -> None:
+        """The editor, at the message at the top of the view."""
+        position = self.position
+        if position is not None:
+            self.app.open_editor(position, self._message_in_view())  # type: ignore[attr-defined]
+
+    def _message_in_view(self) -> int:
+        """Which message the top of the view is in, from the wrapped heights."""
+        position = self.position
+        if position is None:
+            return 0
+        session, console = self.app.session, self.app.console  # type: ignore[attr-defined]
+        top = round(self.query_one("#reading", VerticalScroll).scroll_offset.y)
+        width = max(self.query_one("#reading-body").content_region.width, 1)
+        y = len(render_findings(session.findings(position)).wrap(console, width))
+        view = session.view(position)
+        for message in view.messages:
+            text = render_message(message, highlight=self.home.highlight_terms)
+            text.append("\n\n")
+            y += len(text.wrap(console, width))
+            if y > top:
+                return message.index
+        return max(len(view.messages) - 1, 0)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.app.key_table()))  # type: ignore[attr-defined]
+
+

@@ -1,0 +1,218 @@
+"""The triage loop at 80x24: read an entry whole, decide with one key, move on.
+
+Driven through the real app (`create_app`), asserted on the session and the screen.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+
+from rolethread_tui.tui.app import create_app
+from rolethread_tui.tui.screens.editor import EditorScreen
+from rolethread_tui.tui.screens.reading import ReadingScreen
+from rolethread_tui.tui.widgets.entry_list import EntryList, flag_marks
+
+from .conftest import chat, clean_entry
+from .tui_helpers import screen_text, settle
+
+
+def long_entry(n: int) -> dict:
+    """A conversation longer than one 80x24 screen, its last line unique."""
+    reply = "\n".join(f"line {k} of a long reply number {n}" for k in range(40))
+    return chat(("system", "sys"), ("user", f"question {n}"),
+                ("assistant", reply + f"\nTHE END OF {n}"))
+
+
+def notes(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n.message for n in app._notifications]
+
+
+async def test_cursor_row_stays_on_screen_after_G_pgdn_and_advancing(write):
+    path = write([clean_entry(i) for i in range(305)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        entries = app.screen.query_one(EntryList)
+        for keys in (["G"], ["g", "pagedown"], ["g", *["a"] * 30], ["g", "pagedown", "pagedown"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            top = round(entries.scroll_offset.y)
+            assert top <= entries.cursor < top + entries.rows_shown, keys
+            number = f"{entries.current + 1}"
+            assert any(line.startswith("▶") and line[1:].split()[0] == number
+                       for line in screen_text(app).splitlines()), keys
+
+
+async def test_reading_view_reads_whole_entries_and_decides_with_one_key(write):
+    path = write([long_entry(n) for n in range(5)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReadingScreen)
+        assert "question 0" in screen_text(app) and "THE END OF 0" not in screen_text(app)
+        await pilot.press("space", "space", "space")
+        await pilot.pause()
+        assert "THE END OF 0" in screen_text(app)  # paged to the end of the reply
+        await pilot.press("a")  # decide: accepted, and the next entry is on screen
+        await pilot.pause()
+        assert app.session.row(0).status == "accepted"
+        assert "question 1" in screen_text(app) and "Entry 2/5" in screen_text(app)
+        await pilot.press("x", "2")
+        await pilot.pause()
+        assert app.session.row(1).status == "rejected"
+        assert app.session.row(2).flags == ("repetitive",)
+        await pilot.press("k")
+        assert "Entry 2/5" in screen_text(app)
+        await pilot.press("u")  # undo says what it undid, and shows that entry
+        assert any(m.startswith("Undid: flag repetitive on entry 3") for m in notes(app))
+        assert app.session.row(2).flags == ()
+        await pilot.pause()
+        assert "Entry 3/5" in screen_text(app)
+        await pilot.press("z")
+        await pilot.pause()
+        assert not isinstance(app.screen, ReadingScreen)
+        assert app.screen.query_one(EntryList).current == 2  # the list followed
+
+
+async def test_reading_view_opens_the_editor_at_the_message_in_view(write):
+    path = write([long_entry(0)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("z", "space", "e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EditorScreen)
+        assert app.screen.selected == 2  # the long assistant reply was in view
+
+
+async def test_search_matches_are_highlighted_in_the_reading_view(write):
+    path = write([chat(("user", "where is the lantern"), ("assistant", "The lantern glows."))])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"lantern", "enter")
+        await settle(app, pilot)
+        await pilot.press("z")
+        await pilot.pause()
+        body = app.screen.query_one("#reading-body").content
+        spans = [body.plain[s.start:s.end] for s in body.spans if "reverse" in str(s.style)]
+        assert spans and all(s.lower() == "lantern" for s in spans)
+
+
+async def test_new_entry_is_human_and_undoable(write):
+    path = write([clean_entry(0)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("N")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EditorScreen)
+        await pilot.press("o", *"Hello there", "ctrl+s", "o", *"General Kenobi", "ctrl+s")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        entry = app.session.entry(1)
+        assert [m["content"] for m in entry["messages"]] == ["Hello there", "General Kenobi"]
+        assert [m["role"] for m in entry["messages"]] == ["user", "assistant"]
+        assert entry["_review"]["origin"] == "human"
+        assert entry["_review"]["turns"] == ["human", "human"]
+        assert app.session.row(1).origin == "human"
+        assert app.screen.query_one(EntryList).current == 1
+    s = app.session
+    assert s.undo() and s.undo() and s.undo() and len(s) == 1
+
+
+async def test_colon_goes_to_an_entry_and_digits_alone_toggle_flags(write):
+    path = write([clean_entry(i) for i in range(40)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("colon", "3", "2", "enter")
+        await pilot.pause()
+        entries = app.screen.query_one(EntryList)
+        assert entries.current == 31
+        top = round(entries.scroll_offset.y)
+        assert top <= entries.cursor < top + entries.rows_shown
+        await pilot.press("3")
+        assert app.session.row(31).flags == ("out_of_character",)
+
+
+async def test_reopening_puts_the_cursor_where_the_reviewer_left(write):
+    path = write([clean_entry(i) for i in range(50)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("colon", *"37", "enter", "q")
+        await settle(app, pilot)
+    again = create_app(path)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(again, pilot)
+        await pilot.pause()
+        assert again.screen.query_one(EntryList).current == 36
+
+
+async def test_editor_decides_and_moves_to_the_next_entry(write):
+    path = write([clean_entry(i) for i in range(3)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e", "a", "greater_than_sign", "x", "1", "escape")
+        await settle(app, pilot)
+        assert app.session.row(0).status == "accepted"
+        assert app.session.row(1).status == "rejected"
+        assert app.session.row(1).flags == ("refusal",)
+        assert app.screen.query_one(EntryList).current == 1  # the list follows the editor
+
+
+async def test_a_journal_that_cannot_be_written_is_shown_and_the_app_lives(write, monkeypatch):
+    path = write([clean_entry(i) for i in range(4)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        journal = app.session.journal
+        assert journal is not None
+
+        def full(*_args: object) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(journal, "append_undo", full)
+        monkeypatch.setattr(journal, "append_redo", full)
+        monkeypatch.setattr(journal, "append_change", full)
+        await pilot.press("u")  # undo: refused, said, nothing changed
+        assert app.session.row(0).status == "accepted"
+        await pilot.press("x")  # a decision on entry 2: refused the same way
+        assert app.session.row(1).status == "unreviewed"
+        await pilot.press("space", "B", "enter", "y")  # a bulk accept: refused, said
+        await pilot.pause()
+        assert app.session.row(0).status == "accepted"
+        assert app.session.row(1).status == "unreviewed"
+        assert sum("No space left on device" in m for m in notes(app)) >= 3
+        assert app.is_running
+
+
+def test_rows_show_which_flags_of_the_set_are_on():
+    names = ["refusal", "repetitive", "out_of_character"]
+    assert flag_marks(("refusal", "out_of_character"), names) == "⚑13"
+    assert flag_marks(("typo",), names) == "⚑+"
+    assert flag_marks((), names) == ""
+
+
+async def test_hostile_note_and_tags_are_shown_literally_in_the_dialogs(write):
+    entry = clean_entry(0)
+    entry["_review"] = {"note": "\x1b]2;pwned\x07 [b]bold[/b]", "tags": ["\x1b[31mred", "[i]"]}
+    path = write([entry])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for key in ("n", "t"):
+            await pilot.press(key)
+            await pilot.pause()
+            text = screen_text(app)
+            assert "\x1b" not in text and "\x07" not in text
+            assert "[b]bold[/b]" in text if key == "n" else "[i]" in text
+            await pilot.press("escape")
+            await pilot.pause()
+    assert json.loads(path.read_text())["_review"]["note"].startswith("\x1b]2;")
