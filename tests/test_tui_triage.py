@@ -216,3 +216,46 @@ async def test_hostile_note_and_tags_are_shown_literally_in_the_dialogs(write):
             await pilot.press("escape")
             await pilot.pause()
     assert json.loads(path.read_text())["_review"]["note"].startswith("\x1b]2;")
+
+
+async def test_a_rebound_key_shows_in_the_footer_and_help_where_it_was(write, tmp_path):
+    from rolethread_tui.domain import Config
+
+    path = write([clean_entry(i) for i in range(3)])
+    app = create_app(path, Config.model_validate({"keymap": {"accept": "y"}}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert screen_text(app).splitlines()[-1].lstrip().startswith("y Accept")
+        await pilot.press("y")
+        assert app.session.row(0).status == "accepted"
+        assert app.key_table()[0][:2] == ("y", "Accept")
+
+
+async def test_j_and_k_move_in_the_validation_summary(write):
+    entries = [chat(("user", " hi "), ("assistant", "ok")), chat(("user", "x"))]
+    path = write(entries)
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        picker = app.screen.query_one("Picker")
+        assert picker.highlighted == 0
+        await pilot.press("j")
+        assert picker.highlighted == 1
+        await pilot.press("k")
+        assert picker.highlighted == 0
+
+
+async def test_a_theme_picked_live_recolours_the_rows(write):
+    path = write([clean_entry(i) for i in range(3)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        entries = app.screen.query_one(EntryList)
+        before = entries.render_line(0)
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        after = entries.render_line(0)
+        assert before.text == after.text
+        assert [s.style for s in before] != [s.style for s in after]

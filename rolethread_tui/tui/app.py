@@ -30,7 +30,7 @@ from ..domain import (
     save_state,
 )
 from .commands import ActionsProvider, current_bindings
-from .keymap import apply_keymap, default_keys
+from .keymap import apply_keymap, binding_order, default_keys
 from .messages import SessionChanged
 from .safe_text import clean
 from .save_flow import offer_file_changed
@@ -287,7 +287,8 @@ class RoleThreadApp(App[None]):
                         rows[bid] = (keys, binding.description or binding.action, bid)
                     elif keys not in old[0].split(" / "):
                         rows[bid] = (f"{old[0]} / {keys}", old[1], old[2])
-        return list(rows.values())
+        order = binding_order(self.screen)  # a re-bound key keeps its place
+        return sorted(rows.values(), key=lambda row: order.get(row[2], len(order)))
 
 
 KEYMAP_SCREENS = (RoleThreadApp, ListScreen, EntryList, EditorScreen, ReadingScreen, InsightsScreen,

@@ -68,6 +68,34 @@ def default_keys(node_classes: Iterable[type[DOMNode]]) -> dict[str, str]:
     return {binding_id: ",".join(keys) for binding_id, keys in found.items()}
 
 
+def binding_order(node: DOMNode) -> dict[str, int]:
+    """binding id → its place in the BINDINGS of the node's classes (bases first).
+
+    A re-bound key is appended by Textual at the end of a node's bindings, so
+    the footer and help would show it last — off the edge of an 80-column
+    footer. Sorting by this order keeps every action where its class put it.
+    """
+    order: dict[str, int] = {}
+    for base in reversed(type(node).__mro__):
+        for binding in base.__dict__.get("BINDINGS", ()) if issubclass(base, DOMNode) else ():
+            binding_id = getattr(binding, "id", None)
+            if binding_id is not None:
+                order.setdefault(binding_id, len(order))
+    return order
+
+
+class KeymapOrder:
+    """Mixed into screens: active bindings in their declared order, keymap or not."""
+
+    @property
+    def active_bindings(self):  # type: ignore[no-untyped-def]
+        found = super().active_bindings  # type: ignore[misc]
+        order = binding_order(self)  # type: ignore[arg-type]
+        last = len(order)
+        return dict(sorted(found.items(),
+                           key=lambda item: order.get(item[1].binding.id or "", last)))
+
+
 def _unknown_id_warning(binding_id: str, known_ids: set[str]) -> str:
     close = difflib.get_close_matches(binding_id, sorted(known_ids), n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from ...domain import DomainError
 from ..widgets.entry_list import EntryList
+from ..widgets.picker import Picker
 from ..wording import count
 from .prompts import PROMPT_CSS, ConfirmScreen, PromptScreen
 
@@ -52,7 +53,7 @@ class BulkScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"{self.count} {self.what}: one undoable step", markup=False)
-            yield OptionList(*[Option(label, id=key) for key, label in BULK_ACTIONS])
+            yield Picker(*[Option(label, id=key) for key, label in BULK_ACTIONS])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

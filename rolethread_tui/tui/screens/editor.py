@@ -29,6 +29,7 @@ from textual.widgets import Footer, Static
 
 from ...domain import DomainError, EntryView, OpError, Session
 from ..conversation import ORIGIN_STYLE, capped, render_message, review_line
+from ..keymap import KeymapOrder
 from ..safe_text import clean, one_line
 from ..undo import undo_step
 from .editing import ROLE_CYCLE, Editing, SafeTextArea
@@ -69,7 +70,7 @@ _RAW_OK = {"edit_message", "undo", "redo", "leave", "apply_and_save", "scroll_pa
            "other_entry", "decide"}
 
 
-class EditorScreen(Screen[EditorResult | None]):
+class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
     """Edit one entry's messages, roles, order, note and tags; decide it; move on."""
 
     DEFAULT_CSS = """

@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from ..widgets.picker import KeyScroll
 
 
 class HelpScreen(ModalScreen[None]):
@@ -15,7 +16,7 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 76; max-width: 100%; height: 90%;
+    HelpScreen > KeyScroll { width: 76; max-width: 100%; height: 90%;
         border: round $accent; background: $panel; padding: 0 1; }
     """
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help_close")]
@@ -31,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("binding id", style="dim", no_wrap=True)
         for keys, description, binding_id in self.rows:
             table.add_row(keys, description, binding_id)
-        with VerticalScroll():
+        with KeyScroll():
             yield Static(table)
             yield Static(
                 "Re-bind any key in config.toml under [keymap], e.g. accept = \"y\". "

@@ -43,6 +43,7 @@ from ...domain import (
     share,
     sparkline,
 )
+from ..keymap import KeymapOrder
 from ..safe_text import one_line
 
 if TYPE_CHECKING:
@@ -272,7 +273,7 @@ class FigureList(OptionList, inherit_bindings=False):
         return start, end
 
 
-class InsightsScreen(Screen[str | None]):
+class InsightsScreen(KeymapOrder, Screen[str | None]):
     """Figures of the whole dataset; dismisses with the chosen figure's query."""
 
     DEFAULT_CSS = """

@@ -20,6 +20,7 @@ from ...domain import (
     last_position,
     remember_position,
 )
+from ..keymap import KeymapOrder
 from ..messages import SessionChanged
 from ..safe_text import clean
 from ..undo import undo_step
@@ -52,7 +53,7 @@ FLAG_BINDINGS = [
 PREVIEW_DELAY = 0.02
 
 
-class ListScreen(SearchMixin, BulkMixin, Screen[None]):
+class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
     DEFAULT_CSS = """

@@ -25,6 +25,7 @@ from ..conversation import (
     render_message,
     review_line,
 )
+from ..keymap import KeymapOrder
 from ..safe_text import clean
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ FLAG_KEYS = [Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False,
                      id=f"toggle_flag_{n}") for n in range(1, 10)]
 
 
-class ReadingScreen(Screen[None]):
+class ReadingScreen(KeymapOrder, Screen[None]):
     """The current entry of the list, whole; the list's keys decide and move."""
 
     DEFAULT_CSS = """

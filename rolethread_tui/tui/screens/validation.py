@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from ...domain import CHECKS, FIXABLE_CHECKS, SAFE_FIXES, Finding
 from ..safe_text import clean
+from ..widgets.picker import Picker
 from .prompts import PROMPT_CSS
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -49,7 +50,7 @@ class ValidationSummaryScreen(ModalScreen[tuple[str, str] | None]):
             yield Label(f"Validation: {sum(self.issues.values())} findings by entry, "
                         f"{self.total} entries", markup=False)
             options = [Option(self._row(check, n), id=check) for check, n in rows]
-            yield OptionList(*options) if options else Label("No findings.", markup=False)
+            yield Picker(*options) if options else Label("No findings.", markup=False)
             yield Label("enter: show these entries · F: fix all (safe fixes) · esc: close",
                         classes="hint", markup=False)
 
@@ -111,7 +112,7 @@ class FixPickerScreen(ModalScreen[Finding | str | None]):
             options.append(Option(label, id=str(n)))
         with Vertical():
             yield Label(f"Fix entry {self.position + 1} — one undoable step", markup=False)
-            yield OptionList(*options)
+            yield Picker(*options)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         key = event.option.id

@@ -179,6 +179,10 @@ class EntryList(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self.cursor -= max(self.rows_shown - 1, 1)
 
+    def on_mount(self) -> None:
+        # rows are cached as styled strips: a theme picked in the palette redraws them
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.reload())
+
     def on_resize(self) -> None:
         self.reload()
         self._scroll_to_cursor()
