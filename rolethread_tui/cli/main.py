@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import dedupe, export, merge, stats, validate
+from . import dedupe, export, merge, slop, stats, validate
 from .errors import UsageError, describe
 
-COMMANDS = (validate, stats, export, dedupe, merge)
-SUBCOMMANDS = {"validate", "stats", "export", "dedupe", "merge"}
+COMMANDS = (validate, stats, export, dedupe, merge, slop)
+SUBCOMMANDS = {"validate", "stats", "export", "dedupe", "merge", "slop"}
 
 
 def build_parser() -> argparse.ArgumentParser:
