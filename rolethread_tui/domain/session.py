@@ -13,7 +13,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import ops
 from . import review as rv
@@ -24,13 +24,16 @@ from .journal import Journal, PendingJournal
 from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
 from .reviewer import reviewer_name
 from .scan import Helper, Span
-from .search import Query, select
+from .search import Query, apply_slop, select
 from .search import parse as parse_query
 from .search.evaluate import Candidate, candidates, check_lines
 from .store import BOM, FileStamp, LineStore
 from .summary import Checker, Columns, Row
 from .validation import SAFE_FIXES, Finding, fix_all, fix_finding, make_checker
 from .writer import backup, pieces, write_atomic
+
+if TYPE_CHECKING:
+    from .slop import SlopReport
 
 
 class FileChangedError(RuntimeError):
@@ -451,12 +454,19 @@ class Session:
         """
         q = parse_query(query) if isinstance(query, str) else query
         self.wait()
+        marks = self.slop().marks() if q.needs_slop else None
         if positions is not None:
-            return select(q, _RowView(self), self.line_bytes, positions)
+            return select(q, _RowView(self), self.line_bytes, positions, marks)
         hits = [hit for _done, found in self.search_chunks(q) for hit in found]
         if q.fuzzy is not None:
             hits.sort(key=lambda hit: (-hit[1], hit[0]))
-        return [i for i, _ in hits]
+        return apply_slop(q, [i for i, _ in hits], marks)
+
+    def slop(self) -> SlopReport:
+        """The slop lens (DESIGN §7a) over the entries as they are now; kept until a change."""
+        from .slop.source import session_slop  # on first use: opening a file stays lean
+
+        return session_slop(self)
 
     def search_chunks(self, query: Query, chunk: int = 20_000
                       ) -> Iterator[tuple[int, list[tuple[int, float]]]]:

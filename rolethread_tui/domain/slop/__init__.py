@@ -12,13 +12,27 @@ The computation is pure and splits over chunks: ``discover`` (a sample) ->
 ``count_chunk`` per chunk -> ``merge`` -> ``finish``. No Textual import, no threads.
 """
 
-from .counts import Counts, Lexicon, count_chunk, discover, merge
-from .report import EntrySlop, Phrase, SlopMark, SlopReport, finish
-from .rules import SIGNALS
-from .score import Signal
-from .source import file_slop, slop_of
+from __future__ import annotations
 
-__all__ = [
-    "SIGNALS", "Counts", "EntrySlop", "Lexicon", "Phrase", "Signal", "SlopMark", "SlopReport",
-    "count_chunk", "discover", "file_slop", "finish", "merge", "slop_of",
-]
+from importlib import import_module
+from typing import Any
+
+from .rules import SIGNALS
+
+# Loaded on first use: the query parser needs only the signal names, and the
+# counting modules import `insights`, which imports the search package.
+_HOMES = {
+    "Counts": "counts", "Lexicon": "counts", "count_chunk": "counts", "discover": "counts",
+    "merge": "counts", "EntrySlop": "report", "Phrase": "report", "SlopMark": "report",
+    "SlopReport": "report", "finish": "report", "Signal": "score", "file_slop": "source",
+    "slop_of": "source",
+}
+
+__all__ = ["SIGNALS", *_HOMES]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{home}", __name__), name)

@@ -11,9 +11,11 @@ of a file's entries from the file itself while this process counts the first.
 from __future__ import annotations
 
 import os
+import weakref
 from array import array
 from collections.abc import Callable
 from concurrent.futures import Executor
+from typing import Any
 
 from ..store import LineStore
 from .counts import Counts, Lexicon, count_chunk, discover, merge
@@ -117,3 +119,34 @@ def _scaled(progress: Progress | None, half: int, count: int) -> Progress | None
     if progress is None or half == count or half == 0:
         return progress
     return lambda done, _total: progress(done * count // half, count)
+
+
+_SESSION_REPORTS: weakref.WeakKeyDictionary[Any, SlopReport] = weakref.WeakKeyDictionary()
+_WATCHED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def session_slop(session: Any) -> SlopReport:
+    """The report over a session's entries as they are now (edits included).
+
+    Kept per session until its next change event (an op, an undo or a redo), so
+    `order:slop` and `slop:` filters re-run without recounting. Positions are the
+    session's current ones. The engine will own this; it lives here until then.
+    """
+    report = _SESSION_REPORTS.get(session)
+    if report is None:
+        session.wait()
+        report = slop_of(len(session), session._lines)
+        _SESSION_REPORTS[session] = report
+        if session not in _WATCHED:
+            _WATCHED.add(session)
+            session.subscribe(_forget_on_change(weakref.ref(session)))
+    return report
+
+
+def _forget_on_change(ref: weakref.ref[Any]) -> Callable[[Any], None]:
+    def listener(event: Any) -> None:
+        session = ref()
+        if session is not None and event.kind == "change":
+            _SESSION_REPORTS.pop(session, None)
+
+    return listener
