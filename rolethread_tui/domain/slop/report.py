@@ -102,15 +102,17 @@ def finish(counts: Counts, lexicon: Lexicon) -> SlopReport:
     floor = max(MIN_ENTRIES, math.ceil(PHRASE_SHARE * replied))
     kept = sorted((p for p, n in counts.phrases.items() if n >= floor),
                   key=lambda p: (-counts.phrases[p], lexicon.phrases[p]))
-    row_of = {p: row for row, p in enumerate(kept)}
+    row_of = [-1] * len(lexicon.phrases)  # lexicon phrase -> table row, -1 if not kept
+    for row, p in enumerate(kept):
+        row_of[p] = row
     phrases = tuple(Phrase(lexicon.phrases[p], counts.phrases[p],
                            round(counts.phrases[p] / max(replied, 1) / PHRASE_SHARE, 1))
                     for p in kept)
     judge = Judge(phrases, _openings(counts), _over_used(counts), counts.findings)
-    rows_in = row_of.get
+    rows_in, kept_row = row_of.__getitem__, (-1).__ne__
     entries = {}
     for position, row in counts.rows.items():
-        held = sorted(filter(None.__ne__, map(rows_in, row[1]))) if row[1] else []
+        held = sorted(filter(kept_row, map(rows_in, row[1]))) if row[1] else []
         found = judge.entry(position, row, held)
         if found is not None:
             entries[position] = EntrySlop(*found)
