@@ -3,7 +3,7 @@
 1. `discover` reads a sample of the file (every entry of a small one) and keeps
    the 4-grams it shares among many entries: the *lexicon* of candidates. Counting
    every distinct 4-gram of 100k entries would hold tens of millions of keys; a
-   phrase repeated in 0.5 % of a file is in ~20 entries of a 4000-entry sample,
+   phrase repeated in 0.5 % of a file is in ~15 entries of a 3000-entry sample,
    far above the sample threshold, so sampling loses no phrase worth reporting.
 2. `count_chunk` reads any chunk of entries and counts, exactly, what the report
    needs: candidate 4-grams per entry (and which follow which), openings, stock
@@ -121,14 +121,18 @@ def discover(lines: Iterable[bytes]) -> Lexicon:
     number: dict[int, int] = {}
     texts: list[str] = []
     links: Counter[tuple[int, int]] = Counter()
-    for tokens, hashes in sample:
-        at = positions_in(hashes, keep)
-        for k in at:
+    for tokens, hashes in sample:  # each candidate's words, from its first occurrence
+        if len(number) == len(keep):
+            break
+        for k in positions_in(hashes, keep):
             if hashes[k] not in number:
                 number[hashes[k]] = len(texts)
                 texts.append(_text(tokens[k:k + GRAM]))
-        numbers = [number[hashes[k]] for k in at]
-        if len(at) > 1:  # which candidate follows which, to chain them into phrases
+    numbered = number.__getitem__
+    for _tokens, hashes in sample:  # which candidate follows which, to chain them
+        at = positions_in(hashes, keep)
+        if len(at) > 1:
+            numbers = list(map(numbered, map(hashes.__getitem__, at)))
             adjacent = map((1).__eq__, map(operator.sub, at[1:], at))
             links.update(set(compress(pairwise(numbers), adjacent)))
     counts = {number[h]: n for h, n in keep.items() if h in number and texts[number[h]]}

@@ -9,6 +9,7 @@ phrases, then scores every entry from what it contains (`score`).
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,12 +26,13 @@ _CLEAN: SlopMark = (0.0, frozenset())
 
 @dataclass(frozen=True, slots=True)
 class EntrySlop:
-    """An entry with at least one signal. ``phrases``: its rows of the phrase table."""
+    """An entry with at least one signal. ``phrases``: its rows of the phrase table
+    (most shared first; its signals name the first ``PHRASES_PER_ENTRY``)."""
 
     entry: int
     score: float
     signals: tuple[Signal, ...]
-    phrases: tuple[int, ...] = ()
+    phrases: array = field(default_factory=lambda: array("I"))
 
     @property
     def names(self) -> frozenset[str]:

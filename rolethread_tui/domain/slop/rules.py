@@ -27,7 +27,7 @@ PHRASE_SHARE: Final = 0.005
 MIN_ENTRIES: Final = 4
 #: Entries read (evenly spread over the file) to find the candidate phrases that the
 #: full pass then counts exactly. Larger files are sampled; smaller ones read whole.
-SAMPLE_ENTRIES: Final = 4000
+SAMPLE_ENTRIES: Final = 3000
 #: A candidate needs this share of PHRASE_SHARE in the sample (sampling noise margin).
 SAMPLE_MARGIN: Final = 0.5
 #: Candidates kept (the most shared first): bounds memory on heavily templated files.

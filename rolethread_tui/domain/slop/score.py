@@ -8,9 +8,11 @@ catchphrase, a stock opener and a generic closer above one with only one of them
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .counts import EntryCounts
@@ -31,6 +33,12 @@ class Signal:
     evidence: str
 
 
+@lru_cache(maxsize=65536)
+def _signal(found: Finding) -> Signal:
+    """One `Signal` object per distinct finding (phrase and opening findings repeat)."""
+    return Signal(found[0], found[1])
+
+
 class Judge:
     """Scores entries against the file-wide verdicts `report.finish` reached."""
 
@@ -38,6 +46,9 @@ class Judge:
                  over_used: dict[bytes, tuple[int, float]], findings: Counter[str]) -> None:
         self.phrases = phrases
         self.openings = openings
+        # Evidence is per phrase or opening, not per entry: built once, shared by entries.
+        self._phrase_found = [self._phrase(p) for p in phrases]
+        self._opening_found: dict[str, Finding] = {}
         self.over_used = over_used
         self.findings = findings
 
@@ -45,10 +56,9 @@ class Judge:
               ) -> tuple[int, float, tuple[Signal, ...], tuple[int, ...]] | None:
         """(position, score, signals, phrase rows) of an entry, None when it is clean."""
         opening, _grams, matched, stock = row
-        found: list[Finding] = []
-        found += self._phrases(phrase_rows)
+        found = [self._phrase_found[row] for row in phrase_rows[:PHRASES_PER_ENTRY]]
         if opening is not None and opening in self.openings:
-            found.append(self._opening(opening))
+            found.append(self._opening_found.get(opening) or self._opening(opening))
         found += [(name, f'"{text}" ({self.findings[name]:,} entries)', WEIGHTS[name])
                   for name, text in matched]
         if stock:
@@ -56,23 +66,21 @@ class Judge:
         if not found:
             return None
         score = 1.0 - math.prod(1.0 - w for _, _, w in found)
-        signals = tuple(Signal(name, evidence) for name, evidence, _ in found)
-        return position, round(score, 4), signals, tuple(phrase_rows[:PHRASES_PER_ENTRY])
+        signals = tuple(map(_signal, found))
+        return position, round(score, 4), signals, array("I", phrase_rows)
 
-    def _phrases(self, rows: list[int]) -> list[Finding]:
-        """The most shared phrases of the entry (rows are sorted by entries already)."""
-        out = []
-        for row in rows[:PHRASES_PER_ENTRY]:
-            phrase = self.phrases[row]
-            boost = min(0.25, 0.05 * math.log2(max(phrase.over, 1.0)))
-            out.append(("repeated-phrase", f'"{phrase.text}" ({phrase.entries:,} entries)',
-                        WEIGHTS["repeated-phrase"] + boost))
-        return out
+    @staticmethod
+    def _phrase(phrase: Phrase) -> Finding:
+        boost = min(0.25, 0.05 * math.log2(max(phrase.over, 1.0)))
+        return ("repeated-phrase", f'"{phrase.text}" ({phrase.entries:,} entries)',
+                WEIGHTS["repeated-phrase"] + boost)
 
     def _opening(self, opening: str) -> Finding:
         shared = self.openings[opening]
-        return ("repeated-opening", f'opens with "{opening}" ({shared:,} entries)',
-                WEIGHTS["repeated-opening"])
+        found = ("repeated-opening", f'opens with "{opening}" ({shared:,} entries)',
+                 WEIGHTS["repeated-opening"])
+        self._opening_found[opening] = found
+        return found
 
     def _stock(self, stock: tuple[tuple[bytes, int], ...]) -> list[Finding]:
         used = [(w, self.over_used[w]) for w, _ in stock if w in self.over_used]
