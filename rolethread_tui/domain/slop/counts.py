@@ -34,7 +34,6 @@ from .text import (
     BREAK,
     GRAM,
     assistant_replies,
-    gram_hash,
     gram_hashes,
     positions_in,
     record_of,
@@ -50,23 +49,21 @@ class Lexicon:
 
     ``grams[k]`` is the words of a 4-gram and ``phrase_of[k]`` the phrase it belongs
     to; ``phrases[p]`` is phrase p's text. Plain strings and ints, so a lexicon
-    travels to another process; each process hashes the 4-grams itself
-    (`index`), with its own string hashing.
+    travels to another process; each process builds its own lookup (`index`).
     """
 
     grams: tuple[str, ...] = ()
     phrase_of: tuple[int, ...] = ()
     phrases: tuple[str, ...] = ()
 
-    def index(self) -> dict[int, int]:
-        """4-gram hash (as `text.gram_hashes` gives it) -> phrase number."""
+    def index(self) -> dict[tuple[bytes, ...], int]:
+        """4-gram (a tuple of `text.words`) -> phrase number."""
         return _index(self)
 
 
 @lru_cache(maxsize=4)
-def _index(lexicon: Lexicon) -> dict[int, int]:
-    return {gram_hash(tuple(words(g))): p
-            for g, p in zip(lexicon.grams, lexicon.phrase_of, strict=True)}
+def _index(lexicon: Lexicon) -> dict[tuple[bytes, ...], int]:
+    return {tuple(words(g)): p for g, p in zip(lexicon.grams, lexicon.phrase_of, strict=True)}
 
 
 #: One entry's counts: (opening or None, the candidate phrases it holds,
@@ -178,10 +175,10 @@ def _opening(reply: str, openings: Counter[str]) -> str | None:
     return key
 
 
-def _phrases(tokens: list[bytes], phrase_at: Callable[[int], int | None],
+def _phrases(tokens: list[bytes], phrase_at: Callable[[tuple[bytes, ...]], int | None],
              totals: Counter[int]) -> array:
-    found = set(map(phrase_at, map(hash, zip(tokens, tokens[1:], tokens[2:], tokens[3:],
-                                             strict=False))))  # = gram_hashes, fused
+    # The dict hashes each 4-gram tuple itself, and zip reuses one tuple throughout.
+    found = set(map(phrase_at, zip(tokens, tokens[1:], tokens[2:], tokens[3:], strict=False)))
     found.discard(None)
     if not found:
         return _NONE

@@ -87,11 +87,6 @@ def gram_hashes(tokens: list[bytes]) -> list[int]:
     return list(map(hash, zip(tokens, tokens[1:], tokens[2:], tokens[3:], strict=False)))
 
 
-def gram_hash(gram: tuple[bytes, ...]) -> int:
-    """The hash `gram_hashes` gives these ``GRAM`` words."""
-    return hash(gram)
-
-
 def positions_in(hashes: list[int], wanted: dict[int, int] | frozenset[int]) -> list[int]:
     """Offsets of the hashes that are in ``wanted`` (C-level filter)."""
     return list(compress(range(len(hashes)), map(wanted.__contains__, hashes)))
