@@ -7,11 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from ..domain.resources import package_version
-from . import dedupe, export, merge, stats, validate
+from . import dedupe, export, merge, slop, stats, validate
 from .errors import UsageError, describe
 
-COMMANDS = (validate, stats, export, dedupe, merge)
-SUBCOMMANDS = {"validate", "stats", "export", "dedupe", "merge"}
+COMMANDS = (validate, stats, export, dedupe, merge, slop)
+SUBCOMMANDS = {"validate", "stats", "export", "dedupe", "merge", "slop"}
 MAIN_OPTIONS = ("-h", "--help", "--version")
 
 EXAMPLES = """\

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import review as rv
 from .dedupe import DupGroup, DuplicateFinder
@@ -22,12 +22,15 @@ from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .records import parse_line
 from .scan import Helper, Span, share
-from .search import Query, select
+from .search import Query, apply_slop, select
 from .search import parse as parse_query
 from .search.evaluate import Candidate, candidates, check_lines
 from .store import BOM, LineStore
 from .summary import Columns, Row
 from .validation import Finding
+
+if TYPE_CHECKING:
+    from .slop import SlopReport
 
 _HELPER_START = threading.Lock()
 
@@ -257,16 +260,24 @@ class Engine:
         """
         q = parse_query(query) if isinstance(query, str) else query
         self.wait()
+        marks = self.slop().marks() if q.needs_slop else None
         if positions is not None:
-            return select(q, RowView(self.doc), self.doc.line_bytes, positions)
+            return select(q, RowView(self.doc), self.doc.line_bytes, positions, marks)
 
         def compute() -> list[int]:
             hits = [hit for _done, found in self.search_chunks(q) for hit in found]
             if q.fuzzy is not None:
                 hits.sort(key=lambda hit: (-hit[1], hit[0]))
-            return [i for i, _ in hits]
+            return apply_slop(q, [i for i, _ in hits], marks)
 
         return list(self.cached(("search", q.source), compute))
+
+    def slop(self) -> SlopReport:
+        """The slop lens over the entries as they are now, once per document version."""
+        from .slop.source import slop_of  # on first use: opening a file stays lean
+
+        self.wait()
+        return self.cached(("slop",), lambda: slop_of(len(self.doc), self.doc.lines))
 
     def search_chunks(self, query: Query, chunk: int = 20_000
                       ) -> Iterator[tuple[int, list[tuple[int, float]]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import edits, formats, ops
 from . import review as rv
@@ -28,6 +28,9 @@ from .store import FileStamp, LineStore
 from .summary import Checker, Columns, Row
 from .validation import SAFE_FIXES, Finding, fix_all, fix_finding, make_checker
 from .writer import backup, pieces, write_atomic
+
+if TYPE_CHECKING:
+    from .slop import SlopReport
 
 __all__ = ["EntryFinding", "FileChangedError", "ScanError", "Session", "SessionEvent"]
 
@@ -177,6 +180,11 @@ class Session:
     def search(self, query: str | Query, positions: Iterable[int] | None = None) -> list[int]:
         """Positions matching a query (docs/query.md); raises `QueryError`."""
         return self.engine.search(query, positions)
+
+    def slop(self) -> SlopReport:
+        """The slop lens (docs/slop.md): what the batch repeats, per entry and per file;
+        computed once per document version."""
+        return self.engine.slop()
 
     def search_chunks(self, query: Query, chunk: int = 20_000
                       ) -> Iterator[tuple[int, list[tuple[int, float]]]]:

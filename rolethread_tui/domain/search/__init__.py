@@ -6,10 +6,11 @@
 No Textual import: the session, the CLI (``--where``) and the TUI all use this.
 """
 
-from .evaluate import scan, select
+from .evaluate import SlopMarks, apply_slop, scan, select
 from .parser import QueryError, parse
 from .query import Query
 from .rows import Row, RowLike
 from .terms import quote
 
-__all__ = ["Query", "QueryError", "Row", "RowLike", "parse", "quote", "scan", "select"]
+__all__ = ["Query", "QueryError", "Row", "RowLike", "SlopMarks", "apply_slop", "parse", "quote",
+           "scan", "select"]

@@ -8,7 +8,7 @@ worker: columns -> raw-byte prefilter -> parse -> exact text -> score.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import orjson
 
@@ -17,6 +17,10 @@ from .query import Query
 from .rows import RowLike
 
 LineAt = Callable[[int], bytes]
+#: Position -> (slop score, signal names) of the entries with a slop signal (DESIGN §7a);
+#: a position not in it is clean. `SlopReport.marks()` gives one.
+SlopMarks = Mapping[int, tuple[float, frozenset[str]]]
+_CLEAN: tuple[float, frozenset[str]] = (0.0, frozenset())
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -112,9 +116,27 @@ def select(
     rows: Sequence[RowLike],
     line_at: LineAt,
     indexes: Iterable[int] | None = None,
+    slop: SlopMarks | None = None,
 ) -> list[int]:
-    """Indexes of matching entries: in file order, or best first with a ``~`` term."""
+    """Indexes of matching entries: in file order, or best first with a ``~`` term.
+
+    ``slop`` is required when the query has `slop:` or `order:slop` terms.
+    """
     found = list(scan(query, rows, line_at, indexes))
     if query.fuzzy is not None:
         found.sort(key=lambda hit: (-hit[1], hit[0]))
-    return [i for i, _ in found]
+    return apply_slop(query, [i for i, _ in found], slop)
+
+
+def apply_slop(query: Query, positions: list[int], slop: SlopMarks | None) -> list[int]:
+    """The last stage: keep the matches the `slop:` filters allow, then `order:slop`
+    ranks them worst first (a stable sort: equal scores keep the order they had)."""
+    if not query.needs_slop:
+        return positions
+    if slop is None:
+        raise ValueError("this query has slop terms: pass the slop marks (SlopReport.marks())")
+    mark = slop.get
+    kept = [i for i in positions if query.matches_slop(mark(i, _CLEAN))]
+    if query.order == "slop":
+        kept.sort(key=lambda i: -mark(i, _CLEAN)[0])
+    return kept

@@ -6,6 +6,8 @@ Grammar (whitespace separates terms; everything is case-insensitive):
     "exact phrase"       must appear verbatim (``\\"`` and ``\\\\`` escape inside)
     -word  -"phrase"     must not appear
     field:value[,value]  filter on summary columns; a comma list means any of
+    slop:NAME|any        entries with that slop signal (per-entry data the caller gives)
+    order:slop           rank the matches worst first by slop score
     -field:value         negated filter
     role:NAME / in:A,B   scope of the text terms (several = union)
     ~text / ~"text"      rank by fuzzy similarity; a bare ``~`` takes the rest
@@ -35,12 +37,15 @@ from .terms import (
     FIELD_ALIASES,
     FIELD_RE,
     FIELDS,
+    ORDER_VALUES,
     ORIGIN_VALUES,
     OTHER_ROLE_NAMES,
     RANGE_FIELDS,
     SEVERITY_VALUES,
+    SLOP_VALUES,
     STATUS_VALUES,
     FuzzyTerm,
+    OrderTerm,
     RangeTerm,
     ScopeTerm,
     SetTerm,
@@ -207,7 +212,19 @@ class _Parser:
                 raise QueryError(f"-{name}: at {start - 1} cannot be negated; "
                                  f"name the roles to search instead, like in:user", start - 1)
             return ScopeTerm(self._roles(name, items))
+        if name == "order":
+            return self._order(items, negated, start)
         return self._set(name, items, negated)
+
+    def _order(self, items: list[Item], negated: bool, start: int) -> OrderTerm:
+        if negated:
+            raise QueryError(f"-order: at {start - 1} cannot be negated; use order:slop",
+                             start - 1)
+        value = items[0][0]
+        if len(items) > 1 or value.strip().casefold() not in ORDER_VALUES:
+            bad, at = items[1] if len(items) > 1 else items[0]
+            raise self._bad_value("order", bad, at)
+        return OrderTerm(value.strip().casefold())
 
     def _expected(self, name: str) -> str:
         if name in RANGE_FIELDS:
@@ -224,6 +241,10 @@ class _Parser:
             return (ANY, *SEVERITY_VALUES, *self.checks)
         if name in ("role", "in"):
             return ("system", "user", "assistant", OTHER_ROLE_NAMES[0], ALL_ROLE_NAMES[0])
+        if name == "slop":
+            return (ANY, *SLOP_VALUES)
+        if name == "order":
+            return ORDER_VALUES
         return ()
 
     def _bad_value(self, name: str, value: str, pos: int) -> QueryError:
@@ -252,6 +273,11 @@ class _Parser:
         norm = value.strip().casefold()
         if name in ("status", "origin"):
             norm = norm.replace("-", "_")
+            if norm not in self._choices(name):
+                raise self._bad_value(name, value, pos)
+            return norm, {norm}
+        if name == "slop":
+            norm = norm.replace("_", "-")
             if norm not in self._choices(name):
                 raise self._bad_value(name, value, pos)
             return norm, {norm}

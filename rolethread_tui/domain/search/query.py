@@ -33,6 +33,7 @@ from .terms import (
     ANY,
     DEFAULT_SCOPE,
     FuzzyTerm,
+    OrderTerm,
     RangeTerm,
     ScopeTerm,
     SetTerm,
@@ -64,8 +65,8 @@ class Query:
 
     __slots__ = (
         "_ascii", "_columns", "_excluded_b", "_excluded_s", "_fuzzy_processed", "_guard",
-        "_join_unsafe", "_raw_terms", "_required_b", "_required_s", "_scope_all", "fuzzy", "scope",
-        "source", "terms",
+        "_join_unsafe", "_raw_terms", "_required_b", "_required_s", "_scope_all", "_slop", "fuzzy",
+        "order", "scope", "source", "terms",
     )
 
     def __init__(self, terms: Iterable[Term] = (), source: str = "") -> None:
@@ -81,6 +82,9 @@ class Query:
         self.fuzzy: str | None = fuzzy
         self._fuzzy_processed = utils.default_process(fuzzy) if fuzzy is not None else ""
         self._columns = _all_of(_column_checks(self.terms))
+        self._slop = tuple(t for t in self.terms if isinstance(t, SetTerm) and t.field == "slop")
+        self.order: str | None = next(
+            (t.key for t in self.terms if isinstance(t, OrderTerm)), None)
 
     def _compile_text(self) -> None:
         texts = [t for t in self.terms if isinstance(t, TextTerm)]
@@ -130,7 +134,21 @@ class Query:
 
     @property
     def has_column_filters(self) -> bool:
-        return any(isinstance(t, SetTerm | RangeTerm) for t in self.terms)
+        return any(isinstance(t, SetTerm | RangeTerm) and t.field != "slop" for t in self.terms)
+
+    @property
+    def needs_slop(self) -> bool:
+        """Whether evaluating needs per-entry slop data (`slop:` filters, `order:slop`)."""
+        return bool(self._slop) or self.order == "slop"
+
+    def matches_slop(self, mark: tuple[float, frozenset[str]]) -> bool:
+        """The `slop:` filters on one entry's (score, signal names)."""
+        names = mark[1]
+        for term in self._slop:
+            found = bool(names) if term.values == {ANY} else not term.values.isdisjoint(names)
+            if found == term.negated:
+                return False
+        return True
 
     # -- stage 1: summary columns -------------------------------------------------
 
@@ -243,12 +261,15 @@ class Query:
         """A short human reading of the query for the status bar."""
         if self.is_empty:
             return "all entries"
-        parts = [_describe(t) for t in self.terms if not isinstance(t, ScopeTerm | FuzzyTerm)]
+        parts = [_describe(t) for t in self.terms
+                 if not isinstance(t, ScopeTerm | FuzzyTerm | OrderTerm)]
         if self.scope != DEFAULT_SCOPE:
             parts.append("in " + "+".join(role_names(self.scope)))
         if self.fuzzy is not None:
             parts.append(f'ranked by ~"{self.fuzzy}"')
-        if not (self.has_column_filters or self.needs_text):
+        if self.order is not None:
+            parts.append(f"worst {self.order} first")
+        if not (self.has_column_filters or self.needs_text or self._slop):
             parts.insert(0, "all entries")
         return ", ".join(p for p in parts if p)
 
@@ -288,7 +309,7 @@ def _describe_set(term: SetTerm) -> str:
 
 
 def _column_checks(terms: Sequence[Term]) -> list[Check]:
-    filters = [t for t in terms if isinstance(t, SetTerm | RangeTerm)]
+    filters = [t for t in terms if isinstance(t, SetTerm | RangeTerm) and t.field != "slop"]
     filters.sort(key=lambda t: _CHECK_ORDER.index(t.field))
     return [_set_check(t) if isinstance(t, SetTerm) else _range_check(t) for t in filters]
 

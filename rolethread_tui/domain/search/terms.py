@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..slop.rules import SIGNALS
 from ..validation.findings import CHECKS
 
 STATUS_VALUES = ("accepted", "rejected", "needs_work", "unreviewed")
@@ -34,7 +35,11 @@ ALL_ROLE_NAMES = ("all", "any")
 SET_FIELDS = ("status", "origin", "flag", "tag", "issue")
 RANGE_FIELDS = ("turns", "len")
 SCOPE_FIELDS = ("role", "in")
-FIELDS = SET_FIELDS + RANGE_FIELDS + SCOPE_FIELDS
+# The slop lens (DESIGN §7a): `slop:NAME|any` filters, `order:slop` ranks worst first.
+# Both read per-entry slop data the caller provides, not summary columns.
+SLOP_VALUES = (*SIGNALS,)
+ORDER_VALUES = ("slop",)
+FIELDS = SET_FIELDS + RANGE_FIELDS + SCOPE_FIELDS + ("slop", "order")
 FIELD_ALIASES = {"length": "len", "turn": "turns"}
 
 # A bare token that starts like this is a field filter, not a word.
@@ -116,7 +121,17 @@ class FuzzyTerm:
         return "~" + quote(self.text)
 
 
-Term = TextTerm | SetTerm | RangeTerm | ScopeTerm | FuzzyTerm
+@dataclass(frozen=True, slots=True)
+class OrderTerm:
+    """``order:slop``: rank the matches by a per-entry figure, largest first."""
+
+    key: str
+
+    def __str__(self) -> str:
+        return f"order:{self.key}"
+
+
+Term = TextTerm | SetTerm | RangeTerm | ScopeTerm | FuzzyTerm | OrderTerm
 
 
 def role_names(roles: frozenset[str | None]) -> list[str]:

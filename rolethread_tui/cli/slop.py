@@ -1,0 +1,103 @@
+"""`rolethread-tui slop FILE [--json] [--top N]`: the slop lens (DESIGN §7a).
+
+Ranks the entries of a generated batch worst first by what the batch repeats
+(phrases, openings, stock words) and by sycophantic, generic and "not X, but Y"
+phrasing, and lists the repeated phrases. Progress goes to stderr; `--json`
+prints one document on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import multiprocessing
+import os
+import sys
+from array import array
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+import orjson
+
+from ..domain.slop import SlopReport, file_slop
+from .common import input_file
+from .errors import UsageError
+
+TOP_TEXT = 20  # entries shown in the text form without --top
+PHRASES_TEXT = 15
+EVIDENCE = 70  # characters of one signal's evidence in the text form
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("slop", help="rank entries by repeated, generic or sycophantic phrasing")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="entries and phrases as one JSON document")
+    p.add_argument("--top", type=int, metavar="N",
+                   help="only the N worst entries (default: every entry in --json, "
+                        f"{TOP_TEXT} in the text form)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top is not None and args.top < 0:
+        raise UsageError("--top must be 0 or more")
+    path = input_file(args.file)
+    with _second_core() as executor:
+        report, lines = file_slop(path, _progress if sys.stderr.isatty() else None, executor)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        doc = report.as_json(_line_of(lines), args.top)
+        sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    print(render_text(report, lines, TOP_TEXT if args.top is None else args.top))
+    return 0
+
+
+@contextlib.contextmanager
+def _second_core() -> Iterator[Executor | None]:
+    """A one-worker process pool for half of a large file (None on a one-core machine).
+
+    Forked where the platform allows (this command runs no threads, and a fork
+    starts in milliseconds); the pool only starts its worker on first use, so
+    small files pay nothing.
+    """
+    if (os.cpu_count() or 1) < 2:
+        yield None
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        yield pool
+
+
+def _line_of(lines: array):  # type: ignore[no-untyped-def]
+    return lines.__getitem__
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"\rslop: {done:,}/{total:,} entries", end="", file=sys.stderr, flush=True)
+
+
+def render_text(report: SlopReport, lines: array, top: int) -> str:
+    """Top phrases, then the worst entries with their signals (file text shown as is)."""
+    out = [f"{report.total:,} entries, {len(report.entries):,} with a signal, "
+           f"{len(report.phrases):,} repeated phrases"]
+    if report.phrases:
+        out += ["", f"{'entries':>8}  {'x rate':>7}  phrase"]
+        out += [f"{p.entries:>8,}  {p.over:>7.1f}  {p.text}"
+                for p in report.phrases[:PHRASES_TEXT]]
+    worst = [p for p in report.ranked()[:top] if p in report.entries]
+    if worst:
+        out += ["", f"{'entry':>7} {'line':>7}  {'score':>5}  signals"]
+    for position in worst:
+        found = report.entries[position]
+        first, *rest = [f"{s.name}: {_clip(s.evidence)}" for s in found.signals]
+        out.append(f"{position:>7} {lines[position]:>7}  {found.score:>5.2f}  {first}")
+        out += [f"{'':>24}{r}" for r in rest]
+    return "\n".join(out)
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EVIDENCE else text[: EVIDENCE - 1] + "…"

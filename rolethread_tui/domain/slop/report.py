@@ -1,0 +1,140 @@
+"""The lens's answer: per entry a score and its signals, per file the phrase table.
+
+`finish` turns the merged `Counts` into a `SlopReport`: it decides which 4-grams,
+openings and stock words the file repeats far above their rate (the verdicts
+need the whole file, so they wait for the last chunk), chains the 4-grams into
+phrases, then scores every entry from what it contains (`score`).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .baseline import human_rate
+from .counts import Counts, Lexicon
+from .rules import MIN_ENTRIES, OPENING_SHARE, PHRASE_SHARE, STOCK_RATIO
+from .score import Judge, Signal
+
+#: What the query language reads for one entry: (score, signal names).
+SlopMark = tuple[float, frozenset[str]]
+_CLEAN: SlopMark = (0.0, frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySlop:
+    """An entry with at least one signal. ``phrases``: its rows of the phrase table
+    (most shared first; its signals name the first ``PHRASES_PER_ENTRY``)."""
+
+    entry: int
+    score: float
+    signals: tuple[Signal, ...]
+    phrases: array = field(default_factory=lambda: array("I"))
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.signals)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A row of the phrase table: the words, the entries sharing them, and how many
+    times ``PHRASE_SHARE`` (the rate prose repeats a phrase at) that share is."""
+
+    text: str
+    entries: int
+    over: float
+
+
+@dataclass(frozen=True, slots=True)
+class SlopReport:
+    """The slop lens over one file (or one session state). Positions are 0-based."""
+
+    total: int
+    entries: dict[int, EntrySlop]
+    phrases: tuple[Phrase, ...]
+    _marks: dict[int, SlopMark] = field(default_factory=dict, compare=False, repr=False)
+
+    def mark(self, position: int) -> SlopMark:
+        """(score, signal names) of an entry; (0.0, {}) for a clean one."""
+        found = self.entries.get(position)
+        return _CLEAN if found is None else (found.score, found.names)
+
+    def marks(self) -> Mapping[int, SlopMark]:
+        """Position -> (score, names) of every entry with a signal (for `slop:` / `order:`)."""
+        if not self._marks and self.entries:
+            self._marks.update((p, self.mark(p)) for p in self.entries)
+        return self._marks
+
+    def ranked(self) -> list[int]:
+        """Every position, worst first; equal scores (and clean entries) in file order."""
+        flagged = sorted(self.entries.values(), key=lambda e: (-e.score, e.entry))
+        rest = (p for p in range(self.total) if p not in self.entries)
+        return [e.entry for e in flagged] + list(rest)
+
+    def phrase_entries(self, row: int) -> list[int]:
+        """Positions of the entries that hold phrase-table row ``row``."""
+        return sorted(p for p, e in self.entries.items() if row in e.phrases)
+
+    def as_json(self, line_of: Callable[[int], int | None], top: int | None = None
+                ) -> dict[str, Any]:
+        """The `slop --json` document (DESIGN §7a); ``line_of``: 1-based line of a position."""
+        ranked = self.ranked()
+        if top is not None:
+            ranked = ranked[:top]
+        return {
+            "entries": [self._entry_json(p, line_of(p)) for p in ranked],
+            "phrases": [{"text": ph.text, "entries": ph.entries} for ph in self.phrases],
+        }
+
+    def _entry_json(self, position: int, line: int | None) -> dict[str, Any]:
+        found = self.entries.get(position)
+        if found is None:
+            return {"entry": position, "line": line, "score": 0.0, "signals": []}
+        return {"entry": position, "line": line, "score": found.score,
+                "signals": [{"name": s.name, "evidence": s.evidence} for s in found.signals]}
+
+
+def finish(counts: Counts, lexicon: Lexicon) -> SlopReport:
+    """The report of a whole file's counts (every chunk merged)."""
+    replied = counts.replied
+    floor = max(MIN_ENTRIES, math.ceil(PHRASE_SHARE * replied))
+    kept = sorted((p for p, n in counts.phrases.items() if n >= floor),
+                  key=lambda p: (-counts.phrases[p], lexicon.phrases[p]))
+    row_of = [-1] * len(lexicon.phrases)  # lexicon phrase -> table row, -1 if not kept
+    for row, p in enumerate(kept):
+        row_of[p] = row
+    phrases = tuple(Phrase(lexicon.phrases[p], counts.phrases[p],
+                           round(counts.phrases[p] / max(replied, 1) / PHRASE_SHARE, 1))
+                    for p in kept)
+    judge = Judge(phrases, _openings(counts), _over_used(counts), counts.findings)
+    rows_in, kept_row = row_of.__getitem__, (-1).__ne__
+    entries = {}
+    for position, row in counts.rows.items():
+        held = sorted(filter(kept_row, map(rows_in, row[1]))) if row[1] else []
+        found = judge.entry(position, row, held)
+        if found is not None:
+            entries[position] = EntrySlop(*found)
+    return SlopReport(counts.entries, entries, phrases)
+
+
+def _openings(counts: Counts) -> dict[str, int]:
+    floor = max(MIN_ENTRIES, math.ceil(OPENING_SHARE * counts.replied))
+    return {key: n for key, n in counts.openings.items() if n >= floor}
+
+
+def _over_used(counts: Counts) -> dict[bytes, tuple[int, float]]:
+    """Stock word -> (entries using it, times its human rate), for the over-used ones."""
+    out = {}
+    for word, uses in counts.stock_uses.items():
+        entries = counts.stock_entries[word]
+        human = human_rate(word.decode())
+        if human is None or entries < MIN_ENTRIES:
+            continue
+        ratio = uses / max(counts.words, 1) / human
+        if ratio >= STOCK_RATIO:
+            out[word] = (entries, ratio)
+    return out

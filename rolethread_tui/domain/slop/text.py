@@ -1,0 +1,92 @@
+"""What the slop lens reads of an entry: its assistant turns, as words and hashed n-grams.
+
+Everything here runs for every entry of a file (100k entries in a few seconds,
+DESIGN §8), so the work is done by C-level calls: ``bytes.translate`` to lower-case
+ASCII and blank punctuation, ``split`` for words, and ``map``/``zip`` for n-gram
+hashes (a 4-gram is hashed as the tuple of its words).
+
+Non-ASCII letters are kept as they are (not case-folded): the lens looks for
+repeats, and a batch repeats itself with the same spelling.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import compress
+from typing import Final
+
+import orjson
+
+from .. import formats
+from ..dedupe_text import _table
+
+GRAM: Final = 4  # words per hashed n-gram; longer phrases are chains of these
+
+#: A token no text produces: it stands where a sentence, a turn or an action ends,
+#: so that no counted 4-gram runs across one ("...so difficult. The" is not a phrase).
+BREAK = b"\x00"
+_BREAKS = b'.!?;:*"()[]{}\n\x00'
+
+
+def _word_table() -> bytes:
+    """ASCII letters lower-cased, digits and ' kept, sentence ends -> BREAK, other ASCII blank."""
+    table = bytearray(_table(b"'"))
+    for code in _BREAKS:
+        table[code] = BREAK[0]
+    return bytes(table)
+
+
+_TABLE = _word_table()
+# Non-ASCII punctuation common in generated prose, as UTF-8: blanked, made a BREAK
+# or an ASCII apostrophe before the table runs, so "knees—then" is two words. One
+# regex pass finds them (a handful per reply) instead of one scan per character.
+_SWAPS = {
+    old.encode(): new.encode()
+    for old, new in (
+        ("\u2019", "'"), ("\u2018", "'"), ("\u2014", " "), ("\u2013", " "), ("\u2026", " "),
+        ("\u201c", "\x00"), ("\u201d", "\x00"), ("\u00a0", " "), ("\u00ab", " "),
+        ("\u00bb", " "),
+    )
+}
+_SWAP_RE = re.compile(b"|".join(map(re.escape, _SWAPS)))
+_swap = _SWAPS.__getitem__
+_BOM = b"\xef\xbb\xbf"
+_SPACED_BREAK = b" " + BREAK + b" "
+
+
+def record_of(line: bytes) -> object:
+    """The parsed line, or None when it is not JSON (such a line has no assistant text)."""
+    try:
+        return orjson.loads(line.removeprefix(_BOM))
+    except orjson.JSONDecodeError:
+        return None
+
+
+def assistant_replies(record: object) -> list[str]:
+    """The texts of the assistant turns, in order (roles read through `formats`)."""
+    return [text for role, text in formats.turns(record) if role == "assistant" and text]
+
+
+def words(text: str) -> list[bytes]:
+    """The words of a text: ASCII lower-cased, apostrophes kept, other punctuation
+    dropped; a `BREAK` token where a sentence, an action or a quotation ends."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if not raw.isascii():
+        raw = _SWAP_RE.sub(lambda match: _swap(match.group()), raw)
+    return raw.translate(_TABLE).replace(BREAK, _SPACED_BREAK).split()
+
+
+def gram_hashes(tokens: list[bytes]) -> list[int]:
+    """The hash of every run of ``GRAM`` consecutive words, in text order.
+
+    Python's own hash of a tuple of the words: one C call per 4-gram, and each
+    word's hash is computed once and kept by the bytes object. It differs between
+    processes (hash randomisation), so hashes never leave the process: a `Lexicon`
+    travels as text and is hashed where it is used.
+    """
+    return list(map(hash, zip(tokens, tokens[1:], tokens[2:], tokens[3:], strict=False)))
+
+
+def positions_in(hashes: list[int], wanted: dict[int, int] | frozenset[int]) -> list[int]:
+    """Offsets of the hashes that are in ``wanted`` (C-level filter)."""
+    return list(compress(range(len(hashes)), map(wanted.__contains__, hashes)))
