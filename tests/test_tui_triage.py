@@ -259,3 +259,43 @@ async def test_a_theme_picked_live_recolours_the_rows(write):
         after = entries.render_line(0)
         assert before.text == after.text
         assert [s.style for s in before] != [s.style for s in after]
+
+
+async def test_the_slop_lens_marks_rows_highlights_phrases_and_flags_from_insights(write):
+    from .slopgen import make_batch
+
+    batch = make_batch(200, planted_share=0.15, seed=3)
+    planted = batch.planted
+    path = write(batch.entries)
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        session = app.session
+        report = session.slop()
+        worst = report.ranked()[0]
+        assert worst in planted
+        assert session.slop_score(worst) > 0 and session.slop_phrases(worst)
+        await pilot.press("slash", *"order:slop", "enter")
+        await settle(app, pilot)
+        entries_widget = app.screen.query_one(EntryList)
+        assert entries_widget.current == worst  # worst first
+        await pilot.press("z")
+        await pilot.pause()
+        body = app.screen.query_one("#reading-body").content
+        marked = {body.plain[s.start:s.end].lower() for s in body.spans
+                  if "underline" in str(s.style)}
+        assert marked  # the entry's repeated phrases are marked in its replies
+        await pilot.press("z", "escape", "i")
+        await settle(app, pilot)
+        await pilot.pause()
+        rows = app.screen.rows
+        first = next(k for k, r in enumerate(rows) if r.key.startswith("f:phrase:"))
+        app.screen.query_one("FigureList").highlighted = first
+        await pilot.press("R")
+        await pilot.pause()
+        holders = report.phrase_entries(0)
+        assert all("repetitive" in session.row(p).flags for p in holders)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert sorted(app.screen.query_one(EntryList).view) == holders
+        assert session.undo() and not any("repetitive" in session.row(p).flags for p in holders)

@@ -27,7 +27,8 @@ _EXPORTS: dict[str, str] = {
     "Finding": "validation", "CHECKS": "validation", "FIXABLE_CHECKS": "validation",
     "SAFE_FIXES": "validation",
     # search
-    "Query": "search", "parse_query": "search",
+    "Query": "search", "parse_query": "search", "apply_slop": "search",
+    "SlopReport": "slop",
     # opening, recovery, lock
     "Opened": "opening", "Opening": "opening", "begin": "opening", "close": "opening",
     "describe_pending": "opening", "PendingJournal": "journal",

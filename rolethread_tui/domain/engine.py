@@ -272,6 +272,11 @@ class Engine:
 
         return list(self.cached(("search", q.source), compute))
 
+    def slop_if_ready(self) -> SlopReport | None:
+        """The lens if it was computed for the document as it is now (never computes)."""
+        hit = self._cache.get(("slop",))
+        return hit[1] if hit is not None and hit[0] == self.doc.version else None
+
     def slop(self) -> SlopReport:
         """The slop lens over the entries as they are now, once per document version."""
         from .slop.source import slop_of  # on first use: opening a file stays lean

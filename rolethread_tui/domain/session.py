@@ -186,6 +186,19 @@ class Session:
         computed once per document version."""
         return self.engine.slop()
 
+    def slop_score(self, i: int) -> float | None:
+        """Entry i's slop score in [0, 1], or None while the lens is not computed."""
+        report = self.engine.slop_if_ready()
+        return None if report is None else report.mark(i)[0]
+
+    def slop_phrases(self, i: int) -> list[str]:
+        """The repeated phrases entry i holds (most shared first); [] when not computed."""
+        report = self.engine.slop_if_ready()
+        found = report.entries.get(i) if report is not None else None
+        if found is None:
+            return []
+        return [report.phrases[row].text.removesuffix("…").strip() for row in found.phrases]
+
     def search_chunks(self, query: Query, chunk: int = 20_000
                       ) -> Iterator[tuple[int, list[tuple[int, float]]]]:
         return self.engine.search_chunks(query, chunk)

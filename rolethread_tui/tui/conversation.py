@@ -23,12 +23,19 @@ DISPLAY_CHARS = 20_000  # a multi-MB message is cut for display; the editor edit
 DIFF_TOKENS = 20_000  # above this, diff line by line (a word diff would be quadratic)
 MAX_FINDINGS = 6
 MATCH_STYLE = "reverse"
+SLOP_STYLE = "underline bold yellow"  # a phrase the batch repeats far above its rate
 _TOKEN = re.compile(r"\s+|\S+\s*")  # a word with its trailing space: runs stay readable
 
 
-def capped(text: str, highlight: Sequence[str] = ()) -> Text:
-    """The text, literally, cut at DISPLAY_CHARS with a visible note; matches marked."""
+def capped(text: str, highlight: Sequence[str] = (), phrases: Sequence[str] = ()) -> Text:
+    """The text, literally, cut at DISPLAY_CHARS with a visible note; search matches
+    and the entry's repeated phrases (the slop lens) marked."""
     out = literal(text[:DISPLAY_CHARS])
+    for phrase in phrases:
+        words = [re.escape(w) for w in phrase.split()]
+        if words:  # the lens drops punctuation: any non-word run may stand between words
+            out.highlight_regex(re.compile(r"(?i)\b" + r"\W+".join(words) + r"\b"),
+                                style=SLOP_STYLE)
     if highlight:
         out.highlight_words([clean(h) for h in highlight if h], style=MATCH_STYLE,
                             case_sensitive=False)
@@ -45,19 +52,20 @@ def title(message: MessageView) -> Text:
                          (message.origin, ORIGIN_STYLE.get(message.origin, "")))
 
 
-def body(message: MessageView, highlight: Sequence[str] = ()) -> Text:
+def body(message: MessageView, highlight: Sequence[str] = (),
+         phrases: Sequence[str] = ()) -> Text:
     if message.is_object and not message.has_content:
         return Text("(no content)", style="dim italic")
     if not message.text:
         return Text("(empty)", style="dim italic")
-    out = capped(message.text, highlight)
+    out = capped(message.text, highlight, phrases if message.role == "assistant" else ())
     if not message.text_content:
         out.append("\n(non-text content: editing replaces it with this text)", style="dim")
     return out
 
 
 def render_message(message: MessageView, *, diff: bool = False,
-                   highlight: Sequence[str] = ()) -> Text:
+                   highlight: Sequence[str] = (), phrases: Sequence[str] = ()) -> Text:
     """Title line and body of one message; with `diff`, its edit against the original."""
     out = title(message)
     diff = diff and message.original is not None
@@ -68,19 +76,21 @@ def render_message(message: MessageView, *, diff: bool = False,
     if diff:
         out.append_text(word_diff(message.original or "", message.text))
     else:
-        out.append_text(body(message, highlight))
+        out.append_text(body(message, highlight, phrases))
     return out
 
 
-def render_entry(view: EntryView, highlight: Sequence[str] = ()) -> Text:
-    """The whole entry as readable text (preview, reading view)."""
+def render_entry(view: EntryView, highlight: Sequence[str] = (),
+                 phrases: Sequence[str] = ()) -> Text:
+    """The whole entry as readable text (preview, reading view); `phrases`: what
+    the slop lens found this entry repeating, marked in its assistant turns."""
     if not view.is_conversation:
         out = Text(f"⚠ {clean(view.raw_reason)}\n", style="bold red")
         out.append_text(capped(view.raw or "", highlight))
         return out
     out = Text()
     for message in view.messages:
-        out.append_text(render_message(message, highlight=highlight))
+        out.append_text(render_message(message, highlight=highlight, phrases=phrases))
         out.append("\n\n")
     if not view.messages:
         out.append("(no messages)", style="dim")

@@ -34,6 +34,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ...domain import (
+    DomainError,
     Figure,
     Insights,
     add_content,
@@ -45,8 +46,10 @@ from ...domain import (
 )
 from ..keymap import KeymapOrder
 from ..safe_text import one_line
+from ..wording import count
 
 if TYPE_CHECKING:
+    from ...domain import SlopReport
     from ..app import RoleThreadApp
 
 T = TypeVar("T")
@@ -55,6 +58,16 @@ COUNT_CELLS = 9  # "1,000,000"
 SHARE_CELLS = 6  # "100.0%"
 MIN_BAR, MAX_BAR, MAX_WIDE_BAR = 8, 40, 60  # a wide terminal gives the bars the room
 MAX_LABEL = 56
+PHRASES_SHOWN = 15
+
+
+@dataclass(frozen=True, slots=True)
+class PositionsFilter:
+    """A figure whose entries no query names (a repeated phrase): the list shows
+    these positions, labelled."""
+
+    label: str
+    positions: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +130,14 @@ class RowBuilder:
 
 
 def build_rows(ins: Insights | None, width: int, *, content_note: str,
-               duplicates_note: str) -> list[Row]:
+               duplicates_note: str, slop: SlopReport | None = None,
+               slop_note: str = "computing…") -> list[Row]:
     """Every row of the screen for what is known so far (placeholders for the rest)."""
     rows = RowBuilder(width)
     if ins is None:
         rows.note("wait", content_note)
         return rows.rows
+    _phrase_rows(rows, slop, slop_note)
     _review_rows(rows, ins, content_note)
     _count_rows(rows, ins)
     _histogram_rows(rows, ins)
@@ -209,6 +224,28 @@ def _prompt_rows(rows: RowBuilder, ins: Insights) -> None:
     rows.figures("prompts", prompts.top, "no system prompts")
 
 
+def _phrase_rows(rows: RowBuilder, slop: SlopReport | None, note: str) -> None:
+    """The slop lens first: what the batch repeats, each phrase a filter (enter) and a
+    bulk flag (R)."""
+    rows.header("Repeated phrases", "assistant turns, far above their rate · enter: show · "
+                "R: flag repetitive")
+    if slop is None:
+        rows.note("phrases", note)
+        return
+    total = max(slop.total, 1)
+    for index, phrase in enumerate(slop.phrases[:PHRASES_SHOWN]):
+        rows.figure("phrase", Figure(f"{index}", phrase.entries, phrase.entries / total),
+                    f'"{phrase.text}" ×{phrase.over:.0f}')
+    if not slop.phrases:
+        rows.note("phrases", "no phrase repeats far above its rate")
+
+
+def phrase_index(row: Row) -> int | None:
+    """The phrase-table row a figure row shows, or None for other figures."""
+    prefix = "f:phrase:"
+    return int(row.key[len(prefix):]) if row.key.startswith(prefix) else None
+
+
 def _duplicate_rows(rows: RowBuilder, ins: Insights, note: str) -> None:
     rows.header("Duplicates")
     dup = ins.duplicates
@@ -273,7 +310,7 @@ class FigureList(OptionList, inherit_bindings=False):
         return start, end
 
 
-class InsightsScreen(KeymapOrder, Screen[str | None]):
+class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
     """Figures of the whole dataset; dismisses with the chosen figure's query."""
 
     DEFAULT_CSS = """
@@ -288,6 +325,7 @@ class InsightsScreen(KeymapOrder, Screen[str | None]):
     """
     BINDINGS = [
         Binding("enter", "open_figure", "Show in list", id="insights_open"),
+        Binding("R", "flag_phrase", "Flag repetitive", id="insights_flag_phrase"),
         Binding("escape,i,q", "close", "Back", id="insights_close"),
     ]
 
@@ -321,6 +359,8 @@ class InsightsScreen(KeymapOrder, Screen[str | None]):
         self._rows: list[Row] = []
         self._error: str | None = None
         self._started = time.perf_counter()
+        self.slop: SlopReport | None = None
+        self._slop_note = "waiting for the scan…"
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="insights-title", markup=False)
@@ -334,6 +374,7 @@ class InsightsScreen(KeymapOrder, Screen[str | None]):
         self.query_one(FigureList).focus()
         self._render_rows()
         self._compute()
+        self._compute_slop()
 
     def _title(self, done: float | None = None) -> str:
         session = self.app.session
@@ -364,6 +405,32 @@ class InsightsScreen(KeymapOrder, Screen[str | None]):
         if not worker.is_cancelled:
             finding = self.find_duplicates and hasattr(session, "find_duplicates")
             self.post_message(self.Computed(full, "Finding duplicates" if finding else None))
+
+    class SlopComputed(Message):
+        """The slop lens is ready (or could not be computed: `error`)."""
+
+        def __init__(self, report: SlopReport | None, error: str = "") -> None:
+            self.report = report
+            self.error = error
+            super().__init__()
+
+    @work(thread=True, exclusive=True, group="insights-slop")
+    def _compute_slop(self) -> None:
+        """The lens: computed once per document version by the engine, shared with
+        the list's rows and `order:slop`."""
+        session = self.app.session
+        try:
+            report = session.slop()
+        except Exception as exc:  # an optional figure must not take the screen down
+            self.post_message(self.SlopComputed(None, f"not computed: {exc}"))
+            return
+        self.post_message(self.SlopComputed(report))
+
+    @on(SlopComputed)
+    def _slop_computed(self, message: SlopComputed) -> None:
+        self.slop = message.report
+        self._slop_note = message.error or "computing…"
+        self._render_rows()
 
     @work(thread=True, exclusive=True, group="insights-duplicates")
     def _find_duplicates(self, insights: Insights) -> None:
@@ -440,7 +507,8 @@ class InsightsScreen(KeymapOrder, Screen[str | None]):
         keep = self._highlighted_key()
         self._rows = build_rows(self.insights, max(width, 40),
                                 content_note=self._content_note(),
-                                duplicates_note=self._duplicates_note)
+                                duplicates_note=self._duplicates_note,
+                                slop=self.slop, slop_note=self._slop_note)
         figures.set_options(Option(row.text, disabled=not row.figure) for row in self._rows)
         keys = [row.key for row in self._rows]
         first = next((i for i, row in enumerate(self._rows) if row.figure), None)
@@ -467,6 +535,11 @@ class InsightsScreen(KeymapOrder, Screen[str | None]):
         row = self._rows[index] if index < len(self._rows) else None
         if row is None or not row.figure:
             return
+        phrase = phrase_index(row)
+        if phrase is not None and self.slop is not None:
+            text = self.slop.phrases[phrase].text
+            self.dismiss(PositionsFilter(f'phrase "{text}"', self.slop.phrase_entries(phrase)))
+            return
         if row.query is None:
             self.notify("No list filter can show this figure's entries.", timeout=3)
             return
@@ -474,6 +547,22 @@ class InsightsScreen(KeymapOrder, Screen[str | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_flag_phrase(self) -> None:
+        """`R` on a repeated phrase: flag every entry holding it `repetitive` (one undo step)."""
+        index = self.query_one(FigureList).highlighted
+        row = self._rows[index] if index is not None and index < len(self._rows) else None
+        phrase = phrase_index(row) if row is not None else None
+        if phrase is None or self.slop is None:
+            self.notify("R flags the entries of a repeated phrase: pick one first.", timeout=3)
+            return
+        positions = self.slop.phrase_entries(phrase)
+        try:
+            changed = self.app.session.toggle_flag(positions, "repetitive", on=True)
+        except (DomainError, OSError) as exc:
+            self.notify(f"Not flagged: {exc}", severity="error")
+            return
+        self.notify(f"Flagged {count(changed, 'entry')} repetitive · u in the list undoes it")
 
     @property
     def rows(self) -> list[Row]:

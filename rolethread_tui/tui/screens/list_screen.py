@@ -31,7 +31,7 @@ from ..widgets.status_bar import StatusBar
 from ..wording import count
 from .bulk import BulkMixin
 from .help import HelpScreen
-from .insights import InsightsScreen
+from .insights import InsightsScreen, PositionsFilter
 from .prompts import ConfirmScreen, PromptScreen
 from .reading import ReadingScreen
 from .searching import SearchMixin
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 WIDE, NARROW, SHORT = 140, 64, 16  # layout thresholds (columns, columns, rows)
 DUPLICATES_IN_INSIGHTS = 200_000  # beyond this the near-duplicate pass is on demand (palette)
+SLOP_ON_OPEN = 300_000  # the lens fills in after the scan; larger files: on demand
 
 FLAG_BINDINGS = [
     Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False, id=f"toggle_flag_{n}")
@@ -159,6 +160,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
             self._sync_rows()
             if event.kind == "scanned":
                 self._count_worker()
+                if len(self.app.session) <= SLOP_ON_OPEN:
+                    self._slop_worker()
             return
         if event.kind == "change":
             if event.positions is None and self.query_text:
@@ -230,6 +233,21 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         counts = self.app.session.counts()
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_counts, counts)
+
+    @work(thread=True, exclusive=True, group="slop")
+    def _slop_worker(self) -> None:
+        """The slop lens, after the scan: rows, preview and reading view then show it."""
+        try:
+            self.app.session.slop()
+        except Exception as exc:  # an optional figure: say so, keep the app
+            self.app.call_from_thread(self.notify, f"Slop lens not computed: {exc}",
+                                      severity="warning")
+            return
+        self.app.call_from_thread(self._slop_ready)
+
+    def _slop_ready(self) -> None:
+        self.entries.refresh_rows(None)
+        self._show_current()
 
     def _show_counts(self, counts: dict[str, Any]) -> None:
         self.status_bar.counts = counts
@@ -393,8 +411,10 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         """The insights screen; a figure chosen there filters this list."""
         session = self.app.session
 
-        def done(query: str | None) -> None:
-            if query:
+        def done(query: str | PositionsFilter | None) -> None:
+            if isinstance(query, PositionsFilter):
+                self.show_positions(query.label, query.positions)
+            elif query:
                 self.apply_query(query)
 
         self.app.push_screen(InsightsScreen(duplicates=len(session) <= DUPLICATES_IN_INSIGHTS),

@@ -110,7 +110,8 @@ class ReadingScreen(KeymapOrder, Screen[None]):
             head.append_text(line)
         header.update(head)
         text = render_findings(session.findings(position))
-        text.append_text(render_entry(view, self.home.highlight_terms))
+        text.append_text(render_entry(view, self.home.highlight_terms,
+                                      session.slop_phrases(position)))
         body.update(text)
         if not keep_scroll:
             self.query_one("#reading", VerticalScroll).scroll_home(animate=False)
@@ -163,7 +164,8 @@ class ReadingScreen(KeymapOrder, Screen[None]):
         y = len(render_findings(session.findings(position)).wrap(console, width))
         view = session.view(position)
         for message in view.messages:
-            text = render_message(message, highlight=self.home.highlight_terms)
+            text = render_message(message, highlight=self.home.highlight_terms,
+                                  phrases=session.slop_phrases(position))
             text.append("\n\n")
             y += len(text.wrap(console, width))
             if y > top:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.worker import get_current_worker
 
-from ...domain import Query, QueryError, remember_search, save_state
+from ...domain import Query, QueryError, apply_slop, remember_search, save_state
 from ...domain import parse_query as parse
 from ..widgets.entry_list import EntryList
 from ..widgets.preview import Preview
@@ -61,10 +61,20 @@ class SearchMixin:
         bar.redraw()
         self._search_worker(query)
 
+    def show_positions(self, label: str, positions: list[int]) -> None:
+        """A filter no query names (an insights figure): these entries, labelled."""
+        self.workers.cancel_group(self, "search")  # type: ignore[attr-defined]
+        self.query_text = ""
+        bar = self.query_one(StatusBar)
+        bar.filter, bar.matched = label, len(positions)
+        bar.redraw()
+        self.query_one(EntryList).set_view(sorted(positions))
+
     def action_clear_search(self) -> None:
         entries = self.query_one(EntryList)
         if entries.view is None and not self.query_text:
             return
+        self.query_one(StatusBar).filter = ""
         self.workers.cancel_group(self, "search")  # type: ignore[attr-defined]
         keep = entries.current
         self.query_text = ""
@@ -89,8 +99,16 @@ class SearchMixin:
         if query.fuzzy is not None:
             hits.sort(key=lambda hit: (-hit[1], hit[0]))
         positions = [p for p, _ in hits]
+        if query.needs_slop and not worker.is_cancelled:  # slop: / order:slop, last stage
+            self.app.call_from_thread(self._slop_pending)
+            positions = apply_slop(query, positions, session.slop().marks())
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._show_matches, positions)
+            ranked = query.fuzzy is not None or query.order is not None
+            self.app.call_from_thread(self._show_matches, positions, ranked)
+
+    def _slop_pending(self) -> None:
+        if self.app.session.slop_score(0) is None:
+            self.notify("Measuring what the batch repeats (the slop lens)…", timeout=4)
 
     def _progress(self, matched: int, done: int, total: int) -> None:
         bar = self.query_one(StatusBar)
@@ -98,9 +116,10 @@ class SearchMixin:
         bar.progress = done / max(total, 1) if done < total else None
         bar.redraw()
 
-    def _show_matches(self, positions: list[int]) -> None:
+    def _show_matches(self, positions: list[int], ranked: bool = False) -> None:
+        """The matches; a ranking (`~fuzzy`, `order:slop`) starts at its best."""
         entries = self.query_one(EntryList)
-        keep = entries.current
+        keep = None if ranked else entries.current
         entries.set_view(positions, keep=keep if keep in positions else None)
         bar = self.query_one(StatusBar)
         bar.matched, bar.progress = len(positions), None

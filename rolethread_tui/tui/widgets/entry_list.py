@@ -228,7 +228,8 @@ class EntryList(ScrollView, can_focus=True):
             Segment(number + " ", self._style("dim")),
             Segment(STATUS_MARK[r.status] + " ", self._style(r.status) if status else
                     self._style("dim")),
-            Segment(ORIGIN_MARK[r.origin] + " ", None),
+            Segment(ORIGIN_MARK[r.origin], None),
+            Segment(slop_mark(session.slop_score(position)) + " ", self._style("warning")),
             Segment(f"{flags:<5}", self._style("warning") if r.flags else None),
             Segment(f"{issues:<4}", self._style(r.severity) if r.severity in (
                 "error", "warning") else self._style("dim")),
@@ -242,6 +243,16 @@ class EntryList(ScrollView, can_focus=True):
             strip = Strip(Segment.apply_style(strip, post_style=self._style("cursor")),
                           strip.cell_length)
         return strip
+
+
+_LEVELS = " ▁▂▃▄▅▆▇█"
+
+
+def slop_mark(score: float | None) -> str:
+    """The slop lens's score as a bar of 0–8 eighths (blank: clean, or not computed)."""
+    if not score:
+        return " "
+    return _LEVELS[max(1, min(8, round(score * 8)))]
 
 
 def flag_marks(flags: Sequence[str], names: Sequence[str]) -> str:

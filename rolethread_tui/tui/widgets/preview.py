@@ -40,6 +40,7 @@ class Preview(VerticalScroll, can_focus=False):
             body.append_text(line)
             body.append("\n")
         body.append_text(render_findings(self.session.findings(position)))
-        body.append_text(render_entry(view, self.highlight))
+        body.append_text(render_entry(view, self.highlight,
+                                      self.session.slop_phrases(position)))
         self._body.update(body)
         self.scroll_home(animate=False)
