@@ -68,14 +68,25 @@ async def test_marks_and_range_then_bulk_flag(write):
         await pilot.press("j", "j", "V")      # range 0..3
         await pilot.press("B")
         await pilot.pause()
-        await pilot.press("down", "down", "down", "down", "enter")   # Toggle a flag…
+        await pilot.press("down", "down", "down", "down", "enter")   # Flag…
         await pilot.pause()
-        await pilot.press(*"style", "enter")
+        await pilot.press(*["j"] * 7, "enter")  # picked from the flag set: "style" (8)
         await pilot.pause()
+        assert "Add flag style — 4 entries?" in screen_text(app)
         await pilot.press("y")
         await settle(app, pilot)
         flagged = [i for i in range(10) if "style" in app.session.row(i).flags]
         assert flagged == [0, 1, 2, 3]
+        await pilot.press("g", "space", "j", "j", "V")  # marks were used: mark 0..3 again
+        await pilot.press("B", "down", "down", "down", "down", "enter")
+        await pilot.pause()
+        await pilot.press(*["j"] * 9, "enter")  # "new flag…": typed, and said so
+        await pilot.pause()
+        await pilot.press(*"tone", "enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert [i for i in range(10) if "tone" in app.session.row(i).flags] == [0, 1, 2, 3]
 
 
 async def test_escape_clears_filter_and_matches_are_highlighted(write):

@@ -299,3 +299,28 @@ async def test_the_slop_lens_marks_rows_highlights_phrases_and_flags_from_insigh
         await settle(app, pilot)
         assert sorted(app.screen.query_one(EntryList).view) == holders
         assert session.undo() and not any("repetitive" in session.row(p).flags for p in holders)
+
+
+async def test_near_duplicates_side_by_side_with_the_differences_marked(write):
+    base = clean_entry(1)
+    copy = json.loads(json.dumps(base))
+    copy["messages"][2]["content"] = copy["messages"][2]["content"].replace("North", "South")
+    other = chat(("user", "What is the tallest mountain on the moon?"),
+                 ("assistant", "Mons Huygens rises about 5.5 km above the surrounding mare."))
+    path = write([other, base, copy])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("D")
+        await settle(app, pilot)
+        await pilot.pause()
+        await pilot.press("colon", "2", "enter", "equals_sign")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Entry 2" in text and "vs" in text and "entry 3" in text
+        left = app.screen.query_one("#left-body").content
+        marked = {left.plain[s.start:s.end] for s in left.spans if "underline" in str(s.style)}
+        assert "North" in "".join(marked) and "lighthouse" not in "".join(marked)
+        await pilot.press("escape", "colon", "1", "enter", "equals_sign")
+        await pilot.pause()
+        assert any("no duplicate found" in m for m in notes(app))

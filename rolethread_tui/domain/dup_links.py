@@ -41,13 +41,19 @@ def group_links(groups: Iterable[DupGroup], rids: Sequence[int],
     return links
 
 
+def partners(link: DupLink, digest_now: int, position: Callable[[int], int | None],
+             digests: Sequence[int]) -> list[int]:
+    """Positions of the partners still unchanged ([] when this entry changed since)."""
+    if digest_now != link.digest:
+        return []
+    return sorted(p for rid, then in link.partners
+                  if digests[rid] == then and (p := position(rid)) is not None)
+
+
 def note(link: DupLink, digest_now: int, position: Callable[[int], int | None],
          digests: Sequence[int]) -> str | None:
     """The finding text, or None when the entry or all its partners changed since."""
-    if digest_now != link.digest:
-        return None
-    numbers = sorted(p + 1 for rid, then in link.partners
-                     if digests[rid] == then and (p := position(rid)) is not None)
+    numbers = [p + 1 for p in partners(link, digest_now, position, digests)]
     if not numbers:
         return None
     listed = ", ".join(map(str, numbers[:SHOWN])) + (", …" if len(numbers) > SHOWN else "")

@@ -17,7 +17,7 @@ from . import review as rv
 from .dedupe import DupGroup, DuplicateFinder
 from .dedupe_file import add_entries
 from .document import Document
-from .dup_links import DupLink, group_links, note
+from .dup_links import DupLink, group_links, note, partners
 from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .records import parse_line
@@ -179,6 +179,14 @@ class Engine:
             if text is not None:
                 found.append(Finding(link.check, "warning", None, False, text))
         return found
+
+    def duplicate_partners(self, i: int) -> list[int]:
+        """Positions of the entries entry i duplicates (as last found, still unchanged)."""
+        rid = self.doc.rid(i)
+        link = self._dup_links.get(rid)
+        if link is None:
+            return []
+        return partners(link, self.columns.digest[rid], self.doc.position, self.columns.digest)
 
     def validate(self) -> list[EntryFinding]:
         """Every finding of the dataset, in file order; nothing is checked twice."""

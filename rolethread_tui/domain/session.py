@@ -12,21 +12,22 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import edits, formats, ops
+from . import formats
 from . import review as rv
 from .dedupe import DupGroup
 from .document import Document
 from .engine import Engine, EntryFinding
 from .errors import FileChangedError, ReadOnlyError, ScanError
 from .events import Emitter, Listener, SessionEvent
-from .history import Change, History
+from .history import History
 from .journal import Journal, PendingJournal
 from .reading import EntryView, entry_view
 from .reviewer import reviewer_name
 from .search import Query
+from .session_ops import SessionOps
 from .store import FileStamp, LineStore
 from .summary import Checker, Columns, Row
-from .validation import SAFE_FIXES, Finding, fix_all, fix_finding, make_checker
+from .validation import Finding, make_checker
 from .writer import backup, pieces, write_atomic
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["EntryFinding", "FileChangedError", "ScanError", "Session", "SessionEvent"]
 
 
-class Session:
+class Session(SessionOps):
     """A JSONL dataset under review (docs/architecture.md lists the API)."""
 
     def __init__(self, path: str | Path, *, checker: Checker | None = None,
@@ -172,6 +173,10 @@ class Session:
     def duplicate_groups(self, threshold: float = 0.9) -> list[DupGroup]:
         return self.engine.duplicate_groups(threshold)
 
+    def duplicate_partners(self, i: int) -> list[int]:
+        """The entries entry i repeats (exact or near), by current position."""
+        return self.engine.duplicate_partners(i)
+
     def find_duplicates(self, threshold: float = 0.9) -> list[DupGroup]:
         """Duplicate groups, also recorded as `duplicate` / `near-duplicate` issues
         so `issue:` filters, counts and `]` see them."""
@@ -207,142 +212,6 @@ class Session:
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call listener on every event (scan events come from the scan thread)."""
         return self.events.subscribe(listener)
-
-    # ----------------------------------------------------------- review ops
-    def _review(self, what: str, i: int | Iterable[int],
-                fn: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
-        positions = edits.many(i)
-        return edits.review_op(self.doc, self.reviewer, _label(what, i, positions), positions,
-                               fn, strict=isinstance(i, int))
-
-    def set_status(self, i: int | Iterable[int], status: str | None) -> int:
-        """"accepted" | "rejected" | "needs_work" | None (unreviewed)."""
-        return self._review(_STATUS_VERB.get(status, f"status {status}"), i,
-                            lambda r: ops.set_status(r, status))
-
-    def toggle_flag(self, i: int | Iterable[int], flag: str, on: bool | None = None) -> int:
-        """Toggle a flag (or force it with on=True/False; a bulk toggle of a mixed
-        set turns it on everywhere, or off when all have it)."""
-        if on is None and isinstance(i, int):
-            on = flag not in self.row(i).flags
-        elif on is None:
-            i = list(i)
-            on = not all(flag in self.row(p).flags for p in i)
-        verb = "flag" if on else "unflag"
-        return self._review(f"{verb} {flag} on", i, lambda r: ops.toggle_flag(r, flag, on))
-
-    def set_note(self, i: int, note: str) -> int:
-        return self._review("note on", i, lambda r: ops.set_note(r, note))
-
-    def note(self, i: int) -> str:
-        """The entry's note as text ("" when none or not text)."""
-        return rv.note_of(rv.review_of(self.entry(i)))
-
-    def set_tags(self, i: int | Iterable[int], tags: list[str]) -> int:
-        return self._review("tags of", i, lambda r: ops.set_tags(r, tags))
-
-    def add_tag(self, i: int | Iterable[int], tag: str, on: bool = True) -> int:
-        return self._review(f"{'add' if on else 'remove'} tag {tag} on", i,
-                            lambda r: ops.add_tag(r, tag, on))
-
-    def mark_refined(self, i: int | Iterable[int]) -> int:
-        """A person vouches for the entry: it becomes refined."""
-        return self._review("mark refined", i, ops.mark_refined)
-
-    def toggle_refined(self, i: int) -> int:
-        """`h`: vouch for a generated entry; again, take back a vouch (only an entry
-        whose messages were not edited goes back to generated)."""
-        if rv.can_unvouch(rv.review_of(self.entry(i))):
-            return self._review("unmark refined", i, ops.unvouch)
-        return self.mark_refined(i)
-
-    def toggle_refined_allowed(self, i: int) -> bool:
-        """Would `toggle_refined` change entry i? (An edited entry stays refined.)"""
-        review = rv.review_of(self.entry(i))
-        return rv.origin_of(review) != rv.REFINED or rv.can_unvouch(review)
-
-    def set_origin(self, i: int | Iterable[int], origin: str) -> int:
-        return self._review(f"origin {origin} for", i, lambda r: ops.set_origin(r, origin))
-
-    # ----------------------------------------------------------- content ops
-    def _content(self, label: str, i: int, fn: Callable[[dict[str, Any]], dict[str, Any]]
-                 ) -> bool:
-        return edits.value_op(self.doc, self.reviewer, f"{label} of entry {i + 1}", i, fn)
-
-    def edit_message(self, i: int, m: int, text: str) -> bool:
-        """New text for message m; message and entry become refined, original kept."""
-        return self._content(f"edit message {m}", i, lambda v: ops.edit_message(v, m, text))
-
-    def set_role(self, i: int, m: int, role: str) -> bool:
-        return self._content(f"role of message {m}", i, lambda v: ops.set_role(v, m, role))
-
-    def insert_message(self, i: int, m: int, role: str, text: str = "") -> bool:
-        return self._content(f"insert message {m}", i,
-                             lambda v: ops.insert_message(v, m, role, text))
-
-    def delete_message(self, i: int, m: int) -> bool:
-        return self._content(f"delete message {m}", i, lambda v: ops.delete_message(v, m))
-
-    def move_message(self, i: int, m: int, to: int) -> bool:
-        return self._content(f"move message {m}", i, lambda v: ops.move_message(v, m, to))
-
-    def revert_message(self, i: int, m: int) -> bool:
-        return self._content(f"revert message {m}", i, lambda v: ops.revert_message(v, m))
-
-    def replace_entry(self, i: int, value: object, label: str = "edit entry") -> bool:
-        """Replace an entry's whole value (a raw-line repair, a script's rewrite)."""
-        return edits.replace_entry(self.doc, self.reviewer, i, value, label)
-
-    def replace_line(self, i: int, line: bytes, label: str = "edit raw line") -> bool:
-        return edits.replace_line(self.doc, i, line, label)
-
-    def fix_finding(self, i: int, finding: Finding) -> bool:
-        """Apply the fix of one finding of entry i as one undoable op."""
-        rid = self.rid(i)
-        value = self.doc.object(rid, i)
-        fixed = fix_finding(value, finding)
-        if fixed == value:
-            return False
-        change = Change(f"fix {finding.check} in entry {i + 1}", focus=i)
-        edits.fix_change(self.doc, self.reviewer, change, i, value, fixed)
-        return self.doc.commit(change, [i])
-
-    def apply_fixes(self, positions: int | Iterable[int],
-                    checks: Iterable[str] = SAFE_FIXES, label: str = "apply fixes") -> int:
-        """Apply the fixable findings (of `checks`) as one undoable op; entries changed."""
-        allowed = frozenset(checks)
-        positions = edits.many(positions)
-        change = Change(label, focus=positions[0] if len(positions) == 1 else None)
-        for i in positions:
-            value = self.doc.value(self.rid(i))
-            if not isinstance(value, dict):
-                continue
-            found = [f for f in self.columns.checker(value) if f.fixable and f.check in allowed]
-            fixed = fix_all(value, found, allowed) if found else value
-            if fixed != value:
-                edits.fix_change(self.doc, self.reviewer, change, i, value, fixed)
-        self.doc.commit(change, positions)
-        return len(change.states)
-
-    # ----------------------------------------------------------- structural ops
-    def delete_entries(self, positions: int | Iterable[int]) -> int:
-        return edits.delete_entries(self.doc, positions)
-
-    def duplicate_entry(self, i: int) -> int:
-        """A copy right after entry i, with a new id; returns the copy's position."""
-        return edits.duplicate_entry(self.doc, i)
-
-    def add_entry(self, messages: list[dict[str, Any]], after: int | None = None) -> int:
-        """A hand-written entry (origin human); returns its position."""
-        return edits.add_entry(self.doc, self.reviewer, messages, after)
-
-    def split_entry(self, i: int, m: int) -> int:
-        """Split entry i before message m; returns the position of the second part."""
-        return edits.split_entry(self.doc, self.reviewer, i, m)
-
-    def join_entries(self, i: int) -> bool:
-        """Join entry i+1 onto entry i (one conversation)."""
-        return edits.join_entries(self.doc, self.reviewer, i)
 
     # ----------------------------------------------------------- undo / redo
     def undo(self) -> bool:
@@ -439,17 +308,3 @@ class Session:
                     self.journal.saved()
         self.events.emit(SessionEvent("saved", str(dest)))
         return dest
-
-
-_STATUS_VERB = {"accepted": "accept", "rejected": "reject", "needs_work": "mark needs work",
-                None: "mark unreviewed"}
-
-
-def _label(what: str, i: int | Iterable[int], positions: list[int]) -> str:
-    """An op's label names its entry (1-based, as the app shows it) or counts them:
-    "accept entry 12", "reject 3 entries" — what undo then says it undid."""
-    if isinstance(i, int):
-        return f"{what} entry {i + 1}"
-    if len(positions) == 1:
-        return f"{what} entry {positions[0] + 1}"
-    return f"{what} {len(positions):,} entries"

@@ -106,6 +106,8 @@ def render_findings(findings: list[Finding]) -> Text:
         mark, style = SEVERITY_MARK.get(f.severity, ("•", ""))
         out.append(f"{mark} {clean(f.check)}", style=style)
         out.append(f"  {clean(f.text)}")
+        if f.check in ("duplicate", "near-duplicate"):
+            out.append("  [= compare]", style="green")
         out.append("  [F fixes]\n" if f.fixable else "\n", style="green")
     if len(ranked) > MAX_FINDINGS:
         out.append(f"… {len(ranked) - MAX_FINDINGS} more (v: summary)\n", style="dim")

@@ -12,6 +12,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...domain import DomainError
+from ..safe_text import clean
 from ..widgets.entry_list import EntryList
 from ..widgets.picker import Picker
 from ..wording import count
@@ -26,7 +27,7 @@ BULK_ACTIONS = [
     ("rejected", "Reject"),
     ("needs_work", "Needs work"),
     ("unreviewed", "Back to unreviewed"),
-    ("flag", "Toggle a flag…"),
+    ("flag", "Flag…"),
     ("add_tag", "Add a tag…"),
     ("remove_tag", "Remove a tag…"),
     ("refined", "Mark human-refined"),
@@ -57,6 +58,45 @@ class BulkScreen(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FlagPickerScreen(ModalScreen[str | None]):
+    """Pick a flag of the flag set (what the sidebar counts), or type a new one."""
+
+    DEFAULT_CSS = PROMPT_CSS + """
+    FlagPickerScreen { align: center middle; }
+    FlagPickerScreen > Vertical { width: 50; height: auto; border: round $accent;
+        background: $panel; padding: 0 1; }
+    FlagPickerScreen OptionList { height: auto; max-height: 14; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="flag_pick_cancel")]
+    NEW = "\x00new"  # the option id of "new flag…" (no flag name can be it)
+
+    def __init__(self, flags: list[str], title: str) -> None:
+        super().__init__()
+        self.flags = flags
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(clean(self.title_text), markup=False)
+            yield Picker(*[Option(f"{n}  {clean(name)}", id=name)
+                           for n, name in enumerate(self.flags, start=1)],
+                         Option("new flag… (not in the flag set)", id=self.NEW))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id != self.NEW:
+            self.dismiss(event.option.id)
+            return
+
+        def typed(name: str | None) -> None:
+            self.dismiss(name.strip() if name and name.strip() else None)
+
+        self.app.push_screen(PromptScreen("New flag name (it is not in the flag set: the "
+                                          "sidebar will not count it)"), typed)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -118,9 +158,13 @@ class BulkMixin:
     def _bulk_chosen(self, action: str | None, positions: list[int]) -> None:
         if action is None:
             return
-        if action in ("flag", "add_tag", "remove_tag"):
-            title = {"flag": "Flag name", "add_tag": "Tag to add",
-                     "remove_tag": "Tag to remove"}[action]
+        if action == "flag":
+            self.app.push_screen(
+                FlagPickerScreen(self.app.config.flags, f"Flag {count(len(positions), 'entry')}"),
+                lambda name: name and self._confirm(action, positions, name))
+            return
+        if action in ("add_tag", "remove_tag"):
+            title = {"add_tag": "Tag to add", "remove_tag": "Tag to remove"}[action]
             self.app.push_screen(PromptScreen(title),
                                  lambda name: name and self._confirm(action, positions,
                                                                      name.strip()))
@@ -129,6 +173,10 @@ class BulkMixin:
 
     def _confirm(self, action: str, positions: list[int], name: str) -> None:
         verb = dict(BULK_ACTIONS)[action].rstrip("…").lower()
+        if action == "flag":  # say which way a mixed set goes: on everywhere, or off
+            session = self.app.session
+            on = not all(name in session.row(p).flags for p in positions)
+            verb, action = ("add flag", "flag_on") if on else ("remove flag", "flag_off")
         label = f"{verb} {name}".strip()
         question = f"{label.capitalize()} — {count(len(positions), 'entry')}? (one undo step)"
         self.app.push_screen(ConfirmScreen(question),
@@ -141,7 +189,8 @@ class BulkMixin:
             "rejected": lambda: session.set_status(positions, "rejected"),
             "needs_work": lambda: session.set_status(positions, "needs_work"),
             "unreviewed": lambda: session.set_status(positions, None),
-            "flag": lambda: session.toggle_flag(positions, name),
+            "flag_on": lambda: session.toggle_flag(positions, name, on=True),
+            "flag_off": lambda: session.toggle_flag(positions, name, on=False),
             "add_tag": lambda: session.add_tag(positions, name),
             "remove_tag": lambda: session.add_tag(positions, name, on=False),
             "refined": lambda: session.mark_refined(positions),

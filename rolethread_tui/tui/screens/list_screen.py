@@ -32,6 +32,7 @@ from ..wording import count
 from .bulk import BulkMixin
 from .help import HelpScreen
 from .insights import InsightsScreen, PositionsFilter
+from .pair import PairScreen
 from .prompts import ConfirmScreen, PromptScreen
 from .reading import ReadingScreen
 from .searching import SearchMixin
@@ -76,6 +77,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         Binding("N", "new_entry", "New entry", show=False, id="new_entry"),
         Binding("colon", "goto_prompt", "Go to", show=False, id="goto_prompt"),
         Binding("D", "find_duplicates", "Duplicates", show=False, id="find_duplicates"),
+        Binding("equals_sign", "compare", "Compare copy", show=False, id="compare"),
         Binding("h", "mark_refined", "Refined", show=False, id="mark_refined"),
         Binding("n", "edit_note", "Note", show=False, id="edit_note"),
         Binding("t", "tag", "Tag", show=False, id="tag"),
@@ -108,7 +110,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
             with Vertical(id="left"):
                 yield EntryList(session, self.app.config.flags, id="entries")
                 yield Preview(session, id="preview")
-            yield FlagSidebar(self.app.config.flags, id="sidebar")
+            yield FlagSidebar(self.app.config.flags, session.reviewer, id="sidebar")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -462,6 +464,16 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         """The reading view: the current entry whole, decided with one key."""
         if self.entries.current is not None:
             self.app.push_screen(ReadingScreen(self))
+
+    def action_compare(self) -> None:
+        """`=`: the entry beside the one it duplicates (exact or near), differences marked."""
+        position = self.entries.current
+        partners = [] if position is None else self.app.session.duplicate_partners(position)
+        if not partners:
+            self.notify("This entry has no duplicate found (D finds near-duplicates).",
+                        timeout=3)
+            return
+        self.app.push_screen(PairScreen(position, partners))
 
     def action_new_entry(self) -> None:
         """`N`: a hand-written entry (origin human) after the current one, in the editor."""

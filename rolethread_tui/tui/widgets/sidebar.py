@@ -20,9 +20,10 @@ class FlagSidebar(Static):
     FlagSidebar.-shown { display: block; }
     """
 
-    def __init__(self, flags: list[str], **kwargs: object) -> None:
+    def __init__(self, flags: list[str], reviewer: str = "", **kwargs: object) -> None:
         super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
         self.flag_names = flags
+        self.reviewer = reviewer  # who the changes are stamped with (config: reviewer)
         self._entry: EntryView | None = None
         self._counts: dict[str, Counter] = {}
 
@@ -65,6 +66,8 @@ class FlagSidebar(Static):
         if view and view.foreign:
             out.append("\nOther tool (_rolethread)\n", style="bold")
             out.append(clean(view.foreign[:300]) + "\n", style="dim")
+        out.append("\nReviewer ", style="bold")
+        out.append(clean(self.reviewer[:20]) + "\n")
         out.append("\nDataset\n", style="bold")
         for key, names in (("status", STATUSES), ("origin", ORIGINS)):
             counts = self._counts.get(key, Counter())
