@@ -38,6 +38,7 @@ from .screens.editor import EditorScreen
 from .screens.export_flow import start_export
 from .screens.insights import FigureList, InsightsScreen
 from .screens.list_screen import ListScreen
+from .screens.pair import PairScreen
 from .screens.prompts import ChoiceScreen
 from .screens.reading import ReadingScreen
 from .screens.recovery import ExitSignals, announce, offer_recovery
@@ -292,7 +293,7 @@ class RoleThreadApp(App[None]):
 
 
 KEYMAP_SCREENS = (RoleThreadApp, ListScreen, EntryList, EditorScreen, ReadingScreen, InsightsScreen,
-                  FigureList)
+                  FigureList, PairScreen)
 
 
 def create_app(path: str | Path, config: Config | None = None, *,
