@@ -32,7 +32,7 @@ from ..domain.writer import write_atomic
 from .errors import UsageError
 
 #: Seconds to wait for a scheduler given with --scheduler.
-CONNECT_TIMEOUT = "3s"
+CONNECT_TIMEOUT = "2s"
 PAIRS_PER_TASK = 5000
 
 
