@@ -8,12 +8,14 @@ import orjson
 
 from ..domain.dedupe_file import file_duplicate_groups
 from .common import input_file
+from .engine_dask import add_engine_options
 from .errors import UsageError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dedupe", help="groups of exact and near-duplicate conversations")
     p.add_argument("file")
+    add_engine_options(p)
     p.add_argument("--threshold", type=float, default=0.9,
                    help="similarity 0..1 for near-duplicates (default 0.9)")
     p.add_argument("--json", action="store_true", help="groups as one JSON document")
@@ -21,6 +23,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.engine == "dask":
+        from .engine_dask import run_dedupe
+
+        return run_dedupe(args)
     if not 0 < args.threshold <= 1:
         raise UsageError("--threshold must be in (0, 1]")
     groups, numbers = file_duplicate_groups(input_file(args.file), args.threshold)

@@ -16,6 +16,7 @@ import orjson
 from ..domain.convert import FORMATS
 from ..domain.export import export
 from .common import accept_dash_values, open_session
+from .engine_dask import add_engine_options
 from .errors import UsageError
 
 
@@ -29,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "accepts. Rejected entries, and rows that are not valid, are left out and counted "
         "on stderr.")
     p.add_argument("file")
+    add_engine_options(p)
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write")
     p.add_argument("--format", choices=FORMATS, help="convert every entry to this shape")
     p.add_argument("--where", metavar="QUERY", help="only export entries matching QUERY")
@@ -74,6 +76,10 @@ def selected(session: Any, where: str | None) -> list[int] | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.engine == "dask":
+        from .engine_dask import run_export
+
+        return run_export(args)
     out = Path(args.output)
     source = Path(args.file)
     if source.exists():

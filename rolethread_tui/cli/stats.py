@@ -19,6 +19,7 @@ import orjson
 from ..domain.insights import bar, compute_insights, share, sparkline
 from ..domain.review import ORIGINS, STATUSES
 from .common import accept_dash_values, open_session
+from .engine_dask import add_engine_options
 
 LABEL = 30  # width of a figure's label in the text form
 BAR = 20
@@ -27,6 +28,7 @@ BAR = 20
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("stats", help="counts by status, origin, flag and issue, and insights")
     p.add_argument("file")
+    add_engine_options(p)
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--where", metavar="QUERY", help="only count entries matching QUERY")
     accept_dash_values(p, "--where")
@@ -164,6 +166,10 @@ def _duplicate_lines(dup: dict[str, Any] | None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.engine == "dask":
+        from .engine_dask import run_stats
+
+        return run_stats(args)
     with open_session(args.file) as session:
         stats = collect(session, args.where, insights=args.insights,
                         duplicates=args.duplicates)

@@ -13,12 +13,14 @@ from ..domain.config import load_config
 from ..domain.session import EntryFinding
 from ..domain.validation import FileNote, file_notes
 from .common import open_session
+from .engine_dask import add_engine_options
 from .errors import UsageError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check every entry; exit 1 on error findings")
     p.add_argument("file")
+    add_engine_options(p)
     p.add_argument("--json", action="store_true", help="findings as one JSON document")
     p.add_argument("--fix", action="store_true",
                    help="apply the safe fixes and write the result to -o OUT")
@@ -44,6 +46,10 @@ def _check_args(args: argparse.Namespace) -> Path | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.engine == "dask":
+        from .engine_dask import run_validate
+
+        return run_validate(args)
     out = _check_args(args)
     config, warnings = load_config(args.config)
     for warning in warnings:

@@ -408,6 +408,14 @@ class DuplicateFinder:
         entries must be added in order here."""
         return None if self._stop is None else (self._spill is not None, self._stop)
 
+    def stop_shingles(self) -> frozenset[int]:
+        """The stop-shingles, ending the warm-up now if it is still on (for a driver
+        that has other machines sign the rest of the entries with them)."""
+        if self._stop is None:
+            self._end_warmup()
+        assert self._stop is not None
+        return self._stop
+
     def add_fingerprints(self, start: int, fingerprints: Iterable[_Fingerprint]) -> None:
         """Add entries from ``start`` whose fingerprints were computed for ``job``."""
         for entry, fp in enumerate(fingerprints, start):

@@ -118,16 +118,21 @@ def _band_buckets(sigs: array, active: bytearray, band: int) -> list[list[int]]:
     """
     if not sigs:
         return []
-    words = memoryview(sigs).cast("B")
-    if band % 2:  # an odd band starts mid-word: read the words 4 bytes later
-        words = words[4:-4]
-    keys: list[int] = words.cast("Q")[band // 2 :: d.SIG_SLOTS // 2].tolist()
+    keys = band_keys(sigs, band)
     shared = {key for key, count in Counter(keys).items() if count > 1}
     buckets: dict[int, list[int]] = {}
     for index in compress(range(len(keys)), map(shared.__contains__, keys)):
         if active[index]:
             buckets.setdefault(keys[index], []).append(index)
     return [bucket for bucket in buckets.values() if len(bucket) > 1]
+
+
+def band_keys(sigs: array, band: int) -> list[int]:
+    """Each signature's key in one band: its two slots read as one 64-bit word."""
+    words = memoryview(sigs).cast("B")
+    if band % 2:  # an odd band starts mid-word: read the words 4 bytes later
+        words = words[4:-4]
+    return words.cast("Q")[band // 2 :: d.SIG_SLOTS // 2].tolist()
 
 
 def _split(sigs: array, bucket: list[int], band: int) -> Iterator[list[int]]:
