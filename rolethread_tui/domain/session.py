@@ -22,6 +22,7 @@ from .events import Emitter, Listener, SessionEvent
 from .history import History
 from .journal import Journal, PendingJournal
 from .reading import EntryView, entry_view
+from .reapply import Reapplied, loaded_bytes_intact, reapply
 from .reviewer import reviewer_name
 from .search import Query
 from .session_ops import SessionOps
@@ -277,6 +278,29 @@ class Session(SessionOps):
         if now != self._disk_stamp:
             raise FileChangedError(
                 f"{self._disk_path} changed on disk since it was loaded; save elsewhere or reload")
+
+    def loaded_bytes_intact(self) -> bool:
+        """Can this session still read what it loaded (not rewritten in place)?"""
+        return loaded_bytes_intact(self.store, self.path)
+
+    def reload_and_reapply(self) -> Reapplied:
+        """The file changed on disk: write it as it is now plus this session's changes,
+        matched by entry id (docs/safety.md). Entries changed on both sides keep
+        theirs; ours go to a conflict file the report names. The session then
+        holds nothing unsaved: open the file again to go on (the app does).
+        """
+        if self.read_only:
+            raise ReadOnlyError(f"read-only: {self.readonly_reason}")
+        self.wait()
+        with self.doc.saving():
+            report = reapply(self, self._disk_path)
+            self.history.mark_saved()
+            journal, self.doc.journal = self.doc.journal, None
+            if journal is not None:
+                journal.clear()  # every change is in the file now
+        self._disk_stamp = FileStamp.of(self._disk_path)
+        self.events.emit(SessionEvent("saved", str(self._disk_path)))
+        return report
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write the dataset atomically to the target (or to `path`, a copy).

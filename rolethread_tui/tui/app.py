@@ -146,6 +146,15 @@ class RoleThreadApp(App[None]):
             close(previous)
         self._show_session()
 
+    open_args: dict[str, Any] | None = None  # how create_app opened the file (reopen)
+
+    async def reopen(self) -> None:
+        """Open the file again as it is on disk (after reload-and-re-apply saved it)."""
+        assert self.opened is not None and self.open_args is not None
+        close(self.opened)  # nothing unsaved is left; the lock is released first
+        opening = begin(self.data_path, **self.open_args)
+        await self.install_session(opening.finish(None))
+
     def _theme_changed(self, theme: Any) -> None:
         remember_theme(self.state, theme.name, self.config.theme)
         save_state(self.state)
@@ -312,6 +321,7 @@ def create_app(path: str | Path, config: Config | None = None, *,
         session = Session.open(path, target=output, reviewer=reviewer, **options)
         return RoleThreadApp(Opened(Path(path), session, None, "opened read-only"), config)
     opening = begin(path, reviewer=reviewer, output=output, **options)
-    if opening.question is not None:
-        return RoleThreadApp(opening, config)
-    return RoleThreadApp(opening.finish(None), config)
+    app = RoleThreadApp(opening if opening.question is not None else opening.finish(None),
+                        config)
+    app.open_args = {"reviewer": reviewer, "output": output, **options}
+    return app

@@ -34,10 +34,9 @@ the journal keeps the decisions.
 
 from __future__ import annotations
 
-import os
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 
@@ -68,20 +67,9 @@ def conflict_path(data: Path) -> Path:
 
 
 def loaded_bytes_intact(session: Session) -> bool:
-    """False when the file the session reads from was rewritten in place since it was loaded.
-
-    Same inode with another size or mtime: the loaded bytes are gone. A new
-    inode (replaced by rename) or no file (deleted) leaves the session's open
-    descriptor on the old, untouched inode.
-    """
-    stamp = session.store.stamp
-    try:
-        st = os.stat(session.path)
-    except FileNotFoundError:
-        return True
-    if st.st_ino != stamp.inode:
-        return True
-    return (st.st_size, st.st_mtime_ns) == (stamp.size, stamp.mtime_ns)
+    """False when the file the session reads from was rewritten in place (the domain's
+    rule: `Session.loaded_bytes_intact`)."""
+    return session.loaded_bytes_intact()
 
 
 def offer_file_changed(app: RoleThreadApp) -> None:
@@ -95,13 +83,19 @@ def offer_file_changed(app: RoleThreadApp) -> None:
     conflict = conflict_path(data)
     question = (f"{data.name} changed on disk since it was loaded.\n"
                 "It was not overwritten: that would destroy those changes.\n"
-                "Your changes are safe in the journal. Save a copy elsewhere?")
-    choices = {"a": "save as…", "c": f"save to {conflict.name}"}
+                "Your changes are safe in the journal. Re-apply them to the file as it "
+                "is now (by entry id), or save a copy?")
+    choices = {"r": "reload and re-apply my changes", "a": "save as…",
+               "c": f"save to {conflict.name}"}
     app.push_screen(ChoiceScreen(question, choices), partial(_chosen, app, data, conflict))
 
 
 def _chosen(app: RoleThreadApp, data: Path, conflict: Path, key: str | None) -> None:
-    if key == "c":
+    if key == "r":
+        app.saving = True
+        app.run_worker(partial(_reapply_in_thread, app), thread=True, group="save",
+                       exclusive=True, name="reapply")
+    elif key == "c":
         save_copy(app, conflict)
     elif key == "a":
         app.push_screen(PromptScreen("Save a copy as (relative: beside the file)", str(conflict)),
@@ -109,6 +103,28 @@ def _chosen(app: RoleThreadApp, data: Path, conflict: Path, key: str | None) -> 
     else:
         app.notify(f"Not saved. {data.name} on disk was left as it is; your changes remain "
                    "unsaved here.", severity="warning", markup=False)
+
+
+def _reapply_in_thread(app: RoleThreadApp) -> None:
+    try:
+        with app.save_lock:
+            report = app.session.reload_and_reapply()
+    except Exception as exc:  # refused (rewritten in place) or I/O: say why, lose nothing
+        app.call_from_thread(_reapply_failed, app, str(exc))
+    else:
+        app.call_from_thread(_reapplied, app, report)
+
+
+def _reapply_failed(app: RoleThreadApp, why: str) -> None:
+    app.saving = False
+    app.notify(f"Not re-applied: {why}", severity="error", timeout=20)
+
+
+async def _reapplied(app: RoleThreadApp, report: Any) -> None:
+    app.saving = False
+    severity = "warning" if report.changed_on_disk or report.removed_on_disk else "information"
+    app.notify(f"Re-applied and saved: {report.summary()}.", severity=severity, timeout=30)
+    await app.reopen()
 
 
 def resolve_target(data: Path, text: str) -> Path:
