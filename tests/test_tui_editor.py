@@ -362,3 +362,21 @@ async def test_fits_80x24_with_long_message(write):
         area = app.screen.query_one("#edit-area")
         assert area.size.height >= 16  # the TextArea gets most of the screen
         assert "word399" in area.text
+
+
+async def test_a_huge_conversation_is_drawn_around_the_selection(write):
+    turns = [("user" if k % 2 == 0 else "assistant", f"turn {k}") for k in range(5000)]
+    path = write([chat(*turns)])
+    session = open_session(path)
+    app = Host(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert len(screen.query(MessageView)) <= 60  # not 5,000 widgets
+        await pilot.press("G")
+        await settle(app, pilot)
+        assert screen.selected == 4999
+        assert "turn 4999" in screen_text(app)
+        await pilot.press("e", "end", *typed("!"), "ctrl+s")
+        await settle(app, pilot)
+    assert session.entry(0)["messages"][4999]["content"] == "turn 4999!"

@@ -9,6 +9,7 @@ once (docs/provenance.md), and views never open a `_review` dict themselves.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,19 +52,15 @@ class EntryView:
     tags: tuple[str, ...]
     note: str
     fixes: tuple[str, ...]
-    messages: tuple[MessageView, ...]
+    messages: Sequence[MessageView]
     raw: str | None  # the line's text when it is not a conversation
     raw_reason: str  # why it is shown raw ("" for a conversation)
     foreign: str  # another tool's metadata (`_rolethread`), as compact JSON, or ""
+    edited: tuple[int, ...] = ()  # messages whose original text is kept (diff, revert)
 
     @property
     def is_conversation(self) -> bool:
         return self.raw is None
-
-    @property
-    def edited(self) -> tuple[int, ...]:
-        """Messages whose original text is kept (diffable, revertable)."""
-        return tuple(m.index for m in self.messages if m.original is not None)
 
 
 def entry_view(value: object, line: bytes | None = None) -> EntryView:
@@ -79,11 +76,41 @@ def entry_view(value: object, line: bytes | None = None) -> EntryView:
         raw = line.decode("utf-8", "replace") if line is not None else _raw_text(value)
         return EntryView(**base, messages=(), raw=raw, raw_reason=raw_reason(value))
     messages = value[formats.conversation_key(shape)]  # type: ignore[index]
-    turns = rv.aligned_turns(review, len(messages))
     originals = rv.originals_of(review)
-    views = tuple(_message(n, m, shape, turns[n], originals.get(n))
-                  for n, m in enumerate(messages))
-    return EntryView(**base, messages=views, raw=None, raw_reason="")
+    views = Messages(messages, shape, rv.aligned_turns(review, len(messages)), originals)
+    return EntryView(**base, messages=views, raw=None, raw_reason="",
+                     edited=tuple(sorted(originals)))
+
+
+class Messages(Sequence[MessageView]):
+    """The messages of an entry, each read when a view asks for it: a conversation of
+    50k messages opens in the editor without building 50k views first."""
+
+    def __init__(self, messages: list[Any], shape: formats.Shape, turns: list[str],
+                 originals: dict[int, Any]) -> None:
+        self._messages, self._shape, self._turns, self._originals = (
+            messages, shape, turns, originals)
+        self._made: dict[int, MessageView] = {}
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        n = index + len(self) if index < 0 else index
+        if not 0 <= n < len(self):
+            raise IndexError(index)
+        made = self._made.get(n)
+        if made is None:
+            made = self._made[n] = _message(n, self._messages[n], self._shape,
+                                            self._turns[n], self._originals.get(n))
+        return made
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _message(n: int, message: object, shape: formats.Shape, origin: str,

@@ -22,6 +22,7 @@ SEVERITY_MARK = {"error": ("✖", "bold red"), "warning": ("▲", "yellow"), "in
 DISPLAY_CHARS = 20_000  # a multi-MB message is cut for display; the editor edits it whole
 DIFF_TOKENS = 20_000  # above this, diff line by line (a word diff would be quadratic)
 MAX_FINDINGS = 6
+MAX_MESSAGES = 300  # a longer conversation is cut for reading; the editor reaches them all
 MATCH_STYLE = "reverse"
 SLOP_STYLE = "underline bold yellow"  # a phrase the batch repeats far above its rate
 _TOKEN = re.compile(r"\s+|\S+\s*")  # a word with its trailing space: runs stay readable
@@ -89,9 +90,12 @@ def render_entry(view: EntryView, highlight: Sequence[str] = (),
         out.append_text(capped(view.raw or "", highlight))
         return out
     out = Text()
-    for message in view.messages:
+    for message in view.messages[:MAX_MESSAGES]:
         out.append_text(render_message(message, highlight=highlight, phrases=phrases))
         out.append("\n\n")
+    if len(view.messages) > MAX_MESSAGES:
+        out.append(f"… {len(view.messages) - MAX_MESSAGES:,} more messages (e: the editor "
+                   "shows every one)", style="dim")
     if not view.messages:
         out.append("(no messages)", style="dim")
     return out

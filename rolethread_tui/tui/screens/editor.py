@@ -35,6 +35,7 @@ from ..undo import undo_step
 from .editing import ROLE_CYCLE, Editing, SafeTextArea
 from .prompts import ConfirmScreen, PromptScreen
 
+WINDOW = 60  # messages drawn at once; a longer conversation is drawn around the selection
 FLAG_KEYS = [Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False,
                      id=f"toggle_flag_{n}") for n in range(1, 10)]
 
@@ -210,28 +211,54 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         body.append("\n\ne: edit the raw line · esc: back", style="dim")
         self.query_one("#raw-view", Static).update(body)
 
+    def _window(self) -> range:
+        """The messages drawn: all of a normal entry, a window around the selection
+        of a huge one (50k messages would be 50k widgets: seconds per key)."""
+        count = len(self.view.messages)
+        if count <= WINDOW:
+            return range(count)
+        start = max(0, min(self.selected - WINDOW // 2, count - WINDOW))
+        return range(start, start + WINDOW)
+
     def _refresh_messages(self) -> None:
         box = self.query_one("#messages", VerticalScroll)
         views = list(box.query(MessageView))
         count = len(self.view.messages)
         self.selected = max(0, min(self.selected, count - 1))
         self.query_one("#empty-hint").display = not count
-        for extra in views[count:]:
+        self._shown = self._window()
+        rendered = [render_message(self.view.messages[m], diff=self.show_diff)
+                    for m in self._shown]
+        if len(self._shown) < count:  # say what is outside the window, and how to reach it
+            rendered[0] = Text(f"… {self._shown.start:,} messages above (k, g)\n",
+                               style="dim") + rendered[0] if self._shown.start else rendered[0]
+            below = count - self._shown.stop
+            if below:
+                rendered[-1].append(f"\n… {below:,} messages below (j, G)", style="dim")
+        for extra in views[len(rendered):]:
             extra.remove()
-        rendered = [render_message(m, diff=self.show_diff) for m in self.view.messages]
         for widget, text in zip(views, rendered, strict=False):
             widget.update(text)
-        if count > len(views):
+        if len(rendered) > len(views):
             box.mount_all(MessageView(text, markup=False) for text in rendered[len(views):])
         self.call_after_refresh(self._mark_selected)
 
+    _shown: range = range(0)
+
     def _mark_selected(self) -> None:
+        if self.selected not in self._shown and self.view.messages:
+            self._refresh_messages()  # the selection left the window: draw the next one
+            return
         views = list(self.query(MessageView))
-        for m, widget in enumerate(views):
-            widget.set_class(m == self.selected, "-selected")
-        if 0 <= self.selected < len(views):
+        selected = self.selected - self._shown.start
+        for widget in self.query(".-selected"):  # restyle two widgets, not the window
+            if widget is not (views[selected] if 0 <= selected < len(views) else None):
+                widget.remove_class("-selected")
+        if 0 <= selected < len(views):
+            views[selected].add_class("-selected")
+        if 0 <= selected < len(views):
             self.query_one("#messages", VerticalScroll).scroll_to_widget(
-                views[self.selected], animate=False, top=False)
+                views[selected], animate=False, top=False)
 
     # ------------------------------------------------------------ key gating
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
