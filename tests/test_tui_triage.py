@@ -271,8 +271,12 @@ async def test_the_slop_lens_marks_rows_highlights_phrases_and_flags_from_insigh
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         session = app.session
+        assert session.slop_score(0) is not None  # the lens filled in after the scan
         report = session.slop()
         worst = report.ranked()[0]
+        bars = [str(app.screen.query_one(EntryList).render_line(y).text)[8]
+                for y in range(10)]
+        assert any(b in "▁▂▃▄▅▆▇█" and b != " " for b in bars)
         assert worst in planted
         assert session.slop_score(worst) > 0 and session.slop_phrases(worst)
         await pilot.press("slash", *"order:slop", "enter")

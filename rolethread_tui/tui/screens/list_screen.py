@@ -130,6 +130,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         self._resume: int | None = last_position(self.app.state, self.app.data_path) or None
         self._sync_rows()
         self._count_worker()
+        if not self.app.session.scanning:  # a small file may be scanned before we listen
+            self._after_scan()
 
     def on_resize(self) -> None:
         """Wide: preview beside the list. Short: no preview. Narrow: no sidebar."""
@@ -162,8 +164,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
             self._sync_rows()
             if event.kind == "scanned":
                 self._count_worker()
-                if len(self.app.session) <= SLOP_ON_OPEN:
-                    self._slop_worker()
+                self._after_scan()
             return
         if event.kind == "change":
             if event.positions is None and self.query_text:
@@ -235,6 +236,13 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         counts = self.app.session.counts()
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_counts, counts)
+
+    def _after_scan(self) -> None:
+        if len(self.app.session) <= SLOP_ON_OPEN and not self._slop_started:
+            self._slop_started = True
+            self._slop_worker()
+
+    _slop_started = False
 
     @work(thread=True, exclusive=True, group="slop")
     def _slop_worker(self) -> None:
