@@ -25,7 +25,7 @@ _EXPORTS: dict[str, str] = {
     "STATUSES": "review", "ORIGINS": "review",
     # validation
     "Finding": "validation", "CHECKS": "validation", "FIXABLE_CHECKS": "validation",
-    "SAFE_FIXES": "validation",
+    "SAFE_FIXES": "validation", "file_notes": "validation",
     # search
     "Query": "search", "parse_query": "search", "apply_slop": "search",
     "SlopReport": "slop",

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from ...domain import CHECKS, FIXABLE_CHECKS, SAFE_FIXES, Finding
+from ...domain import CHECKS, FIXABLE_CHECKS, SAFE_FIXES, Finding, file_notes
 from ..safe_text import clean
 from ..widgets.picker import Picker
 from .prompts import PROMPT_CSS
@@ -42,6 +42,8 @@ class ValidationSummaryScreen(ModalScreen[tuple[str, str] | None]):
         super().__init__()
         self.issues = issues
         self.total = total
+        # a check on most entries is a property of the file: said once, marked here
+        self.file_wide = {note.check for note in file_notes(issues, total)}
 
     def compose(self) -> ComposeResult:
         rows = sorted(self.issues.items(),
@@ -60,6 +62,8 @@ class ValidationSummaryScreen(ModalScreen[tuple[str, str] | None]):
         out.append(f"{severity:<8}", style=SEVERITY_STYLE.get(severity, ""))
         out.append(f"{check:<20}")
         out.append(f"{n:>9,} entries")
+        if check in self.file_wide:
+            out.append("  file-wide", style="bold")
         if check in SAFE_FIXES:
             out.append("  fixable", style="green")
         elif check in FIXABLE_CHECKS:
