@@ -134,3 +134,18 @@ def test_export_bytes_are_the_single_machine_bytes(client, batch, tmp_path, kind
             (summary.selected, summary.written, summary.skipped)
     assert len(left_out) == summary.skipped_total > 0
     assert all(Path(f).name.startswith("part-") and line > 0 for f, line, _, _ in left_out)
+
+
+def test_slop_report_is_the_single_machine_report(client, batch):
+    from rolethread_tui.domain.slop import file_slop
+
+    whole, shards = batch
+    report, numbers = file_slop(whole)
+    local = report.as_json(numbers.__getitem__)
+    doc = engine_dask.slop_shards(client, shards, size=SIZE)
+    assert doc["phrases"] == local["phrases"] and local["phrases"]
+    assert len(doc["entries"]) == len(local["entries"]) == 600
+    for mine, theirs in zip(doc["entries"], local["entries"], strict=True):
+        assert (mine["row"], mine["score"], mine["signals"]) == (
+            theirs["entry"], theirs["score"], theirs["signals"])
+        assert (mine["file"], mine["line"]) == shard_line(shards, theirs["line"])

@@ -164,6 +164,61 @@ def run_validate(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
+# ------------------------------------------------------------ slop
+def slop_shards(client: Any, paths: list[Path], top: int | None = None,
+                size: int = PARTITION_BYTES) -> dict[str, Any]:
+    """`slop --json`'s document over all shards: the single-machine report, entries
+    placed by file and line (`entry`: 0-based in its shard, `row`: over all shards)."""
+    from ..domain.shards import slop_tasks
+    from ..domain.slop.counts import Counts, discover, merge
+    from ..domain.slop.report import finish
+    from ..domain.slop.source import sample_positions
+
+    parts = plan(paths, size)
+    sizes = gather(client, client.map(slop_tasks.slop_sizes, parts), "slop: index")
+    place = merging.Placement(parts, sizes)
+    wanted: dict[int, list[int]] = {}
+    for row in sample_positions(place.total):
+        part, local = place.locate(row)
+        wanted.setdefault(part, []).append(local)
+    samples = client.gather([client.submit(slop_tasks.slop_sample, parts[p], ks)
+                             for p, ks in sorted(wanted.items())])
+    lexicon = discover(line for lines in samples for line in lines)
+    counted = gather(client, client.map(slop_tasks.slop_counts, parts,
+                                        [lexicon] * len(parts), place.row_start[:-1]),
+                     "slop: count")
+    counts = Counts()
+    for part_counts in counted:  # in partition order, as the single machine merges
+        counts = merge(counts, part_counts)
+    report = finish(counts, lexicon)
+    names = [str(path) for path in paths]
+
+    def where(row: int) -> dict[str, Any]:
+        part, local = place.locate(row)
+        line = place.line(part, sizes[part].numbers[local])
+        return {"file": names[parts[part].shard], "line": line,
+                "entry": place.entry(part, local), "row": row}
+
+    doc = report.as_json(lambda row: None, top)
+    for item in doc["entries"]:
+        item.update(where(item["entry"]))
+    return {"files": names, **doc}
+
+
+def run_slop(args: argparse.Namespace) -> int:
+    def work(client: Any, paths: list[Path]) -> int:
+        doc = slop_shards(client, paths, args.top)
+        if args.json:
+            _print_json(doc)
+        else:
+            for item in doc["entries"][: args.top or 20]:
+                names = ", ".join(s["name"] for s in item["signals"])
+                print(f"{item['file']}:{item['line']}  {item['score']:.2f}  {names}")
+        return 0
+
+    return _run(args, work)
+
+
 # ------------------------------------------------------------ stats
 def stats_shards(client: Any, paths: list[Path], size: int = PARTITION_BYTES
                  ) -> dict[str, Any]:

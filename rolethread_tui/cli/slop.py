@@ -21,6 +21,7 @@ import orjson
 
 from ..domain.slop import SlopReport, file_slop
 from .common import input_file
+from .engine_dask import add_engine_options
 from .errors import UsageError
 
 TOP_TEXT = 20  # entries shown in the text form without --top
@@ -35,12 +36,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--top", type=int, metavar="N",
                    help="only the N worst entries (default: every entry in --json, "
                         f"{TOP_TEXT} in the text form)")
+    add_engine_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 0:
         raise UsageError("--top must be 0 or more")
+    if args.engine == "dask":
+        from .engine_dask import run_slop
+
+        return run_slop(args)
     path = input_file(args.file)
     with _second_core() as executor:
         report, lines = file_slop(path, _progress if sys.stderr.isatty() else None, executor)
