@@ -194,7 +194,7 @@ async def test_progress_row_hides_when_everything_is_in(write):
 
 def test_one_duplicate_scan_per_session_until_it_changes():
     from rolethread_tui.domain.session import SessionEvent
-    from rolethread_tui.tui.screens.insights import _DuplicateJobs
+    from rolethread_tui.tui.jobs import DuplicateJobs
 
     class FakeSession:
         def __init__(self) -> None:
@@ -208,7 +208,7 @@ def test_one_duplicate_scan_per_session_until_it_changes():
             self.calls += 1
             return ["group"]
 
-    jobs, session = _DuplicateJobs(), FakeSession()
+    jobs, session = DuplicateJobs(), FakeSession()
     assert jobs.future(session).result(timeout=5) == ["group"]
     assert jobs.future(session).result(timeout=5) == ["group"]
     assert session.calls == 1  # reopening the screen reuses the finished scan

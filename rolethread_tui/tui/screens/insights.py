@@ -12,13 +12,8 @@ the summary-column figures (instant), then one pass over every entry's text
 
 from __future__ import annotations
 
-import threading
 import time
-import weakref
-from collections.abc import Callable
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -38,6 +33,7 @@ from ...domain import (
     add_duplicates,
     basic_insights,
 )
+from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import KeymapOrder
 from ..wording import count
 from .insights_rows import PositionsFilter, Row, build_rows, phrase_index
@@ -221,11 +217,11 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
 
     @work(thread=True, exclusive=True, group="insights-duplicates")
     def _find_duplicates(self, insights: Insights) -> None:
-        """Duplicate groups: slow and not interruptible, so shared (see `_DuplicateJobs`)."""
+        """Duplicate groups: slow and not interruptible, so shared (`jobs.DuplicateJobs`)."""
         worker = get_current_worker()
         session = self.app.session
         try:
-            groups = _wait(DUPLICATE_JOBS.future(session), lambda: worker.is_cancelled)
+            groups = wait_for(DUPLICATE_JOBS.future(session), lambda: worker.is_cancelled)
         except Exception as exc:  # a failed optional figure must not take the screen down
             self.post_message(self.Computed(insights, None, f"could not find duplicates: {exc}"))
             return
@@ -355,63 +351,3 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
     def rows(self) -> list[Row]:
         """The rows shown (tests and the help screen read them)."""
         return list(self._rows)
-
-
-class _DuplicateJobs:
-    """One duplicate scan per session at a time, its result reused until the session changes.
-
-    The scan is slow (seconds to tens of seconds) and cannot be interrupted, so
-    it runs in a daemon thread: a Textual thread worker is joined when the app
-    exits, and closing the screen must not start a second scan when it opens
-    again. Workers only wait on the shared future, and stop waiting when cancelled.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._jobs: weakref.WeakKeyDictionary[Any, _DuplicateJob] = weakref.WeakKeyDictionary()
-
-    def future(self, session: Any) -> Future[Any]:
-        with self._lock:
-            job = self._jobs.get(session)
-            if job is None:
-                job = self._jobs[session] = _DuplicateJob()
-                session.subscribe(job.changed)
-            if job.current is None or job.stale:
-                job.start(session.find_duplicates)
-            assert job.current is not None
-            return job.current
-
-
-class _DuplicateJob:
-    def __init__(self) -> None:
-        self.current: Future[Any] | None = None
-        self.stale = False
-
-    def changed(self, event: Any) -> None:
-        if event.kind == "change":
-            self.stale = True
-
-    def start(self, find: Callable[[], Any]) -> None:
-        future: Future[Any] = Future()
-        self.current, self.stale = future, False
-
-        def run() -> None:
-            try:
-                future.set_result(find())
-            except BaseException as exc:  # handed to whoever waits
-                future.set_exception(exc)
-
-        threading.Thread(target=run, name="rolethread-duplicates", daemon=True).start()
-
-
-DUPLICATE_JOBS = _DuplicateJobs()
-
-
-def _wait(future: Future[T], cancelled: Callable[[], bool], poll: float = 0.1) -> T | None:
-    """The future's result, or None as soon as ``cancelled()`` (the work goes on)."""
-    while True:
-        try:
-            return future.result(timeout=poll)
-        except FutureTimeout:
-            if cancelled():
-                return None

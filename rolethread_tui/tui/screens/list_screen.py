@@ -20,6 +20,7 @@ from ...domain import (
     last_position,
     remember_position,
 )
+from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import KeymapOrder
 from ..messages import SessionChanged
 from ..safe_text import clean
@@ -447,13 +448,17 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
 
     @work(thread=True, exclusive=True, group="dedupe")
     def _duplicates_worker(self) -> None:
+        """Waits on the one shared search (insights may have started it already)."""
+        worker = get_current_worker()
         try:
-            groups = self.app.session.find_duplicates()
+            groups = wait_for(DUPLICATE_JOBS.future(self.app.session),
+                              lambda: worker.is_cancelled)
         except Exception as exc:  # e.g. the file became unreadable: say so, keep the app
             self.app.call_from_thread(
                 self.notify, f"Could not find duplicates: {exc}", severity="error")
             return
-        self.app.call_from_thread(self._duplicates_found, len(groups))
+        if groups is not None:
+            self.app.call_from_thread(self._duplicates_found, len(groups))
 
     def _duplicates_found(self, groups: int) -> None:
         self.refresh_counts()
