@@ -328,3 +328,20 @@ async def test_near_duplicates_side_by_side_with_the_differences_marked(write):
         await pilot.press("escape", "colon", "1", "enter", "equals_sign")
         await pilot.pause()
         assert any("no duplicate found" in m for m in notes(app))
+
+
+async def test_remapping_a_motion_once_moves_on_every_screen(write):
+    from rolethread_tui.domain import Config
+
+    path = write([long_entry(n) for n in range(3)])
+    app = create_app(path, Config.model_validate({"keymap": {"cursor_down": "ctrl+n"}}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+n")
+        assert app.screen.query_one(EntryList).current == 1
+        await pilot.press("e", "ctrl+n")
+        await pilot.pause()
+        assert app.screen.selected == 1  # the editor's next message
+        await pilot.press("escape", "z", "ctrl+n")
+        await pilot.pause()
+        assert "Entry 3/3" in screen_text(app)  # the reading view's next entry

@@ -125,12 +125,43 @@ def _clash_warnings(keymap: Mapping[str, str], defaults: Mapping[str, str]) -> l
     warnings = []
     for binding_id, keys in keymap.items():
         for key in keys.split(","):
-            others = [other for other in owners.get(_canonical(key), []) if other != binding_id]
+            others = [other for other in owners.get(_canonical(key), [])
+                      if other != binding_id and _family(other) != _family(binding_id)]
             if others:
                 warnings.append(
                     f"keymap.{binding_id}: {key.strip()!r} is also the key of {others[0]!r}"
                 )
     return warnings
+
+
+#: One motion, one name: re-binding `cursor_down` moves down everywhere (the list, the
+#: editor's messages, the reading view, insights, the side-by-side view), unless the
+#: keymap names a screen's own id too.
+MOTIONS: dict[str, tuple[str, ...]] = {
+    "cursor_down": ("editor_next_message", "reading_next_entry", "insights_down", "pair_down"),
+    "cursor_up": ("editor_previous_message", "reading_previous_entry", "insights_up",
+                  "pair_up"),
+    "first": ("editor_first_message", "insights_first"),
+    "last": ("editor_last_message", "insights_last"),
+    "page_down": ("editor_page_down", "reading_page_down", "insights_page_down",
+                  "pair_page_down"),
+    "page_up": ("editor_page_up", "reading_page_up", "insights_page_up", "pair_page_up"),
+}
+
+
+def _family(binding_id: str) -> str:
+    """The motion a binding id moves by (itself when it is no motion)."""
+    return next((m for m, ids in MOTIONS.items() if binding_id in ids), binding_id)
+
+
+def with_motions(keymap: Mapping[str, str]) -> dict[str, str]:
+    """The keymap with each re-bound motion copied to the screens' own motion ids."""
+    out = dict(keymap)
+    for motion, ids in MOTIONS.items():
+        if motion in keymap:
+            for binding_id in ids:
+                out.setdefault(binding_id, keymap[motion])
+    return out
 
 
 def apply_keymap(
@@ -148,7 +179,7 @@ def apply_keymap(
     """
     warnings: list[str] = []
     valid: dict[str, str] = {}
-    for binding_id, keys in keymap.items():
+    for binding_id, keys in with_motions(keymap).items():
         problem = (
             _unknown_id_warning(binding_id, known_ids)
             if binding_id not in known_ids
