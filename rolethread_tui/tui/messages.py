@@ -13,3 +13,9 @@ class SessionChanged(Message):
     def __init__(self, event: SessionEvent) -> None:
         self.event = event
         super().__init__()
+
+    def can_replace(self, message: Message) -> bool:
+        """Scan progress not yet handled is superseded by newer progress: a 1M-entry
+        scan posts hundreds, and only the latest count matters."""
+        return (isinstance(message, SessionChanged) and message.event.kind == "scan"
+                and self.event.kind == "scan")

@@ -59,11 +59,15 @@ class EntryList(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, init=False, always_update=False)
 
     class Moved(Message):
-        """The cursor is on a new entry (position in the session, or None)."""
+        """The cursor is on a new entry (position in the session, or None); a move not
+        yet handled is superseded by the next one (a held `j` renders one preview)."""
 
         def __init__(self, position: int | None) -> None:
             self.position = position
             super().__init__()
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, EntryList.Moved)
 
     def __init__(self, session: Session, flags: Sequence[str] = (), **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
