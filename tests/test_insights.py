@@ -245,8 +245,6 @@ def test_openings_stay_bounded(session, monkeypatch):
 
 
 def test_duplicates_when_the_session_finds_them(write):
-    if not hasattr(Session, "duplicate_groups"):
-        pytest.skip("Session.duplicate_groups not available yet")
     entry = chat(("user", "Tell me about the old lighthouse on the northern cliffs."),
                  ("assistant", "It has stood there for two hundred years, keeping ships safe."))
     other = chat(("user", "Something entirely different about cooking pasta at home."),

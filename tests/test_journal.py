@@ -535,8 +535,9 @@ def test_random_sessions_recover_byte_exactly(distinct_backups, write, tmp_path,
 
 
 # ----------------------------------------------------------------- the hooks in session.py
-needs_hooks = pytest.mark.skipif(not hasattr(Session, "recover"),
-                                 reason="journal hooks not in session.py yet")
+def needs_hooks(test):  # type: ignore[no-untyped-def]
+    """The session's journal hooks are built: a rename must fail these, not skip them."""
+    return test
 
 
 def open_journaled(path: Path) -> Session:

@@ -213,16 +213,16 @@ async def test_extra_commands_appear_only_once_implemented(
 
     calls: list[object] = []
     monkeypatch.setattr(ListScreen, "action_validation_summary",
-                        lambda self: calls.append("summary"), raising=False)
+                        lambda self: calls.append("summary"))
     monkeypatch.setattr(RoleThreadApp, "action_export_prompt",
-                        lambda self, query: calls.append(query), raising=False)
+                        lambda self, query: calls.append(query))
     app = create_app(dataset)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         hits = await discover(app)
         titled(hits, "Validate: summary")  # once: the keyless listing merged into it
         assert "Export: accepted entries…" in {hit.text for hit in hits}
-        assert "Reload file from disk" not in {hit.text for hit in hits}
+        assert "Reload file from disk" in {hit.text for hit in hits}
         await palette(app, pilot, *"validate summary", "enter")
         await palette(app, pilot, *"export accepted", "enter")
         await palette(app, pilot, *"export current filter", "enter")
@@ -243,7 +243,7 @@ async def test_recent_files_open_with_safely_quoted_paths(
 ):
     opened: list[str] = []
     monkeypatch.setattr(RoleThreadApp, "action_open_file",
-                        lambda self, path: opened.append(path), raising=False)
+                        lambda self, path: opened.append(path))
     weird = str(tmp_path / "it's \"v2\" (final) [b]bold[/b].jsonl")
     app = create_app(dataset)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -281,7 +281,7 @@ async def test_goto_only_when_the_screen_can_go(dataset: Path, monkeypatch: pyte
 
     went: list[int] = []
     monkeypatch.setattr(ListScreen, "action_goto", lambda self, n: went.append(n),
-                        raising=False)
+                        raising=False)  # deleted above: put back
     app = create_app(dataset)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -297,3 +297,22 @@ def test_prompt_is_plain_text_with_keys():
     command = PaletteCommand(title="Open recent: /x/[red]y[/red]", help="", action="noop",
                              namespace=None, keys=("a", "^s"))  # type: ignore[arg-type]
     assert prompt(command).plain == "Open recent: /x/[red]y[/red]  a ^s"
+
+
+async def test_open_recent_and_reload_really_open(dataset: Path, tmp_path: Path):
+    other = tmp_path / "other.jsonl"
+    other.write_text(dataset.read_text().splitlines()[0] + "\n")
+    app = create_app(dataset)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await app.run_action(recent_file_action(str(other)))
+        await settle(app, pilot)
+        assert app.session.path == other and len(app.session) == 1
+        with other.open("a") as f:  # another program adds an entry; nothing unsaved here
+            f.write(dataset.read_text().splitlines()[1] + "\n")
+        await app.run_action("app.reload")
+        await settle(app, pilot)
+        assert len(app.session) == 2 and not app.session.dirty
+        await pilot.press("a")
+        await app.run_action("app.reload")  # unsaved work: refused, said, kept
+        assert app.session.dirty

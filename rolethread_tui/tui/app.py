@@ -155,6 +155,34 @@ class RoleThreadApp(App[None]):
         opening = begin(self.data_path, **self.open_args)
         await self.install_session(opening.finish(None))
 
+    async def action_reload(self) -> None:
+        """Palette "Reload file from disk": read it again as it is now."""
+        if self.session.dirty:
+            self.notify("There are unsaved changes: save them first (if the file changed "
+                        "on disk, the save offers to re-apply them to it).", severity="warning")
+            return
+        await self.reopen()
+        self.notify(f"Reloaded {self.data_path.name}: {count(len(self.session), 'entry')}.")
+
+    async def action_open_file(self, path: str) -> None:
+        """Palette "Open recent": review another file in place of this one."""
+        if self.session.dirty:
+            self.notify("There are unsaved changes: save or undo them before opening "
+                        "another file.", severity="warning")
+            return
+        if not Path(path).is_file():
+            self.notify(f"No such file: {path}", severity="error")
+            return
+        assert self.opened is not None and self.open_args is not None
+        close(self.opened)
+        opening = begin(path, **self.open_args)
+        if opening.question is not None:
+            self.opening = opening
+            offer_recovery(self, opening)  # install_session follows the answer
+        else:
+            await self.install_session(opening.finish(None))
+        self.sub_title = clean(path)
+
     def _theme_changed(self, theme: Any) -> None:
         remember_theme(self.state, theme.name, self.config.theme)
         save_state(self.state)
