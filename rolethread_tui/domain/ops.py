@@ -217,6 +217,8 @@ def toggle_flag(review: dict[str, Any], flag: str, on: bool | None = None) -> di
 
 
 def set_note(review: dict[str, Any], note: str) -> dict[str, Any]:
+    """The note, trimmed (every screen and script gets the same rule); "" removes it."""
+    note = note.strip()
     out = dict(review)
     if note:
         out["note"] = note

@@ -490,7 +490,7 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
 
         def done(text: str | None) -> None:
             if text is not None and text != shown:
-                self.apply(lambda: self.session.set_note(self.index, text.strip()))
+                self.apply(lambda: self.session.set_note(self.index, text))
 
         self.app.push_screen(PromptScreen("Note (empty removes it)", shown), done)
 
