@@ -380,3 +380,22 @@ async def test_a_huge_conversation_is_drawn_around_the_selection(write):
         await pilot.press("e", "end", *typed("!"), "ctrl+s")
         await settle(app, pilot)
     assert session.entry(0)["messages"][4999]["content"] == "turn 4999!"
+
+
+async def test_editing_a_line_with_duplicate_keys_asks_first(write):
+    line = '{"messages": [{"role": "user", "content": "hi"}, ' \
+           '{"role": "assistant", "content": "a", "content": "b"}]}'
+    path = write([line])
+    session = open_session(path)
+    app = Host(session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "e")
+        await pilot.pause()
+        assert "repeats the keys content" in app.screen.question  # asked before editing
+        await pilot.press("n")  # leave it: nothing opened, nothing changed
+        await pilot.pause()
+        assert not app.screen.has_class("-editing") and not session.dirty
+        await pilot.press("e", "y", "end", "!", "ctrl+s")
+        await settle(app, pilot)
+    assert session.entry(0)["messages"][1]["content"] == "b!"

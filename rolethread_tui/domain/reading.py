@@ -15,7 +15,7 @@ from typing import Any
 
 from . import formats
 from . import review as rv
-from .records import RawLine
+from .records import FlaggedRecord, RawLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,7 @@ class EntryView:
     raw_reason: str  # why it is shown raw ("" for a conversation)
     foreign: str  # another tool's metadata (`_rolethread`), as compact JSON, or ""
     edited: tuple[int, ...] = ()  # messages whose original text is kept (diff, revert)
+    lossy: str = ""  # what a rewrite of this line would lose ("" for an ordinary line)
 
     @property
     def is_conversation(self) -> bool:
@@ -70,7 +71,7 @@ def entry_view(value: object, line: bytes | None = None) -> EntryView:
     base: dict[str, Any] = dict(
         status=rv.status_of(review), origin=rv.origin_of(review), flags=rv.flags_of(review),
         tags=rv.tags_of(value, review), note=rv.note_of(review), fixes=_fixes(review),
-        foreign=_foreign(value))
+        foreign=_foreign(value), lossy=lossy_reason(value))
     shape = formats.detect_shape(value)
     if shape is None:
         raw = line.decode("utf-8", "replace") if line is not None else _raw_text(value)
@@ -125,6 +126,19 @@ def _message(n: int, message: object, shape: formats.Shape, origin: str,
         origin, formats.content_text(content), content is not None,
         isinstance(content, str) or content is None, True,
         None if original is None else formats.content_text(original))
+
+
+def lossy_reason(value: object) -> str:
+    """Why rewriting this line (any edit of its content) would lose something."""
+    if not isinstance(value, FlaggedRecord):
+        return ""
+    parts = []
+    if value.duplicate_keys:
+        parts.append("it repeats the keys " + ", ".join(value.duplicate_keys)
+                     + " (an edit keeps only the last value of each)")
+    if value.constants:
+        parts.append("it holds " + ", ".join(value.constants) + " (an edit writes null)")
+    return "; ".join(parts)
 
 
 def raw_reason(value: object) -> str:

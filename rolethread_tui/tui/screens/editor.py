@@ -338,6 +338,7 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
             self.notify("No more entries in this direction.", timeout=2)
             return
         self.index, self.selected, self.show_diff = index, 0, False
+        self._lossy_ok = False
         self._start_line = self.session.line_bytes(index)
         self._split_at = None
         self.refresh_view()
@@ -365,7 +366,27 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         self.apply(lambda: self.session.toggle_refined(self.index))
 
     # ------------------------------------------------------------ text editing
+    _lossy_ok = False
+
+    def _lossless_or_asked(self, then: Callable[[], None]) -> bool:
+        """A line whose JSON an edit cannot write back as it is (duplicate keys, NaN):
+        say what would be lost and go on only when the reviewer says so (once)."""
+        if not self.view.lossy or self._lossy_ok:
+            return True
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._lossy_ok = True
+                then()
+
+        self.app.push_screen(ConfirmScreen(f"Editing this entry rewrites its line, and "
+                                           f"{self.view.lossy}. Edit anyway?",
+                                           "y: edit · n: leave it as it is"), answer)
+        return False
+
     def action_edit_message(self) -> None:
+        if not self._lossless_or_asked(self.action_edit_message):
+            return
         if self.raw_mode:
             self._open_editor(-1, self.view.raw or "", "raw line (one line: no line breaks)")
             return
@@ -427,7 +448,7 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
 
     # ------------------------------------------------------------ structure
     def action_cycle_role(self) -> None:
-        if not self._need_message():
+        if not self._need_message() or not self._lossless_or_asked(self.action_cycle_role):
             return
         m = self.selected
         current = self.view.messages[m].role
