@@ -907,7 +907,9 @@ class Session:
             backup(dest)
             self._backed_up.add(dest.resolve())
         order = self.rids()
-        write_atomic(dest, pieces(self.store, order, len(order), self._save_line))
+        landing = self.journal.saving if same_as_source and self.journal is not None else None
+        write_atomic(dest, pieces(self.store, order, len(order), self._save_line),
+                     before_replace=landing)
         if same_as_source:
             self._disk_stamp = FileStamp.of(dest)
         if dest.resolve() == self.target.resolve():
