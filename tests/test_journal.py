@@ -83,7 +83,7 @@ def test_record_layout_is_the_documented_one(data):
     assert header["reviewer"] == "tester" and header["path"] == str(data.absolute())
     st = _stamp(data)
     assert header["stamp"] == {"size": st.size, "mtime_ns": st.mtime_ns, "inode": st.inode,
-                               "digest": st.digest}
+                               "digest": st.digest, "ctime_ns": st.ctime_ns}
     assert header["created"].endswith("Z")
     assert change["t"] == "change" and change["label"] == "every kind" and change["focus"] == 1
     rid, before, after = change["states"][0]

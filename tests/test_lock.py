@@ -184,3 +184,23 @@ def test_of_many_racing_for_a_stale_lock_exactly_one_wins(data, tmp_path):
             p.wait(timeout=30)
             p.stdout.close()
     assert sorted(results) == ["False"] * 5 + ["True"]
+
+
+def test_a_zombie_holder_is_taken_over_at_once(data):
+    """kill -9, not yet reaped: the pid exists, the process can never release its lock."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to see a zombie")
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        plant(data, pid=child.pid, since=LockInfo.mine("x").since)
+        assert not acquire(data, "ana").acquired              # alive: held
+        child.kill()
+        stat = Path(f"/proc/{child.pid}/stat")
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            os.sched_yield()
+        got = acquire(data, "ana")                           # fresh lock, zombie holder
+        assert got.acquired and got.stale_taken_over
+        got.release()
+    finally:
+        child.kill()
+        child.wait()

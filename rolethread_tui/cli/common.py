@@ -14,7 +14,8 @@ from .errors import UsageError
 @contextlib.contextmanager
 def open_session(path: str, **kwargs: object) -> Iterator[Session]:
     """Open and fully scan a file, turning the usual failures into UsageError."""
-    session = Session.open(input_file(path), **kwargs)  # type: ignore[arg-type]
+    session = Session.open(input_file(path), claim_lock=False,  # reads only
+                           **kwargs)  # type: ignore[arg-type]
     try:
         session.wait()
         yield session

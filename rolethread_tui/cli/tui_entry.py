@@ -1,12 +1,26 @@
-"""`rolethread-tui [FILE]`: open the TUI (a copy of the bundled sample batch when no FILE)."""
+"""`rolethread-tui [FILE]`: open the TUI (a copy of the bundled sample batch when no FILE).
+
+DESIGN §2 "Crash safety": the TUI needs a terminal (stdin and stdout), and no
+app process outlives it. Without one it exits 2 at once instead of reading
+an endless end-of-file. SIGHUP / SIGTERM before the app's own handlers are
+installed end the start-up cleanly (lock released, journal kept), and a
+watcher turns a terminal that goes away without a SIGHUP (the app was put
+in its own session, or the hang-up was lost) into one.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import select
 import shlex
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
 from .errors import UsageError
 
@@ -53,9 +67,13 @@ def sample_path() -> Path:
     return sample.path
 
 
+class StartupSignal(SystemExit):
+    """SIGHUP or SIGTERM arrived before the app could handle it: exit 128 + signal."""
+
+
 def run_tui(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
-    if args.file == "":
+    if args.file is not None and not args.file.strip():
         raise UsageError("empty FILE path (leave FILE out to open the sample batch)")
     path = Path(args.file) if args.file is not None else sample_path()
     if not path.exists():
@@ -64,15 +82,90 @@ def run_tui(argv: Sequence[str]) -> int:
         raise UsageError(f"{path}: is a directory")
     if args.serve:
         return serve(args, path)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("the TUI needs a terminal on stdin and stdout; for pipelines use "
+                         "validate, stats, export, dedupe or merge (or --serve)")
+    signals = StartupSignals()
+    with signals.installed():
+        return _run_app(args, path, signals)
+
+
+def _run_app(args: argparse.Namespace, path: Path, signals: StartupSignals) -> int:
     from ..domain.config import load_config
     from ..tui.app import create_app
 
     config, warnings = load_config(args.config)
     for warning in warnings:
         print(f"rolethread-tui: {warning}", file=sys.stderr)
-    app = create_app(path, config, output=args.output)
+    app = None
     try:
+        with signals.deferred():  # the lock is taken in there: never lose the app holding it
+            app = create_app(path, config, output=args.output)
+        _watch_terminal(sys.stdin.fileno())
         app.run()
     finally:
-        app.shutdown_session()  # already done on unmount; here too if the app died early
+        if app is not None:
+            app.shutdown_session()  # done on unmount too; here if the app died early
     return app.return_code or 0
+
+
+class StartupSignals:
+    """Until the app installs its own handlers, SIGHUP/SIGTERM raise `StartupSignal`.
+
+    The exception unwinds through `_run_app`, which releases the lock; an
+    unwind never removes the journal. While the app (and its lock) is being
+    made, a signal is only noted and raised once the app is in hand.
+    """
+
+    def __init__(self) -> None:
+        self.deferring = False
+        self.received: int | None = None
+
+    def _handler(self, signum: int, _frame: FrameType | None) -> None:
+        if self.deferring:
+            self.received = self.received or signum
+            return
+        raise StartupSignal(128 + signum)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self._handler)
+                    for sig in (signal.SIGHUP, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        self.deferring = True
+        try:
+            yield
+        finally:
+            self.deferring = False
+        if self.received is not None:
+            raise StartupSignal(128 + self.received)
+
+
+def _watch_terminal(fd: int) -> None:
+    """Send ourselves SIGHUP when the terminal on fd hangs up or fails.
+
+    `poll` with no events asked for reports only POLLHUP / POLLERR /
+    POLLNVAL, so this thread never takes a key from the app. The app's
+    SIGHUP handling then ends it like a dropped SSH link: journal kept,
+    lock released.
+    """
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(fd, 0)
+        while True:
+            try:
+                if poller.poll():
+                    break
+            except InterruptedError:
+                continue
+        os.kill(os.getpid(), signal.SIGHUP)
+
+    threading.Thread(target=watch, name="rolethread-terminal-watch", daemon=True).start()

@@ -188,7 +188,10 @@ class Document:
     def check_writable(self) -> None:
         """Raise when no change may land now (read-only session, save running)."""
         if self.readonly_reason is not None:
-            raise ReadOnlyError(f"read-only: {self.readonly_reason}")
+            raise ReadOnlyError(self.readonly_reason)
+        self.check_not_saving()
+
+    def check_not_saving(self) -> None:
         if self._saving:
             raise SaveInProgressError("a save is writing the file: try again when it is done")
 

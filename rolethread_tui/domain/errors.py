@@ -13,7 +13,16 @@ class DomainError(RuntimeError):
 
 
 class ReadOnlyError(DomainError):
-    """A change or save on a session that may not write (lock, file mode, journal)."""
+    """A change or an in-place save on a session that may not write.
+
+    `reason` says why (who holds the lock, a file without a write bit, an
+    unwritable `.rolethread/` folder): what a script or the status bar shows.
+    Saving to another path still works.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"read-only: {reason}")
+        self.reason = reason
 
 
 class SaveInProgressError(DomainError):

@@ -11,19 +11,30 @@ sees a half-written lock; where hard links are not allowed, `O_CREAT|O_EXCL`
 is the fallback, and an empty or unreadable lock is then treated as held for
 `UNREADABLE_GRACE` seconds (its owner may be writing it) and as stale after.
 
-A lock is stale when its pid is dead on this host, or alive but started
-after the lock was taken (the pid was reused, typically after a reboot). A
-lock from another host is never taken over automatically: we cannot see its
+A lock is stale when its pid is gone on this host — dead, a zombie, or
+with SIGKILL pending (`process.alive`), whatever the lock's age, so a
+restart right after `kill -9` recovers at once — or alive but started after
+the lock was taken (the pid was reused, typically after a reboot). A lock
+from another host is never taken over automatically: we cannot see its
 processes (`force=True` is for a user who says so).
+
+Deciding and taking over happen under an exclusive `flock` on the
+`.rolethread/` folder itself (`_serialised`), so of several sessions racing
+for a stale lock exactly one wins: each re-reads the lock under the flock,
+and a taker replaces the stale lock with its own in one `rename`, so the
+name never goes missing for a third racer's create to land in. The kernel
+drops the flock when its holder dies, so a kill at any point blocks no one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import socket
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,16 +42,15 @@ from typing import Any
 
 import orjson
 
-from .writer import BACKUP_DIR
+from .process import alive, started_after
+from .writer import sidecar
 
 SUFFIX = ".lock"
 UNREADABLE_GRACE = 10.0  # seconds an empty/corrupt lock counts as being written
-START_SLACK = 2.0  # seconds of clock granularity allowed when comparing start times
 
 
 def lock_path(data_path: str | os.PathLike[str]) -> Path:
-    data = Path(data_path)
-    return data.parent / BACKUP_DIR / f"{data.name}{SUFFIX}"
+    return sidecar(data_path, SUFFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,33 +146,40 @@ class FileLock:
         if self.info is not None:
             return LockResult(True, lock=self)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        took_over = False
-        holder: LockInfo | None = None
-        for _attempt in range(5):  # each retry means another process moved first
-            mine = LockInfo.mine(self.reviewer)
+        with _serialised(self.path.parent):
+            return self._acquire(force)
+
+    def _acquire(self, force: bool) -> LockResult:
+        """Create the lock, or judge the one there and take it over if stale (flock held)."""
+        mine = LockInfo.mine(self.reviewer)
+        for _attempt in range(2):  # a lock released between our create and our read
             if _create(self.path, mine.to_bytes()):
                 self.info = mine
-                return LockResult(True, None, took_over, self)
+                return LockResult(True, None, False, self)
             current = _read(self.path)
-            if current is None:
-                continue  # vanished between our attempt and the read: try again
-            raw, age = current
-            holder = LockInfo.parse(raw)
-            if not (force or _is_stale(holder, age)):
-                return LockResult(False, holder)
-            took_over = _remove_if_same(self.path, raw) or took_over
-        return LockResult(False, holder)
+            if current is not None:
+                break
+        else:
+            return LockResult(False, None)
+        raw, age = current
+        holder = LockInfo.parse(raw)
+        if not (force or _is_stale(holder, age)):
+            return LockResult(False, holder)
+        _replace(self.path, mine.to_bytes())
+        self.info = mine
+        return LockResult(True, None, True, self)
 
     def release(self) -> bool:
         """Remove the lock if it is still ours (same pid and since); True if removed."""
         info, self.info = self.info, None
         if info is None:
             return False
-        current = _read(self.path)
-        if current is None or LockInfo.parse(current[0]) != info:
-            return False  # taken over (forced) by someone else: theirs now
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        with _serialised(self.path.parent):
+            current = _read(self.path)
+            if current is None or LockInfo.parse(current[0]) != info:
+                return False  # taken over (forced) by someone else: theirs now
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
         return True
 
     def __enter__(self) -> LockResult:
@@ -233,55 +250,36 @@ def _is_stale(holder: LockInfo | None, age: float) -> bool:
         return age > UNREADABLE_GRACE
     if holder.host != socket.gethostname():
         return False
-    return not _alive(holder.pid) or _started_after(holder.pid, holder.since_epoch)
+    return not alive(holder.pid) or started_after(holder.pid, holder.since_epoch)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by another user
-    return True
+@contextlib.contextmanager
+def _serialised(folder: Path) -> Iterator[None]:
+    """Hold an exclusive flock on the lock folder while the lock is decided.
 
-
-def _started_after(pid: int, since: float | None) -> bool:
-    """True when process pid started after `since`: it cannot be the lock's owner.
-
-    Linux only (/proc); elsewhere, or when unsure, False (the lock stays held).
+    Where the folder cannot be flocked (some network file systems), go on
+    without: creating is still atomic, only the stale takeover may race.
     """
-    if since is None:
-        return False
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22: starttime
-        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                    if line.startswith("btime "))
-    except (OSError, ValueError, IndexError, StopIteration):
-        return False
-    started = boot + ticks / os.sysconf("SC_CLK_TCK")
-    return started > since + START_SLACK
-
-
-def _remove_if_same(path: Path, seen: bytes) -> bool:
-    """Remove a stale lock only if it is still the one judged stale; True if removed.
-
-    Renaming it to a private name first is atomic: of several processes taking
-    over at once, one gets it. If what we moved is not what we judged (someone
-    took over and locked in between), it is put back.
-    """
-    private = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.stale")
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        yield
+        return
     try:
-        os.rename(path, private)
-    except FileNotFoundError:
-        return False
-    try:
-        if private.read_bytes() == seen:
-            return True
-        with contextlib.suppress(FileExistsError):
-            os.link(private, path)
-        return False
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
+        os.close(fd)  # closing drops the flock
+
+
+def _replace(path: Path, content: bytes) -> None:
+    """Put our lock in place of a stale one in one rename: the name never goes missing."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    _write_file(tmp, content, os.O_CREAT | os.O_EXCL)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            private.unlink()
+            tmp.unlink()
+        raise

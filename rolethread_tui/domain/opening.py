@@ -37,8 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .access import claim
 from .journal import Journal, PendingJournal
-from .lock import LockResult, acquire
+from .lock import LockResult
 from .session import Session
 from .store import FileStamp
 from .summary import Checker
@@ -134,11 +135,13 @@ class Opening:
 
     def _readonly(self, reason: str) -> Opened:
         """A session that holds no lock and writes no journal: nothing in it can change."""
-        session = Session.open(self.path, target=self.output, **self._session_kwargs())
+        session = Session.open(self.path, target=self.output, claim_lock=False,
+                               **self._session_kwargs())
         return Opened(self.path, session, None, reason, 0, self.notes)
 
     def _fresh(self) -> Opened:
-        session = Session.open(self.path, target=self.output, **self._session_kwargs())
+        session = Session.open(self.path, target=self.output, claim_lock=False,
+                               **self._session_kwargs())
         try:
             journal = Journal.create(self.path, session.store.stamp, self.reviewer)
         except OSError as exc:
@@ -174,12 +177,15 @@ def begin(path: str | os.PathLike[str], *, reviewer: str,
 
     session_options go to `Session.open` (e.g. `validation`, `parallel`).
 
-    A folder that cannot hold the lock (read-only, full) makes the opening
-    read-only with the reason in `refusal`, rather than failing.
+    A file without write permission, or a folder that cannot hold the lock
+    (read-only, full), makes the opening read-only with the reason in
+    `refusal`, rather than failing (`access.claim`). Temp files of killed
+    saves are removed once the lock is ours.
     """
     data = Path(path)
     out = Path(output) if output else None
-    lock, refusal = _lock(data, reviewer)
+    access = claim(data, reviewer)
+    lock, refusal = access.lock, access.reason
     options = dict(session_options)
     if checker is not None:
         options["checker"] = checker
@@ -188,6 +194,9 @@ def begin(path: str | os.PathLike[str], *, reviewer: str,
         if lock.stale_taken_over:
             opening.notes.append("Took over a stale lock: the session that held it has ended "
                                  "without releasing it")
+        if access.removed_temps:
+            opening.notes.append(f"Removed {len(access.removed_temps)} temp file(s) an "
+                                 "interrupted save had left beside the file")
         try:
             opening.question = _leftover(data, opening.notes)
         except BaseException:
@@ -285,19 +294,6 @@ def describe_pending(pending: PendingJournal) -> str:
 
 
 # ----------------------------------------------------------------- internals
-def _lock(data: Path, reviewer: str) -> tuple[LockResult, str | None]:
-    """The lock, or a not-acquired result when the folder cannot hold one.
-
-    A read-only folder (or a full disk) cannot hold the lock nor the journal:
-    such a file can still be read, so it opens read-only with the reason.
-    """
-    try:
-        return acquire(data, reviewer), None
-    except OSError as exc:
-        return LockResult(False), (f"cannot create the lock beside {data.name} ({_why(exc)}); "
-                                   "opened read-only")
-
-
 def _leftover(data: Path, notes: list[str]) -> PendingJournal | None:
     """The journal to ask about, or None; a journal that no longer fits is set aside."""
     pending = Journal.pending(data)

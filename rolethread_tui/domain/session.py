@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import formats
 from . import review as rv
+from .access import Access, claim
 from .dedupe import DupGroup
 from .document import Document
 from .engine import Engine, EntryFinding
@@ -62,11 +63,26 @@ class Session(SessionOps):
 
     # ----------------------------------------------------------- opening
     @classmethod
-    def open(cls, path: str | Path, **kwargs: Any) -> Session:
-        """Open a file and start the background scan; returns at once."""
+    def open(cls, path: str | Path, *, claim_lock: bool = True, **kwargs: Any) -> Session:
+        """Open a file and start the background scan; returns at once.
+
+        A script's session takes the same lock the app takes (docs/safety.md): when
+        another live session holds it, or the file has no write bit, this one is
+        read-only (`read_only`, `readonly_reason`; changes raise `ReadOnlyError`).
+        The app and the read-only headless commands claim (or skip) it themselves.
+        """
         session = cls(path, **kwargs)
+        if claim_lock:
+            session._claim()
         session.engine.start()
         return session
+
+    _access: Access | None = None
+
+    def _claim(self) -> None:
+        self._access = claim(self.target, self.reviewer)
+        if self._access.read_only:
+            self.set_read_only(self._access.reason)
 
     @classmethod
     def recover(cls, path: str | Path, pending: PendingJournal, **kwargs: Any) -> Session:
@@ -77,6 +93,7 @@ class Session(SessionOps):
         the kept base), so the session reads those and saves over `path`.
         """
         kwargs.setdefault("target", path)
+        kwargs.setdefault("claim_lock", False)  # the caller holds it (it read the journal)
         session = cls.open(pending.source, **kwargs)
         session._disk_path = Path(path)
         session._disk_stamp = pending.expected_stamp
@@ -104,6 +121,9 @@ class Session(SessionOps):
         """Stop the scan and release the file; the journal goes only if all is saved."""
         self.engine.close()
         self.store.close()
+        access, self._access = self._access, None
+        if access is not None:
+            access.release()
         journal, self.doc.journal = self.doc.journal, None
         if journal is not None:
             if self.dirty:
@@ -290,7 +310,7 @@ class Session(SessionOps):
         holds nothing unsaved: open the file again to go on (the app does).
         """
         if self.read_only:
-            raise ReadOnlyError(f"read-only: {self.readonly_reason}")
+            raise ReadOnlyError(self.readonly_reason)
         self.wait()
         with self.doc.saving():
             report = reapply(self, self._disk_path)
@@ -312,8 +332,8 @@ class Session(SessionOps):
         dest = Path(path) if path is not None else self.target
         same_as_source = dest.resolve() == self._disk_path.resolve()
         if self.read_only and dest.resolve() == self.target.resolve():
-            raise ReadOnlyError(f"read-only: {self.readonly_reason} (save a copy instead)")
-        self.doc.check_writable()
+            raise ReadOnlyError(f"{self.readonly_reason} (save a copy instead)")
+        self.doc.check_not_saving()  # a copy may be saved from a read-only session
         with self.doc.saving():
             if same_as_source:
                 self.check_disk()
@@ -323,7 +343,10 @@ class Session(SessionOps):
                 backup(dest)
                 self._backed_up.add(dest.resolve())
             order = self.rids()
-            write_atomic(dest, pieces(self.store, order, len(order), self.doc.save_line))
+            landing = (self.journal.saving if same_as_source and self.journal is not None
+                       else None)  # a save killed after the rename still counts as landed
+            write_atomic(dest, pieces(self.store, order, len(order), self.doc.save_line),
+                         before_replace=landing)
             if same_as_source:
                 self._disk_stamp = FileStamp.of(dest)
             if dest.resolve() == self.target.resolve():

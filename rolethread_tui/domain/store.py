@@ -24,19 +24,47 @@ ENDINGS = (b"", b"\n", b"\r\n")
 _BLANK = b" \t\r\f\v"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class FileStamp:
-    """What the file looked like when read, to notice a change made behind our back."""
+    """What the file looked like when read, to notice a change made behind our back.
+
+    Equality compares size, mtime, inode, the edge bytes and the ctime:
+    restoring the mtime after an in-place rewrite (`touch -r`) cannot
+    restore the ctime, which the kernel sets on every write. A ctime change
+    that comes with a new link count is ours, not an edit: the first save
+    hard-links the file into `.rolethread/` (backup, journal base) before
+    replacing it, and a save that fails after that must not then find its
+    own file "changed". `same_file` leaves the ctime out entirely, for the
+    journal. 0 in ctime_ns or nlink means not recorded.
+    """
 
     size: int
     mtime_ns: int
     inode: int
     digest: str
+    ctime_ns: int = 0
+    nlink: int = 0
 
     @classmethod
     def of(cls, path: Path) -> FileStamp:
         st = os.stat(path)
-        return cls(st.st_size, st.st_mtime_ns, st.st_ino, _edge_digest(path, st.st_size))
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino, _edge_digest(path, st.st_size),
+                   st.st_ctime_ns, st.st_nlink)
+
+    def same_file(self, other: FileStamp | None) -> bool:
+        """Same inode, size, mtime and edge bytes (ctime aside)."""
+        return other is not None and (self.size, self.mtime_ns, self.inode, self.digest) == (
+            other.size, other.mtime_ns, other.inode, other.digest)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FileStamp):
+            return NotImplemented
+        return self.same_file(other) and (
+            self.ctime_ns == other.ctime_ns or not (self.nlink and other.nlink)
+            or self.nlink != other.nlink)
+
+    def __hash__(self) -> int:
+        return hash((self.size, self.mtime_ns, self.inode, self.digest))
 
 
 def _edge_digest(path: Path, size: int, span: int = 1 << 16) -> str:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from .process import alive
 from .store import BOM, ENDINGS, LineStore
 
 PIECE = 8 << 20
@@ -78,28 +79,125 @@ def _flush(store: LineStore, run: list[int]) -> Iterator[bytes]:
         start += step
 
 
-def write_atomic(target: Path, data: Iterable[bytes]) -> None:
-    """Temp file in the same directory, fsync, rename over the target.
+def real_path(path: str | os.PathLike[str]) -> Path:
+    """The file a path names once symlinks are followed (the path itself if none).
+
+    Saves write through a symlink to its target, and the `.rolethread/`
+    folder (backups, journal, lock) sits beside the target: two links to one
+    file share one lock.
+    """
+    return Path(os.path.realpath(path))
+
+
+def temp_prefix(target: Path) -> str:
+    """`.<name>.<pid>-`: the pid says whether the save that made a temp file is still running."""
+    return f".{target.name}.{os.getpid()}-"
+
+
+def write_atomic(target: Path, data: Iterable[bytes], *,
+                 before_replace: Callable[[Path], None] | None = None) -> None:
+    """Temp file in the target's directory, fsync, rename over the target.
 
     A crash or a full disk at any point leaves either the old file or the new
-    one, never a mix; the temp file is removed on failure.
+    one, never a mix; the temp file is removed on failure (after a kill, by
+    `remove_leftover_temps` at the next open). A symlink is written through:
+    the link stays, its target gets the new bytes. The new file keeps the
+    old one's mode and owner; a file that did not exist gets the mode the
+    umask gives (0644 under 022), like any Unix tool. `before_replace(tmp)`
+    runs once the temp file is complete and durable, just before the rename
+    (the journal notes the save there, see `Journal.saving`).
     """
-    target = Path(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    real = real_path(target)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(real), suffix=".tmp", dir=real.parent)
     try:
         with os.fdopen(fd, "wb", buffering=1 << 20) as out:
             for piece in data:
                 out.write(piece)
             out.flush()
+            _take_attributes(out.fileno(), real)
             os.fsync(out.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, os.stat(target).st_mode & 0o7777)
-        os.replace(tmp, target)
+        if before_replace is not None:
+            before_replace(Path(tmp))
+        os.replace(tmp, real)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    fsync_dir(target.parent)
+    fsync_dir(real.parent)
+
+
+def _take_attributes(fd: int, target: Path) -> None:
+    """Mode and owner of the file being replaced, or the umask's mode for a new file.
+
+    mkstemp makes 0600 files; a file the tool creates should not be more
+    private than one `cp` or a shell redirect would make. The owner is kept
+    where we may (root, or the owner's own group); otherwise the file is
+    ours, as with any editor that saves by rename.
+    """
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        os.fchmod(fd, 0o666 & ~current_umask())
+        return
+    if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+        try:
+            os.fchown(fd, st.st_uid, st.st_gid)
+        except PermissionError:
+            with contextlib.suppress(PermissionError):
+                os.fchown(fd, -1, st.st_gid)
+    os.fchmod(fd, st.st_mode & 0o7777)  # after chown, which may clear set-id bits
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it (Linux); else set-and-restore."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _random_part(text: str) -> bool:
+    """The 8 characters `mkstemp` puts in a name (so another tool's temp file is never matched)."""
+    return len(text) == 8 and all(c.isascii() and (c.isalnum() or c == "_") for c in text)
+
+
+LEGACY_TEMP_AGE = 3600.0  # seconds after which a temp file without a pid counts as left over
+
+
+def remove_leftover_temps(target: str | os.PathLike[str]) -> list[Path]:
+    """Delete temp files that killed saves of target left; returns what was removed.
+
+    Call it only while holding the file's lock: then no other session of
+    ours is saving this file. A temp file whose pid is still running is
+    left alone anyway (a save to this name as someone's `--output`), and one
+    without a pid (made by an older version) only once it is an hour old.
+    """
+    real = real_path(target)
+    removed = []
+    head = f".{real.name}."
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(real.parent):
+            name = entry.name
+            if not (name.startswith(head) and name.endswith(".tmp")) or not entry.is_file(
+                    follow_symlinks=False):
+                continue
+            middle = name[len(head):-4]
+            pid, dash, rest = middle.partition("-")
+            if dash and pid.isdigit() and _random_part(rest):
+                if alive(int(pid)):
+                    continue
+            elif not _random_part(middle) or time.time() - entry.stat(
+                    follow_symlinks=False).st_mtime < LEGACY_TEMP_AGE:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def fsync_dir(directory: Path) -> None:
@@ -116,8 +214,19 @@ def fsync_dir(directory: Path) -> None:
         os.close(dfd)
 
 
+def sidecar_dir(data_path: str | os.PathLike[str]) -> Path:
+    """`.rolethread/` beside the real file (symlinks followed): backups, journal, lock."""
+    return real_path(data_path).parent / BACKUP_DIR
+
+
+def sidecar(data_path: str | os.PathLike[str], suffix: str) -> Path:
+    """`.rolethread/<real name><suffix>`: the journal, its base or the lock of a data file."""
+    real = real_path(data_path)
+    return real.parent / BACKUP_DIR / f"{real.name}{suffix}"
+
+
 def backup_dir(target: Path) -> Path:
-    return target.parent / BACKUP_DIR / "backups"
+    return sidecar_dir(target) / "backups"
 
 
 def backup(target: Path) -> Path | None:
@@ -127,7 +236,7 @@ def backup(target: Path) -> Path | None:
     a copy is the fallback where links are not allowed. The newest
     `BACKUPS_KEPT` backups of each file are kept.
     """
-    target = Path(target)
+    target = real_path(target)
     if not target.exists():
         return None
     folder = backup_dir(target)

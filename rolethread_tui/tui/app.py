@@ -346,7 +346,8 @@ def create_app(path: str | Path, config: Config | None = None, *,
     options: dict[str, Any] = {"validation": config.validation, **session_options}
     reviewer = effective_reviewer(config)
     if readonly:
-        session = Session.open(path, target=output, reviewer=reviewer, **options)
+        session = Session.open(path, target=output, reviewer=reviewer, claim_lock=False,
+                               **options)
         return RoleThreadApp(Opened(Path(path), session, None, "opened read-only"), config)
     opening = begin(path, reviewer=reviewer, output=output, **options)
     app = RoleThreadApp(opening if opening.question is not None else opening.finish(None),

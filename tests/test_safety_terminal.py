@@ -1,0 +1,117 @@
+"""Issue 14 case 11: the TUI needs a terminal, and never outlives it.
+
+An empty path is a usage error (it used to open the bundled sample,
+writable). Without a terminal the command exits 2 with one line instead of
+spinning on end-of-file. A terminal that goes away without a SIGHUP (the
+app in a session of its own: tmux killed, a lost hang-up) ends the app
+with its journal kept and its lock released. A signal during start-up
+never leaves the lock behind.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rolethread_tui.cli import tui_entry
+from rolethread_tui.cli.main import main
+from rolethread_tui.domain.journal import Journal
+from rolethread_tui.domain.lock import lock_path, read_lock
+from rolethread_tui.domain.opening import unsaved_changes
+
+from .conftest import clean_entry
+from .test_crash_recovery import ROOT, drain, wait_for
+
+
+@pytest.fixture
+def data(write) -> Path:
+    return write([clean_entry(i) for i in range(3)])
+
+
+def env() -> dict[str, str]:
+    out = dict(os.environ, TERM="xterm-256color")
+    out["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), out.get("PYTHONPATH")) if p)
+    return out
+
+
+def test_an_empty_path_is_a_usage_error(capsys):
+    assert main([""]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "empty path" in err
+
+
+def test_without_a_terminal_the_tui_exits_2_at_once(data):
+    proc = subprocess.run([sys.executable, "-m", "rolethread_tui", str(data)],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env(),
+                          timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "needs a terminal" in proc.stderr
+    assert not lock_path(data).parent.exists()               # nothing was opened
+
+
+def test_a_terminal_that_goes_away_without_a_hang_up_ends_the_app(data):
+    """The app in its own session (no controlling terminal: no SIGHUP when it closes)."""
+    master, slave = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "rolethread_tui", str(data)],
+                            stdin=slave, stdout=slave, stderr=slave, env=env(),
+                            start_new_session=True)
+    os.close(slave)
+    shown = bytearray()
+    try:
+        wait_for(lambda: shown.extend(drain(master)) or b"data.jsonl" in shown,
+                 "the app never drew its screen")
+        os.write(master, b"a")
+        wait_for(lambda: drain(master) is not None and _journaled(data) == 1,
+                 "the key was not journaled")
+        os.close(master)                                     # the terminal is gone
+        master = -1
+        code = proc.wait(timeout=30)
+    finally:
+        if master >= 0:
+            os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == 128 + signal.SIGHUP
+    assert read_lock(data) is None
+    assert _journaled(data) == 1
+
+
+def _journaled(data: Path) -> int:
+    pending = Journal.pending(data)
+    return unsaved_changes(pending) if pending else 0
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_signal_while_the_app_is_made_releases_the_lock(data, monkeypatch):
+    import rolethread_tui.tui.app as app_mod
+
+    real = app_mod.create_app
+
+    def create_then_terminated(*args, **kwargs):
+        app = real(*args, **kwargs)
+        assert read_lock(data).pid == os.getpid()
+        os.kill(os.getpid(), signal.SIGTERM)                 # lands before the app is returned
+        return app
+
+    monkeypatch.setattr(app_mod, "create_app", create_then_terminated)
+    monkeypatch.setattr(sys, "stdin", _Tty())
+    monkeypatch.setattr(sys, "stdout", _Tty())
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(tui_entry.StartupSignal) as stopped:
+        tui_entry.run_tui([str(data)])
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert read_lock(data) is None
+    assert signal.getsignal(signal.SIGTERM) == before
+    assert json.loads(data.read_text().splitlines()[0]) == clean_entry(0)
