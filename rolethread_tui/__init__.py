@@ -1,6 +1,6 @@
 """RoleThread TUI: review LLM fine-tuning conversations (JSONL) in the terminal.
 
-The public Python API is the `Session` (see DESIGN.md §3)::
+The public Python API is the `Session` (see docs/architecture.md)::
 
     from rolethread_tui import Session
     s = Session.open("batch.jsonl"); s.wait()

@@ -1,4 +1,4 @@
-"""A query may start with ``-`` wherever ``--where`` is accepted (DESIGN §6, issue 16)."""
+"""A query may start with ``-`` wherever ``--where`` is accepted (docs/query.md, issue 16)."""
 
 from __future__ import annotations
 

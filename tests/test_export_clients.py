@@ -1,4 +1,4 @@
-"""Exports read by real training clients (DESIGN §7, issue 16), offline and small.
+"""Exports read by real training clients (docs/cli.md, issue 16), offline and small.
 
 - `datasets.load_dataset("json")` loads every `--format` / `--clean` export of
   every bundled sample file with one schema;

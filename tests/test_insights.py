@@ -1,4 +1,4 @@
-"""Insights figures (DESIGN §4, §7) on small datasets whose answers are known by hand."""
+"""Insights figures (docs/keys.md, docs/cli.md) on small datasets with answers known by hand."""
 
 from __future__ import annotations
 

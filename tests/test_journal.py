@@ -1,4 +1,4 @@
-"""The crash journal (DESIGN §2 "Crash safety"): encoding, torn tails, replay, recovery.
+"""The crash journal (docs/safety.md "Crash safety"): encoding, torn tails, replay, recovery.
 
 The integration tests drive a real Session with the journal hooks the lead
 adds to session.py (here in a test subclass, `JournaledSession`), "crash" it

@@ -1,4 +1,4 @@
-"""The domain layer must not import Textual (DESIGN §9): checked on the import graph."""
+"""The domain layer must not import Textual (docs/architecture.md): checked on the import graph."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The edit lock beside a data file (DESIGN §2 "Saving")."""
+"""The edit lock beside a data file (docs/safety.md "Saving")."""
 
 from __future__ import annotations
 

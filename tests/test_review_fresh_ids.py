@@ -1,4 +1,4 @@
-"""Copies get fresh foreign ids (DESIGN §2): another tool must see two entries, not one."""
+"""Copies get fresh foreign ids (docs/formats.md): another tool must see two entries, not one."""
 
 from __future__ import annotations
 

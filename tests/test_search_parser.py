@@ -1,4 +1,4 @@
-"""The query language of DESIGN §6: what each operator parses to, and its errors."""
+"""The query language of docs/query.md: what each operator parses to, and its errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The public Session API of DESIGN §3, as a notebook user would call it."""
+"""The public Session API of docs/architecture.md, as a notebook user would call it."""
 
 from __future__ import annotations
 

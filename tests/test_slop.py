@@ -1,4 +1,4 @@
-"""The slop lens over planted and human-like data (DESIGN §7a, issue 17)."""
+"""The slop lens over planted and human-like data (docs/slop.md, issue 17)."""
 
 from __future__ import annotations
 

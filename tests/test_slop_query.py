@@ -1,4 +1,4 @@
-"""`slop:NAME|any` and `order:slop` in the query language (DESIGN §6)."""
+"""`slop:NAME|any` and `order:slop` in the query language (docs/query.md)."""
 
 from __future__ import annotations
 

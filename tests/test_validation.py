@@ -1,4 +1,4 @@
-"""Validation checks (DESIGN.md §5): each check caught, and not raised on clean data."""
+"""Validation checks (docs/validation.md): each check caught, and not raised on clean data."""
 
 from __future__ import annotations
 

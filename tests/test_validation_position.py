@@ -1,4 +1,4 @@
-"""Position-aware role checks and lines an edit would change (DESIGN §5, issue 16/14).
+"""Position-aware role checks and lines an edit would change (docs/validation.md, issue 16/14).
 
 - a non-standard first message before a user turn is a mislabelled system prompt:
   a manual `unknown-role`, never an automatic "assistant";

@@ -1,4 +1,4 @@
-"""Precision and recall of the content checks on real-shaped data (DESIGN §5).
+"""Precision and recall of the content checks on real-shaped data (docs/validation.md).
 
 A check that fires on every fenced coding answer or every e-mail's ``Subject:``
 drowns the reviewer; these probes pin both what must be found and what must not.

@@ -36,7 +36,7 @@ def input_file(path: str) -> Path:
 def accept_dash_values(parser: argparse.ArgumentParser, *options: str) -> None:
     """Let `options` take a value that starts with ``-`` as the next argv item.
 
-    A query may start with ``-`` (``--where -status:rejected``, DESIGN §6), which
+    A query may start with ``-`` (``--where -status:rejected``, docs/query.md), which
     argparse would read as an unknown option ("expected one argument"). Such a
     value is glued to its option (``--where=-status:rejected``) before this
     parser sees it; ``--where=...``, other values and the parser's own options

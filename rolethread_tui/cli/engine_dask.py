@@ -222,7 +222,7 @@ def run_slop(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------ stats
 def stats_shards(client: Any, paths: list[Path], size: int = PARTITION_BYTES
                  ) -> dict[str, Any]:
-    """`stats --json`'s counts (DESIGN §7 keys) summed over all shards."""
+    """`stats --json`'s counts (docs/cli.md keys) summed over all shards."""
     parts = plan(paths, size)
     results = gather(client, client.map(tasks.stats_partition, parts), "stats")
     counts = merging.tallies(results)

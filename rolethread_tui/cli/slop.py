@@ -1,4 +1,4 @@
-"""`rolethread-tui slop FILE [--json] [--top N]`: the slop lens (DESIGN §7a).
+"""`rolethread-tui slop FILE [--json] [--top N]`: the slop lens (docs/slop.md).
 
 Ranks the entries of a generated batch worst first by what the batch repeats
 (phrases, openings, stock words) and by sycophantic, generic and "not X, but Y"

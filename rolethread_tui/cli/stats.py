@@ -1,6 +1,6 @@
 """`rolethread-tui stats FILE [--json] [--where QUERY] [--insights] [--duplicates]`.
 
-Counts for pipelines, plus the insights figures (DESIGN §4): the ones the summary
+Counts for pipelines, plus the insights figures (docs/keys.md): the ones the summary
 columns give are always there (they cost nothing); those that need the text of
 every entry (reply lengths, openings, quoted speech, system prompts, reviewers)
 add a full parse of the file (~2-3 s per 100k entries), so they come with
@@ -42,7 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def collect(session: Any, where: str | None, *, insights: bool = False,
             duplicates: bool = False) -> dict[str, Any]:
-    """The figures `stats --json` prints (DESIGN §7 keys, plus `insights`)."""
+    """The figures `stats --json` prints (docs/cli.md keys, plus `insights`)."""
     rids = session.rids()
     positions = None
     matched = None

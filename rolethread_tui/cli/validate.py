@@ -1,4 +1,4 @@
-"""`rolethread-tui validate FILE [--json] [--fix -o OUT]`: the checks of DESIGN §5."""
+"""`rolethread-tui validate FILE [--json] [--fix -o OUT]`: the checks of docs/validation.md."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def notes_of(findings: list[EntryFinding], total: int) -> list[FileNote]:
-    """File-wide notes: checks that fire on more than half of the entries (DESIGN §5)."""
+    """File-wide notes: checks that fire on more than half of the entries (docs/validation.md)."""
     entries: dict[str, set[int]] = {}
     for f in findings:
         entries.setdefault(f.check, set()).add(f.entry)

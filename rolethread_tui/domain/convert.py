@@ -6,7 +6,7 @@ Two kinds of output, for two jobs:
   reviewed dataset to another tool without losing anything: every other
   top-level field, `_review`, and extra per-message keys (``name``,
   ``weight``) stay, in their order. Mappable speaker names are rewritten to
-  the target's vocabulary (§2 mapping; ShareGPT names: system/human/gpt);
+  the target's vocabulary (docs/formats.md mapping; ShareGPT names: system/human/gpt);
   names that do not map (``narrator``, a character name) are kept verbatim —
   never guessed, never dropped. A record already in the target shape comes
   back unchanged. Content-part lists stay lists in ChatML; ShareGPT needs
@@ -196,7 +196,7 @@ def clean(record: object, fmt: Format = "chatml") -> dict[str, list[dict[str, st
 
 
 def template_problem(roles: list[str]) -> str | None:
-    """Why a chat template would refuse these canonical roles, or None (DESIGN §7).
+    """Why a chat template would refuse these canonical roles, or None (docs/cli.md).
 
     What every common template accepts: an optional system message first, then
     user / assistant alternating from a user turn, at least one assistant turn.
@@ -233,7 +233,7 @@ def template_safe(record: object, fmt: Format = "chatml") -> dict[str, list[dict
 
 def training_record(record: object, fmt: Format, eid: str, tags: list[str], status: str,
                     origin: str) -> dict[str, Any]:
-    """The one schema of a ``--format`` export (DESIGN §7), or SkipEntry.
+    """The one schema of a ``--format`` export (docs/cli.md), or SkipEntry.
 
     ``{"id", <conversation>: [{role, text}], "tags", "status", "origin"}`` with every
     value of one JSON type on every row: text content (parts joined), roles mapped

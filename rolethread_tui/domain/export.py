@@ -5,7 +5,7 @@ Entries are read from the session by position, turned into one output line
 each, and handed to `write_atomic` through a generator, so memory stays flat
 whatever the size; the summary counts are all that accumulates.
 
-Three kinds of output (DESIGN §7):
+Three kinds of output (docs/cli.md):
 
 * default (no format, not clean): each selected entry's current line, byte for
   byte — including lines that do not parse (nothing is lost by exporting).
@@ -46,7 +46,7 @@ from .summary import Row
 from .validation.findings import CHECKS
 from .writer import write_atomic
 
-#: Every check the §5 table rates as an error, most fundamental first: when an
+#: Every check docs/validation.md rates as an error, most fundamental first: when an
 #: entry has several, the first one here names the skip reason.
 ERROR_CHECKS: tuple[str, ...] = tuple(c for c, sev in CHECKS.items() if sev == "error")
 _CHECK_ORDER = {name: k for k, name in enumerate(CHECKS)}
@@ -118,7 +118,7 @@ def export(
 
     `positions` come from `Session.search` (or any iterable of positions) and
     are consumed lazily. `error_checks` names the checks whose findings make
-    ``clean`` skip an entry; None means every error-severity check (§5).
+    ``clean`` skip an entry; None means every error-severity check (docs/validation.md).
     Rejected entries are left out unless `include_rejected`. `report` names a
     file that gets one JSON line per left-out row (``line``, ``entry``, ``reason``).
     The files appear atomically, or not at all.

@@ -1,9 +1,9 @@
-"""Dataset insights (DESIGN §4 insights screen, §7 `stats`): figures that link to the list.
+"""Dataset insights (docs/keys.md insights, docs/cli.md `stats`): figures that link to the list.
 
 A reviewer wants to know, before reading entry by entry, what the batch looks
 like: how much is reviewed and by whom, which checks fire, how long replies are,
 whether replies all start the same way, whether a few system prompts dominate.
-Every figure carries the query (DESIGN §6) that shows its entries in the list, so
+Every figure carries the query (docs/query.md) that shows its entries in the list, so
 a number is always one keystroke away from the entries behind it; a figure the
 query language cannot express (reply length, quoted-speech share, reviewer)
 carries ``query=None`` rather than a query that would show the wrong entries.

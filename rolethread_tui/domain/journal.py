@@ -1,6 +1,6 @@
 """The crash journal: every step of a session, appended and fsynced before it shows as done.
 
-DESIGN §2 "Crash safety": after a crash or `kill -9`, reopening the file offers
+docs/safety.md "Crash safety": after a crash or `kill -9`, reopening the file offers
 to replay what was acknowledged. The journal lives in the `.rolethread/`
 folder beside the data file (the same folder as the backups)::
 

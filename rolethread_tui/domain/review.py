@@ -106,7 +106,7 @@ def new_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-#: Id fields of other tools a copy must not share with its source (DESIGN §2):
+#: Id fields of other tools a copy must not share with its source (docs/formats.md):
 #: (path of dicts to the field). Top-level ``id`` and RoleThread Lite's uuid.
 FOREIGN_ID_FIELDS: tuple[tuple[str, ...], ...] = (("id",), ("_rolethread", "entry_uuid"))
 

@@ -11,7 +11,7 @@ import subprocess
 
 @functools.cache
 def reviewer_name() -> str:
-    """`$ROLETHREAD_REVIEWER`, else `git config user.name`, else `$USER@host` (DESIGN §2)."""
+    """`$ROLETHREAD_REVIEWER`, else `git config user.name`, else `$USER@host` (docs/formats.md)."""
     name = os.environ.get("ROLETHREAD_REVIEWER", "").strip()
     if name:
         return name

@@ -1,4 +1,4 @@
-"""A real-shaped probe corpus for the precision of `refusal` / `format-leak` (DESIGN §5).
+"""A real-shaped probe corpus for the precision of `refusal` / `format-leak` (docs/validation.md).
 
 Each probe is a conversation shaped like public chat dumps (coding answers with
 fences, e-mails with ``Subject:``, quizzes with ``Answer:``, encyclopedic text

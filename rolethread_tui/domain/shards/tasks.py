@@ -157,7 +157,7 @@ def dialogues(part: Partition, wanted: list[int]) -> dict[int, bytes]:
 
 @dataclass(frozen=True, slots=True)
 class ExportOptions:
-    """The export settings a worker needs (DESIGN §7 `export`)."""
+    """The export settings a worker needs (docs/cli.md `export`)."""
 
     fmt: str | None = None
     clean: bool = False
