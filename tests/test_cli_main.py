@@ -64,7 +64,7 @@ def test_empty_file_path_is_a_usage_error_not_the_sample(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert main([""]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "empty FILE path" in err
+    assert err.count("\n") == 1 and "empty path" in err
     assert not (tmp_path / "data").exists()  # the sample was not opened
 
 

@@ -22,7 +22,8 @@ def test_helper_process_rows_equal_thread_rows(write, monkeypatch):
         if i % 50 == 0:
             lines.append("{broken")
     path = write(lines)
-    with Session.open(path, parallel=True) as fast, Session.open(path, parallel=False) as slow:
+    with Session.open(path, parallel=True) as fast, \
+            Session.open(path, parallel=False, claim_lock=False) as slow:  # a 2nd view
         fast.wait()
         slow.wait()
         assert len(fast) == len(slow) == len(lines)
@@ -39,7 +40,8 @@ def test_searches_split_with_the_helper_give_the_same_matches(write, monkeypatch
     path = write(["\ufeff" + lines[0], *lines[1:], "{broken dragon"])
     queries = ["dragon", '"the lighthouse"', "-dragon lighthouse", "~dragon sleeps",
                "dragon status:accepted", "in:user dragon"]
-    with Session.open(path, parallel=True) as fast, Session.open(path, parallel=False) as slow:
+    with Session.open(path, parallel=True) as fast, \
+            Session.open(path, parallel=False, claim_lock=False) as slow:  # a 2nd view
         for s in (fast, slow):
             s.wait()
             s.set_status(10, "accepted")

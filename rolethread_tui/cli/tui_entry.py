@@ -74,7 +74,7 @@ class StartupSignal(SystemExit):
 def run_tui(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     if args.file is not None and not args.file.strip():
-        raise UsageError("empty FILE path (leave FILE out to open the sample batch)")
+        raise UsageError("empty path: name a FILE, or leave FILE out to open the sample batch")
     path = Path(args.file) if args.file is not None else sample_path()
     if not path.exists():
         raise UsageError(f"{path}: no such file")
