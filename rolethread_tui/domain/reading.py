@@ -58,20 +58,21 @@ class EntryView:
     foreign: str  # another tool's metadata (`_rolethread`), as compact JSON, or ""
     edited: tuple[int, ...] = ()  # messages whose original text is kept (diff, revert)
     lossy: str = ""  # what a rewrite of this line would lose ("" for an ordinary line)
+    id: str = ""  # the entry's stable id (docs/formats.md)
 
     @property
     def is_conversation(self) -> bool:
         return self.raw is None
 
 
-def entry_view(value: object, line: bytes | None = None) -> EntryView:
+def entry_view(value: object, line: bytes | None = None, eid: str = "") -> EntryView:
     """The view of a parsed entry (`Session.view` gives it by position); `line`:
     the entry's bytes, shown as they are when it is not a conversation."""
     review = rv.review_of(value)
     base: dict[str, Any] = dict(
         status=rv.status_of(review), origin=rv.origin_of(review), flags=rv.flags_of(review),
         tags=rv.tags_of(value, review), note=rv.note_of(review), fixes=_fixes(review),
-        foreign=_foreign(value), lossy=lossy_reason(value))
+        foreign=_foreign(value), lossy=lossy_reason(value), id=eid)
     shape = formats.detect_shape(value)
     if shape is None:
         raw = line.decode("utf-8", "replace") if line is not None else _raw_text(value)

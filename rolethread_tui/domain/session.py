@@ -157,9 +157,10 @@ class Session(SessionOps):
 
     def view(self, i: int) -> EntryView:
         """Entry i as a person reads it (roles, provenance, texts): what views render."""
-        value = self.entry(i)
+        rid = self.rid(i)
+        value = self.doc.value(rid)
         raw = None if formats.detect_shape(value) is not None else self.line_bytes(i)
-        return entry_view(value, raw)
+        return entry_view(value, raw, rv.entry_id(value, self.doc.original(rid)))
 
     def row(self, i: int) -> Row:
         return self.columns.row(self.rid(i))

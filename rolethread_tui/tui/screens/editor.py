@@ -193,7 +193,7 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
             out.append(" · ⚠ raw line, shown as text", style="bold red")
             out.append_text(saved)
             return out
-        out.append(f" · id {clean(session.entry_id(self.index)[:18])} · "
+        out.append(f" · id {clean(view.id[:18])} · "
                    f"{len(view.messages)} messages\n")
         out.append_text(Text.assemble(view.status, " · ",
                                       (view.origin, ORIGIN_STYLE[view.origin])))
@@ -289,8 +289,11 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         return True
 
     # ------------------------------------------------------------ applying ops
-    def apply(self, op: Callable[[], object]) -> bool:
-        """Run one session op (journaled at once) and redraw; a refusal is shown."""
+    def apply(self, op: Callable[[], object], *, content: bool = True) -> bool:
+        """Run one session op (journaled at once) and redraw; a refusal is shown.
+
+        `content=False` (a decision, a flag, a note): only the header changes, so the
+        messages are not laid out again (seconds for a huge conversation)."""
         try:
             done = op()
         except (DomainError, OpError, IndexError) as exc:
@@ -300,7 +303,12 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
             self.notify(f"Not done: the crash journal could not be written "
                         f"({exc.strerror or exc}).", severity="error", timeout=15, markup=False)
             return False
-        self.refresh_view()
+        if content:
+            self.refresh_view()
+        else:
+            self._load()
+            self.query_one("#editor-header", Static).update(self._header())
+            self.refresh_bindings()
         return bool(done)
 
     def action_undo(self) -> None:
@@ -352,18 +360,18 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
     # ------------------------------------------------------------ deciding
     def action_decide(self, status: str) -> None:
         if self.session.row(self.index).status != status:
-            self.apply(lambda: self.session.set_status(self.index, status))
+            self.apply(lambda: self.session.set_status(self.index, status), content=False)
 
     def action_toggle_flag(self, n: int) -> None:
         flags = getattr(getattr(self.app, "config", None), "flags", [])
         if n <= len(flags):
-            self.apply(lambda: self.session.toggle_flag(self.index, flags[n - 1]))
+            self.apply(lambda: self.session.toggle_flag(self.index, flags[n - 1]), content=False)
 
     def action_mark_refined(self) -> None:
         if not self.session.toggle_refined_allowed(self.index):
             self.notify("Messages of this entry were edited: it stays refined.")
             return
-        self.apply(lambda: self.session.toggle_refined(self.index))
+        self.apply(lambda: self.session.toggle_refined(self.index), content=False)
 
     # ------------------------------------------------------------ text editing
     _lossy_ok = False
@@ -511,7 +519,7 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
 
         def done(text: str | None) -> None:
             if text is not None and text != shown:
-                self.apply(lambda: self.session.set_note(self.index, text))
+                self.apply(lambda: self.session.set_note(self.index, text), content=False)
 
         self.app.push_screen(PromptScreen("Note (empty removes it)", shown), done)
 
@@ -520,7 +528,8 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
 
         def done(text: str | None) -> None:
             if text is not None and text != shown:
-                self.apply(lambda: self.session.set_tags(self.index, text.split(",")))
+                self.apply(lambda: self.session.set_tags(self.index, text.split(",")),
+                           content=False)
 
         self.app.push_screen(PromptScreen("Tags, comma separated", shown,
                                           placeholder="e.g. fantasy, long"), done)

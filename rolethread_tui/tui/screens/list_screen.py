@@ -199,6 +199,13 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
 
     _preview_due = False
 
+    _preview_stale = False
+
+    def on_screen_resume(self) -> None:
+        if self._preview_stale:
+            self._preview_stale = False
+            self._show_current()
+
     def _show_current(self) -> None:
         if isinstance(self.app.screen, ReadingScreen) and self.app.screen.home is self:
             self.app.screen.follow()  # an undo moved the cursor, or changed this entry
@@ -216,6 +223,9 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         key's own frame and a burst of moves renders one preview. (Deferring only
         to the next idle moment was not enough: it often came before the frame.)"""
         self._preview_due = False
+        if not self.is_current:  # under the editor or a dialog: drawn when shown again
+            self._preview_stale = True
+            return
         position = self.entries.current
         self.query_one(Preview).show(position)
         sidebar = self.query_one(FlagSidebar)
