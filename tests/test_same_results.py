@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import datagen  # noqa: E402
 
 ENTRIES = 2500
-QUERIES = ("lantern", "lantern harbor -storm", "lantern -water", "secret -sorry", '"smiles warmly" -flag:refusal',
+QUERIES = ("lantern", "lantern harbor -storm", "lantern -water", "secret -sorry",
+           '"smiles warmly" -flag:refusal',
            "issue:refusal origin:generated", "turns:>6 len:<3000", "issue:any -status:accepted",
            "role:system forest", "~the lighthouse keeper", "~smiles warmly at you", "slop:any",
            "order:slop issue:error", "in:user,assistant sorry")
