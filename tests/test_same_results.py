@@ -51,6 +51,10 @@ HOSTILE = [
     b'{"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"```py\\nx```"}]}',
     b'{"messages":"nope"}',
     b"[1, 2, 3]",
+    b'{"messages":[{"role":"user","content":"lone \\ud800 surrogate"},'
+    b'{"role":"assistant","content":"ok"}]}',
+    b'{"messages":[{"role":"user","content":"lone \\ud800 surrogate"},'
+    b'{"role":"assistant","content":"ok"}]}',
     b'{"messages":[{"role":"narrator","content":"The rain"},{"role":"user","content":" hi "}]}',
 ]
 
