@@ -10,8 +10,8 @@ pattern heuristics), `hidden` (invisible characters), `tags`; `scanner` and
 `needles` run the curated ``patterns/*.txt`` lists fast; `speakers` finds the
 character's name in a reply's speaker labels; `runner` is the single pass that
 ties them together; `config` holds the tunables (a pydantic model) and
-`context` their compiled form (no pydantic: the scan reads only this); `notes` turns a check that
-fires on most of a file into one file-wide note.
+`context` their compiled form (no pydantic: the scan reads only this);
+`notes` turns a check that fires on most of a file into one file-wide note.
 """
 
 from importlib import import_module
