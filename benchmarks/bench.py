@@ -116,6 +116,53 @@ def _whole_process(args: list[str]) -> dict:
             "peak_rss_mb": child, "stdout_bytes": len(proc.stdout)}
 
 
+def _measured(cmd: list[str]) -> dict:
+    """Wall time, CPU time (user + sys, with the command's own children) and peak
+    RSS of one command, from `os.wait4`: this child's figures alone."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "rss_mb": usage.ru_maxrss / 1024, "exit": proc.returncode, "stderr": err[-300:]}
+
+
+def visidata_command() -> list[str] | None:
+    """VisiData as the peer (the `bench` extra), or None when it is not importable:
+    this benchmark installs nothing."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("visidata") is None:
+        return None
+    exe = shutil.which("vd", path=str(Path(sys.executable).parent)) or shutil.which("vd")
+    return [exe] if exe else [sys.executable, "-m", "visidata"]
+
+
+def fig_peers(path: str) -> dict:
+    """Load the same file with `stats --json` (our scan: counts, issues, filters
+    ready) and with VisiData in batch mode (`vd -b -o /dev/null FILE`, which
+    loads every row before it saves), in this one run: ours, theirs, ours."""
+    vd = visidata_command()
+    if vd is None:
+        return {"skipped": "visidata not importable (pip install -e '.[bench]')"}
+    ours_cmd = [sys.executable, "-m", "rolethread_tui", "stats", path, "--json"]
+    ours = [_measured(ours_cmd)]
+    theirs = _measured([*vd, "-b", "-o", os.devnull, path])
+    ours.append(_measured(ours_cmd))
+    if theirs["exit"] or any(o["exit"] for o in ours):
+        return {"failed": theirs["stderr"] or ours[0]["stderr"]}
+    best = min(ours, key=lambda o: o["wall_s"])
+    return {"ours_wall_s": [o["wall_s"] for o in ours], "ours_cpu_s": best["cpu_s"],
+            "ours_rss_mb": max(o["rss_mb"] for o in ours),
+            "vd_wall_s": theirs["wall_s"], "vd_cpu_s": theirs["cpu_s"],
+            "vd_rss_mb": theirs["rss_mb"],
+            "load_x_faster": theirs["wall_s"] / best["wall_s"],
+            "rss_x_smaller": theirs["rss_mb"] / max(o["rss_mb"] for o in ours)}
+
+
 def fig_search(path: str) -> dict:
     """Filters over all entries (after the scan), in-process."""
     from rolethread_tui import Session
@@ -294,8 +341,8 @@ def _export_figure(case: str):  # type: ignore[no-untyped-def]
 
 FIGURES = {"core": fig_core, "undo": fig_undo, "validate": fig_validate, "stats": fig_stats,
            "search": fig_search, "dedupe": fig_dedupe, "tui": fig_tui,
-           "terminal": fig_terminal}
-DEFAULT_FIGURES = ",".join(FIGURES)
+           "terminal": fig_terminal, "peers": fig_peers}
+DEFAULT_FIGURES = ",".join(name for name in FIGURES if name != "peers")
 FIGURES.update({f"export-{case}": _export_figure(case)
                 for case in ("clean-accepted", "clean-all", "sharegpt-all", "copy-all")})
 
@@ -305,17 +352,21 @@ def main() -> int:
     parser.add_argument("-n", type=int, action="append", help="entries (repeatable)")
     parser.add_argument("--only", default=DEFAULT_FIGURES + ",export-clean-accepted",
                         help=f"comma-separated figures of: {', '.join(FIGURES)}")
+    parser.add_argument("--peers", action="store_true",
+                        help="also load the same file with VisiData, if importable, and "
+                             "print our/its ratios")
     parser.add_argument("--figure", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.figure:  # child process: one figure, JSON on stdout
         print(json.dumps(FIGURES[args.figure](args.file)))
         return 0
+    figures = args.only + (",peers" if args.peers else "")
     for n in args.n or [100_000]:
         path = data_file(n)
         size = os.path.getsize(path) / 1e6
         print(f"\n== {n:,} entries, {size:.0f} MB ==")
-        for name in args.only.split(","):
+        for name in figures.split(","):
             proc = subprocess.run(
                 [sys.executable, __file__, "--figure", name, "--file", str(path)],
                 capture_output=True, text=True, check=False)

@@ -6,13 +6,19 @@ The public Python API is the `Session` (see docs/architecture.md)::
     s = Session.open("batch.jsonl"); s.wait()
 """
 
-from .domain.session import Session, SessionEvent
+from typing import Any
 
 __all__ = ["Session", "SessionEvent"]
 
 
-def __getattr__(name: str) -> str:
-    """`__version__` comes from the installed metadata (pyproject is the one source)."""
+def __getattr__(name: str) -> Any:
+    """`Session` on first use (PEP 562): the scan helper process and the CLI's
+    argument parsing import this package without needing the whole domain.
+    `__version__` comes from the installed metadata (pyproject is the one source)."""
+    if name in __all__:
+        from .domain import session
+
+        return getattr(session, name)
     if name == "__version__":
         from .domain.resources import package_version
 

@@ -228,7 +228,7 @@ def test_fewer_than_nine_flags_and_whitespace_trimmed(write_config) -> None:
 
 
 def test_validation_settings_reach_the_checker_config() -> None:
-    from rolethread_tui.domain.validation.runner import ValidationConfig
+    from rolethread_tui.domain.validation import ValidationConfig
 
     config = Config(short_response=3, split_exchanges=4, extra_leak_patterns=["<\\|im_end\\|>"])
     assert ValidationConfig(**config.validation) == ValidationConfig(

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from . import formats
 from .records import RawLine
 from .review import (
@@ -33,6 +35,8 @@ _STATUS_INDEX = {name: k for k, name in enumerate(STATUSES)}
 _ORIGIN_INDEX = {name: k for k, name in enumerate(ORIGINS)}
 
 Checker = Callable[[object], Sequence[Any]]
+_dumps = orjson.dumps
+_blake2b = hashlib.blake2b
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +77,17 @@ def conversation_digest(turns: list[tuple[str | None, str]]) -> int:
     """A 64-bit digest of the conversation (roles and texts), 0 for none.
 
     Computed in the scan so exact duplicates are a dictionary pass, not a reparse.
+    The turns are serialised by orjson (one C call, and JSON tells every list of
+    (role, text) pairs apart); text orjson refuses (a lone surrogate) is joined
+    by hand. Only equality of digests matters, within one session.
     """
     if not turns:
         return 0
-    text = "\x1e".join(f"{r}\x1f{t}" for r, t in turns)
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "little") or 1
+    try:
+        data = _dumps(turns)
+    except TypeError:
+        data = "\x1e".join(f"{r}\x1f{t}" for r, t in turns).encode("utf-8", "surrogatepass")
+    return int.from_bytes(_blake2b(data, digest_size=8).digest(), "little") or 1
 
 
 def _length(turns: list[tuple[str | None, str]]) -> int:
@@ -113,8 +122,11 @@ class Columns:
     def compute(self, value: object) -> tuple:
         """The column values of one parsed record (pure; run in the scan thread)."""
         findings = self.checker(value)
-        codes = tuple(sorted({f.check for f in findings}))
-        severity = max((SEVERITIES.index(f.severity) for f in findings), default=0)
+        if findings:
+            codes = tuple(sorted({f.check for f in findings}))
+            severity = max(SEVERITIES.index(f.severity) for f in findings)
+        else:  # the usual entry: nothing found, nothing to sort
+            codes, severity = (), 0
         review = review_of(value)
         turns = formats.turns(value)
         intern = self._interned
@@ -131,7 +143,8 @@ class Columns:
             min(len(findings), 0xFFFF),
             severity,
             conversation_digest(turns),
-            tuple((f.check, f.severity, f.message, f.fixable, f.text) for f in findings),
+            tuple((f.check, f.severity, f.message, f.fixable, f.text) for f in findings)
+            if findings else (),
         )
 
     def append_many(self, rows: list[tuple]) -> None:

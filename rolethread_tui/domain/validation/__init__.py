@@ -9,15 +9,26 @@ shape), `roles` (role names and order), `content` (empty, edges, length, the
 pattern heuristics), `hidden` (invisible characters), `tags`; `scanner` and
 `needles` run the curated ``patterns/*.txt`` lists fast; `speakers` finds the
 character's name in a reply's speaker labels; `runner` is the single pass that
-ties them together; `config` holds the tunables; `notes` turns a check that
-fires on most of a file into one file-wide note.
+ties them together; `config` holds the tunables (a pydantic model) and
+`context` their compiled form (no pydantic: the scan reads only this);
+`notes` turns a check that fires on most of a file into one file-wide note.
 """
 
-from .config import Context, ValidationConfig, build_context
-from .findings import CHECKS, FIXABLE_CHECKS, SEVERITIES, Finding, Severity
-from .fixes import ALL_FIXES, FIXES, SAFE_FIXES, fix_all, fix_finding
-from .notes import FileNote, file_notes, file_wide_checks
-from .runner import check_dict, check_line, check_record, check_value, make_checker
+from importlib import import_module
+from typing import Any
+
+# Loaded on first use (PEP 562): the query parser and the slop rules need only
+# `findings` / `needles`, and `config` brings in pydantic (~0.1 s), which neither
+# the first screen nor the scan helper needs.
+_HOMES = {
+    "Context": "context", "build_context": "context", "ValidationConfig": "config",
+    "CHECKS": "findings", "FIXABLE_CHECKS": "findings", "SEVERITIES": "findings",
+    "Finding": "findings", "Severity": "findings", "ALL_FIXES": "fixes", "FIXES": "fixes",
+    "SAFE_FIXES": "fixes", "fix_all": "fixes", "fix_finding": "fixes", "FileNote": "notes",
+    "file_notes": "notes", "file_wide_checks": "notes", "check_dict": "runner",
+    "check_line": "runner", "check_record": "runner", "check_value": "runner",
+    "make_checker": "runner",
+}
 
 __all__ = [
     "ALL_FIXES",
@@ -42,3 +53,12 @@ __all__ = [
     "fix_finding",
     "make_checker",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value  # next time a plain attribute
+    return value

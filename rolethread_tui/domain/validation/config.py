@@ -1,22 +1,19 @@
 """Validation settings, and their compiled form.
 
 `ValidationConfig` is what a user writes (a ``[validation]`` table of the config
-file, or keyword arguments); `Context` is what the checks read, built once per
-distinct setting because compiling the pattern scanner takes milliseconds.
+file, or keyword arguments); `Context` (in `context`, free of pydantic so the
+scan never loads it) is what the checks read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .scanner import PatternList, Scanner, compile_pattern, read_pattern_file
+from .context import LEAK_FILE, MARKDOWN_FILE, REFUSAL_FILE, Context, build_context, resolve
+from .scanner import compile_pattern
 
-REFUSAL_FILE = "refusal.txt"
-LEAK_FILE = "format_leak.txt"
-MARKDOWN_FILE = "markdown.txt"
+__all__ = ["LEAK_FILE", "MARKDOWN_FILE", "REFUSAL_FILE", "Context", "ValidationConfig",
+           "build_context", "resolve"]
 
 
 class ValidationConfig(BaseModel):
@@ -50,40 +47,3 @@ class ValidationConfig(BaseModel):
         return build_context(self.short_response, self.split_exchanges,
                              tuple(self.extra_refusal_patterns), tuple(self.extra_leak_patterns),
                              self.markdown)
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What the checks need from a config, compiled once."""
-
-    short_response: int
-    split_exchanges: int
-    scanner: Scanner
-
-
-@lru_cache(maxsize=16)
-def build_context(short_response: int = 20, split_exchanges: int = 8,
-                  extra_refusal: tuple[str, ...] = (),
-                  extra_leak: tuple[str, ...] = (), markdown: bool = False) -> Context:
-    """Compile the curated pattern files plus extras into a `Context`.
-
-    The `markdown` list joins the scanner only when asked for: on coding or chat
-    data fences and Markdown are how good answers look.
-    """
-    lists = [
-        PatternList.build("refusal", [*read_pattern_file(REFUSAL_FILE), *extra_refusal]),
-        PatternList.build("format-leak", [*read_pattern_file(LEAK_FILE), *extra_leak]),
-    ]
-    if markdown:
-        lists.append(PatternList.build("markdown", read_pattern_file(MARKDOWN_FILE)))
-    scanner = Scanner(lists)
-    return Context(short_response, split_exchanges, scanner)
-
-
-def resolve(config: ValidationConfig | Context | None) -> Context:
-    """A `Context` from whatever the caller passed (None: the defaults)."""
-    if isinstance(config, Context):
-        return config
-    if config is None:
-        return build_context()
-    return config.context()

@@ -19,7 +19,7 @@ the small functions of `structure`, `roles`, `content` and `hidden`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..formats import (
     CHATML_ROLE_KEYS,
@@ -32,12 +32,15 @@ from ..formats import (
 )
 from ..records import RawLine, parse_line
 from . import content, roles, structure
-from .config import Context, ValidationConfig, resolve
+from .context import Context, resolve
 from .findings import SEVERITY_RANK, Finding
 from .hidden import SURROGATE_RE, check_hidden, maybe_hidden
 from .scanner import Scanner
 from .speakers import character_names, check_speaker_label
 from .tags import check_tags
+
+if TYPE_CHECKING:
+    from .config import ValidationConfig
 
 _BOM = b"\xef\xbb\xbf"
 _WHAT = {"refusal": "AI refusal / meta-language", "format-leak": "formatting leak",
@@ -98,7 +101,11 @@ def make_checker(config: object = None) -> Callable[[object], list[Finding]]:
 def as_validation_config(config: object) -> ValidationConfig | Context | None:
     """Find the validation settings in whatever configuration object is at hand."""
     value = getattr(config, "validation", config)
-    if isinstance(value, ValidationConfig | Context) or value is None:
+    if value is None or isinstance(value, Context):
+        return value
+    from .config import ValidationConfig  # pydantic: only when settings were given
+
+    if isinstance(value, ValidationConfig):
         return value
     if hasattr(value, "model_dump"):
         value = value.model_dump()
