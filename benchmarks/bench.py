@@ -1,4 +1,4 @@
-"""Measure RoleThread TUI against the targets of DESIGN.md §8.
+"""Measure RoleThread TUI against the targets of README.md (Performance).
 
     python benchmarks/bench.py -n 100000            # generates data if needed
     python benchmarks/bench.py -n 1000000 --only core,search

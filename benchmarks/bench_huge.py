@@ -3,7 +3,7 @@
     python benchmarks/bench_huge.py              # 50,000 messages
     python benchmarks/bench_huge.py -m 100000
 
-Targets (DESIGN §8): editor open ≤ 1 s, a key ≤ 50 ms, RSS ≤ 300 MB. The data is
+Targets (README.md (Performance)): editor open ≤ 1 s, a key ≤ 50 ms, RSS ≤ 300 MB. The data is
 generated here (one line, ~2.5 MB at 50k messages) into benchmarks/data/.
 """
 

@@ -1,6 +1,6 @@
 """Generate realistic roleplay / chat fine-tuning JSONL for benchmarks and tests.
 
-Why: the performance targets (DESIGN.md §8) are measured on ~2 KB/entry generated data,
+Why: the performance targets (README.md (Performance)) are measured on ~2 KB/entry generated data,
 and validation, search and dedupe need input that carries the flaws real model-generated
 batches have. Text is assembled from phrase pools with one seeded ``random.Random``, so a
 seed always gives the same bytes, and 1M entries take well under two minutes.
@@ -695,7 +695,7 @@ class _Generator:
                 f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}Z")
 
     def review(self, n_msgs: int, entry_id: str | None, msgs: list[Message]) -> dict[str, Any]:
-        """A `_review` object in the DESIGN.md §2 shape, with varied optional fields."""
+        """A `_review` object in the docs/formats.md shape, with varied optional fields."""
         rng = self.rng
         status = rng.choice(("accepted",) * 11 + ("rejected",) * 4 + ("needs_work",) * 5)
         rev: dict[str, Any] = {}

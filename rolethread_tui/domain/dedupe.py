@@ -1,9 +1,9 @@
-"""Exact and near-duplicate conversations (DESIGN §5 `duplicate` / `near-duplicate`, §7 `dedupe`).
+"""Exact and near-duplicate conversations (docs/validation.md; the `dedupe` command: docs/cli.md).
 
 Generated batches repeat themselves: the same sample written twice, a regenerated
 reply that differs by a few words, a copy with different spacing or capitals.
 Training on such repeats over-weights them, so the reviewer needs *groups* of
-entries that say the same thing — fast enough for 100k entries (≤ 20 s, §8) and
+entries that say the same thing — fast enough for 100k entries (≤ 20 s, README Performance) and
 with memory that stays bounded at 1M.
 
 How it works:

@@ -1,4 +1,4 @@
-"""Search and filter (DESIGN §6): parse a query line, then evaluate it in stages.
+"""Search and filter (docs/query.md): parse a query line, then evaluate it in stages.
 
     q = parse('-flag:refusal status:unreviewed turns:>3 dragon')
     q.matches_columns(row) and q.raw_prefilter(line.lower()) and q.matches_text(turns)

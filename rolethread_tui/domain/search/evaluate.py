@@ -17,7 +17,7 @@ from .query import Query
 from .rows import RowLike
 
 LineAt = Callable[[int], bytes]
-#: Position -> (slop score, signal names) of the entries with a slop signal (DESIGN §7a);
+#: Position -> (slop score, signal names) of the entries with a slop signal (docs/slop.md);
 #: a position not in it is clean. `SlopReport.marks()` gives one.
 SlopMarks = Mapping[int, tuple[float, frozenset[str]]]
 _CLEAN: tuple[float, frozenset[str]] = (0.0, frozenset())

@@ -1,4 +1,4 @@
-"""The query line of DESIGN §6, parsed into terms.
+"""The query line of docs/query.md, parsed into terms.
 
 Grammar (whitespace separates terms; everything is case-insensitive):
 
@@ -71,7 +71,7 @@ class QueryError(ValueError):
 def parse(text: str, *, checks: Mapping[str, str] | None = None) -> Query:
     """Parse a query line. Empty (or blank) text gives a query that matches everything.
 
-    ``checks`` maps validation check names to severities (default: DESIGN §5);
+    ``checks`` maps validation check names to severities (default: docs/validation.md);
     ``issue:`` values are checked against it so a typo is reported, not silently
     matched against nothing.
     """

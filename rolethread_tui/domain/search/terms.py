@@ -18,7 +18,7 @@ from ..validation.findings import CHECKS
 STATUS_VALUES = ("accepted", "rejected", "needs_work", "unreviewed")
 ORIGIN_VALUES = ("generated", "refined", "human")
 
-# Check names and severities of DESIGN §5, from the validation package (one home
+# Check names and severities of docs/validation.md, from the validation package (one home
 # for the table). `issue:error` etc. expand through it; the session may pass its
 # own registry to `parse(..., checks=...)`.
 CHECK_SEVERITY: Mapping[str, str] = CHECKS
@@ -35,7 +35,7 @@ ALL_ROLE_NAMES = ("all", "any")
 SET_FIELDS = ("status", "origin", "flag", "tag", "issue")
 RANGE_FIELDS = ("turns", "len")
 SCOPE_FIELDS = ("role", "in")
-# The slop lens (DESIGN §7a): `slop:NAME|any` filters, `order:slop` ranks worst first.
+# The slop lens (docs/slop.md): `slop:NAME|any` filters, `order:slop` ranks worst first.
 # Both read per-entry slop data the caller provides, not summary columns.
 SLOP_VALUES = (*SIGNALS,)
 ORDER_VALUES = ("slop",)

@@ -1,4 +1,4 @@
-"""The slop lens (DESIGN §7a): what a generated batch repeats, entry by entry.
+"""The slop lens (docs/slop.md): what a generated batch repeats, entry by entry.
 
 Signals over assistant turns: ``repeated-phrase`` (4–8-word phrases shared by
 many entries), ``repeated-opening``, ``sycophancy``, ``generic-assistant``,

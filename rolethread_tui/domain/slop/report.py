@@ -81,7 +81,7 @@ class SlopReport:
 
     def as_json(self, line_of: Callable[[int], int | None], top: int | None = None
                 ) -> dict[str, Any]:
-        """The `slop --json` document (DESIGN §7a); ``line_of``: 1-based line of a position."""
+        """The `slop --json` document (docs/slop.md); ``line_of``: 1-based line of a position."""
         ranked = self.ranked()
         if top is not None:
             ranked = ranked[:top]

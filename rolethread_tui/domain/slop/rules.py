@@ -14,7 +14,7 @@ from typing import Final
 
 from ..validation.needles import FUNCTION_WORDS
 
-#: Signal names (DESIGN §7a), in the order they are listed for an entry.
+#: Signal names (docs/slop.md), in the order they are listed for an entry.
 SIGNALS: Final = ("repeated-phrase", "repeated-opening", "sycophancy", "generic-assistant",
                   "not-x-but-y", "stock-words")
 

@@ -1,7 +1,7 @@
 """What the slop lens reads of an entry: its assistant turns, as words and hashed n-grams.
 
 Everything here runs for every entry of a file (100k entries in a few seconds,
-DESIGN §8), so the work is done by C-level calls: ``bytes.translate`` to lower-case
+README.md (Performance)), so the work is done by C-level calls: ``bytes.translate`` to lower-case
 ASCII and blank punctuation, ``split`` for words, and ``map``/``zip`` for n-gram
 hashes (a 4-gram is hashed as the tuple of its words).
 

@@ -1,4 +1,4 @@
-"""Deterministic validation of dataset entries (DESIGN.md §5). No Textual here.
+"""Deterministic validation of dataset entries (docs/validation.md). No Textual here.
 
 Per entry: `check_value` (a parsed line) or `check_line` (raw bytes that did not
 parse) returns `Finding`s; `fixes` repairs the fixable ones, as pure functions.

@@ -1,4 +1,4 @@
-"""What a validation check reports, and the check table of DESIGN.md §5.
+"""What a validation check reports, and the check table of docs/validation.md.
 
 A `Finding` knows nothing about where its entry lives in the file: the session
 adds the line and entry numbers, because the same record can move (shuffle,
@@ -20,8 +20,8 @@ INFO: Final = "info"
 SEVERITIES: Final[tuple[Severity, ...]] = ("error", "warning", "info")
 SEVERITY_RANK: Final[dict[str, int]] = {name: rank for rank, name in enumerate(SEVERITIES)}
 
-#: Check name -> severity, exactly as the DESIGN.md §5 table (plus the opt-in
-#: `markdown` check the §5 precision rules describe). `duplicate` and
+#: Check name -> severity, exactly as the docs/validation.md table (plus the opt-in
+#: `markdown` check docs/validation.md describes). `duplicate` and
 #: `near-duplicate` are dataset-level (dedupe) but listed so every check has one home.
 CHECKS: Final[dict[str, Severity]] = {
     "invalid-json": ERROR,
@@ -50,7 +50,7 @@ CHECKS: Final[dict[str, Severity]] = {
     "markdown": INFO,
 }
 
-#: Checks for which an automatic fix can exist (§5 "auto-fix" column). Whether a given
+#: Checks for which an automatic fix can exist (docs/validation.md, "auto-fix"). Whether a given
 #: finding is fixable is still decided per finding (a character-name role is not).
 FIXABLE_CHECKS: Final = frozenset(
     {"unknown-role", "misplaced-system", "edge-whitespace", "hidden-characters", "bad-tags"}

@@ -17,7 +17,7 @@ that do not map (character names, ``narrator``, ``tool``) are never fixed.
 puts it first; that changes message indexes and drops a turn, so it is opt-in:
 `SAFE_FIXES` (what ``validate --fix`` applies) leaves it out.
 
-Provenance (DESIGN §2): a fix that changes a message's text keeps the first
+Provenance (docs/provenance.md): a fix that changes a message's text keeps the first
 text in ``_review.original`` (index-keyed, as edits do, unless a first text is
 already kept), and every applied fix names itself in ``_review.fixes``. A fix
 never touches ``turns`` or ``origin``: no person judged the change, so the turn
@@ -290,7 +290,7 @@ def _changed_texts(before: Record, after: Record) -> dict[int, object]:
 
 
 def with_fix_provenance(before: Record, after: Record, check: str) -> Record:
-    """`after` (a fix's result) with the first texts kept and the fix named (DESIGN §2)."""
+    """`after` (a fix's result) with the first texts kept and the fix named (docs/provenance.md)."""
     if after is before:
         return before
     firsts = _changed_texts(before, after)

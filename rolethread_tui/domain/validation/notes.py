@@ -1,6 +1,6 @@
 """File-wide notes: a check that fires on most of a file is one fact, not N findings.
 
-DESIGN §5: a check firing on more than half of a file's entries (``missing-system``
+docs/validation.md: a check firing on more than half of a file's entries (``missing-system``
 on a dump that never uses system prompts, ``starts-with-assistant`` on a batch
 that opens with greetings) is reported once, as a note, in summaries — the
 per-entry findings stay (``issue:CHECK`` still lists them). Summaries anywhere

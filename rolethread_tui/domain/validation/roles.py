@@ -99,7 +99,7 @@ def check_role(index: int, name: str, shape: Shape, key: str | None = None,
 def mislabelled_system(messages: list[object], index: int, shape: Shape) -> bool:
     """Whether message `index` is a system prompt under a wrong, assistant-like name.
 
-    DESIGN §5, position-aware role fixes: the first message, its name not one
+    docs/validation.md, position-aware role fixes: the first message, its name not one
     the shape accepts but one that maps to the assistant ("GPT", "Bot"), and a
     user turn right after it. Renaming it "assistant" would make the
     conversation open with a reply to nothing; it is a person's call.

@@ -116,7 +116,7 @@ def as_validation_config(config: object) -> ValidationConfig | Context | None:
 
 
 def check_dict(record: dict[str, Any], ctx: Context) -> list[Finding]:
-    """Every check of DESIGN.md §5 that applies to one record."""
+    """Every check of docs/validation.md that applies to one record."""
     out: list[Finding] = []
     shape = detect_shape(record)
     messages = record[conversation_key(shape)] if shape is not None else None

@@ -1,4 +1,4 @@
-"""Shape checks: the line, the record and each message (the errors of DESIGN.md §5).
+"""Shape checks: the line, the record and each message (the errors of docs/validation.md).
 
 They decide whether there is a conversation to check at all; `content_text_or_error`
 is also how the other checks get a message's text.

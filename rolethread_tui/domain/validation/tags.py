@@ -2,7 +2,7 @@
 
 An entry's own tags live in ``record["_review"]["tags"]``; a top-level
 ``record["tags"]`` written by another tool is checked too, since exports and
-filters read it. ``null`` counts as no tags. Tags may hold any JSON value (DESIGN §5), and
+filters read it. ``null`` counts as no tags. Tags may hold any JSON value (docs/validation.md), and
 normalising (the fix) always yields a list of distinct, trimmed, non-empty
 strings: a lone string or number becomes a one-item list, a number in the list
 its JSON text (``3`` -> ``"3"``), and what has no text form (``null``,
