@@ -1,4 +1,4 @@
-"""Benchmark the duplicate finder on a generated batch (README.md (Performance): near-duplicate scan ≤ 20 s).
+"""Benchmark the duplicate finder on a generated batch (near-duplicates ≤ 20 s: README).
 
 Why a generator of its own: the figure that matters is how dedupe behaves on batches
 where *distinct* entries share a lot — a handful of character cards as system

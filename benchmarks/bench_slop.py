@@ -1,4 +1,4 @@
-"""Benchmark the slop lens (README.md (Performance): `slop --json` on 100k entries ≤ 10 s, whole process).
+"""Benchmark the slop lens (`slop --json` on 100k entries ≤ 10 s whole process: README).
 
 Two figures:
 
