@@ -86,6 +86,7 @@ OPS = st.lists(
         st.sampled_from([
             "status", "flag", "note", "tags", "refined", "edit", "role", "insert", "delete_msg",
             "move", "revert", "duplicate", "delete", "split", "join", "undo", "redo", "raw",
+            "add", "bulk_status", "bulk_delete", "fix", "unvouch",
         ]),
         st.integers(0, 30), st.integers(0, 8), st.text(max_size=12),
     ),
@@ -116,6 +117,11 @@ def _apply(s: Session, op: str, i: int, m: int, text: str) -> None:
         "undo": s.undo,
         "redo": s.redo,
         "raw": lambda: s.replace_line(i, text.replace("\n", " ").encode()),
+        "add": lambda: s.add_entry([{"role": "user", "content": text}], after=i),
+        "bulk_status": lambda: s.set_status(range(0, len(s), 2), "rejected"),
+        "bulk_delete": lambda: s.delete_entries([i, (i + m) % len(s)]),
+        "fix": lambda: s.apply_fixes(range(len(s))),
+        "unvouch": lambda: s.toggle_refined(i),
     }
     with contextlib.suppress(OpError, IndexError):
         calls[op]()
