@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 WIDE, NARROW, SHORT = 140, 64, 16  # layout thresholds (columns, columns, rows)
 DUPLICATES_IN_INSIGHTS = 200_000  # beyond this the near-duplicate pass is on demand (palette)
-SLOP_ON_OPEN = 300_000  # the lens fills in after the scan; larger files: on demand
+SLOP_ON_OPEN = 20_000  # the lens fills in after the scan (~2 s); larger files: on demand
 
 FLAG_BINDINGS = [
     Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False, id=f"toggle_flag_{n}")
