@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -253,13 +254,16 @@ def fig_terminal(path: str) -> dict:
         return {"skipped": "tmux not installed"}
     session = f"rtbench{os.getpid()}"
     exe = shutil.which("rolethread-tui") or f"{sys.executable} -m rolethread_tui"
-    env = f"ROLETHREAD_STATE={HERE / 'data' / 'state.json'}"
+    state = HERE / "data" / "state.json"
+    state.unlink(missing_ok=True)  # no remembered cursor: every run starts at entry 1
+    env = f"ROLETHREAD_STATE={state}"
     _forget_journal(path)
     t0 = time.perf_counter()
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
                     f"{env} {exe} {path}"], check=True)
     try:
-        first_rows = _wait_screen(session, lambda t: "   1 " in t) - t0
+        first_row = re.compile(r"^[ ▶] +1 ", re.M)  # the first row, cursor mark or not
+        first_rows = _wait_screen(session, lambda t: first_row.search(t) is not None) - t0
         _wait_screen(session, lambda t: "loading" not in t and "/" in t, timeout=120)
         out = {"first_rows_s": first_rows}
         for key, count, expect in (("j", 200, "201/"), ("PgDn", 50, None), ("a", 30, "31/")):
