@@ -32,7 +32,7 @@ from rolethread_tui.tui.screens import insights as insights_module
 from rolethread_tui.tui.screens.recovery import RecoveryScreen
 
 from .conftest import chat, clean_entry
-from .snapshot_helpers import assert_snapshot
+from .snapshot_helpers import assert_snapshot, screen_cells
 from .tui_helpers import settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 50), id="160x50")]
@@ -177,3 +177,30 @@ async def test_recovery_question(write, utc: None, monkeypatch: pytest.MonkeyPat
         await pilot.pause()
         assert isinstance(app.screen, RecoveryScreen)
         assert_snapshot(app, f"recovery-{size[0]}x{size[1]}")
+
+
+# ----------------------------------------------------------------- themes
+def backgrounds(app) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
+    """Background colours on screen: a list row (without its scrollbar), the status bar,
+    everything."""
+    rows = screen_cells(app)
+    return {"list": {cell[1] for cell in rows[1][:-1]}, "status": {cell[1] for cell in rows[-2]},
+            "all": {cell[1] for row in rows for cell in row}}
+
+
+async def test_picking_a_theme_in_the_palette_recolours_the_stylesheet(data: Path) -> None:
+    app = app_for(data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        before = backgrounds(app)
+        await pilot.press("ctrl+p", *"theme switch", "enter")
+        await settle(app, pilot)
+        await pilot.press(*"rolethread-light", "enter")
+        await settle(app, pilot)
+        assert app.theme == "rolethread-light"
+        light = app.get_theme("rolethread-light")
+        after = backgrounds(app)
+        assert light is not None
+        assert after["status"] == {light.panel.lower()}          # app.tcss: StatusBar
+        assert after["list"] == {light.surface.lower()}         # app.tcss: EntryList
+        assert before["all"].isdisjoint(after["all"])           # no colour of the old theme

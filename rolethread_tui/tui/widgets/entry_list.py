@@ -35,18 +35,6 @@ class EntryList(ScrollView, can_focus=True):
         "entry-list--needs_work", "entry-list--error", "entry-list--warning",
         "entry-list--dim", "entry-list--marked",
     }
-    DEFAULT_CSS = """
-    EntryList { background: $surface; scrollbar-size-vertical: 1; overflow-x: hidden; }
-    EntryList > .entry-list--cursor { background: $accent 40%; text-style: bold; }
-    EntryList:focus > .entry-list--cursor { background: $accent 60%; }
-    EntryList > .entry-list--accepted { color: $success; }
-    EntryList > .entry-list--rejected { color: $error; }
-    EntryList > .entry-list--needs_work { color: $warning; }
-    EntryList > .entry-list--error { color: $error; text-style: bold; }
-    EntryList > .entry-list--warning { color: $warning; }
-    EntryList > .entry-list--dim { color: $foreground 50%; }
-    EntryList > .entry-list--marked { color: $accent; text-style: bold; }
-    """
     BINDINGS = [
         Binding("j,down", "cursor_down", "Next", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Previous", show=False, id="cursor_up"),
