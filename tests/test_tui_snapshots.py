@@ -108,6 +108,12 @@ async def test_list(data: Path, size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+async def test_list_at_the_last_entry(data: Path, size: tuple[int, int]) -> None:
+    """The cursor on the bottom row, where a horizontal scrollbar would hide it."""
+    await shoot(data, size, "list-end", "G")
+
+
+@pytest.mark.parametrize("size", SIZES)
 async def test_list_with_flag_sidebar(data: Path, size: tuple[int, int]) -> None:
     await shoot(data, size, "list-sidebar", "f")
 
