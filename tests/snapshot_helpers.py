@@ -4,8 +4,8 @@ A snapshot is the plain text of every row plus a style signature: for each row,
 the runs of cells sharing a background, a foreground and text attributes
 (bold, reverse, ...). The text catches a panel that collapsed or a row cut off;
 the runs catch what text cannot, such as a lost cursor-row highlight or a
-border drawn in the wrong place. Colours are named once in a legend, so a
-stored file stays readable and a diff points at the row that changed.
+border drawn in the wrong place. Colours are written out (#rrggbb), so a diff
+points at the rows that changed and nothing else.
 
 The stored files live in `tests/snapshots/`. To accept a deliberate change, run
 the snapshot tests with `ROLETHREAD_UPDATE_SNAPSHOTS=1` and review the diff of
@@ -57,23 +57,18 @@ def screen_cells(app: App) -> list[list[Cell]]:
     return rows
 
 
-def _runs(row: list[Cell], legend: dict[str, str]) -> str:
-    """'start-end bg/fg attrs' runs of one row, colours by their legend code.
+def _runs(row: list[Cell]) -> str:
+    """'start-end bg/fg attrs' runs of one row.
 
     A blank cell shows only its background: it takes the foreground and the
     attributes of the cell before it (so a line of words is one run), unless an
     attribute that draws on blanks (underline, reverse, strike) is set.
     """
-    def code(colour: str) -> str:
-        return legend.setdefault(colour, _code(len(legend)))
-
     keys: list[tuple[str, str, str]] = []
     for char, bg, fg, attrs in row:
         if not char.strip() and not set(attrs) & {"u", "r", "s"}:
             fg, attrs = (keys[-1][1], keys[-1][2]) if keys else ("-", "")
-        else:
-            fg = code(fg)
-        keys.append((code(bg), fg, attrs))
+        keys.append((bg, fg, attrs))
     runs: list[str] = []
     start = 0
     for end in range(1, len(keys) + 1):
@@ -84,22 +79,13 @@ def _runs(row: list[Cell], legend: dict[str, str]) -> str:
     return " | ".join(runs)
 
 
-def _code(n: int) -> str:
-    """Short colour names: A..Z, then A1.. (a screen rarely uses more than a dozen)."""
-    letter = chr(ord("A") + n % 26)
-    return letter if n < 26 else f"{letter}{n // 26}"
-
-
 def render_snapshot(app: App) -> str:
-    """The snapshot text of the current screen: rows, then styles, then the colour legend."""
+    """The snapshot text of the current screen: its rows, then their style runs."""
     cells = screen_cells(app)
     width, height = app.size
     text = ["".join(cell[0] for cell in row).rstrip() for row in cells]
-    legend: dict[str, str] = {}
-    styles = [f"{y:>2}: {_runs(row, legend)}" for y, row in enumerate(cells)]
-    colours = [f"{code} = {colour}" for colour, code in legend.items()]
-    return "\n".join([f"# screen {width}x{height}", *text, "# styles", *styles,
-                      "# colours", *colours]) + "\n"
+    styles = [f"{y:>2}: {_runs(row)}" for y, row in enumerate(cells)]
+    return "\n".join([f"# screen {width}x{height}", *text, "# styles", *styles]) + "\n"
 
 
 def assert_snapshot(app: App, name: str) -> None:
