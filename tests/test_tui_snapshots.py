@@ -30,6 +30,7 @@ from rolethread_tui.domain.opening import open_for_review
 from rolethread_tui.tui.app import create_app
 from rolethread_tui.tui.screens import insights as insights_module
 from rolethread_tui.tui.screens.recovery import RecoveryScreen
+from rolethread_tui.tui.widgets.entry_list import EntryList
 
 from .conftest import chat, clean_entry
 from .snapshot_helpers import assert_snapshot, screen_cells
@@ -210,3 +211,21 @@ async def test_picking_a_theme_in_the_palette_recolours_the_stylesheet(data: Pat
         assert after["status"] == {light.panel.lower()}          # app.tcss: StatusBar
         assert after["list"] == {light.surface.lower()}         # app.tcss: EntryList
         assert before["all"].isdisjoint(after["all"])           # no colour of the old theme
+
+
+async def test_cursor_row_is_a_translucent_accent_and_its_marker_shows(data: Path) -> None:
+    """`$accent 60%` (40% without focus) over the list, not the full accent: on that
+    the `▶` drawn in the accent was invisible and the row's text hard to read."""
+    app = app_for(data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        theme = app.get_theme(THEME)
+        assert theme is not None
+        marker, *_ = screen_cells(app)[0]
+        assert marker[0] == "▶" and marker[2] == theme.accent.lower()
+        focused = marker[1]
+        assert focused not in (theme.accent.lower(), theme.surface.lower())
+        app.screen.query_one(EntryList).blur()
+        await pilot.pause()
+        blurred = screen_cells(app)[0][0][1]
+        assert blurred not in (focused, theme.accent.lower(), theme.surface.lower())
