@@ -102,6 +102,10 @@ def test_wheel_carries_every_module_theme_and_sample(installed: dict[str, Path])
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     modules = {p.relative_to(REPO).as_posix() for p in (REPO / "rolethread_tui").rglob("*.py")}
     assert modules - names == set()
+    # the stylesheet RoleThreadApp.CSS_PATH loads: without it the app would not start
+    sheets = {p.relative_to(REPO).as_posix() for p in (REPO / "rolethread_tui").rglob("*.tcss")}
+    assert "rolethread_tui/tui/app.tcss" in sheets and sheets <= names
+    assert (installed["site"] / "rolethread_tui" / "tui" / "app.tcss").is_file()
     themes = {f"rolethread_tui/themes/{p.name}" for p in (REPO / "themes").glob("*.toml")}
     samples = {f"rolethread_tui/sample_data/{p.name}"
                for p in (REPO / "sample_data").glob("*.jsonl")}

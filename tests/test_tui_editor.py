@@ -12,6 +12,7 @@ from pathlib import Path
 from textual.app import App
 
 from rolethread_tui import Session
+from rolethread_tui.tui.app import RoleThreadApp
 from rolethread_tui.tui.screens.editor import EditorResult, EditorScreen, MessageView
 
 from .conftest import chat, clean_entry
@@ -22,6 +23,8 @@ MARKUP = "[bold]x[/] [link=https://evil.example]click[/link] \x1b[31mred\x1b[0m"
 
 class Host(App[None]):
     """Pushes the editor on mount and keeps what it dismissed with."""
+
+    CSS_PATH = RoleThreadApp.CSS_PATH  # the screen's layout lives in the app's stylesheet
 
     def __init__(self, session: Session, index: int = 0) -> None:
         super().__init__()

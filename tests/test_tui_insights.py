@@ -13,6 +13,7 @@ from textual.app import App
 
 from rolethread_tui import Session
 from rolethread_tui.domain.insights import basic_insights
+from rolethread_tui.tui.app import RoleThreadApp
 from rolethread_tui.tui.screens.insights import FigureList, InsightsScreen, build_rows
 
 from .conftest import chat
@@ -23,6 +24,8 @@ HOSTILE = "[bold]x[/] [link=https://evil.example]click[/link]"
 
 class Host(App[None]):
     """Pushes the insights screen on mount and keeps what it dismissed with."""
+
+    CSS_PATH = RoleThreadApp.CSS_PATH  # the screen's layout lives in the app's stylesheet
 
     def __init__(self, session: Session) -> None:
         super().__init__()

@@ -57,6 +57,10 @@ class RoleThreadApp(App[None]):
     """
 
     TITLE = "RoleThread"
+    # Every screen's and widget's style, in one file a themer can read; colours are
+    # theme variables, so switching theme recolours all of it. An absolute path, so
+    # a test app that hosts one screen can load the same sheet (`CSS_PATH = ...`).
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS = App.COMMANDS | {ActionsProvider}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, id="force_quit")]

@@ -16,7 +16,7 @@ from ..safe_text import clean
 from ..widgets.entry_list import EntryList
 from ..widgets.picker import Picker
 from ..wording import count
-from .prompts import PROMPT_CSS, ConfirmScreen, PromptScreen
+from .prompts import ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
     from ..app import RoleThreadApp
@@ -38,12 +38,6 @@ BULK_ACTIONS = [
 class BulkScreen(ModalScreen[str | None]):
     """Pick what to do with N entries; returns the action id or None."""
 
-    DEFAULT_CSS = PROMPT_CSS + """
-    BulkScreen { align: center middle; }
-    BulkScreen > Vertical { width: 50; height: auto; border: round $accent;
-        background: $panel; padding: 0 1; }
-    BulkScreen OptionList { height: auto; max-height: 14; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="bulk_cancel")]
 
     def __init__(self, count: int, what: str) -> None:
@@ -66,12 +60,6 @@ class BulkScreen(ModalScreen[str | None]):
 class FlagPickerScreen(ModalScreen[str | None]):
     """Pick a flag of the flag set (what the sidebar counts), or type a new one."""
 
-    DEFAULT_CSS = PROMPT_CSS + """
-    FlagPickerScreen { align: center middle; }
-    FlagPickerScreen > Vertical { width: 50; height: auto; border: round $accent;
-        background: $panel; padding: 0 1; }
-    FlagPickerScreen OptionList { height: auto; max-height: 14; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="flag_pick_cancel")]
     NEW = "\x00new"  # the option id of "new flag…" (no flag name can be it)
 

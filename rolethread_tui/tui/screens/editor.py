@@ -54,11 +54,6 @@ class EditorResult:
 class MessageView(Static):
     """One message: a title line (index, role, origin) and its wrapped text."""
 
-    DEFAULT_CSS = """
-    MessageView { padding: 0 1 1 1; border-left: blank; width: 1fr; }
-    MessageView.-selected { border-left: thick $accent; background: $boost; }
-    """
-
 
 _OWN = {"select", "edit_message", "cycle_role", "add_message", "delete_message",
         "move_message", "toggle_diff", "revert_message", "edit_note", "edit_tags",
@@ -74,19 +69,6 @@ _RAW_OK = {"edit_message", "undo", "redo", "leave", "apply_and_save", "scroll_pa
 class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
     """Edit one entry's messages, roles, order, note and tags; decide it; move on."""
 
-    DEFAULT_CSS = """
-    EditorScreen #editor-header { height: auto; max-height: 3; padding: 0 1;
-        background: $panel; }
-    EditorScreen #messages { height: 1fr; }
-    EditorScreen #edit-panel { height: 1fr; display: none; }
-    EditorScreen.-editing #edit-panel { display: block; }
-    EditorScreen.-editing #messages { display: none; }
-    EditorScreen #edit-title { height: 1; padding: 0 1; background: $accent 30%; }
-    EditorScreen #edit-area { height: 1fr; }
-    EditorScreen #raw-view, EditorScreen #empty-hint { padding: 0 1; }
-    EditorScreen Footer.-compact FooterLabel { margin: 0 1 0 0; }
-    EditorScreen Footer.-compact KeyGroup.-compact { padding-left: 0; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "select(1)", "Next message", show=False, id="editor_next_message"),
         Binding("k,up", "select(-1)", "Previous message", show=False,

@@ -14,11 +14,6 @@ from ..widgets.picker import KeyScroll
 class HelpScreen(ModalScreen[None]):
     """A table of key, action and binding id (the id is what the keymap re-binds)."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > KeyScroll { width: 76; max-width: 100%; height: 90%;
-        border: round $accent; background: $panel; padding: 0 1; }
-    """
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help_close")]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:

@@ -96,16 +96,6 @@ class FigureList(OptionList, inherit_bindings=False):
 class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
     """Figures of the whole dataset; dismisses with the chosen figure's query."""
 
-    DEFAULT_CSS = """
-    InsightsScreen #insights-title { height: 1; padding: 0 1; background: $panel; }
-    InsightsScreen #insights-progress { height: 1; padding: 0 1; }
-    InsightsScreen #insights-progress.-done { display: none; }
-    InsightsScreen #insights-phase { width: auto; margin-right: 1; }
-    InsightsScreen FigureList { height: 1fr; border: none; padding: 0 1;
-        scrollbar-gutter: stable; }
-    InsightsScreen FigureList:focus { border: none; }
-    InsightsScreen FigureList > .option-list--option-disabled { color: $foreground; }
-    """
     BINDINGS = [
         Binding("enter", "open_figure", "Show in list", id="insights_open"),
         Binding("R", "flag_phrase", "Flag repetitive", id="insights_flag_phrase"),

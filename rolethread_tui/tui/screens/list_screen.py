@@ -59,16 +59,6 @@ PREVIEW_DELAY = 0.02
 class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
-    DEFAULT_CSS = """
-    ListScreen #main { height: 1fr; }
-    ListScreen #left { width: 1fr; }
-    ListScreen EntryList { height: 1fr; min-height: 4; }
-    ListScreen.-wide #left { layout: horizontal; }
-    ListScreen.-wide Preview { height: 1fr; width: 45%; border-top: none;
-                               border-left: solid $primary 50%; }
-    ListScreen.-short Preview { display: none; }
-    ListScreen.-narrow FlagSidebar { display: none; }
-    """
     BINDINGS = [
         Binding("a", "decide('accepted')", "Accept", id="accept"),
         Binding("x", "decide('rejected')", "Reject", id="reject"),

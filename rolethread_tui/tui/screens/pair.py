@@ -31,12 +31,6 @@ MAX_TOKENS = 20_000  # above this, no word diff (it would be quadratic): plain t
 class PairScreen(Screen[None]):
     """Entry `a` beside entry `b`; j / k scroll both, n shows the next partner."""
 
-    DEFAULT_CSS = """
-    PairScreen #pair-title { height: 1; padding: 0 1; background: $panel; }
-    PairScreen #panes { height: 1fr; }
-    PairScreen .pane { width: 1fr; padding: 0 1; border-right: solid $primary 50%; }
-    PairScreen.-narrow #panes { layout: vertical; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "scroll(1)", "Down", show=False, id="pair_down"),
         Binding("k,up", "scroll(-1)", "Up", show=False, id="pair_up"),

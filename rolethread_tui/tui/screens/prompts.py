@@ -10,21 +10,10 @@ from textual.widgets import Input, Label
 
 from ..safe_text import clean, one_line
 
-PROMPT_CSS = """
-PromptScreen, ConfirmScreen, ChoiceScreen { align: center middle; }
-PromptScreen > Vertical, ConfirmScreen > Vertical, ChoiceScreen > Vertical {
-    width: 70; max-width: 95%; height: auto; border: round $accent; background: $panel;
-    padding: 0 1;
-}
-PromptScreen Label, ConfirmScreen Label, ChoiceScreen Label { width: 1fr; }
-PromptScreen .hint, ConfirmScreen .hint, ChoiceScreen .hint { color: $foreground 60%; }
-"""
-
 
 class PromptScreen(ModalScreen[str | None]):
     """Ask for one line of text; enter returns it, escape returns None."""
 
-    DEFAULT_CSS = PROMPT_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
 
     def __init__(self, title: str, value: str = "", *, placeholder: str = "",
@@ -72,7 +61,6 @@ class PromptScreen(ModalScreen[str | None]):
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question: y/enter = yes, n/escape = no."""
 
-    DEFAULT_CSS = PROMPT_CSS
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm_no"),
@@ -95,7 +83,6 @@ class ConfirmScreen(ModalScreen[bool]):
 class ChoiceScreen(ModalScreen[str | None]):
     """Pick one of a few choices by its key letter (e.g. save / discard / cancel)."""
 
-    DEFAULT_CSS = PROMPT_CSS
     BINDINGS = [Binding("escape", "pick('')", "Cancel", id="choice_cancel")]
 
     def __init__(self, question: str, choices: dict[str, str]) -> None:

@@ -38,12 +38,6 @@ FLAG_KEYS = [Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False,
 class ReadingScreen(KeymapOrder, Screen[None]):
     """The current entry of the list, whole; the list's keys decide and move."""
 
-    DEFAULT_CSS = """
-    ReadingScreen #reading-header { height: auto; max-height: 2; padding: 0 1;
-        background: $panel; }
-    ReadingScreen #reading { height: 1fr; padding: 0 1; }
-    ReadingScreen #reading > Static { width: 1fr; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "decide('accepted')", "Accept", id="accept"),
         Binding("x", "decide('rejected')", "Reject", id="reject"),

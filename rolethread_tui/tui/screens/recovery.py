@@ -47,16 +47,6 @@ Answer = Literal["restore", "discard", "later"]
 class RecoveryScreen(ModalScreen[str]):
     """Ask once: restore the crashed session's unsaved changes, or discard them."""
 
-    DEFAULT_CSS = """
-    RecoveryScreen { align: center middle; }
-    RecoveryScreen > Vertical {
-        width: 72; max-width: 95%; height: auto; border: round $warning; background: $panel;
-        padding: 0 1;
-    }
-    RecoveryScreen Label { width: 1fr; }
-    RecoveryScreen .title { text-style: bold; }
-    RecoveryScreen .hint { color: $foreground 70%; margin-top: 1; }
-    """
     BINDINGS = [
         Binding("r", "answer('restore')", "Restore", id="recovery_restore"),
         Binding("d", "answer('discard')", "Discard", id="recovery_discard"),

@@ -15,7 +15,6 @@ from textual.widgets.option_list import Option
 from ...domain import CHECKS, FIXABLE_CHECKS, SAFE_FIXES, Finding, file_notes
 from ..safe_text import clean
 from ..widgets.picker import Picker
-from .prompts import PROMPT_CSS
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -27,12 +26,6 @@ class ValidationSummaryScreen(ModalScreen[tuple[str, str] | None]):
     Returns ("filter", "issue:CHECK") or ("fix", CHECK), or None.
     """
 
-    DEFAULT_CSS = PROMPT_CSS + """
-    ValidationSummaryScreen { align: center middle; }
-    ValidationSummaryScreen > Vertical { width: 72; max-width: 100%; height: auto;
-        max-height: 95%; border: round $accent; background: $panel; padding: 0 1; }
-    ValidationSummaryScreen OptionList { height: auto; max-height: 18; }
-    """
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="summary_close"),
         Binding("F", "fix_all", "Fix all of this check", id="summary_fix_all"),
@@ -93,12 +86,6 @@ class FixPickerScreen(ModalScreen[Finding | str | None]):
     Shown before anything is applied, so a fix is never silent.
     """
 
-    DEFAULT_CSS = PROMPT_CSS + """
-    FixPickerScreen { align: center middle; }
-    FixPickerScreen > Vertical { width: 76; max-width: 100%; height: auto;
-        border: round $accent; background: $panel; padding: 0 1; }
-    FixPickerScreen OptionList { height: auto; max-height: 14; }
-    """
     BINDINGS = [Binding("escape", "close", "Close", id="fix_close")]
 
     def __init__(self, position: int, findings: list[Finding]) -> None:

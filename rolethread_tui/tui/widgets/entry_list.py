@@ -35,18 +35,6 @@ class EntryList(ScrollView, can_focus=True):
         "entry-list--needs_work", "entry-list--error", "entry-list--warning",
         "entry-list--dim", "entry-list--marked",
     }
-    DEFAULT_CSS = """
-    EntryList { background: $surface; scrollbar-size-vertical: 1; overflow-x: hidden; }
-    EntryList > .entry-list--cursor { background: $accent 40%; text-style: bold; }
-    EntryList:focus > .entry-list--cursor { background: $accent 60%; }
-    EntryList > .entry-list--accepted { color: $success; }
-    EntryList > .entry-list--rejected { color: $error; }
-    EntryList > .entry-list--needs_work { color: $warning; }
-    EntryList > .entry-list--error { color: $error; text-style: bold; }
-    EntryList > .entry-list--warning { color: $warning; }
-    EntryList > .entry-list--dim { color: $foreground 50%; }
-    EntryList > .entry-list--marked { color: $accent; text-style: bold; }
-    """
     BINDINGS = [
         Binding("j,down", "cursor_down", "Next", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Previous", show=False, id="cursor_up"),
@@ -187,6 +175,12 @@ class EntryList(ScrollView, can_focus=True):
         # rows are cached as styled strips: a theme picked in the palette redraws them
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.reload())
 
+    def on_focus(self) -> None:
+        self.refresh_rows(None)  # the cursor row is brighter while the list has focus
+
+    def on_blur(self) -> None:
+        self.refresh_rows(None)
+
     def on_resize(self) -> None:
         self.reload()
         self._scroll_to_cursor()
@@ -210,6 +204,14 @@ class EntryList(ScrollView, can_focus=True):
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"entry-list--{name}", partial=True)
+
+    def _cursor_style(self) -> Style:
+        """The cursor row's style, its translucent background ($accent 40%, 60% with
+        focus) laid over the list's: a Rich style has no alpha, so the component
+        style alone would paint the full accent, hiding the `▶` drawn in it."""
+        translucent = self.get_component_styles("entry-list--cursor").background
+        background = self.background_colors[1] + translucent
+        return self._style("cursor") + Style(bgcolor=background.rich_color)
 
     def _render_row(self, row: int, width: int) -> Strip:
         base = self.rich_style
@@ -244,7 +246,7 @@ class EntryList(ScrollView, can_focus=True):
         ]
         strip = Strip(segments).crop_extend(0, width, None).apply_style(base)
         if at_cursor:  # over the row's own colours: the background must win
-            strip = Strip(Segment.apply_style(strip, post_style=self._style("cursor")),
+            strip = Strip(Segment.apply_style(strip, post_style=self._cursor_style()),
                           strip.cell_length)
         return strip
 

@@ -15,11 +15,6 @@ __all__ = ["Preview", "render_entry", "render_findings"]
 class Preview(VerticalScroll, can_focus=False):
     """Scrollable read-only view of one entry."""
 
-    DEFAULT_CSS = """
-    Preview { height: 45%; border-top: solid $primary 50%; padding: 0 1; }
-    Preview > Static { width: 1fr; }
-    """
-
     def __init__(self, session: Session, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session

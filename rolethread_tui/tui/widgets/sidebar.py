@@ -14,12 +14,6 @@ from ..safe_text import clean
 class FlagSidebar(Static):
     """Status, flags 1–9 (on/off), note, origin of the current entry; counts below."""
 
-    DEFAULT_CSS = """
-    FlagSidebar { width: 30; dock: right; border-left: solid $primary 50%; padding: 0 1;
-                  display: none; height: 1fr; overflow-y: auto; }
-    FlagSidebar.-shown { display: block; }
-    """
-
     def __init__(self, flags: list[str], reviewer: str = "", **kwargs: object) -> None:
         super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
         self.flag_names = flags

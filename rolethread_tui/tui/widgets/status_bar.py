@@ -11,9 +11,7 @@ from ..safe_text import clean
 
 
 class StatusBar(Static):
-    DEFAULT_CSS = """
-    StatusBar { height: 1; width: 1fr; background: $panel; color: $foreground; padding: 0 1; }
-    """
+    """One line (its style is in `tui/app.tcss`, like every widget's)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__("", markup=False, **kwargs)  # type: ignore[arg-type]
