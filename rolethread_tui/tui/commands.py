@@ -1,6 +1,6 @@
 """Command palette provider: every action of the screen the palette was opened from.
 
-DESIGN §4 promises that "the command palette lists every action". Keys are easy
+docs/keys.md promises that "the command palette lists every action". Keys are easy
 to forget and some actions have none, so the palette is the one place where a
 reviewer can find everything by name. What it lists, for the calling screen:
 
@@ -153,7 +153,7 @@ def _keys_by_group(node: DOMNode, app: Any) -> dict[str, list[str]]:
 def _rank(node: DOMNode, screen: Screen[Any], binding: Binding) -> int:
     """Display order: our bindings (screen, widgets, app), then extras, keyless, Textual's own.
 
-    Our bindings all carry an id (DESIGN §4); Textual's built-in ones (focus
+    Our bindings all carry an id (docs/keys.md); Textual's built-in ones (focus
     next, copy, scroll left ...) have none and are the least sought after.
     """
     if not binding.id:

@@ -1,7 +1,7 @@
 """User keymaps: the config's `[keymap]` table applied with Textual's `App.set_keymap`.
 
 How Textual does it (8.x): every `Binding` that may be remapped carries an
-`id=` (ours are the action names, DESIGN §4). `App.set_keymap({id: "keys"})`
+`id=` (ours are the action names, docs/keys.md). `App.set_keymap({id: "keys"})`
 stores the map; whenever the binding chain is built, each node's bindings with a
 matching id get the keymap's keys *instead of* their defaults (comma-separated
 for several keys; single characters such as "?" are normalised to Textual's key

@@ -1,4 +1,4 @@
-"""The insights screen (`i`, DESIGN §4): dataset figures, each one key away from its entries.
+"""The insights screen (`i`, docs/keys.md): dataset figures, each one key away from its entries.
 
 Figures are rows of one `OptionList`, so j/k/arrows move between them at any
 terminal size and the list scrolls; `enter` dismisses the screen with the

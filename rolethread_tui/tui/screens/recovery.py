@@ -1,6 +1,6 @@
 """Crash safety inside the running app: the recovery question, what to tell, clean exits.
 
-DESIGN §2 "Crash safety", issue #8. The domain side (`domain/opening.py`)
+docs/safety.md "Crash safety", issue #8. The domain side (`domain/opening.py`)
 takes the lock and finds a leftover journal; the question whether to replay
 it is asked here, in the app, because only the reviewer may decide:
 
