@@ -34,9 +34,9 @@ from rolethread_tui.domain.opening import (
     open_for_review,
     unsaved_changes,
 )
+from rolethread_tui.domain.reapply import conflict_path
 from rolethread_tui.domain.session import Session
 from rolethread_tui.tui.app import create_app
-from rolethread_tui.tui.save_flow import conflict_path
 from rolethread_tui.tui.screens.prompts import ChoiceScreen
 from rolethread_tui.tui.screens.recovery import RecoveryScreen
 

@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     "SlopReport": "slop",
     # opening, recovery, lock
     "Opened": "opening", "Opening": "opening", "begin": "opening", "close": "opening",
-    "describe_pending": "opening", "PendingJournal": "journal",
+    "describe_pending": "opening", "PendingJournal": "journal", "conflict_path": "reapply",
     # config, themes, UI state
     "Config": "config", "effective_reviewer": "config", "DEFAULT_THEME": "config",
     "display_path": "config", "ThemeSpec": "themes", "bundled_themes_dir": "themes",

@@ -38,13 +38,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..domain import conflict_path
 from .screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
     from ..domain import Session
     from .app import RoleThreadApp
 
-CONFLICT_TAG = ".rolethread-conflict"
 _REWRITTEN = ("{name} was rewritten in place by another program since it was loaded: the "
               "entries this session did not change are no longer readable as they were, so "
               "no copy was written (it would mix both versions). Your changes are kept in the "
@@ -53,17 +53,6 @@ _REWRITTEN = ("{name} was rewritten in place by another program since it was loa
 
 class _Rewritten(Exception):
     """The loaded bytes changed under the session (see `loaded_bytes_intact`)."""
-
-
-def conflict_path(data: Path) -> Path:
-    """`<stem>.rolethread-conflict<suffix>` beside data, numbered until the name is free."""
-    suffix = data.suffix or ".jsonl"
-    candidate = data.with_name(f"{data.stem}{CONFLICT_TAG}{suffix}")
-    n = 1
-    while candidate.exists():
-        n += 1
-        candidate = data.with_name(f"{data.stem}{CONFLICT_TAG}-{n}{suffix}")
-    return candidate
 
 
 def loaded_bytes_intact(session: Session) -> bool:

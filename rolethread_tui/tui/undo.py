@@ -1,32 +1,41 @@
-"""Undo and redo as every screen does them: say what moved, survive a refusal."""
+"""Running a session op from any screen: a refusal or a journal failure is said, never a crash.
+
+Every key that changes the session goes through `run_op`, so the list, the
+editor, the reading view, bulk actions and insights say the same thing when
+the domain says no (read-only, a save running, an entry that cannot take the
+op) or the crash journal cannot be written (nothing changed then).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual.dom import DOMNode
 
-from ..domain import DomainError, Session
+from ..domain import DomainError, OpError, Session
+
+
+def run_op(node: DOMNode, op: Callable[[], Any]) -> tuple[bool, Any]:
+    """(True, what op returned), or (False, None) after telling the user why not."""
+    try:
+        return True, op()
+    except (DomainError, OpError, IndexError) as exc:
+        node.notify(str(exc), severity="error", markup=False)
+    except OSError as exc:  # the journal could not be written: the change was not made
+        node.notify(f"Not done: the change could not be recorded in the crash journal "
+                    f"({exc.strerror or exc}).", severity="error", timeout=15, markup=False)
+    return False, None
 
 
 def undo_step(node: DOMNode, session: Session, *, redo: bool) -> bool:
-    """Undo (or redo) one step and say which ("Undid: accept entry 12").
-
-    A read-only session, a save in progress or a journal that cannot be
-    written refuses the step; the reason is shown and nothing changes.
-    """
+    """Undo (or redo) one step and say which ("Undid: accept entry 12")."""
     label = session.redo_label if redo else session.undo_label
     verb = "Redid" if redo else "Undid"
     if label is None:
         node.notify(f"Nothing to {verb[:-1].lower()}.", timeout=2)
         return False
-    try:
-        done = session.redo() if redo else session.undo()
-    except DomainError as exc:
-        node.notify(str(exc), severity="warning", markup=False)
-        return False
-    except OSError as exc:
-        node.notify(f"Not done: the crash journal could not be written "
-                    f"({exc.strerror or exc}).", severity="error", timeout=15, markup=False)
-        return False
-    if done:
+    ok, done = run_op(node, session.redo if redo else session.undo)
+    if ok and done:
         node.notify(f"{verb}: {label}", timeout=3, markup=False)
-    return done
+    return bool(ok and done)

@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from ...domain import DomainError
 from ..safe_text import clean
+from ..undo import run_op
 from ..widgets.entry_list import EntryList
 from ..widgets.picker import Picker
 from ..wording import count
@@ -184,14 +184,8 @@ class BulkMixin:
             "refined": lambda: session.mark_refined(positions),
             "delete": lambda: session.delete_entries(positions),
         }
-        try:
-            changed = calls[action]()
-        except DomainError as exc:  # read-only, or a save started meanwhile
-            self.notify(str(exc), severity="warning", markup=False)
-            return
-        except OSError as exc:  # the journal could not be written: nothing changed
-            self.notify(f"Not done: the change could not be recorded in the crash journal "
-                        f"({exc.strerror or exc}).", severity="error", timeout=15, markup=False)
+        ok, changed = run_op(self, calls[action])  # type: ignore[arg-type]
+        if not ok:
             return
         entries = self.query_one(EntryList)  # type: ignore[attr-defined]
         entries.marked.clear()

@@ -27,11 +27,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...domain import DomainError, EntryView, OpError, Session
+from ...domain import EntryView, Session
 from ..conversation import ORIGIN_STYLE, capped, render_message, review_line
 from ..keymap import KeymapOrder
 from ..safe_text import clean, one_line
-from ..undo import undo_step
+from ..undo import run_op, undo_step
 from .editing import ROLE_CYCLE, Editing, SafeTextArea
 from .prompts import ConfirmScreen, PromptScreen
 
@@ -276,14 +276,8 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
 
         `content=False` (a decision, a flag, a note): only the header changes, so the
         messages are not laid out again (seconds for a huge conversation)."""
-        try:
-            done = op()
-        except (DomainError, OpError, IndexError) as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return False
-        except OSError as exc:
-            self.notify(f"Not done: the crash journal could not be written "
-                        f"({exc.strerror or exc}).", severity="error", timeout=15, markup=False)
+        ok, done = run_op(self, op)
+        if not ok:
             return False
         if content:
             self.refresh_view()

@@ -27,7 +27,6 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ...domain import (
-    DomainError,
     Insights,
     add_content,
     add_duplicates,
@@ -35,6 +34,7 @@ from ...domain import (
 )
 from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import KeymapOrder
+from ..undo import run_op
 from ..wording import count
 from .insights_rows import PositionsFilter, Row, build_rows, phrase_index
 
@@ -330,10 +330,9 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
             self.notify("R flags the entries of a repeated phrase: pick one first.", timeout=3)
             return
         positions = self.slop.phrase_entries(phrase)
-        try:
-            changed = self.app.session.toggle_flag(positions, "repetitive", on=True)
-        except (DomainError, OSError) as exc:
-            self.notify(f"Not flagged: {exc}", severity="error")
+        ok, changed = run_op(
+            self, lambda: self.app.session.toggle_flag(positions, "repetitive", on=True))
+        if not ok:
             return
         self.notify(f"Flagged {count(changed, 'entry')} repetitive · u in the list undoes it")
 

@@ -14,9 +14,7 @@ from textual.worker import get_current_worker
 
 from ...domain import (
     SAFE_FIXES,
-    DomainError,
     Finding,
-    OpError,
     last_position,
     remember_position,
 )
@@ -24,7 +22,7 @@ from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import KeymapOrder
 from ..messages import SessionChanged
 from ..safe_text import clean
-from ..undo import undo_step
+from ..undo import run_op, undo_step
 from ..widgets.entry_list import EntryList
 from ..widgets.preview import Preview
 from ..widgets.sidebar import FlagSidebar
@@ -276,16 +274,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
 
     def _run(self, action: Any) -> bool:
         """Run one session op; a refusal or a journal failure is shown, never a crash."""
-        try:
-            action()
-        except (DomainError, OpError, IndexError) as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return False
-        except OSError as exc:  # the journal could not be written: the change was not made
-            self.notify(f"Not done: the change could not be recorded in the crash journal "
-                        f"({exc.strerror or exc}).", severity="error", timeout=15, markup=False)
-            return False
-        return True
+        return run_op(self, action)[0]
 
     def action_decide(self, status: str) -> None:
         position = self._guard()
