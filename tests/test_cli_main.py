@@ -95,3 +95,16 @@ def test_kept_copy_is_said_on_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert path.read_bytes() == b"my reviews\n"
     err = capsys.readouterr().err
     assert err.startswith("rolethread-tui: ") and err.count("\n") == 1 and "kept" in err
+
+
+async def test_the_sample_copy_says_so_in_the_status_bar(isolated_home):
+    from rolethread_tui.domain.sample import prepare_sample_copy
+    from rolethread_tui.tui.app import create_app
+
+    from .tui_helpers import screen_text, settle
+
+    copy = prepare_sample_copy()
+    app = create_app(copy.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "sample copy:" in screen_text(app).splitlines()[-2]

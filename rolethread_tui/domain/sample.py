@@ -54,6 +54,16 @@ def sample_dir() -> Path:
     return xdg_dir("XDG_DATA_HOME", ".local/share") / APP_DIR_NAME / "sample"
 
 
+def sample_label(path: Path) -> str | None:
+    """"sample copy: …" when `path` is the user's copy of the bundled sample, else None:
+    the status bar says so, so nobody mistakes it for their own data."""
+    try:
+        is_copy = Path(path).resolve() == (sample_dir() / SAMPLE_NAME).resolve()
+    except OSError:
+        return None
+    return SampleCopy(Path(path)).label if is_copy else None
+
+
 def prepare_sample_copy(source: Path | None = None, folder: Path | None = None) -> SampleCopy:
     """Make sure the user's copy of the sample exists and return it (see the module docstring).
 

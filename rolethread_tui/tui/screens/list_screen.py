@@ -17,6 +17,7 @@ from ...domain import (
     Finding,
     last_position,
     remember_position,
+    sample_label,
 )
 from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import KeymapOrder
@@ -113,7 +114,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
-        self.status_bar.file = self.app.data_path.name  # a recovered session may read the base
+        path = self.app.data_path  # (a recovered session may read the journal's base)
+        self.status_bar.file = sample_label(path) or path.name
         self.status_bar.readonly = self.app.readonly
         self.entries.focus()
         self._resume: int | None = last_position(self.app.state, self.app.data_path) or None
