@@ -19,10 +19,23 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from textual.app import App
-from textual.binding import BindingsMap
+from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 from textual.keys import KEY_ALIASES, KEY_NAME_REPLACEMENTS, KEY_TO_UNICODE_NAME, Keys
 from textual.keys import key_to_character as _key_to_character
+
+
+def decision_bindings(*, show: bool = True) -> list[Binding]:
+    """`a` / `x` / `w`: the same ids on every screen that decides, so one keymap entry
+    re-binds them everywhere."""
+    return [Binding("a", "decide('accepted')", "Accept", show=show, id="accept"),
+            Binding("x", "decide('rejected')", "Reject", show=show, id="reject"),
+            Binding("w", "decide('needs_work')", "Needs work", show=show, id="needs_work")]
+
+
+#: `1`–`9`: toggle flag N of the flag set, wherever an entry is decided.
+FLAG_BINDINGS = [Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False,
+                         id=f"toggle_flag_{n}") for n in range(1, 10)]
 
 _MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 

@@ -29,15 +29,13 @@ from textual.widgets import Footer, Static
 
 from ...domain import EntryView, Session
 from ..conversation import ORIGIN_STYLE, capped, render_message, review_line
-from ..keymap import KeymapOrder
+from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..safe_text import clean, one_line
 from ..undo import run_op, undo_step
 from .editing import ROLE_CYCLE, Editing, SafeTextArea
 from .prompts import ConfirmScreen, PromptScreen
 
 WINDOW = 60  # messages drawn at once; a longer conversation is drawn around the selection
-FLAG_KEYS = [Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False,
-                     id=f"toggle_flag_{n}") for n in range(1, 10)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +84,7 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         Binding("K", "move_message(-1)", "Move up", id="editor_move_up", group=_MOVE),
         Binding("D", "toggle_diff", "Diff", id="editor_toggle_diff"),
         Binding("R", "revert_message", "Revert", id="editor_revert_message"),
-        Binding("a", "decide('accepted')", "Accept", show=False, id="accept"),
-        Binding("x", "decide('rejected')", "Reject", show=False, id="reject"),
-        Binding("w", "decide('needs_work')", "Needs work", show=False, id="needs_work"),
+        *decision_bindings(show=False),
         Binding("h", "mark_refined", "Refined", show=False, id="mark_refined"),
         Binding("greater_than_sign", "other_entry(1)", "Next entry", show=False,
                 id="editor_next_entry"),
@@ -105,7 +101,7 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         Binding("escape,q", "leave", "Back", id="editor_leave"),
         Binding("ctrl+s", "apply_and_save", "Save", show=False, id="editor_save"),
         Binding("question_mark", "help", "Help", show=False, id="help"),
-        *FLAG_KEYS,
+        *FLAG_BINDINGS,
     ]
 
     AUTO_FOCUS = None  # keys go to the screen; the TextArea takes focus only while editing

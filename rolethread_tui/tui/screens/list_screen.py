@@ -20,7 +20,7 @@ from ...domain import (
     sample_label,
 )
 from ..jobs import DUPLICATE_JOBS, wait_for
-from ..keymap import KeymapOrder
+from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..messages import SessionChanged
 from ..safe_text import clean
 from ..undo import run_op, undo_step
@@ -45,10 +45,6 @@ WIDE, NARROW, SHORT = 140, 64, 16  # layout thresholds (columns, columns, rows)
 DUPLICATES_IN_INSIGHTS = 200_000  # beyond this the near-duplicate pass is on demand (palette)
 SLOP_ON_OPEN = 20_000  # the lens fills in after the scan (~2 s); larger files: on demand
 
-FLAG_BINDINGS = [
-    Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False, id=f"toggle_flag_{n}")
-    for n in range(1, 10)
-]
 
 
 #: Seconds between a cursor move and its preview: just over one 60 fps frame.
@@ -59,9 +55,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
     BINDINGS = [
-        Binding("a", "decide('accepted')", "Accept", id="accept"),
-        Binding("x", "decide('rejected')", "Reject", id="reject"),
-        Binding("w", "decide('needs_work')", "Needs work", id="needs_work"),
+        *decision_bindings(show=True),
         Binding("enter,e", "open_editor", "Edit", id="open_editor"),
         Binding("z", "read", "Read", id="read"),
         Binding("N", "new_entry", "New entry", show=False, id="new_entry"),

@@ -25,23 +25,19 @@ from ..conversation import (
     render_message,
     review_line,
 )
-from ..keymap import KeymapOrder
+from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..safe_text import clean
 
 if TYPE_CHECKING:
     from .list_screen import ListScreen
 
-FLAG_KEYS = [Binding(str(n), f"toggle_flag({n})", f"Flag {n}", show=False,
-                     id=f"toggle_flag_{n}") for n in range(1, 10)]
 
 
 class ReadingScreen(KeymapOrder, Screen[None]):
     """The current entry of the list, whole; the list's keys decide and move."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "decide('accepted')", "Accept", id="accept"),
-        Binding("x", "decide('rejected')", "Reject", id="reject"),
-        Binding("w", "decide('needs_work')", "Needs work", id="needs_work"),
+        *decision_bindings(show=True),
         Binding("j,down", "step(1)", "Next", id="reading_next_entry"),
         Binding("k,up", "step(-1)", "Prev", id="reading_previous_entry"),
         Binding("space,pagedown", "page(1)", "Page", show=False, id="reading_page_down"),
@@ -54,7 +50,7 @@ class ReadingScreen(KeymapOrder, Screen[None]):
         Binding("ctrl+r,ctrl+y", "list('redo')", "Redo", show=False, id="redo"),
         Binding("z,escape", "back", "List", id="reading_back"),
         Binding("question_mark", "help", "Help", show=False, id="help"),
-        *FLAG_KEYS,
+        *FLAG_BINDINGS,
     ]
 
     def __init__(self, home: ListScreen) -> None:
