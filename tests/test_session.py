@@ -182,3 +182,20 @@ def test_join_of_chatml_and_sharegpt_keeps_one_shape(write):
     messages = s.entry(0)["messages"]
     assert messages[-2:] == [{"role": "user", "content": "and then?"},
                              {"role": "assistant", "content": "the end", "weight": 1}]
+
+
+def test_h_vouches_takes_a_vouch_back_and_refuses_on_an_edited_entry(write):
+    from rolethread_tui.domain import OpError
+
+    path = write([clean_entry(0), clean_entry(1)])
+    s = Session.open(path, reviewer="me")
+    s.wait()
+    s.toggle_refined(0)
+    assert s.row(0).origin == "refined"
+    s.toggle_refined(0)  # only vouched: taken back
+    assert s.row(0).origin == "generated"
+    s.edit_message(1, 2, "fixed by hand")
+    with pytest.raises(OpError, match="stays refined"):
+        s.toggle_refined(1)
+    assert s.row(1).origin == "refined"
+    s.close()

@@ -149,21 +149,20 @@ def _write(doc: object, ours: _Ours, disk: LineStore, target: Path) -> Reapplied
     drop: set[int] = set()
     aside: list[bytes] = []
     for rid, line in ours.changed.items():
-        where = _match(by_id, disk, original(rid))
-        if where is True:
-            replace[by_id[_eid(original(rid))]] = line
+        eid, at, same = _match(by_id, disk, original(rid))
+        if same:
+            replace[at] = line
             report.applied += 1
         else:
-            (report.changed_on_disk if where is False else report.removed_on_disk).append(
-                _eid(original(rid)))
+            (report.removed_on_disk if at is None else report.changed_on_disk).append(eid)
             aside.append(line)
     for rid in ours.deleted:
-        where = _match(by_id, disk, original(rid))
-        if where is True:
-            drop.add(by_id[_eid(original(rid))])
+        eid, at, same = _match(by_id, disk, original(rid))
+        if same:
+            drop.add(at)
             report.deleted += 1
-        elif where is False:
-            report.changed_on_disk.append(_eid(original(rid)))
+        elif at is not None:
+            report.changed_on_disk.append(eid)
     after: dict[int | None, list[bytes]] = {}
     for anchor, line in ours.added:
         at = None if anchor is None else by_id.get(_eid(original(anchor)), disk.count - 1)
@@ -179,12 +178,12 @@ def _write(doc: object, ours: _Ours, disk: LineStore, target: Path) -> Reapplied
     return report
 
 
-def _match(by_id: dict[str, int], disk: LineStore, loaded_line: bytes) -> bool | None:
-    """True: the entry is on disk as we loaded it; False: there but changed; None: gone."""
-    rid = by_id.get(_eid(loaded_line))
-    if rid is None:
-        return None
-    return disk.line(rid) == loaded_line or False
+def _match(by_id: dict[str, int], disk: LineStore, loaded_line: bytes
+           ) -> tuple[str, int | None, bool]:
+    """(entry id, its record on disk or None when gone, whether it is as we loaded it)."""
+    eid = _eid(loaded_line)
+    at = by_id.get(eid)
+    return eid, at, at is not None and disk.line(at) == loaded_line
 
 
 def _order(disk: LineStore, drop: set[int], after: dict[int | None, list[bytes]]

@@ -73,16 +73,14 @@ class SessionOps:
         return self._review("mark refined", i, ops.mark_refined)
 
     def toggle_refined(self, i: int) -> int:
-        """`h`: vouch for a generated entry; again, take back a vouch (only an entry
-        whose messages were not edited goes back to generated)."""
-        if rv.can_unvouch(rv.review_of(self.entry(i))):
-            return self._review("unmark refined", i, ops.unvouch)
-        return self.mark_refined(i)
-
-    def toggle_refined_allowed(self, i: int) -> bool:
-        """Would `toggle_refined` change entry i? (An edited entry stays refined.)"""
+        """`h`: vouch for a generated entry; again, take back a vouch. An entry whose
+        messages a person edited stays refined: that is refused with the reason."""
         review = rv.review_of(self.entry(i))
-        return rv.origin_of(review) != rv.REFINED or rv.can_unvouch(review)
+        if rv.can_unvouch(review):
+            return self._review("unmark refined", i, ops.unvouch)
+        if rv.origin_of(review) == rv.REFINED:
+            raise ops.OpError(f"Messages of entry {i + 1} were edited: it stays refined.")
+        return self.mark_refined(i)
 
     def set_origin(self, i: int | Iterable[int], origin: str) -> int:
         return self._review(f"origin {origin} for", i, lambda r: ops.set_origin(r, origin))

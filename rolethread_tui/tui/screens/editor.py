@@ -340,9 +340,6 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
             self.apply(lambda: self.session.toggle_flag(self.index, flags[n - 1]), content=False)
 
     def action_mark_refined(self) -> None:
-        if not self.session.toggle_refined_allowed(self.index):
-            self.notify("Messages of this entry were edited: it stays refined.")
-            return
         self.apply(lambda: self.session.toggle_refined(self.index), content=False)
 
     # ------------------------------------------------------------ text editing

@@ -294,12 +294,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         position = self._guard()
         if position is None:
             return
-        session = self.app.session
-        if session.row(position).origin == "refined" and not session.toggle_refined_allowed(
-                position):
-            self.notify("Messages of this entry were edited: it stays refined.")
-            return
-        self._run(lambda: session.toggle_refined(position))
+        self._run(lambda: self.app.session.toggle_refined(position))
 
     def action_edit_note(self) -> None:
         position = self._guard()
