@@ -97,7 +97,8 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
+from operator import gt
 from typing import IO
 
 import orjson
@@ -162,7 +163,7 @@ class _Fingerprint:
     """What the finder keeps of one entry; small and picklable (workers make them).
 
     ``digest`` 0 means "no words at all" (never reported). ``hashes`` are the
-    sorted shingle hashes of the dialogue (empty: no dialogue), or ``signature``
+    shingle hashes of the dialogue (empty: no dialogue), or ``signature``
     the finished MinHash when the stop-shingles were known. ``length`` is the
     normalised dialogue's length; ``dialogue`` its normalised bytes, when the
     finder needs them for its spill file.
@@ -226,44 +227,41 @@ def fingerprint_lines(
 
 
 def _shingle_hashes(tokens: list[bytes]) -> list[int]:
-    """Sorted 64-bit hashes of the word 3-shingles of the longer tokens.
+    """64-bit hashes of the word 3-shingles of the longer tokens, in text order.
 
     Tokens become ints with ``int.from_bytes`` (big-endian, so a value ≥ 2**24
     means 4+ bytes: the length filter is a comparison) and shingles are hashed as
     tuples of ints. Both are deterministic across processes, unlike ``hash(str)``,
-    and every step runs in C through ``map``/``filter``/``zip``.
+    and every step runs in C through ``map``/``filter``/``zip``. Unsorted: only
+    `_signature` needs order, and only among the hashes it keeps.
     """
     ids = list(filter(_LONG_ID, map(int.from_bytes, tokens)))
     if len(ids) < SHINGLE:
         ids = list(map(int.from_bytes, tokens))
     if len(ids) < SHINGLE:
         return [hash(tuple(ids))] if ids else []
-    return sorted(map(hash, zip(*(ids[i:] for i in range(SHINGLE)), strict=False)))
+    return list(map(hash, zip(*(ids[i:] for i in range(SHINGLE)), strict=False)))
 
 
 def _signature(hashes: list[int], stop: frozenset[int]) -> list[int]:
     """One-permutation MinHash: per hash range, the smallest non-stop hash (31 bits).
 
-    Falls back to ignoring ``stop`` when it would empty most slots (see module doc).
+    The non-stop hashes are sorted and cut at the range bounds (C-level bisects):
+    a range's first one is its minimum. Falls back to ignoring ``stop`` when it
+    would empty most slots (see module doc): ``KEEP_FRACTION`` of the slots that
+    hold any hash at all — which is only worth counting when few slots are kept.
     """
-    ends = list(map(bisect_left, repeat(hashes, SIG_SLOTS), _BIN_BOUNDS))
-    sig: list[int] = []
-    lo = 0
-    stopped = filled = 0
-    for hi in ends:
-        value = -1
-        if hi > lo:
-            filled += 1
-            for i in range(lo, hi):
-                if hashes[i] not in stop:
-                    value = hashes[i] & _SLOT_MASK
-                    break
-            else:
-                stopped += 1
-        sig.append(value)
-        lo = hi
-    if stopped and stopped > (1 - KEEP_FRACTION) * filled:
-        return _signature(hashes, frozenset())
+    kept = sorted(filterfalse(stop.__contains__, hashes) if stop else hashes)
+    ends = list(map(bisect_left, repeat(kept, SIG_SLOTS), _BIN_BOUNDS))
+    sig = [kept[lo] & _SLOT_MASK if hi > lo else -1
+           for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+    if stop and (SIG_SLOTS - sig.count(-1)) < KEEP_FRACTION * SIG_SLOTS:
+        every = sorted(hashes)
+        bounds = list(map(bisect_left, repeat(every, SIG_SLOTS), _BIN_BOUNDS))
+        filled = sum(map(gt, bounds, [0, *bounds[:-1]]))
+        stopped = filled - (SIG_SLOTS - sig.count(-1))
+        if stopped and stopped > (1 - KEEP_FRACTION) * filled:
+            return _signature(hashes, frozenset())
     if -1 in sig:
         _densify(sig)
     return sig
