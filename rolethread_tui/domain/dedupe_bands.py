@@ -5,15 +5,16 @@ signatures and spilled texts and unions the pairs that verify.
 
 The walk is the finder's definition of *which* pairs are candidates and in
 *which order* they are joined (the order decides a group's reported score, the
-weakest link that joined it). It runs in three passes so that little of it is
-a Python loop per pair: the band walk lists every candidate pair in order
-(most buckets hold two members and take an inline path); repeats are dropped
-keeping first occurrences (`dict.fromkeys`); slot agreement is counted for all
-pairs at once on signatures read as big integers. Only the pairs left — about a
-quarter — reach the ordered join, which is the original loop: skip pairs
-already joined, verify, union. A pair's later occurrences could only repeat
-what its first did (agreement is fixed, sets only merge), so the result is the
-one the pair-by-pair walk gave.
+weakest link that joined it). Each band runs in passes so that little of it is
+a Python loop per pair: the walk lists the band's candidate pairs in order (most
+buckets hold two members and take an inline path); repeats within the band are
+dropped keeping first occurrences (`dict.fromkeys`); slot agreement is counted
+for all of them at once on signatures read as big integers; only the pairs left
+— about a third — reach the ordered join, which is the pair-by-pair loop it
+always was: skip pairs already joined or already verified, verify, union. A
+pair's later occurrence in a band could only repeat what its first did
+(agreement is fixed, sets only merge), so the result is the one the
+pair-by-pair walk gave. Memory stays at one band's pairs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import operator
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import compress, repeat
 from typing import TYPE_CHECKING
@@ -52,16 +53,17 @@ class Verifier:
         # Indel similarity ≤ 2·short/(short + long), so the longer text may be at
         # most this many times the shorter one.
         self.stretch = (2 - threshold) / threshold
+        self.tried: set[int] = set()
         self.text = lru_cache(maxsize=d._TEXT_CACHE)(finder._dialogue)
-        self.pairs: list[int] = []  # candidate pairs in walk order, as a << 32 | b
+        self.pairs: list[int] = []  # one band's candidate pairs in walk order, a << 32 | b
 
     def run(self, skip: bytearray) -> None:
         active = bytearray(not skip[row] for row in self.sig_rows)
         for band in range(d._BANDS):
             self._walk(_band_buckets(self.sigs, active, band), band)
-        ordered = list(dict.fromkeys(self.pairs))  # first occurrences, in order
-        self.pairs = []
-        self._join(agreeing(self.sigs, ordered))
+            ordered = list(dict.fromkeys(self.pairs))  # first occurrences, in order
+            self.pairs = []
+            self._join(agreeing(self.sigs, ordered))
 
     def _walk(self, buckets: list[list[int]], band: int) -> None:
         """Every bucket of one band through `_bucket`; two-member ones inline."""
@@ -122,12 +124,13 @@ class Verifier:
         could not change the group, nor the weakest link that joined it.
         """
         sig_rows, sets, text, threshold = self.sig_rows, self.sets, self.text, self.threshold
-        find = sets.find
+        find, tried = sets.find, self.tried
         similarity = Indel.normalized_similarity
         for key in pairs:
             row_a, row_b = sig_rows[key >> 32], sig_rows[key & _LOW]
-            if find(row_a) == find(row_b):
+            if find(row_a) == find(row_b) or key in tried:
                 continue
+            tried.add(key)
             score = similarity(text(row_a), text(row_b), score_cutoff=threshold)
             if score >= threshold:
                 sets.union(row_a, row_b, score)
@@ -144,14 +147,15 @@ def agreeing(sigs: array, pairs: list[int]) -> list[int]:
     if not pairs:
         return []
     data = memoryview(sigs).cast("B")
-    size = _WORD_BYTES
-    words = list(map(int.from_bytes, map(data.__getitem__,
-                                         map(slice, range(0, len(data), size),
-                                             range(size, len(data) + size, size))),
-                     repeat("little")))
-    word = words.__getitem__
-    x = list(map(operator.xor, map(word, map(operator.rshift, pairs, repeat(32))),
-                 map(word, map(operator.and_, pairs, repeat(_LOW)))))
+
+    def words(indexes: Iterable[int]) -> Iterator[int]:
+        starts = list(map(operator.mul, indexes, repeat(_WORD_BYTES)))
+        ends = map(operator.add, starts, repeat(_WORD_BYTES))
+        return map(int.from_bytes, map(data.__getitem__, map(slice, starts, ends)),
+                   repeat("little"))
+
+    x = list(map(operator.xor, words(map(operator.rshift, pairs, repeat(32))),
+                 words(map(operator.and_, pairs, repeat(_LOW)))))
     tops = map(operator.and_, map(operator.or_, map(operator.add, map(
         operator.and_, x, repeat(_SLOT_LOW)), repeat(_SLOT_LOW)), x), repeat(_SLOT_TOP))
     most = d.SIG_SLOTS - d.MIN_AGREE
