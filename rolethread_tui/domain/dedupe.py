@@ -99,7 +99,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import compress, filterfalse, repeat
 from operator import gt
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import orjson
 
@@ -117,6 +117,9 @@ from rolethread_tui.domain.dedupe_text import (
     normalise,
     similarity,
 )
+
+if TYPE_CHECKING:
+    from rolethread_tui.domain.scan import Helper
 
 __all__ = ["OTHER_MARK", "ROLE_MARKS", "TURN_SEP", "DupGroup", "DuplicateFinder",
            "conversation_text", "dialogue_bytes", "fingerprint_lines", "normalise",
@@ -458,8 +461,11 @@ class DuplicateFinder:
         self._sig_rows.append(row)
         self._sigs.extend(_signature(hashes, self._stop))
 
-    def groups(self, threshold: float = 0.9) -> list[DupGroup]:
-        """Duplicate groups at this similarity threshold (0 < threshold ≤ 1), by first entry."""
+    def groups(self, threshold: float = 0.9, helper: Helper | None = None) -> list[DupGroup]:
+        """Duplicate groups at this similarity threshold (0 < threshold ≤ 1), by first entry.
+
+        ``helper`` (a `scan.Helper`, optional) walks some of the bands meanwhile.
+        """
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
         if self._stop is None:
@@ -468,7 +474,7 @@ class DuplicateFinder:
         skip = self._join_exact(sets)
         from rolethread_tui.domain.dedupe_bands import Verifier  # needs this module
 
-        Verifier(self, sets, threshold).run(skip)
+        Verifier(self, sets, threshold).run(skip, helper)
         return self._collect(sets)
 
     def _join_exact(self, sets: _UnionFind) -> bytearray:

@@ -30,40 +30,43 @@ from typing import TYPE_CHECKING
 from rapidfuzz.distance import Indel
 
 from rolethread_tui.domain import dedupe as d
+from rolethread_tui.domain.scan import Helper, share
 
 if TYPE_CHECKING:
     from rolethread_tui.domain.dedupe import DuplicateFinder, _UnionFind
 
 _LOW = (1 << 32) - 1
+_HELPER_MIN_ROWS = 20_000  # below this, sending the signatures is not worth it
 _WORD_BYTES = 4 * d.SIG_SLOTS
 # Per 32-bit slot: all bits but the top one, and the top one (see `agreeing`).
 _SLOT_LOW = int.from_bytes(b"\xff\xff\xff\x7f" * d.SIG_SLOTS, "little")
 _SLOT_TOP = int.from_bytes(b"\x00\x00\x00\x80" * d.SIG_SLOTS, "little")
 
 
-class Verifier:
-    """One ``groups`` run: walk the LSH bands and verify candidate pairs."""
+#: Bands the helper process walks while this process walks the first ones and
+#: joins their pairs (joining — rapidfuzz on the texts — is the bigger share).
+HELPER_BANDS = 20
 
-    def __init__(self, finder: DuplicateFinder, sets: _UnionFind, threshold: float) -> None:
-        self.sigs = finder._sigs
-        self.sig_rows = finder._sig_rows
-        self.sig_lengths = array("I", map(finder._lengths.__getitem__, finder._sig_rows))
-        self.sets = sets
+
+class Walk:
+    """The band walk: each band's candidate pairs, in order; needs no texts, so the
+    helper process can walk some bands (`walk_bands`) while the finder joins others."""
+
+    def __init__(self, sigs: array, sig_lengths: array, threshold: float) -> None:
+        self.sigs = sigs
+        self.sig_lengths = sig_lengths
         self.threshold = threshold
         # Indel similarity ≤ 2·short/(short + long), so the longer text may be at
         # most this many times the shorter one.
         self.stretch = (2 - threshold) / threshold
-        self.tried: set[int] = set()
-        self.text = lru_cache(maxsize=d._TEXT_CACHE)(finder._dialogue)
         self.pairs: list[int] = []  # one band's candidate pairs in walk order, a << 32 | b
 
-    def run(self, skip: bytearray) -> None:
-        active = bytearray(not skip[row] for row in self.sig_rows)
-        for band in range(d._BANDS):
-            self._walk(_band_buckets(self.sigs, active, band), band)
-            ordered = list(dict.fromkeys(self.pairs))  # first occurrences, in order
-            self.pairs = []
-            self._join(agreeing(self.sigs, ordered))
+    def band_pairs(self, active: bytearray, band: int) -> list[int]:
+        """The band's pairs worth verifying (slots agree), first occurrences in walk order."""
+        self._walk(_band_buckets(self.sigs, active, band), band)
+        ordered = list(dict.fromkeys(self.pairs))
+        self.pairs = []
+        return agreeing(self.sigs, ordered)
 
     def _walk(self, buckets: list[list[int]], band: int) -> None:
         """Every bucket of one band through `_bucket`; two-member ones inline."""
@@ -117,6 +120,34 @@ class Verifier:
         """A candidate pair of signatures a < b, kept for the passes of `run`."""
         self.pairs.append(a << 32 | b)
 
+
+
+class Verifier(Walk):
+    """One ``groups`` run: walk the LSH bands and verify candidate pairs."""
+
+    def __init__(self, finder: DuplicateFinder, sets: _UnionFind, threshold: float) -> None:
+        super().__init__(finder._sigs,
+                         array("I", map(finder._lengths.__getitem__, finder._sig_rows)),
+                         threshold)
+        self.sig_rows = finder._sig_rows
+        self.sets = sets
+        self.tried: set[int] = set()
+        self.text = lru_cache(maxsize=d._TEXT_CACHE)(finder._dialogue)
+
+    def run(self, skip: bytearray, helper: Helper | None = None) -> None:
+        """Walk and join every band; with a helper process, it walks the last
+        ``HELPER_BANDS`` meanwhile (if it fails, they are walked here)."""
+        active = bytearray(not skip[row] for row in self.sig_rows)
+        mine = d._BANDS - HELPER_BANDS if helper is not None else d._BANDS
+        args = (self.sigs, self.sig_lengths, active, mine, d._BANDS, self.threshold)
+        _, theirs, _ = share(
+            helper if len(self.sig_rows) >= _HELPER_MIN_ROWS else None,
+            lambda: ("bands", *args),
+            lambda: [self._join(self.band_pairs(active, band)) for band in range(mine)],
+            lambda: walk_bands(*args))
+        for pairs in theirs:
+            self._join(pairs)
+
     def _join(self, pairs: list[int]) -> None:
         """Verify the candidate pairs in walk order, joining rows similar enough.
 
@@ -134,6 +165,13 @@ class Verifier:
             score = similarity(text(row_a), text(row_b), score_cutoff=threshold)
             if score >= threshold:
                 sets.union(row_a, row_b, score)
+
+
+def walk_bands(sigs: array, sig_lengths: array, active: bytearray, start: int, stop: int,
+               threshold: float) -> list[list[int]]:
+    """`Walk.band_pairs` of bands ``start..stop``: what the helper process answers."""
+    walk = Walk(sigs, sig_lengths, threshold)
+    return [walk.band_pairs(active, band) for band in range(start, stop)]
 
 
 def agreeing(sigs: array, pairs: list[int]) -> list[int]:
