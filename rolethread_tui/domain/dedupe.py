@@ -76,7 +76,10 @@ Speed: ~75 % of a scan is per-entry fingerprinting (normalise, shingle, sign),
 which needs no shared state once the warm-up has fixed the stop-shingles:
 :func:`add_entries` then gives half of each chunk to the scan's helper process
 (:class:`~rolethread_tui.domain.scan.Helper`, which reads its lines from the
-file itself) and does the other half meanwhile.
+file itself) and does the other half meanwhile. Verification
+(:mod:`~rolethread_tui.domain.dedupe_bands`) runs each band in bulk passes
+(pairs, first occurrences, slot agreement) before the ordered join, and the
+helper walks the last bands while this process joins the first ones.
 
 Limits, by design: blocking is tuned for thresholds around 0.8–0.95. Copies
 with a few words changed, a sentence dropped, another system prompt or other
