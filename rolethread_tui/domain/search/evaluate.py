@@ -22,6 +22,9 @@ LineAt = Callable[[int], bytes]
 SlopMarks = Mapping[int, tuple[float, frozenset[str]]]
 _CLEAN: tuple[float, frozenset[str]] = (0.0, frozenset())
 _BOM = b"\xef\xbb\xbf"
+#: Texts scored per rapidfuzz call: enough to amortise the call, few enough that
+#: the batch (text and processed copy, ~3 KB per entry) stays a few MB.
+_SCORE_BATCH = 1024
 
 
 def scan(
@@ -92,6 +95,7 @@ def check_lines(query: Query, todo: Iterable[Candidate]) -> list[tuple[int, floa
     (`Query.score_texts`: one rapidfuzz call for the batch, not one per line).
     """
     prefilter = query.raw_prefilter if query.needs_text else None
+    out: list[tuple[int, float]] = []
     if query.fuzzy is not None:
         found, texts = [], []
         for i, line, valid in todo:
@@ -101,8 +105,11 @@ def check_lines(query: Query, todo: Iterable[Candidate]) -> list[tuple[int, floa
             if text is not None:
                 found.append(i)
                 texts.append(text)
-        return list(zip(found, query.score_texts(texts), strict=True))
-    out = []
+                if len(texts) == _SCORE_BATCH:
+                    out.extend(zip(found, query.score_texts(texts), strict=True))
+                    found, texts = [], []
+        out.extend(zip(found, query.score_texts(texts), strict=True))
+        return out
     for i, line, valid in todo:
         if prefilter is not None and not prefilter(line.lower()):
             continue
