@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rolethread_tui import Session
-from rolethread_tui.domain import dedupe, dedupe_file, scan
+from rolethread_tui.domain import dedupe, dedupe_bands, dedupe_file, scan
 from rolethread_tui.domain.dedupe import (
     DupGroup,
     DuplicateFinder,
@@ -277,11 +277,12 @@ def test_warm_up_ending_early_changes_nothing(batch, monkeypatch):
 
 
 def _helper_used(monkeypatch) -> list[str]:
-    """Run the helper process for any file and count the fingerprint requests it answers."""
+    """Run the helper process for any file and name the requests it answers."""
     monkeypatch.setattr(dedupe, "WARMUP", 40)  # the helper joins once the warm-up ends
     monkeypatch.setattr(dedupe_file, "STEP", 60)
     monkeypatch.setattr(dedupe_file, "HELPER_MIN_BYTES", 0)
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(dedupe_bands, "_HELPER_MIN_ROWS", 0)  # it walks bands too
     requests: list[str] = []
     send = scan.Helper.send
     monkeypatch.setattr(scan.Helper, "send",
@@ -300,10 +301,28 @@ def test_file_groups_with_the_helper_process_equal_serial_ones(batch, write, mon
     serial, _ = file_duplicate_groups(path, parallel=False)
     assert not requests
     split, numbers = file_duplicate_groups(path)
-    assert requests and set(requests) == {"fingerprint"}
+    assert requests and set(requests) == {"fingerprint", "bands"}
     assert split == serial
     assert [(g.entries, g.exact) for g in split] == [(g.entries, g.exact) for g in run(records)]
     assert list(numbers) == list(range(1, len(records) + 1))
+
+
+@needs_two_cores
+def test_a_helper_dying_while_it_walks_bands_changes_no_group(batch, write, monkeypatch):
+    path = write(batch[0])
+    requests = _helper_used(monkeypatch)
+    serial, _ = file_duplicate_groups(path, parallel=False)
+    send = scan.Helper.send
+
+    def die_on_bands(self, request):
+        if request[0] == "bands":
+            self._proc.kill()
+            self._proc.wait()
+        return send(self, request)
+
+    monkeypatch.setattr(scan.Helper, "send", die_on_bands)
+    groups, _ = file_duplicate_groups(path)
+    assert "bands" in requests and groups == serial
 
 
 @needs_two_cores

@@ -76,7 +76,10 @@ Speed: ~75 % of a scan is per-entry fingerprinting (normalise, shingle, sign),
 which needs no shared state once the warm-up has fixed the stop-shingles:
 :func:`add_entries` then gives half of each chunk to the scan's helper process
 (:class:`~rolethread_tui.domain.scan.Helper`, which reads its lines from the
-file itself) and does the other half meanwhile.
+file itself) and does the other half meanwhile. Verification
+(:mod:`~rolethread_tui.domain.dedupe_bands`) runs each band in bulk passes
+(pairs, first occurrences, slot agreement) before the ordered join, and the
+helper walks the last bands while this process joins the first ones.
 
 Limits, by design: blocking is tuned for thresholds around 0.8–0.95. Copies
 with a few words changed, a sentence dropped, another system prompt or other
@@ -97,8 +100,9 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import compress, repeat
-from typing import IO
+from itertools import compress, filterfalse, repeat
+from operator import gt
+from typing import IO, TYPE_CHECKING
 
 import orjson
 
@@ -116,6 +120,9 @@ from rolethread_tui.domain.dedupe_text import (
     normalise,
     similarity,
 )
+
+if TYPE_CHECKING:
+    from rolethread_tui.domain.scan import Helper
 
 __all__ = ["OTHER_MARK", "ROLE_MARKS", "TURN_SEP", "DupGroup", "DuplicateFinder",
            "conversation_text", "dialogue_bytes", "fingerprint_lines", "normalise",
@@ -162,7 +169,7 @@ class _Fingerprint:
     """What the finder keeps of one entry; small and picklable (workers make them).
 
     ``digest`` 0 means "no words at all" (never reported). ``hashes`` are the
-    sorted shingle hashes of the dialogue (empty: no dialogue), or ``signature``
+    shingle hashes of the dialogue (empty: no dialogue), or ``signature``
     the finished MinHash when the stop-shingles were known. ``length`` is the
     normalised dialogue's length; ``dialogue`` its normalised bytes, when the
     finder needs them for its spill file.
@@ -226,44 +233,41 @@ def fingerprint_lines(
 
 
 def _shingle_hashes(tokens: list[bytes]) -> list[int]:
-    """Sorted 64-bit hashes of the word 3-shingles of the longer tokens.
+    """64-bit hashes of the word 3-shingles of the longer tokens, in text order.
 
     Tokens become ints with ``int.from_bytes`` (big-endian, so a value ≥ 2**24
     means 4+ bytes: the length filter is a comparison) and shingles are hashed as
     tuples of ints. Both are deterministic across processes, unlike ``hash(str)``,
-    and every step runs in C through ``map``/``filter``/``zip``.
+    and every step runs in C through ``map``/``filter``/``zip``. Unsorted: only
+    `_signature` needs order, and only among the hashes it keeps.
     """
     ids = list(filter(_LONG_ID, map(int.from_bytes, tokens)))
     if len(ids) < SHINGLE:
         ids = list(map(int.from_bytes, tokens))
     if len(ids) < SHINGLE:
         return [hash(tuple(ids))] if ids else []
-    return sorted(map(hash, zip(*(ids[i:] for i in range(SHINGLE)), strict=False)))
+    return list(map(hash, zip(*(ids[i:] for i in range(SHINGLE)), strict=False)))
 
 
 def _signature(hashes: list[int], stop: frozenset[int]) -> list[int]:
     """One-permutation MinHash: per hash range, the smallest non-stop hash (31 bits).
 
-    Falls back to ignoring ``stop`` when it would empty most slots (see module doc).
+    The non-stop hashes are sorted and cut at the range bounds (C-level bisects):
+    a range's first one is its minimum. Falls back to ignoring ``stop`` when it
+    would empty most slots (see module doc): ``KEEP_FRACTION`` of the slots that
+    hold any hash at all — which is only worth counting when few slots are kept.
     """
-    ends = list(map(bisect_left, repeat(hashes, SIG_SLOTS), _BIN_BOUNDS))
-    sig: list[int] = []
-    lo = 0
-    stopped = filled = 0
-    for hi in ends:
-        value = -1
-        if hi > lo:
-            filled += 1
-            for i in range(lo, hi):
-                if hashes[i] not in stop:
-                    value = hashes[i] & _SLOT_MASK
-                    break
-            else:
-                stopped += 1
-        sig.append(value)
-        lo = hi
-    if stopped and stopped > (1 - KEEP_FRACTION) * filled:
-        return _signature(hashes, frozenset())
+    kept = sorted(filterfalse(stop.__contains__, hashes) if stop else hashes)
+    ends = list(map(bisect_left, repeat(kept, SIG_SLOTS), _BIN_BOUNDS))
+    sig = [kept[lo] & _SLOT_MASK if hi > lo else -1
+           for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+    if stop and (SIG_SLOTS - sig.count(-1)) < KEEP_FRACTION * SIG_SLOTS:
+        every = sorted(hashes)
+        bounds = list(map(bisect_left, repeat(every, SIG_SLOTS), _BIN_BOUNDS))
+        filled = sum(map(gt, bounds, [0, *bounds[:-1]]))
+        stopped = filled - (SIG_SLOTS - sig.count(-1))
+        if stopped and stopped > (1 - KEEP_FRACTION) * filled:
+            return _signature(hashes, frozenset())
     if -1 in sig:
         _densify(sig)
     return sig
@@ -460,8 +464,11 @@ class DuplicateFinder:
         self._sig_rows.append(row)
         self._sigs.extend(_signature(hashes, self._stop))
 
-    def groups(self, threshold: float = 0.9) -> list[DupGroup]:
-        """Duplicate groups at this similarity threshold (0 < threshold ≤ 1), by first entry."""
+    def groups(self, threshold: float = 0.9, helper: Helper | None = None) -> list[DupGroup]:
+        """Duplicate groups at this similarity threshold (0 < threshold ≤ 1), by first entry.
+
+        ``helper`` (a `scan.Helper`, optional) walks some of the bands meanwhile.
+        """
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
         if self._stop is None:
@@ -470,7 +477,7 @@ class DuplicateFinder:
         skip = self._join_exact(sets)
         from rolethread_tui.domain.dedupe_bands import Verifier  # needs this module
 
-        Verifier(self, sets, threshold).run(skip)
+        Verifier(self, sets, threshold).run(skip, helper)
         return self._collect(sets)
 
     def _join_exact(self, sets: _UnionFind) -> bytearray:

@@ -92,7 +92,7 @@ def file_duplicate_groups(
 
         with DuplicateFinder() as finder:
             add_entries(finder, count, lines, spans, helper)
-            return finder.groups(threshold), store.lines
+            return finder.groups(threshold, helper), store.lines
     finally:
         if helper is not None:
             helper.close()

@@ -231,9 +231,10 @@ class Engine:
 
         def compute() -> list[DupGroup]:
             with DuplicateFinder() as finder:
+                helper = self._search_helper()
                 add_entries(finder, len(self.doc), self.doc.lines,
-                            lambda a, b: self._spans(list(range(a, b))), self._search_helper())
-                return finder.groups(threshold)
+                            lambda a, b: self._spans(list(range(a, b))), helper)
+                return finder.groups(threshold, helper)
 
         return self.cached(("groups", threshold), compute)
 

@@ -159,7 +159,9 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     - ("rows", file offset, spans relative to it) → summary rows;
     - ("match", query, spans, lines) → (index, score) of those matching the query;
     - ("fingerprint", keep, stop, spans, lines) → (index, fingerprint) for a
-      duplicate finder's ``job``.
+      duplicate finder's ``job``;
+    - ("bands", signatures, lengths, active, start, stop, threshold) → each
+      band's candidate pairs (`dedupe_bands.walk_bands`).
     """
     from .search import parse
     from .search.evaluate import check_lines
@@ -180,6 +182,10 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             _send(stdout, check_lines(parse(source), [*_read_spans(fd, spans), *lines]))
         elif kind == "fingerprint":
             _send(stdout, _fingerprints(fd, *args))
+        elif kind == "bands":
+            from .dedupe_bands import walk_bands
+
+            _send(stdout, walk_bands(*args))
         else:  # end here: the caller's receive fails and it finishes alone
             raise ValueError(f"unknown helper request {kind!r}")
 

@@ -22,6 +22,9 @@ LineAt = Callable[[int], bytes]
 SlopMarks = Mapping[int, tuple[float, frozenset[str]]]
 _CLEAN: tuple[float, frozenset[str]] = (0.0, frozenset())
 _BOM = b"\xef\xbb\xbf"
+#: Texts scored per rapidfuzz call: enough to amortise the call, few enough that
+#: the batch (text and processed copy, ~3 KB per entry) stays a few MB.
+_SCORE_BATCH = 1024
 
 
 def scan(
@@ -86,9 +89,27 @@ def candidates(
 
 
 def check_lines(query: Query, todo: Iterable[Candidate]) -> list[tuple[int, float]]:
-    """The expensive stages, raw-byte prefilter then parse and match: (index, score)."""
-    out = []
+    """The expensive stages, raw-byte prefilter then parse and match: (index, score).
+
+    With a ``~`` term the texts of the matching lines are scored together
+    (`Query.score_texts`: one rapidfuzz call for the batch, not one per line).
+    """
     prefilter = query.raw_prefilter if query.needs_text else None
+    out: list[tuple[int, float]] = []
+    if query.fuzzy is not None:
+        found, texts = [], []
+        for i, line, valid in todo:
+            if prefilter is not None and not prefilter(line.lower()):
+                continue
+            text = _ranked_text(query, line, valid)
+            if text is not None:
+                found.append(i)
+                texts.append(text)
+                if len(texts) == _SCORE_BATCH:
+                    out.extend(zip(found, query.score_texts(texts), strict=True))
+                    found, texts = [], []
+        out.extend(zip(found, query.score_texts(texts), strict=True))
+        return out
     for i, line, valid in todo:
         if prefilter is not None and not prefilter(line.lower()):
             continue
@@ -109,6 +130,20 @@ def _check_line(query: Query, line: bytes, valid: bool) -> float | None:
             return query.score(turns) if query.matches_text(turns) else None
     text = line.decode("utf-8", "replace")
     return query.score_raw(text) if query.matches_raw(text) else None
+
+
+def _ranked_text(query: Query, line: bytes, valid: bool) -> str | None:
+    """The text ``~`` scores for a line matching the text terms (None when it does
+    not): what `Query.score` / `score_raw` would score for `_check_line`."""
+    if valid:
+        try:
+            turns = turns_of(orjson.loads(line))
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            return query.ranked_text(turns) if query.matches_text(turns) else None
+    text = line.decode("utf-8", "replace")
+    return text if query.matches_raw(text) else None
 
 
 def select(

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import AnyStr
 
-from rapidfuzz import fuzz, utils
+from rapidfuzz import fuzz, process, utils
 
 from .folding import RawTerm, fold, fold_guard, has_any, raw_term
 from .rows import RowLike
@@ -228,11 +228,37 @@ class Query:
         """
         if self.fuzzy is None:
             return 0.0
-        return self._score_text("\n".join(self._scoped(turns)))
+        return self._score_text(self.ranked_text(turns))
+
+    def ranked_text(self, turns: Turns) -> str:
+        """The text ``score`` compares with the ``~`` text: the scoped turns, one per line."""
+        return "\n".join(self._scoped(turns))
 
     def score_raw(self, text: str) -> float:
         """``score`` for the raw text of an unparseable line."""
         return 0.0 if self.fuzzy is None else self._score_text(text)
+
+    def score_texts(self, texts: Sequence[str]) -> list[float]:
+        """``_score_text`` of many texts (`ranked_text` or raw), in one rapidfuzz pass.
+
+        ``process.extract`` builds the query's pattern once and scores every
+        long-enough text in C++ with the same scorer and cutoff, so each score
+        equals ``_score_text``'s; the few texts shorter than the query take
+        ``_score_text`` itself.
+        """
+        if self.fuzzy is None:
+            return [0.0] * len(texts)
+        query = self._fuzzy_processed
+        processed = list(map(utils.default_process, texts))
+        scores = [0.0] * len(texts)
+        long = [i for i, p in enumerate(processed) if len(p) >= len(query)]
+        for i in (i for i, p in enumerate(processed) if len(p) < len(query)):
+            scores[i] = self._score_text(texts[i])
+        hits = process.extract(query, [processed[i] for i in long], scorer=fuzz.partial_ratio,
+                               processor=None, score_cutoff=FUZZY_FLOOR, limit=None)
+        for _, score, k in hits:
+            scores[long[k]] = float(score)
+        return scores
 
     def _score_text(self, text: str) -> float:
         processed = utils.default_process(text)
