@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import review as rv
-from .dedupe import DupGroup, DuplicateFinder
-from .dedupe_file import add_entries
 from .document import Document
 from .dup_links import DupLink, group_links, note, partners
 from .errors import ScanError
@@ -30,6 +28,7 @@ from .summary import Columns, Row
 from .validation import Finding
 
 if TYPE_CHECKING:
+    from .dedupe import DupGroup
     from .slop import SlopReport
 
 _HELPER_START = threading.Lock()
@@ -230,6 +229,10 @@ class Engine:
         self.wait()
 
         def compute() -> list[DupGroup]:
+            # on first use: rapidfuzz and the finder are no part of opening a file (issue #18)
+            from .dedupe import DuplicateFinder
+            from .dedupe_file import add_entries
+
             with DuplicateFinder() as finder:
                 add_entries(finder, len(self.doc), self.doc.lines,
                             lambda a, b: self._spans(list(range(a, b))), self._search_helper())

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from . import formats
 from . import review as rv
 from .access import Access, claim
-from .dedupe import DupGroup
 from .document import Document
 from .engine import Engine, EntryFinding
 from .errors import FileChangedError, ReadOnlyError, ScanError
@@ -33,6 +32,7 @@ from .validation import Finding, make_checker
 from .writer import backup, pieces, write_atomic
 
 if TYPE_CHECKING:
+    from .dedupe import DupGroup
     from .slop import SlopReport
 
 __all__ = ["EntryFinding", "FileChangedError", "ScanError", "Session", "SessionEvent"]
