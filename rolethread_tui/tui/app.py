@@ -6,6 +6,7 @@ tested is what runs.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from pathlib import Path
@@ -34,7 +35,13 @@ from .messages import SessionChanged
 from .safe_text import clean
 from .screens.list_screen import ListScreen
 from .screens.recovery import ExitSignals, announce, offer_recovery
-from .theming import ansi_color_override, apply_theme, initial_theme, register_themes
+from .theming import (
+    ansi_color_override,
+    apply_theme,
+    initial_theme,
+    register_first_theme,
+    register_specs,
+)
 from .wording import count
 
 # Screens the first frame does not draw (editor, insights, export, the palette's
@@ -84,6 +91,8 @@ class RoleThreadApp(App[None]):
         self.save_lock = threading.Lock()  # held while a save writes; shutdown waits for it
         self.discard_unsaved = False
         self.state = load_state()
+        self._state_lock = threading.Lock()  # one state write at a time, newest last
+        self._state_version = self._state_written = 0
         self._unsubscribe: Any = lambda: None
         self._first_frame = threading.Event()
         self._exit_signals = ExitSignals(self, self._forced_exit)
@@ -137,8 +146,11 @@ class RoleThreadApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = clean(str(self.data_path))
-        warnings = register_themes(self, self.config)
-        warnings += apply_theme(self, initial_theme(self.config, self.state))
+        wanted = initial_theme(self.config, self.state)
+        warnings, later = register_first_theme(self, self.config, wanted)
+        warnings += apply_theme(self, wanted)
+        if later:  # the palette's other themes: after the first frame (issue #18)
+            self.call_after_refresh(self._register_later, later)
         warnings += self._apply_keymap()
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._exit_signals.install()
@@ -148,6 +160,25 @@ class RoleThreadApp(App[None]):
             self._show_session()
         for warning in warnings:
             self.notify(warning, severity="warning", timeout=8)
+
+    def _register_later(self, specs: list[Any]) -> None:
+        for warning in register_specs(self, specs):
+            self.notify(warning, severity="warning", timeout=8)
+
+    def save_state_soon(self) -> None:
+        """Write the UI state from a worker thread: its fsync never holds up a frame
+        (the first one least of all). An older snapshot never overwrites a newer one."""
+        snapshot = copy.deepcopy(self.state)
+        self._state_version += 1
+        version = self._state_version
+
+        def write() -> None:
+            with self._state_lock:
+                if version > self._state_written:
+                    save_state(snapshot)
+                    self._state_written = version
+
+        self.run_worker(write, thread=True, group="state")
 
     def _apply_keymap(self) -> list[str]:
         """The config's keymap, with its warnings. Without one there is nothing to check,
@@ -160,7 +191,7 @@ class RoleThreadApp(App[None]):
     def _show_session(self) -> None:
         assert self.opened is not None
         remember_file(self.state, self.opened.path)
-        save_state(self.state)
+        self.save_state_soon()
         self.push_screen(ListScreen())
         announce(self, self.opened)
 
@@ -219,7 +250,7 @@ class RoleThreadApp(App[None]):
 
     def _theme_changed(self, theme: Any) -> None:
         remember_theme(self.state, theme.name, self.config.theme)
-        save_state(self.state)
+        self.save_state_soon()
 
     # ------------------------------------------------------------ editor
     def open_editor(self, position: int, message: int = 0) -> None:
@@ -315,7 +346,10 @@ class RoleThreadApp(App[None]):
         )
 
     def on_unmount(self) -> None:
-        save_state(self.state)  # where the cursor was, for the next start on this file
+        with self._state_lock:  # where the cursor was, for the next start on this file
+            self._state_version += 1
+            save_state(self.state)
+            self._state_written = self._state_version
         self._unsubscribe()
         self.first_rows_drawn()  # never leave the scan waiting for a frame
         self.shutdown_session()
