@@ -39,6 +39,7 @@ from .theming import (
     ansi_color_override,
     apply_theme,
     initial_theme,
+    preset_theme,
     register_first_theme,
     register_specs,
 )
@@ -96,6 +97,12 @@ class RoleThreadApp(App[None]):
         self._unsubscribe: Any = lambda: None
         self._first_frame = threading.Event()
         self._exit_signals = ExitSignals(self, self._forced_exit)
+        # The starting theme, registered and set before the stylesheet is first parsed
+        # (see `preset_theme`); the palette's other themes come after the first frame.
+        self._start_theme = initial_theme(self.config, self.state)
+        self._theme_warnings, self._later_themes = register_first_theme(
+            self, self.config, self._start_theme)
+        self._theme_preset = preset_theme(self, self._start_theme)
         if isinstance(start, Opened):
             self._adopt(start)
 
@@ -146,13 +153,15 @@ class RoleThreadApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = clean(str(self.data_path))
-        wanted = initial_theme(self.config, self.state)
-        warnings, later = register_first_theme(self, self.config, wanted)
-        warnings += apply_theme(self, wanted)
-        if later:  # the palette's other themes: after the first frame (issue #18)
-            self.call_after_refresh(self._register_later, later)
+        warnings = list(self._theme_warnings)
+        if not self._theme_preset:
+            warnings += apply_theme(self, self._start_theme)
+        if self._later_themes:  # the palette's other themes: after the first frame (#18)
+            self.call_after_refresh(self._register_later, self._later_themes)
         warnings += self._apply_keymap()
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self._theme_preset:  # what setting the theme now would have told subscribers
+            self.call_next(self.theme_changed_signal.publish, self.current_theme)
         self._exit_signals.install()
         if self.opening is not None and self.opening.question is not None:
             offer_recovery(self, self.opening)  # install_session follows the answer
