@@ -22,7 +22,8 @@ from rolethread_tui.domain.themes_model import ThemeModel
 #: Modules the first frame must not import: the headless commands, the models'
 #: validation library, screens it does not draw.
 NOT_ON_THE_WAY = ("pydantic", "importlib.metadata", "rolethread_tui.cli.validate",
-                  "rolethread_tui.cli.dedupe", "rolethread_tui.domain.dedupe",
+                  "rolethread_tui.cli.dedupe", "rolethread_tui.domain.dedupe", "rapidfuzz",
+                  "rolethread_tui.domain.search", "rolethread_tui.domain.slop",
                   "rolethread_tui.tui.screens.editor", "rolethread_tui.tui.screens.insights",
                   "rolethread_tui.tui.commands")
 

@@ -24,7 +24,6 @@ from .journal import Journal, PendingJournal
 from .reading import EntryView, entry_view
 from .reapply import Reapplied, loaded_bytes_intact, reapply
 from .reviewer import reviewer_name
-from .search import Query
 from .session_ops import SessionOps
 from .store import FileStamp, LineStore
 from .summary import Checker, Columns, Row
@@ -33,6 +32,7 @@ from .writer import backup, pieces, write_atomic
 
 if TYPE_CHECKING:
     from .dedupe import DupGroup
+    from .search import Query
     from .slop import SlopReport
 
 __all__ = ["EntryFinding", "FileChangedError", "ScanError", "Session", "SessionEvent"]
