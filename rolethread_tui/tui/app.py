@@ -380,6 +380,10 @@ class RoleThreadApp(App[None]):
         with self.save_lock:
             close(self.opened, discard_unsaved=self.discard_unsaved)
 
+    def finished(self) -> None:
+        """`run()` has returned, its driver closed: the exit watchdog stands down."""
+        self._exit_signals.stand_down()
+
     def _forced_exit(self, signum: int) -> None:
         """The app did not end within the grace time after SIGHUP/SIGTERM: end it here."""
         try:
