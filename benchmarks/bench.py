@@ -349,6 +349,13 @@ FIGURES = {"core": fig_core, "undo": fig_undo, "validate": fig_validate, "stats"
            "search": fig_search, "dedupe": fig_dedupe, "tui": fig_tui,
            "terminal": fig_terminal, "peers": fig_peers}
 DEFAULT_FIGURES = ",".join(name for name in FIGURES if name != "peers")
+def fig_wire(path: str) -> dict:
+    import bench_wire
+
+    return bench_wire.run(path)
+
+
+FIGURES["wire"] = fig_wire
 FIGURES.update({f"export-{case}": _export_figure(case)
                 for case in ("clean-accepted", "clean-all", "sharegpt-all", "copy-all")})
 

@@ -345,3 +345,23 @@ async def test_remapping_a_motion_once_moves_on_every_screen(write):
         await pilot.press("escape", "z", "ctrl+n")
         await pilot.pause()
         assert "Entry 3/3" in screen_text(app)  # the reading view's next entry
+
+
+async def test_another_tools_metadata_is_shown_read_only_where_a_reviewer_reads(write):
+    entry = clean_entry(0)
+    entry["_rolethread"] = {"entry_uuid": "3f2b8c1e-4a5d-4e6f-9a7b-1c2d3e4f5a6b",
+                            "v": "\x1b[31m[b]2[/b]"}
+    path = write([entry])
+    before = path.read_bytes()
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for keys in (["z"], ["escape", "enter"]):  # the reading view, then the editor
+            await pilot.press(*keys)
+            await pilot.pause()
+            text = screen_text(app)
+            assert "_rolethread (read-only)" in text and "3f2b8c1e-4a5d" in text, keys
+            assert "\x1b" not in text
+            if keys == ["z"]:  # the editor's header cuts the line at the width
+                assert "[b]2[/b]" in text
+    assert path.read_bytes() == before

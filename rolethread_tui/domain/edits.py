@@ -25,11 +25,13 @@ def many(i: int | Iterable[int]) -> list[int]:
 
 
 def review_op(doc: Document, reviewer: str, label: str, positions: Iterable[int], fn: Fn,
-              *, strict: bool) -> int:
+              *, strict: bool, tags: bool = False) -> int:
     """Apply fn to `_review` of each entry as one undo step; returns entries changed.
 
     strict: a single-entry op raises on a line that is not an object; a bulk
     op skips such lines (it cannot take a status without being rewritten).
+    tags: the op edits tags, so another tool's top-level ``tags`` list moves
+    into ``_review.tags`` first (`_adopt_tags`) and becomes removable.
     """
     positions = list(positions)
     doc.check_writable()  # refuse before a 100k-entry loop, not after it
@@ -43,17 +45,42 @@ def review_op(doc: Document, reviewer: str, label: str, positions: Iterable[int]
                 raise
             continue
         old = rv.review_of(value)
-        new = fn(old)
-        if new == old:
+        adopted = _adopt_tags(value, old) if tags else None
+        base = old if adopted is None else rv.review_of(adopted)
+        new = fn(base)
+        if new == base:  # nothing the op asked for changes: the line stays as written
             continue
         new = doc.stamp(new, value, rid, reviewer)
-        doc.remember_foreign(rid, value)
         before = doc.state(rid)
-        after: State = (Replaced(encode_value(rv.set_review(value, new), doc.style(rid)))
-                        if isinstance(before, Replaced) else Reviewed(new))
+        if adopted is not None or isinstance(before, Replaced):
+            after: State = Replaced(encode_value(rv.set_review(adopted or value, new),
+                                                 doc.style(rid)))
+        else:
+            doc.remember_foreign(rid, value)
+            after = Reviewed(new)
         change.states[rid] = (before, after)
     doc.commit(change, positions)
     return len(change.states)
+
+
+def _adopt_tags(value: dict[str, Any], review: dict[str, Any]) -> dict[str, Any] | None:
+    """The record with its top-level ``tags`` list moved into ``_review.tags``, or None.
+
+    Only a list of strings moves (anything else is `bad-tags`' business and is
+    left as written); the key goes from this line only, on the first tag edit,
+    and the tags keep their order after the review's own (docs/provenance.md).
+    """
+    foreign = value.get("tags")
+    if not isinstance(foreign, list) or not all(isinstance(t, str) for t in foreign):
+        return None
+    merged = list(rv.review_tags(review, rv.foreign_tags(value)))
+    out = {k: v for k, v in value.items() if k != "tags"}
+    inner = dict(review)
+    if merged:
+        inner["tags"] = merged
+    else:
+        inner.pop("tags", None)
+    return rv.set_review(out, inner)
 
 
 def value_op(doc: Document, reviewer: str, label: str, i: int, fn: Fn) -> bool:

@@ -33,10 +33,10 @@ class SessionOps:
 
     # ----------------------------------------------------------- review ops
     def _review(self, what: str, i: int | Iterable[int],
-                fn: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+                fn: Callable[[dict[str, Any]], dict[str, Any]], tags: bool = False) -> int:
         positions = edits.many(i)
         return edits.review_op(self.doc, self.reviewer, _label(what, i, positions), positions,
-                               fn, strict=isinstance(i, int))
+                               fn, strict=isinstance(i, int), tags=tags)
 
     def set_status(self, i: int | Iterable[int], status: str | None) -> int:
         """"accepted" | "rejected" | "needs_work" | None (unreviewed)."""
@@ -62,11 +62,11 @@ class SessionOps:
         return rv.note_of(rv.review_of(self.entry(i)))
 
     def set_tags(self, i: int | Iterable[int], tags: list[str]) -> int:
-        return self._review("tags of", i, lambda r: ops.set_tags(r, tags))
+        return self._review("tags of", i, lambda r: ops.set_tags(r, tags), tags=True)
 
     def add_tag(self, i: int | Iterable[int], tag: str, on: bool = True) -> int:
         return self._review(f"{'add' if on else 'remove'} tag {tag} on", i,
-                            lambda r: ops.add_tag(r, tag, on))
+                            lambda r: ops.add_tag(r, tag, on), tags=True)
 
     def mark_refined(self, i: int | Iterable[int]) -> int:
         """A person vouches for the entry: it becomes refined."""

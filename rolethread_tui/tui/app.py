@@ -397,14 +397,17 @@ class RoleThreadApp(App[None]):
         """(keys, description, binding id) for the current screen, keymap applied.
 
         Walks the screen and its focusable widgets (the nodes keys reach),
-        skipping disabled ones such as the editor's idle TextArea.
+        skipping disabled ones such as the editor's idle TextArea, and hidden
+        ones such as the list's closed note prompt.
         """
         from .commands import current_bindings
 
         rows: dict[str, tuple[str, str, str]] = {}
         nodes = [self.screen, *(n for n in self.screen.walk_children()
                                 if not getattr(n, "disabled", False)
-                                and (n.can_focus or n is self.focused))]
+                                and (n.can_focus or n is self.focused)
+                                and all(getattr(a, "visible", True)
+                                        for a in n.ancestors_with_self))]
         for node in nodes:
             bindings = current_bindings(node, self._keymap)
             for binding_list in bindings.key_to_bindings.values():

@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 from rich.text import Text
 
 from ..domain import EntryView, Finding, MessageView
-from .safe_text import clean, literal
+from .safe_text import clean, literal, one_line
 
 ROLE_STYLE = {"system": "bold magenta", "user": "bold cyan", "assistant": "bold green"}
 ORIGIN_STYLE = {"generated": "dim", "refined": "bold yellow", "human": "bold green"}
@@ -133,6 +133,34 @@ def review_line(view: EntryView) -> Text:
         bits.append("fixed: " + ", ".join(view.fixes))
     line = clean(" · ".join(bits).replace("\n", " "))
     return Text(line if len(line) <= 150 else line[:149] + "…", style="italic")
+
+
+def foreign_line(view: EntryView) -> Text:
+    """Another tool's metadata (``_rolethread``), read-only, on one line ("" when none).
+
+    Kept byte for byte in the file and never edited here; shown so a reviewer
+    sees what RoleThread Lite recorded (its uuid, its version).
+    """
+    if not view.foreign:
+        return Text("")
+    text = one_line(view.foreign)
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return Text(f"_rolethread (read-only): {text}", style="dim")
+
+
+def review_head(view: EntryView) -> Text:
+    """Status and origin, then `review_line`: the preview's first line, always there.
+
+    One fixed line, so a decision, a flag or a note repaints that line alone
+    (the lines under it do not move: over SSH that is ~0.3 KB, not ~2 KB).
+    """
+    head = Text()
+    head.append(f"{view.status.replace('_', ' ')} · {view.origin}", style="italic dim")
+    rest = review_line(view)
+    if rest.plain:
+        head.append(" · ", style="dim")
+        head.append_text(rest)
+    return head
 
 
 def word_diff(old: str, new: str) -> Text:

@@ -76,6 +76,43 @@ HTML_ANSWER = '''Wrap the two buttons in a flex container:
 and add `.actions { display: flex; gap: 8px; }` to your stylesheet. The `<s>` element
 marks text that is no longer accurate, e.g. <s>$30</s> $25.'''
 
+DATA_MODEL_ANSWER = '''Here is a simple data model:
+
+```
+Organization:
+  - id: integer (primary key)
+  - name: string
+
+User:
+  - id: integer (primary key)
+  - organization_id: integer (foreign key)
+```
+
+Each project belongs to one organization.'''
+
+CHAT_HTML_ANSWER = '''A static mock-up:
+
+```html
+<div class="chat">
+  <div class="message human-message">
+    Human: I need help with my order.
+  </div>
+  <div class="message bot-message">
+    Assistant: Of course! What is the order number?
+  </div>
+</div>
+```'''
+
+CHATML_EXPLAINED = '''Each turn is wrapped in special tokens:
+
+```
+<|im_start|>user
+Hello!<|im_end|>
+<|im_start|>assistant
+```
+
+The model learns to stop at `<|im_end|>`.'''
+
 JSON_ANSWER = '''The API returns an object like this:
 
 {"id": 42, "status": "ok", "items": []}
@@ -154,6 +191,14 @@ PROBES: tuple[Probe, ...] = (
           a("*Mara counts on her fingers.*\nTobin: the cook.\nRask: the pilot.")),
     probe("Note: heading in a roleplay reply", s(ROLEPLAY_SYSTEM), u("What now?"),
           a("Note: the harbour bell rings twice. *Mara looks up.*")),
+    probe("data model in a code fence", u("Sketch a data model for users and projects."),
+          a(DATA_MODEL_ANSWER)),
+    probe("chat mock-up in a code fence", u("Write HTML for a fake chat window."),
+          a(CHAT_HTML_ANSWER)),
+    probe("chat template explained in a fence", u("What does ChatML look like?"),
+          a(CHATML_EXPLAINED)),
+    probe("character's script in a fence", s(ROLEPLAY_SYSTEM), u("Write the play's opening."),
+          a("*Mara unrolls a page.*\n```\nMara: Who goes there?\nTobin: A friend.\n```")),
     # ---- must flag: real refusals
     probe("AI self-reference", u("Tell me about your weekend."),
           a("As an AI language model, I don't have weekends or personal experiences."),

@@ -66,10 +66,47 @@ def snippet(text: str, match: re.Match[str]) -> str:
     return found if len(found) <= _SNIPPET else found[: _SNIPPET - 1] + "…"
 
 
+#: A fence line of CommonMark: up to three spaces, then ``` or ~~~.
+_FENCE = re.compile(r"^ {0,3}(?:```|~~~)", re.MULTILINE)
+#: An inline code span on one line: `like this`.
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+
+
+def fenced_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each code block or inline code span; an unclosed fence runs to the end.
+
+    What code quotes is material, not the reply's own voice: a data model with
+    a ``User:`` entity, a chat mock-up with ``Human:`` lines, `<|im_end|>` named
+    in an explanation.
+    """
+    if "`" not in text and "~~~" not in text:
+        return []
+    marks = [m.start() for m in _FENCE.finditer(text)]
+    if len(marks) % 2:
+        marks.append(len(text))
+    spans = list(zip(marks[::2], marks[1::2], strict=True))
+    spans.extend(m.span() for m in _INLINE_CODE.finditer(text))
+    return spans
+
+
+def _first_outside(regex: re.Pattern[str], text: str,
+                   spans: list[tuple[int, int]]) -> re.Match[str] | None:
+    for match in regex.finditer(text):
+        if not any(a <= match.start() < b for a, b in spans):
+            return match
+    return None
+
+
 def check_pattern(check: str, what: str, index: int, text: str,
                   regex: re.Pattern[str]) -> Finding | None:
-    """A `refusal` / `format-leak` finding when `regex` matches the message text."""
-    match = regex.search(normalise_quotes(text))
+    """A `refusal` / `format-leak` finding when `regex` matches the message text.
+
+    A `format-leak` match inside a fenced code block does not count (see
+    `fenced_spans`; docs/validation.md).
+    """
+    text_q = normalise_quotes(text)
+    spans = fenced_spans(text_q) if check == "format-leak" else []
+    match = _first_outside(regex, text_q, spans) if spans else regex.search(text_q)
     if match is None:
         return None
     return finding(check, f"message {index}: {what} {snippet(text, match)!r}", index)

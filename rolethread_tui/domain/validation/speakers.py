@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .content import fenced_spans
 from .findings import Finding, finding
 
 #: Lower-case phrases that introduce the character's name (found with ``str.find``
@@ -65,10 +66,16 @@ def _introduced(system: str) -> list[str]:
 
 
 def check_speaker_label(index: int, text: str, names: tuple[str, ...]) -> Finding | None:
-    """`format-leak` when a line of the reply opens with ``NAME:`` for a character name."""
+    """`format-leak` when a line of the reply opens with ``NAME:`` for a character name.
+
+    Not inside a fenced code block (`content.fenced_spans`): quoted material.
+    """
+    spans = fenced_spans(text)
     for name in names:
         label = name + ":"
         at = 0 if text.lstrip(" \t").startswith(label) else text.find("\n" + label)
+        while at >= 0 and any(a <= at < b for a, b in spans):
+            at = text.find("\n" + label, at + 1)
         if at < 0:
             continue
         return finding("format-leak",

@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...domain import EntryView, Session
-from ..conversation import ORIGIN_STYLE, capped, render_message, review_line
+from ..conversation import ORIGIN_STYLE, capped, foreign_line, render_message, review_line
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..safe_text import clean, one_line
 from ..undo import run_op, undo_step
@@ -180,6 +180,10 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         if line_text:
             out.append(" · ")
             out.append_text(line_text)
+        foreign = foreign_line(view)
+        if foreign:
+            out.append("\n")
+            out.append_text(foreign)
         return out
 
     def _refresh_raw(self) -> None:

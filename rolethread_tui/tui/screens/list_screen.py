@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
@@ -26,6 +28,7 @@ from ..messages import SessionChanged
 from ..safe_text import clean
 from ..undo import run_op, undo_step
 from ..widgets.entry_list import EntryList
+from ..widgets.line_prompt import LinePrompt
 from ..widgets.preview import Preview
 from ..widgets.sidebar import FlagSidebar
 from ..widgets.status_bar import StatusBar
@@ -87,6 +90,9 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
     ]
 
     app: RoleThreadApp
+    # A focus change (the note prompt opening) repaints the widgets whose look
+    # depends on focus, not the whole screen (~17 KB over SSH, docs/architecture.md).
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def compose(self) -> ComposeResult:
         session = self.app.session
@@ -97,6 +103,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
             yield FlagSidebar(self.app.config.flags, session.reviewer, id="sidebar")
         yield StatusBar(id="status")
         yield Footer()
+        yield LinePrompt(id="line-prompt")
 
     # ------------------------------------------------------------ lifecycle
     @property
@@ -311,10 +318,16 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         note = self.app.session.note(position)
 
         def done(text: str | None) -> None:
+            self._back_to_list()
             if text is not None:
                 self._run(lambda: self.app.session.set_note(position, text))
 
-        self.app.push_screen(PromptScreen(f"Note for entry {position + 1}", note), done)
+        self.query_one(LinePrompt).ask(f"Note for entry {position + 1}", note, done)
+
+    def _back_to_list(self) -> None:
+        """Focus back on the list from the line prompt. `Widget.focus` would repaint
+        the whole list; only its cursor row changes (`EntryList._on_focus`)."""
+        self.set_focus(self.entries, scroll_visible=False)
 
     def action_tag(self) -> None:
         position = self._guard()
@@ -323,12 +336,13 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         current = ", ".join(self.app.session.row(position).tags)
 
         def done(text: str | None) -> None:
+            self._back_to_list()
             if text is not None:
                 tags = [t.strip() for t in text.split(",")]
                 self._run(lambda: self.app.session.set_tags(position, tags))
 
-        self.app.push_screen(
-            PromptScreen(f"Tags for entry {position + 1} (comma separated)", current), done)
+        self.query_one(LinePrompt).ask(f"Tags for entry {position + 1} (comma separated)",
+                                       current, done)
 
     def action_undo(self) -> None:
         undo_step(self, self.app.session, redo=False)

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 
 from ..conversation import (
     ORIGIN_STYLE,
+    foreign_line,
     render_entry,
     render_findings,
     render_message,
@@ -100,6 +101,10 @@ class ReadingScreen(KeymapOrder, Screen[None]):
             head.append_text(line)
         header.update(head)
         text = render_findings(session.findings(position))
+        foreign = foreign_line(view)
+        if foreign:
+            text.append_text(foreign)
+            text.append("\n")
         text.append_text(render_entry(view, self.home.highlight_terms,
                                       session.slop_phrases(position)))
         body.update(text)

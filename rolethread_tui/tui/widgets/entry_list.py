@@ -12,28 +12,29 @@ from collections.abc import Sequence
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...domain import Session
 from ..safe_text import one_line
+from .quiet import QuietScrollView
 
 STATUS_MARK = {"unreviewed": "·", "accepted": "✓", "rejected": "✗", "needs_work": "~"}
 ORIGIN_MARK = {"generated": "G", "refined": "R", "human": "H"}
 
 
-class EntryList(ScrollView, can_focus=True):
+class EntryList(QuietScrollView, can_focus=True):
     """Rows: mark, number, status, origin, flags, issues, turns, tags, preview."""
 
     COMPONENT_CLASSES = {
-        "entry-list--cursor", "entry-list--accepted", "entry-list--rejected",
-        "entry-list--needs_work", "entry-list--error", "entry-list--warning",
-        "entry-list--dim", "entry-list--marked",
+        "entry-list--cursor", "entry-list--cursor-focus", "entry-list--accepted",
+        "entry-list--rejected", "entry-list--needs_work", "entry-list--error",
+        "entry-list--warning", "entry-list--dim", "entry-list--marked",
     }
     BINDINGS = [
         Binding("j,down", "cursor_down", "Next", show=False, id="cursor_down"),
@@ -44,7 +45,9 @@ class EntryList(ScrollView, can_focus=True):
         Binding("pageup", "page_up", "Page up", show=False, id="page_up"),
     ]
 
-    cursor: reactive[int] = reactive(0, init=False, always_update=False)
+    # No repaint of the whole list: `watch_cursor` redraws the two rows that change
+    # (over SSH a full repaint is ~10 KB per key, docs/architecture.md).
+    cursor: reactive[int] = reactive(0, init=False, always_update=False, repaint=False)
 
     class Moved(Message):
         """The cursor is on a new entry (position in the session, or None); a move not
@@ -175,11 +178,31 @@ class EntryList(ScrollView, can_focus=True):
         # rows are cached as styled strips: a theme picked in the palette redraws them
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.reload())
 
-    def on_focus(self) -> None:
-        self.refresh_rows(None)  # the cursor row is brighter while the list has focus
+    # Textual's own focus handlers repaint the whole widget; only the cursor row
+    # changes with focus (a note prompt opening must not cost the list ~8 KB over
+    # SSH). They are replaced, doing what they do otherwise.
+    def _on_focus(self, event: events.Focus) -> None:
+        event.prevent_default()
+        self.has_focus = True
+        self._refresh_cursor_row()
+        if self.parent is not None:
+            self.parent.post_message(events.DescendantFocus(self))
 
-    def on_blur(self) -> None:
-        self.refresh_rows(None)
+    def _on_blur(self, event: events.Blur) -> None:
+        event.prevent_default()
+        self.has_focus = False
+        self._refresh_cursor_row()
+        if self.parent is not None:
+            self.parent.post_message(events.DescendantBlur(self))
+
+    def _refresh_cursor_row(self) -> None:
+        """The cursor row is brighter while the list has focus: that row alone changes.
+
+        (Its own component class, not a ``:focus`` rule: a style that changes with
+        focus makes Textual repaint the whole list on every focus change.)
+        """
+        self._cache.discard((self.cursor, self.size.width, 1))
+        self._refresh_row(self.cursor)
 
     def on_resize(self) -> None:
         self.reload()
@@ -209,9 +232,10 @@ class EntryList(ScrollView, can_focus=True):
         """The cursor row's style, its translucent background ($accent 40%, 60% with
         focus) laid over the list's: a Rich style has no alpha, so the component
         style alone would paint the full accent, hiding the `▶` drawn in it."""
-        translucent = self.get_component_styles("entry-list--cursor").background
+        name = "cursor-focus" if self.has_focus else "cursor"
+        translucent = self.get_component_styles(f"entry-list--{name}").background
         background = self.background_colors[1] + translucent
-        return self._style("cursor") + Style(bgcolor=background.rich_color)
+        return self._style(name) + Style(bgcolor=background.rich_color)
 
     def _render_row(self, row: int, width: int) -> Strip:
         base = self.rich_style
@@ -248,7 +272,9 @@ class EntryList(ScrollView, can_focus=True):
         if at_cursor:  # over the row's own colours: the background must win
             strip = Strip(Segment.apply_style(strip, post_style=self._cursor_style()),
                           strip.cell_length)
-        return strip
+        # Runs of one style as one segment: each segment costs a colour code and a
+        # reset on the wire (a row went from ~400 to ~200 bytes over SSH).
+        return strip.simplify()
 
 
 _LEVELS = " ▁▂▃▄▅▆▇█"

@@ -1,41 +1,113 @@
-"""The preview pane: the current entry's messages, with role and provenance."""
+"""The preview pane: the current entry's messages, with role and provenance.
+
+A Line-API view (like the entry list): the entry is rendered to lines once,
+and `show` repaints only the lines that differ from what is on screen. Over
+SSH every byte counts (docs/architecture.md): a flag toggle changes one line
+of the preview, not nine, and a move to the next entry paints the pane once —
+a `Static` in a scroll container painted it twice (once for its text, again
+after the layout its new height caused).
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ...domain import Session
-from ..conversation import render_entry, render_findings, review_line
+from ..conversation import render_entry, render_findings, review_head
+from .quiet import QuietScrollView
 
 __all__ = ["Preview", "render_entry", "render_findings"]
 
 
-class Preview(VerticalScroll, can_focus=False):
+class Preview(QuietScrollView, can_focus=False):
     """Scrollable read-only view of one entry."""
 
     def __init__(self, session: Session, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
         self.highlight: list[str] = []
-        self._body = Static("", markup=False)
-
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield self._body
+        self._head = Text("")
+        self._text = Text("")
+        self._lines: list[Strip] = []
+        self._width = 0
 
     def show(self, position: int | None) -> None:
         if position is None or position >= len(self.session):
-            self._body.update(Text("(no entry)", style="dim"))
+            self._set_text(Text(""), Text("(no entry)", style="dim"))
             return
         view = self.session.view(position)
-        body = Text()
-        line = review_line(view)  # flags by name, tags, note: where the reviewer looks
-        if line:
-            body.append_text(line)
-            body.append("\n")
-        body.append_text(render_findings(self.session.findings(position)))
+        body = render_findings(self.session.findings(position))
         body.append_text(render_entry(view, self.highlight,
                                       self.session.slop_phrases(position)))
-        self._body.update(body)
-        self.scroll_home(animate=False)
+        # status, origin, flags, tags, note: one line where the reviewer looks
+        self._set_text(review_head(view), body)
+
+    @property
+    def text(self) -> str:
+        """What the pane shows, as plain text (for tests and the clipboard)."""
+        return self._head.plain + "\n" + self._text.plain
+
+    def _set_text(self, head: Text, text: Text) -> None:
+        self._head = head
+        self._text = text
+        old = self._lines
+        self._render_lines()
+        if round(self.scroll_offset.y):
+            self.scroll_to(0, 0, animate=False)
+            self.refresh()
+            return
+        width = self.size.width
+        for y in range(self.size.height):
+            before = old[y] if y < len(old) else None
+            after = self._lines[y] if y < len(self._lines) else None
+            if before != after:
+                self.refresh(Region(0, y, width, 1))
+
+    def _render_lines(self) -> None:
+        """Wrap the text to the pane's width (less a scrollbar's when it overflows)."""
+        width = max(self.size.width, 1)
+        self._lines = self._wrap(width)
+        if len(self._lines) > self.size.height and self.styles.scrollbar_size_vertical:
+            width = max(width - self.styles.scrollbar_size_vertical, 1)
+            self._lines = self._wrap(width)
+        self._width = width
+        self._resize(Size(width, len(self._lines)))
+
+    def _resize(self, size: Size) -> None:
+        """A new scrollable size; a layout (and a repaint of the pane) only when the
+        scrollbar appears or goes — otherwise its thumb is all that changes."""
+        if size == self.virtual_size:
+            return
+        height = self.size.height
+        if (self.virtual_size.height > height) != (size.height > height) or (
+                size.width != self.virtual_size.width):
+            self.virtual_size = size
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        if size.height > height:
+            self.vertical_scrollbar.window_virtual_size = size.height
+
+    def _wrap(self, width: int) -> list[Strip]:
+        """The head line cut to the width (it must stay one line), then the body."""
+        console = self.app.console
+        options = console.options.update(width=width, height=None, no_wrap=False,
+                                         highlight=False)
+        head = console.render_lines(self._head, options.update(no_wrap=True, overflow="ellipsis"),
+                                    pad=False, new_lines=False)[:1]
+        lines = console.render_lines(self._text, options, pad=False, new_lines=False)
+        return [Strip(line).simplify() for line in (*head, *lines)]
+
+    def on_resize(self) -> None:
+        self._render_lines()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        row = round(self.scroll_offset.y) + y
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        if row >= len(self._lines):
+            return Strip.blank(width, style)
+        return self._lines[row].crop_extend(0, width, style).apply_style(style)
