@@ -256,7 +256,9 @@ def fig_terminal(path: str) -> dict:
     exe = shutil.which("rolethread-tui") or f"{sys.executable} -m rolethread_tui"
     state = HERE / "data" / "state.json"
     state.unlink(missing_ok=True)  # no remembered cursor: every run starts at entry 1
-    env = f"ROLETHREAD_STATE={state}"
+    # the package of this checkout, not whatever the venv's script imports (an
+    # editable install of another worktree): tmux panes get the server's env
+    env = f"ROLETHREAD_STATE={state} PYTHONPATH={ROOT}"
     _forget_journal(path)
     t0 = time.perf_counter()
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",

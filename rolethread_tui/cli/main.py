@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
-from ..domain.resources import package_version
-from . import dedupe, export, merge, slop, stats, validate
 from .errors import UsageError, describe
 
-COMMANDS = (validate, stats, export, dedupe, merge, slop)
-SUBCOMMANDS = {"validate", "stats", "export", "dedupe", "merge", "slop"}
+#: The headless commands, each a module of this package. Imported only when the
+#: parser is built: the TUI (no subcommand) starts without any of them — they
+#: pull in the whole domain, orjson and the near-duplicate machinery
+#: (docs/performance.md, "Start-up").
+COMMANDS = ("validate", "stats", "export", "dedupe", "merge", "slop")
+SUBCOMMANDS = set(COMMANDS)
 MAIN_OPTIONS = ("-h", "--help", "--version")
 
 EXAMPLES = """\
@@ -32,6 +35,8 @@ Each command has its own help: rolethread-tui COMMAND -h. Exit codes: 0 done,
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ..domain.resources import package_version  # importlib.metadata: not for the TUI
+
     parser = argparse.ArgumentParser(
         prog="rolethread-tui",
         description="Review and curate conversational fine-tuning datasets (JSONL).",
@@ -41,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version",
                         version=f"rolethread-tui {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMANDS:
-        module.add_parser(sub)
+    for name in COMMANDS:
+        import_module(f"{__package__}.{name}").add_parser(sub)
     return parser
 
 

@@ -106,6 +106,7 @@ def _run_app(args: argparse.Namespace, path: Path, signals: StartupSignals) -> i
     finally:
         if app is not None:
             app.shutdown_session()  # done on unmount too; here if the app died early
+            app.finished()
     return app.return_code or 0
 
 

@@ -18,23 +18,14 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-)
+from typing import TYPE_CHECKING, Any
 
 from .reviewer import reviewer_name
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 APP_DIR_NAME = "rolethread-tui"
 CONFIG_FILE_NAME = "config.toml"
@@ -94,55 +85,67 @@ def display_path(path: Path) -> str:
     return text
 
 
-# --- field types ---------------------------------------------------------------
+# --- the settings ------------------------------------------------------------
+
+#: The settings and their defaults, in the order the file documents them.
+FIELDS: tuple[str, ...] = ("flags", "keymap", "reviewer", "auto_advance", "short_response",
+                           "split_exchanges", "extra_refusal_patterns", "extra_leak_patterns",
+                           "theme")
 
 
-def _binding_id(value: str) -> str:
-    if not value.strip() or value != value.strip() or any(c.isspace() for c in value):
-        raise ValueError("binding id must be a non-empty name without spaces")
-    return value
+def _defaults() -> dict[str, Any]:
+    return {"flags": list(DEFAULT_FLAGS), "keymap": {}, "reviewer": None, "auto_advance": True,
+            "short_response": 20, "split_exchanges": 8, "extra_refusal_patterns": [],
+            "extra_leak_patterns": [], "theme": DEFAULT_THEME}
 
 
-def _key_list(value: str) -> str:
-    """Normalise 'y, ctrl+y' to 'y,ctrl+y'; an empty key (a stray or literal comma) is an error."""
-    parts = [part.strip() for part in value.split(",")]
-    if not value.strip():
-        raise ValueError("must name at least one key")
-    if any(not part for part in parts):
-        raise ValueError(f"empty key in {value!r} (keys are separated by commas; write 'comma')")
-    return ",".join(parts)
+class Config:
+    """Everything the config file may set (the fields of `FIELDS`).
 
+    A plain object, not a pydantic model: the defaults need no validation, so the
+    common start — no config file — never imports pydantic (issue #18). Any value
+    given, as keywords or through `model_validate`, is checked by
+    `config_model.ConfigModel` (strict types, the rules below) and a bad one raises
+    pydantic's `ValidationError`, as a model would.
+    """
 
-def _regex(value: str) -> str:
-    """Fail now, at load time, rather than when the validator first runs over a dataset."""
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"invalid regex {value!r}: {exc}") from None
-    return value
+    flags: list[str]
+    keymap: dict[str, str]
+    reviewer: str | None
+    auto_advance: bool
+    short_response: int
+    split_exchanges: int
+    extra_refusal_patterns: list[str]
+    extra_leak_patterns: list[str]
+    theme: str
 
+    def __init__(self, **data: Any) -> None:
+        values = _defaults()
+        if data:
+            values.update(_validated(data))
+        self.__dict__.update(values)
+        self._source: Path | None = None
 
-BindingId = Annotated[str, AfterValidator(_binding_id)]
-KeyList = Annotated[str, AfterValidator(_key_list)]
-RegexPattern = Annotated[str, AfterValidator(_regex)]
+    @classmethod
+    def model_validate(cls, data: Any) -> Config:
+        """Validate a mapping of settings (as pydantic's `BaseModel.model_validate`)."""
+        config = cls()
+        config.__dict__.update(_validated(data))
+        return config
 
+    def model_dump(self) -> dict[str, Any]:
+        """The settings as a dict (copies: changing it changes nothing here)."""
+        return {name: _copy(getattr(self, name)) for name in FIELDS}
 
-class Config(BaseModel):
-    """Everything the config file may set. Strict types: TOML already has them."""
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Config):
+            return NotImplemented
+        return self.model_dump() == other.model_dump() and self._source == other._source
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the model it replaces
 
-    flags: list[str] = Field(default_factory=lambda: list(DEFAULT_FLAGS))
-    keymap: dict[BindingId, KeyList] = Field(default_factory=dict)
-    reviewer: str | None = None
-    auto_advance: bool = True
-    short_response: int = Field(20, ge=0)
-    split_exchanges: int = Field(8, ge=1)
-    extra_refusal_patterns: list[RegexPattern] = Field(default_factory=list)
-    extra_leak_patterns: list[RegexPattern] = Field(default_factory=list)
-    theme: str = DEFAULT_THEME
-
-    _source: Path | None = PrivateAttr(default=None)
+    def __repr__(self) -> str:
+        return "Config(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in FIELDS) + ")"
 
     @property
     def source(self) -> Path | None:
@@ -163,38 +166,27 @@ class Config(BaseModel):
             "extra_leak_patterns": list(self.extra_leak_patterns),
         }
 
-    @field_validator("flags")
-    @classmethod
-    def _check_flags(cls, flags: list[str]) -> list[str]:
-        """Flag names are typed in searches (`flag:NAME`), so no spaces and no look-alike twins."""
-        names = [name.strip() for name in flags]
-        if not 1 <= len(names) <= MAX_FLAGS:
-            raise ValueError(f"must list 1 to {MAX_FLAGS} flag names (got {len(names)})")
-        seen: set[str] = set()
-        for number, name in enumerate(names, 1):
-            if not name:
-                raise ValueError(f"flag {number} is empty")
-            if any(c.isspace() for c in name):
-                raise ValueError(f"flag {number} {name!r} contains a space")
-            if name.casefold() in seen:
-                raise ValueError(f"flag {name!r} is listed twice")
-            seen.add(name.casefold())
-        return names
+    @property
+    def default_validation(self) -> bool:
+        """True when every validation setting is the default: a session then needs no
+        settings model at all (`validation=None`), which keeps pydantic off the first frame."""
+        defaults = _defaults()
+        return all(getattr(self, name) == defaults[name] for name in self.validation)
 
-    @field_validator("reviewer")
-    @classmethod
-    def _check_reviewer(cls, reviewer: str | None) -> str | None:
-        """An empty name means 'not set', so the usual fallbacks still apply."""
-        if reviewer is None:
-            return None
-        return reviewer.strip() or None
 
-    @field_validator("theme")
-    @classmethod
-    def _check_theme(cls, theme: str) -> str:
-        if not theme.strip():
-            raise ValueError("must name a theme")
-        return theme.strip()
+def _validated(data: Any) -> dict[str, Any]:
+    from .config_model import ConfigModel
+
+    model = ConfigModel.model_validate(data)
+    return {name: getattr(model, name) for name in FIELDS}
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
 
 
 # --- error messages ------------------------------------------------------------
@@ -265,6 +257,8 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 
 
 def _field_errors(key: str, value: object) -> list[Any]:
+    from pydantic import ValidationError
+
     try:
         Config.model_validate({key: value})
     except ValidationError as exc:
@@ -297,9 +291,9 @@ def validate_config(data: Mapping[str, Any], where: str) -> tuple[Config, list[s
     """Build a Config from parsed TOML, keeping every valid key and warning about the rest."""
     good: dict[str, object] = {}
     warnings: list[str] = []
-    fields = list(Config.model_fields)
+    fields = list(FIELDS)
     for key, value in data.items():
-        if key not in Config.model_fields:
+        if key not in FIELDS:
             warnings.append(f"{where}: unknown key {key!r}{did_you_mean(key, fields)}; ignored")
             continue
         kept, field_warnings = _check_field(key, value, where)
@@ -310,6 +304,8 @@ def validate_config(data: Mapping[str, Any], where: str) -> tuple[Config, list[s
 
 
 def _read_toml(path: Path, where: str) -> tuple[dict[str, Any] | None, list[str]]:
+    import tomllib  # only when there is a file to read
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle), []

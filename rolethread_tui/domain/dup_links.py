@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .dedupe import DupGroup
+if TYPE_CHECKING:  # the finder (rapidfuzz) loads when groups are first searched for
+    from .dedupe import DupGroup
 
 SHOWN = 5  # partners named in a note; more become "…"
 

@@ -14,22 +14,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import review as rv
-from .dedupe import DupGroup, DuplicateFinder
-from .dedupe_file import add_entries
 from .document import Document
 from .dup_links import DupLink, group_links, note, partners
 from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .records import parse_line
 from .scan import Helper, Span, share
-from .search import Query, apply_slop, select
-from .search import parse as parse_query
-from .search.evaluate import Candidate, candidates, check_lines
 from .store import BOM, LineStore
 from .summary import Columns, Row
 from .validation import Finding
 
 if TYPE_CHECKING:
+    from .dedupe import DupGroup
+    from .search import Query
+    from .search.evaluate import Candidate
     from .slop import SlopReport
 
 _HELPER_START = threading.Lock()
@@ -230,6 +228,10 @@ class Engine:
         self.wait()
 
         def compute() -> list[DupGroup]:
+            # on first use: rapidfuzz and the finder are no part of opening a file (issue #18)
+            from .dedupe import DuplicateFinder
+            from .dedupe_file import add_entries
+
             with DuplicateFinder() as finder:
                 helper = self._search_helper()
                 add_entries(finder, len(self.doc), self.doc.lines,
@@ -267,6 +269,10 @@ class Engine:
 
         Raises `QueryError` (with the offending position) on a bad query.
         """
+        # the query language loads with the first search, not with the file (issue #18)
+        from .search import apply_slop, select
+        from .search import parse as parse_query
+
         q = parse_query(query) if isinstance(query, str) else query
         self.wait()
         marks = self.slop().marks() if q.needs_slop else None
@@ -296,6 +302,8 @@ class Engine:
     def search_chunks(self, query: Query, chunk: int = 20_000
                       ) -> Iterator[tuple[int, list[tuple[int, float]]]]:
         """(entries done, hits with scores) chunk by chunk, for a cancellable worker."""
+        from .search.evaluate import candidates
+
         self.wait()
         rows = RowView(self.doc)
         total = len(self.doc)
@@ -309,6 +317,8 @@ class Engine:
 
     def _check_text(self, query: Query, positions: list[int]) -> list[tuple[int, float]]:
         """Read-and-match positions, half of them in the helper process."""
+        from .search.evaluate import check_lines
+
         helper = self._search_helper() if len(positions) >= 400 else None
         half = len(positions) // 2 if helper else len(positions)
         found, theirs, _ = share(

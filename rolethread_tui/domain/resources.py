@@ -16,7 +16,7 @@ first, then beside it, so both kinds of install find the same files with one rul
 
 from __future__ import annotations
 
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 
 PACKAGE = "rolethread_tui"
@@ -47,8 +47,11 @@ def package_version() -> str:
     """The installed distribution's version (pyproject `[project] version` is the one source).
 
     A bare checkout that was never installed has no metadata: it reports
-    `0+unknown` rather than a number that could be wrong.
+    `0+unknown` rather than a number that could be wrong. (`importlib.metadata` is
+    imported here, not above: the TUI's start needs only `bundled_dir`.)
     """
+    from importlib import metadata
+
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from . import formats
 from . import review as rv
 from .access import Access, claim
-from .dedupe import DupGroup
 from .document import Document
 from .engine import Engine, EntryFinding
 from .errors import FileChangedError, ReadOnlyError, ScanError
@@ -25,7 +24,6 @@ from .journal import Journal, PendingJournal
 from .reading import EntryView, entry_view
 from .reapply import Reapplied, loaded_bytes_intact, reapply
 from .reviewer import reviewer_name
-from .search import Query
 from .session_ops import SessionOps
 from .store import FileStamp, LineStore
 from .summary import Checker, Columns, Row
@@ -33,6 +31,8 @@ from .validation import Finding, make_checker
 from .writer import backup, pieces, write_atomic
 
 if TYPE_CHECKING:
+    from .dedupe import DupGroup
+    from .search import Query
     from .slop import SlopReport
 
 __all__ = ["EntryFinding", "FileChangedError", "ScanError", "Session", "SessionEvent"]

@@ -15,10 +15,9 @@ import contextlib
 import json
 import os
 import tempfile
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .config import APP_DIR_NAME, xdg_dir
 
@@ -28,17 +27,41 @@ MAX_RECENT_FILES = 20
 MAX_SEARCHES = 50
 
 
-class UiState(BaseModel):
-    """Lists are most-recent-first, so a menu or an up-arrow history reads them in order."""
+@dataclass
+class UiState:
+    """Lists are most-recent-first, so a menu or an up-arrow history reads them in order.
 
-    # extra="ignore": a newer version's fields must not break an older one.
-    model_config = ConfigDict(extra="ignore")
+    A dataclass, not a pydantic model, so the app's start never imports pydantic
+    (issue #18). Values of the exact types (what the app writes) are taken as
+    they are; anything else goes through `state_model.UiStateModel`, whose lax
+    validation converts or rejects it as before.
+    """
 
     theme: str | None = None
     theme_config: str | None = None  # config `theme` when `theme` was picked (see preferred_theme)
-    recent_files: list[str] = Field(default_factory=list)
-    searches: list[str] = Field(default_factory=list)
-    positions: dict[str, int] = Field(default_factory=dict)  # file → entry the cursor was on
+    recent_files: list[str] = field(default_factory=list)
+    searches: list[str] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)  # file → entry the cursor was on
+
+    def __post_init__(self) -> None:
+        values = asdict(self)
+        if not all(_plain(key, value) for key, value in values.items()):
+            from .state_model import UiStateModel  # raises pydantic's ValidationError
+
+            self.__dict__.update(UiStateModel.model_validate(values).model_dump())
+
+
+_FIELDS = ("theme", "theme_config", "recent_files", "searches", "positions")
+
+
+def _plain(key: str, value: Any) -> bool:
+    """True when `value` is of the field's exact type: validation would keep it as is."""
+    if key in ("theme", "theme_config"):
+        return value is None or type(value) is str
+    if key == "positions":
+        return type(value) is dict and all(type(k) is str and type(v) is int
+                                           for k, v in value.items())
+    return type(value) is list and all(type(item) is str for item in value)
 
 
 def state_path() -> Path:
@@ -51,16 +74,21 @@ def state_path() -> Path:
 
 def _salvage(data: dict[str, Any]) -> UiState:
     """Keep the fields that are still valid when one is not (hand-edited or older file)."""
+    known = {key: data[key] for key in _FIELDS if key in data}
+    if all(_plain(key, value) for key, value in known.items()):
+        return UiState(**known)  # what the app wrote: nothing to check
+    from pydantic import ValidationError
+
+    from .state_model import UiStateModel
+
     good: dict[str, Any] = {}
-    for key in UiState.model_fields:
-        if key not in data:
-            continue
+    for key, value in known.items():
         try:
-            UiState.model_validate({key: data[key]})
+            UiStateModel.model_validate({key: value})
         except ValidationError:
             continue
-        good[key] = data[key]
-    return UiState.model_validate(good)
+        good[key] = value
+    return UiState(**UiStateModel.model_validate(good).model_dump())
 
 
 def _trimmed(state: UiState) -> UiState:
@@ -90,7 +118,7 @@ def save_state(state: UiState, path: Path | None = None) -> bool:
     list must never block quitting.
     """
     target = path or state_path()
-    payload = json.dumps(_trimmed(state.model_copy(deep=True)).model_dump(), indent=2) + "\n"
+    payload = json.dumps(asdict(_trimmed(UiState(**asdict(state)))), indent=2) + "\n"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=target.parent)

@@ -26,11 +26,9 @@ bundled one replaces it.
 from __future__ import annotations
 
 import re
-import tomllib
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from typing import Any
 
 from .config import config_dir, display_path, validation_warnings
 from .resources import bundled_dir
@@ -102,34 +100,90 @@ def _variable_value(value: str) -> str:
     return value.strip()
 
 
-Colour = Annotated[str, AfterValidator(check_colour)]
-ThemeName = Annotated[str, AfterValidator(_theme_name)]
-VariableName = Annotated[str, AfterValidator(_variable_name)]
-VariableValue = Annotated[str, AfterValidator(_variable_value)]
+_COLOURS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel",
+            "boost", "success", "warning", "error")
 
 
-class ThemeSpec(BaseModel):
-    """One theme, as read from a file. Field meanings are Textual's (`textual.theme.Theme`)."""
+@dataclass(frozen=True)
+class ThemeSpec:
+    """One theme, as read from a file. Field meanings are Textual's (`textual.theme.Theme`).
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    A frozen dataclass: `from_data` checks a file's table (the bundled themes on
+    every start) without pydantic, and hands anything unusual to
+    `themes_model.ThemeModel` for the exact error (issue #18).
+    """
 
-    name: ThemeName
-    primary: Colour
-    secondary: Colour | None = None
-    accent: Colour | None = None
-    foreground: Colour | None = None
-    background: Colour | None = None
-    surface: Colour | None = None
-    panel: Colour | None = None
-    boost: Colour | None = None
-    success: Colour | None = None
-    warning: Colour | None = None
-    error: Colour | None = None
+    name: str
+    primary: str
+    secondary: str | None = None
+    accent: str | None = None
+    foreground: str | None = None
+    background: str | None = None
+    surface: str | None = None
+    panel: str | None = None
+    boost: str | None = None
+    success: str | None = None
+    warning: str | None = None
+    error: str | None = None
     dark: bool = True
     ansi: bool = False  # True: let the terminal's palette show through (ansi_* colours)
-    luminosity_spread: float = Field(0.15, ge=0.0, le=1.0)
-    text_alpha: float = Field(0.95, ge=0.0, le=1.0)
-    variables: dict[VariableName, VariableValue] = Field(default_factory=dict)
+    luminosity_spread: float = 0.15
+    text_alpha: float = 0.95
+    variables: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ThemeSpec:
+        """The theme a file's table describes; pydantic's `ValidationError` if it is wrong."""
+        quick = _quick(data)
+        if quick is not None:
+            return cls(**quick)
+        from .themes_model import ThemeModel
+
+        return cls(**ThemeModel.model_validate(data).model_dump())
+
+    def model_dump(self) -> dict[str, Any]:
+        """The fields as a dict (as pydantic's `model_dump`)."""
+        return asdict(self)
+
+
+_FIELDS = frozenset(ThemeSpec.__dataclass_fields__)
+
+
+def _quick(data: object) -> dict[str, Any] | None:
+    """The checked values when every value has its field's exact type and passes the
+    same checks the model runs — then the model would return exactly these — else None."""
+    if not isinstance(data, dict) or not data.keys() <= _FIELDS or "primary" not in data:
+        return None
+    out: dict[str, Any] = {}
+    try:
+        for key, value in data.items():
+            if key in _COLOURS:
+                if value is None and key != "primary":
+                    out[key] = None
+                    continue
+                if type(value) is not str:
+                    return None
+                out[key] = check_colour(value)
+            elif key == "name":
+                if type(value) is not str:
+                    return None
+                out[key] = _theme_name(value)
+            elif key in ("dark", "ansi"):
+                if type(value) is not bool:
+                    return None
+                out[key] = value
+            elif key in ("luminosity_spread", "text_alpha"):
+                if type(value) is not float or not 0.0 <= value <= 1.0:
+                    return None
+                out[key] = value
+            else:  # variables
+                if type(value) is not dict or not all(
+                        type(k) is str and type(v) is str for k, v in value.items()):
+                    return None
+                out[key] = {_variable_name(k): _variable_value(v) for k, v in value.items()}
+    except ValueError:
+        return None
+    return out if "name" in out else None
 
 
 def bundled_themes_dir() -> Path:
@@ -145,6 +199,8 @@ def user_themes_dir(config_file: Path | None = None) -> Path:
 
 def load_theme_file(path: Path) -> ThemeSpec:
     """Read and validate one theme file; raise ThemeFileError with one line per problem."""
+    import tomllib
+
     where = display_path(path)
     try:
         with path.open("rb") as handle:
@@ -156,8 +212,13 @@ def load_theme_file(path: Path) -> ThemeSpec:
     except OSError as exc:
         raise ThemeFileError(f"{where}: cannot read ({exc.strerror or exc})") from None
     data.setdefault("name", path.stem)
+    quick = _quick(data)
+    if quick is not None:
+        return ThemeSpec(**quick)
+    from pydantic import ValidationError  # a file that is not plainly right: the model says why
+
     try:
-        return ThemeSpec.model_validate(data)
+        return ThemeSpec.from_data(data)
     except ValidationError as exc:
         raise ThemeFileError("\n".join(validation_warnings(exc, where))) from None
 

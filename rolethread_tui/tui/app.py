@@ -6,6 +6,7 @@ tested is what runs.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from pathlib import Path
@@ -29,22 +30,36 @@ from ..domain import (
     remember_theme,
     save_state,
 )
-from .commands import ActionsProvider, current_bindings
 from .keymap import apply_keymap, binding_order, default_keys
 from .messages import SessionChanged
 from .safe_text import clean
-from .save_flow import offer_file_changed
-from .screens.editor import EditorScreen
-from .screens.export_flow import start_export
-from .screens.insights import FigureList, InsightsScreen
 from .screens.list_screen import ListScreen
-from .screens.pair import PairScreen
-from .screens.prompts import ChoiceScreen
-from .screens.reading import ReadingScreen
 from .screens.recovery import ExitSignals, announce, offer_recovery
-from .theming import ansi_color_override, apply_theme, initial_theme, register_themes
-from .widgets.entry_list import EntryList
+from .theming import (
+    ansi_color_override,
+    apply_theme,
+    initial_theme,
+    preset_theme,
+    register_first_theme,
+    register_specs,
+)
 from .wording import count
+
+# Screens the first frame does not draw (editor, insights, export, the palette's
+# provider ...) are imported where they are first used: the list shows sooner
+# (issue #18; docs/architecture.md, "Start-up").
+
+
+def _actions_provider() -> type[Any]:
+    """The palette's provider, loaded when the palette first opens (Textual accepts a
+    callable in `COMMANDS`)."""
+    from .commands import ActionsProvider
+
+    return ActionsProvider
+
+
+#: Seconds the scan may wait, after its first rows, for the first frame to draw them.
+FIRST_FRAME_HOLD = 1.0
 
 
 class RoleThreadApp(App[None]):
@@ -61,7 +76,7 @@ class RoleThreadApp(App[None]):
     # theme variables, so switching theme recolours all of it. An absolute path, so
     # a test app that hosts one screen can load the same sheet (`CSS_PATH = ...`).
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS = App.COMMANDS | {ActionsProvider}
+    COMMANDS = App.COMMANDS | {_actions_provider}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, id="force_quit")]
 
@@ -77,8 +92,17 @@ class RoleThreadApp(App[None]):
         self.save_lock = threading.Lock()  # held while a save writes; shutdown waits for it
         self.discard_unsaved = False
         self.state = load_state()
+        self._state_lock = threading.Lock()  # one state write at a time, newest last
+        self._state_version = self._state_written = 0
         self._unsubscribe: Any = lambda: None
+        self._first_frame = threading.Event()
         self._exit_signals = ExitSignals(self, self._forced_exit)
+        # The starting theme, registered and set before the stylesheet is first parsed
+        # (see `preset_theme`); the palette's other themes come after the first frame.
+        self._start_theme = initial_theme(self.config, self.state)
+        self._theme_warnings, self._later_themes = register_first_theme(
+            self, self.config, self._start_theme)
+        self._theme_preset = preset_theme(self, self._start_theme)
         if isinstance(start, Opened):
             self._adopt(start)
 
@@ -96,6 +120,7 @@ class RoleThreadApp(App[None]):
         self.readonly = opened.readonly
         if opened.readonly:  # the domain refuses every change from now on, for every caller
             opened.session.set_read_only(opened.readonly_reason)
+        self._first_frame = threading.Event()  # set once the first rows are on screen
         self._unsubscribe = opened.session.subscribe(self._forward)
 
     @property
@@ -107,18 +132,36 @@ class RoleThreadApp(App[None]):
         return self.opening.path
 
     def _forward(self, event: SessionEvent) -> None:
-        """Session events may come from the scan thread: post, never touch widgets."""
+        """Session events may come from the scan thread: post, never touch widgets.
+
+        First rows first (issue #18): a "scan" event is the scan thread telling
+        us rows are published. Until the first frame has drawn them, the scan
+        waits here (at most FIRST_FRAME_HOLD), so it does not take the
+        interpreter from the UI thread while Textual builds that frame; it then
+        goes on at full speed.
+        """
         for screen in self.screen_stack:
             if isinstance(screen, ListScreen):
                 screen.post_message(SessionChanged(event))
+        if event.kind == "scan" and not self._first_frame.is_set():
+            self._first_frame.wait(FIRST_FRAME_HOLD)
+            self._first_frame.set()
+
+    def first_rows_drawn(self) -> None:
+        """The list has drawn its first rows: the scan may go on (see `_forward`)."""
+        self._first_frame.set()
 
     def on_mount(self) -> None:
         self.sub_title = clean(str(self.data_path))
-        warnings = register_themes(self, self.config)
-        warnings += apply_theme(self, initial_theme(self.config, self.state))
-        defaults = default_keys(KEYMAP_SCREENS)
-        warnings += apply_keymap(self, self.config.keymap, set(defaults), defaults)
+        warnings = list(self._theme_warnings)
+        if not self._theme_preset:
+            warnings += apply_theme(self, self._start_theme)
+        if self._later_themes:  # the palette's other themes: after the first frame (#18)
+            self.call_after_refresh(self._register_later, self._later_themes)
+        warnings += self._apply_keymap()
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self._theme_preset:  # what setting the theme now would have told subscribers
+            self.call_next(self.theme_changed_signal.publish, self.current_theme)
         self._exit_signals.install()
         if self.opening is not None and self.opening.question is not None:
             offer_recovery(self, self.opening)  # install_session follows the answer
@@ -127,10 +170,37 @@ class RoleThreadApp(App[None]):
         for warning in warnings:
             self.notify(warning, severity="warning", timeout=8)
 
+    def _register_later(self, specs: list[Any]) -> None:
+        for warning in register_specs(self, specs):
+            self.notify(warning, severity="warning", timeout=8)
+
+    def save_state_soon(self) -> None:
+        """Write the UI state from a worker thread: its fsync never holds up a frame
+        (the first one least of all). An older snapshot never overwrites a newer one."""
+        snapshot = copy.deepcopy(self.state)
+        self._state_version += 1
+        version = self._state_version
+
+        def write() -> None:
+            with self._state_lock:
+                if version > self._state_written:
+                    save_state(snapshot)
+                    self._state_written = version
+
+        self.run_worker(write, thread=True, group="state")
+
+    def _apply_keymap(self) -> list[str]:
+        """The config's keymap, with its warnings. Without one there is nothing to check,
+        so the screens whose bindings the check reads are not imported for it."""
+        if not self.config.keymap:
+            return apply_keymap(self, {}, set())
+        defaults = default_keys(keymap_screens())
+        return apply_keymap(self, self.config.keymap, set(defaults), defaults)
+
     def _show_session(self) -> None:
         assert self.opened is not None
         remember_file(self.state, self.opened.path)
-        save_state(self.state)
+        self.save_state_soon()
         self.push_screen(ListScreen())
         announce(self, self.opened)
 
@@ -189,7 +259,7 @@ class RoleThreadApp(App[None]):
 
     def _theme_changed(self, theme: Any) -> None:
         remember_theme(self.state, theme.name, self.config.theme)
-        save_state(self.state)
+        self.save_state_soon()
 
     # ------------------------------------------------------------ editor
     def open_editor(self, position: int, message: int = 0) -> None:
@@ -202,11 +272,15 @@ class RoleThreadApp(App[None]):
             if home is not None and index is not None and index < len(self.session):
                 home.action_goto(index + 1)
 
+        from .screens.editor import EditorScreen
+
         self.push_screen(EditorScreen(self.session, position, message), back)
 
     # ------------------------------------------------------------ palette actions
     def action_export_prompt(self, query: str | None) -> None:
         """Export the entries of a query (None: the list's current filter, or all)."""
+        from .screens.export_flow import start_export
+
         screen = next((s for s in self.screen_stack if isinstance(s, ListScreen)), None)
         if query is None and screen is not None and screen.entries.view is not None:
             start_export(self, list(screen.entries.view), "the current filter")
@@ -232,6 +306,8 @@ class RoleThreadApp(App[None]):
             with self.save_lock:
                 dest = self.session.save(path)
         except FileChangedError:
+            from .save_flow import offer_file_changed
+
             self.call_from_thread(offer_file_changed, self)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
@@ -270,6 +346,8 @@ class RoleThreadApp(App[None]):
                 self.discard_unsaved = True  # the journal is set aside (a copy is kept)
                 self.exit()
 
+        from .screens.prompts import ChoiceScreen
+
         self.push_screen(
             ChoiceScreen("There are unsaved changes.",
                          {"s": "save and quit", "d": "discard and quit"}),
@@ -277,8 +355,12 @@ class RoleThreadApp(App[None]):
         )
 
     def on_unmount(self) -> None:
-        save_state(self.state)  # where the cursor was, for the next start on this file
+        with self._state_lock:  # where the cursor was, for the next start on this file
+            self._state_version += 1
+            save_state(self.state)
+            self._state_written = self._state_version
         self._unsubscribe()
+        self.first_rows_drawn()  # never leave the scan waiting for a frame
         self.shutdown_session()
         self._exit_signals.remove()
 
@@ -294,8 +376,13 @@ class RoleThreadApp(App[None]):
             self.opening.abandon()
         if self.opened is None:
             return
+        self.first_rows_drawn()
         with self.save_lock:
             close(self.opened, discard_unsaved=self.discard_unsaved)
+
+    def finished(self) -> None:
+        """`run()` has returned, its driver closed: the exit watchdog stands down."""
+        self._exit_signals.stand_down()
 
     def _forced_exit(self, signum: int) -> None:
         """The app did not end within the grace time after SIGHUP/SIGTERM: end it here."""
@@ -313,6 +400,8 @@ class RoleThreadApp(App[None]):
         skipping disabled ones such as the editor's idle TextArea, and hidden
         ones such as the list's closed note prompt.
         """
+        from .commands import current_bindings
+
         rows: dict[str, tuple[str, str, str]] = {}
         nodes = [self.screen, *(n for n in self.screen.walk_children()
                                 if not getattr(n, "disabled", False)
@@ -336,8 +425,16 @@ class RoleThreadApp(App[None]):
         return sorted(rows.values(), key=lambda row: order.get(row[2], len(order)))
 
 
-KEYMAP_SCREENS = (RoleThreadApp, ListScreen, EntryList, EditorScreen, ReadingScreen, InsightsScreen,
-                  FigureList, PairScreen)
+def keymap_screens() -> tuple[type[Any], ...]:
+    """Every class with re-bindable keys: the ids a `[keymap]` may name."""
+    from .screens.editor import EditorScreen
+    from .screens.insights import FigureList, InsightsScreen
+    from .screens.pair import PairScreen
+    from .screens.reading import ReadingScreen
+    from .widgets.entry_list import EntryList
+
+    return (RoleThreadApp, ListScreen, EntryList, EditorScreen, ReadingScreen, InsightsScreen,
+            FigureList, PairScreen)
 
 
 def create_app(path: str | Path, config: Config | None = None, *,
@@ -350,7 +447,10 @@ def create_app(path: str | Path, config: Config | None = None, *,
     (`RecoveryScreen`). `readonly`: no lock, no journal, nothing changes.
     """
     config = config or Config()
-    options: dict[str, Any] = {"validation": config.validation, **session_options}
+    # default checks: None, so that opening builds no settings model (pydantic) on the
+    # way to the first frame; the checks are the same
+    validation = None if config.default_validation else config.validation
+    options: dict[str, Any] = {"validation": validation, **session_options}
     reviewer = effective_reviewer(config)
     if readonly:
         session = Session.open(path, target=output, reviewer=reviewer, claim_lock=False,
@@ -361,3 +461,11 @@ def create_app(path: str | Path, config: Config | None = None, *,
                         config)
     app.open_args = {"reviewer": reviewer, "output": output, **options}
     return app
+
+
+def __getattr__(name: str) -> Any:
+    """`KEYMAP_SCREENS`, built on first use (PEP 562) so importing the app imports no
+    screen the first frame does not draw."""
+    if name == "KEYMAP_SCREENS":
+        return keymap_screens()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

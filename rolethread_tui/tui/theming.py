@@ -26,7 +26,7 @@ We follow Textual's "present, even if empty" test rather than the spec's
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -179,12 +179,39 @@ def theme_dirs(config: Config) -> list[Path]:
 def register_themes(app: App[Any], config: Config) -> list[str]:
     """Register every valid bundled and user theme with `app`; one warning per rejected file."""
     specs, warnings = discover_themes(theme_dirs(config))
-    for spec in specs.values():
+    return warnings + register_specs(app, specs.values())
+
+
+def register_specs(app: App[Any], specs: Iterable[ThemeSpec]) -> list[str]:
+    """Register these themes; one warning per theme Textual could not render."""
+    warnings = []
+    for spec in specs:
         try:
             app.register_theme(to_textual_theme(spec))
         except ThemeError as exc:
             warnings.append(f"theme {spec.name!r}: {exc}; theme skipped")
     return warnings
+
+
+def register_first_theme(app: App[Any], config: Config,
+                         wanted: str) -> tuple[list[str], list[ThemeSpec]]:
+    """Register only the theme the app starts with: (warnings, the other themes).
+
+    Checking a theme's variables parses CSS (~10 ms a theme), so the first frame
+    waits for one theme, not all (issue #18); the caller registers the rest after
+    it. If `wanted` is missing or broken, all are registered now, as
+    `register_themes` does, so the fallback `apply_theme` picks is there.
+    """
+    specs, warnings = discover_themes(theme_dirs(config))
+    spec = specs.get(wanted)
+    if spec is not None:
+        try:
+            app.register_theme(to_textual_theme(spec))
+        except ThemeError:
+            pass
+        else:
+            return warnings, [s for name, s in specs.items() if name != wanted]
+    return warnings + register_specs(app, specs.values()), []
 
 
 def initial_theme(
@@ -216,6 +243,27 @@ def apply_theme(app: App[Any], name: str) -> list[str]:
     chosen = _fallback(app, name)
     app.theme = chosen
     return [f"theme {name!r} not found; using {chosen!r}"]
+
+
+def preset_theme(app: App[Any], name: str) -> bool:
+    """Before the app runs: make `name` the theme its stylesheet is first parsed with.
+
+    Setting `app.theme` once the app runs makes Textual parse every style sheet
+    again with the new variables (~40 ms of the first frame, issue #18). Here,
+    before anything is parsed, the theme is set without its watcher, and what the
+    watcher would do is done by hand: the stylesheet's variables and the
+    `-theme-NAME` class. Its one other effect, the ANSI colour filter, depends
+    only on the theme being dark or light, so this is done only when `name` is
+    as dark as the theme Textual started with. False: not done (unknown theme,
+    or the other brightness); the caller then sets `app.theme` the usual way.
+    """
+    theme = app.get_theme(name)
+    if theme is None or theme.dark != app.current_theme.dark:
+        return False
+    app.set_reactive(App.theme, name)
+    app.stylesheet.set_variables(app.get_css_variables())
+    app.set_class(True, f"-theme-{name}", update=False)
+    return True
 
 
 def describe_theme_dirs(config: Config) -> str:

@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -33,13 +34,12 @@ from ..widgets.sidebar import FlagSidebar
 from ..widgets.status_bar import StatusBar
 from ..wording import count
 from .bulk import BulkMixin
-from .help import HelpScreen
-from .insights import InsightsScreen, PositionsFilter
-from .pair import PairScreen
 from .prompts import ConfirmScreen, PromptScreen
 from .reading import ReadingScreen
 from .searching import SearchMixin
-from .validation import FixPickerScreen, ValidationSummaryScreen
+
+# help, insights, pair and the validation dialogs are imported when first opened:
+# the first frame draws none of them (issue #18).
 
 if TYPE_CHECKING:
     from ..app import RoleThreadApp
@@ -135,6 +135,9 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
     def _sync_rows(self) -> None:
         session = self.app.session
         self.entries.reload()
+        if len(session) and not self._rows_drawn:
+            self._rows_drawn = True  # once they are on screen, the scan may go on
+            self.call_after_refresh(self.app.first_rows_drawn)
         bar = self.status_bar
         bar.total = len(session)
         bar.progress = session.progress if session.scanning else None
@@ -148,6 +151,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
             self._show_current()
 
     _shown: int | None = None
+    _rows_drawn = False
 
     @on(SessionChanged)
     def _session_changed(self, message: SessionChanged) -> None:
@@ -262,9 +266,13 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         self._show_current()
 
     def _show_counts(self, counts: dict[str, Any]) -> None:
-        self.status_bar.counts = counts
-        self.status_bar.redraw()
-        self.query_one(FlagSidebar).show_counts(counts)
+        try:
+            bar, sidebar = self.status_bar, self.query_one(FlagSidebar)
+        except NoMatches:  # counted while the app was quitting: the screen is gone
+            return
+        bar.counts = counts
+        bar.redraw()
+        sidebar.show_counts(counts)
 
     # ------------------------------------------------------------ actions
     def _guard(self) -> int | None:
@@ -367,6 +375,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
 
     def action_validation_summary(self) -> None:
         """Counts by check; opens the list filtered to a check, or fixes all of it."""
+        from .validation import ValidationSummaryScreen
+
         counts = self.app.session.counts()["issues"]
         self.app.push_screen(ValidationSummaryScreen(counts, len(self.app.session)),
                              self._summary_chosen)
@@ -398,6 +408,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         position = self._guard()
         if position is None:
             return
+        from .validation import FixPickerScreen
+
         fixable = [f for f in self.app.session.findings(position)
                    if f.fixable and f.check in SAFE_FIXES]
         if not fixable:
@@ -414,6 +426,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
 
     def action_insights(self) -> None:
         """The insights screen; a figure chosen there filters this list."""
+        from .insights import InsightsScreen, PositionsFilter
+
         session = self.app.session
 
         def done(query: str | PositionsFilter | None) -> None:
@@ -480,6 +494,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
             self.notify("This entry has no duplicate found (D finds near-duplicates).",
                         timeout=3)
             return
+        from .pair import PairScreen
+
         self.app.push_screen(PairScreen(position, partners))
 
     def action_new_entry(self) -> None:
@@ -524,6 +540,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         self.app.save()
 
     def action_help(self) -> None:
+        from .help import HelpScreen
+
         self.app.push_screen(HelpScreen(self.app.key_table()))
 
     async def action_quit(self) -> None:

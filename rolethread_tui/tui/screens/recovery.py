@@ -167,9 +167,23 @@ class ExitSignals:
         return True
 
     def remove(self) -> None:
-        """Back to the default handlers; the watchdog is no longer needed."""
+        """Back to the default handlers (the app is unmounting).
+
+        After a signal the watchdog stays: the unmount comes before Textual
+        closes its driver, and closing it on a terminal that hung up can stall
+        for good (its writer thread died on the dead terminal with frames still
+        queued). The session is closed by then; `force` ends the process.
+        """
+        if self._timer is not None and self.received is None:
+            self._timer.cancel()
+        self._remove_handlers()
+
+    def stand_down(self) -> None:
+        """The app has fully ended (its driver closed): no watchdog is needed any more."""
         if self._timer is not None:
             self._timer.cancel()
+
+    def _remove_handlers(self) -> None:
         with contextlib.suppress(RuntimeError):
             loop = asyncio.get_running_loop()
             for sig in self.installed:

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.worker import get_current_worker
 
-from ...domain import Query, QueryError, apply_slop, remember_search, save_state
-from ...domain import parse_query as parse
+from ...domain import remember_search, save_state
 from ..widgets.entry_list import EntryList
 from ..widgets.preview import Preview
 from ..widgets.status_bar import StatusBar
 from .prompts import PromptScreen
 
 if TYPE_CHECKING:
+    from ...domain import Query
     from ..app import RoleThreadApp
 
 QUERY_HINT = ("words  \"phrase\"  -word  status:  origin:  flag:  tag:  issue:  "
@@ -41,6 +41,9 @@ class SearchMixin:
 
     def apply_query(self, text: str) -> None:
         """Filter the list by a query (empty: show everything)."""
+        from ...domain import QueryError  # the query language loads with the first query
+        from ...domain import parse_query as parse
+
         text = text.strip()
         if not text:
             self.action_clear_search()
@@ -88,6 +91,8 @@ class SearchMixin:
     @work(thread=True, exclusive=True, group="search")
     def _search_worker(self, query: Query) -> None:
         """Runs chunk by chunk so a newer query cancels this one promptly."""
+        from ...domain import apply_slop
+
         worker = get_current_worker()
         session = self.app.session
         hits: list[tuple[int, float]] = []
