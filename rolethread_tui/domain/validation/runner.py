@@ -295,6 +295,8 @@ def _scan_replies(indexes: list[int], texts: list[str], scanner: Scanner,
     Returns the replies joined (the speaker-label check reads them too).
     """
     joined = "\n".join(texts)
+    if scanner.screen(joined) is False:  # no needle, no hidden character: the usual
+        return joined
     # The needle search goes first: it leaves the UTF-8 form cached for maybe_hidden.
     may_match = scanner.may_match(joined)
     if maybe_hidden(joined):
