@@ -102,6 +102,8 @@ class Columns:
 
     def __init__(self, checker: Checker) -> None:
         self.checker = checker
+        # `validation.make_checker`'s checker can hand over the turns it read
+        self._check_and_read = getattr(checker, "with_turns", None)
         self.valid = bytearray()
         self.status = bytearray()
         self.origin = bytearray()
@@ -124,14 +126,19 @@ class Columns:
 
     def compute(self, value: object) -> tuple:
         """The column values of one parsed record (pure; run in the scan thread)."""
-        findings = self.checker(value)
+        if self._check_and_read is not None:  # the turns too, read by the same pass
+            findings, turns = self._check_and_read(value)
+            if turns is None:
+                turns = formats.turns(value)
+        else:
+            findings = self.checker(value)
+            turns = formats.turns(value)
         if findings:
             codes = tuple(sorted({f.check for f in findings}))
             severity = max(SEVERITIES.index(f.severity) for f in findings)
         else:  # the usual entry: nothing found, nothing to sort
             codes, severity = (), 0
         review = review_of(value)
-        turns = formats.turns(value)
         intern = self._interned
         return (
             isinstance(value, dict),
