@@ -258,14 +258,12 @@ class Scanner:
             self.list_matchers.append(_matcher_for(needles))
             everything.update(*(n or {""} for n in needles))
         self.any_matcher = _ALWAYS if "" in everything else make_matcher(minimal(everything))
-        self._screen = None if "" in everything else _screen_for(minimal(everything))
-
-    def screen(self, text: str) -> bool | None:
-        """False when no pattern can match `text` and it holds no hidden character
-        (`hidden.maybe_hidden` would say no): one search for both, the answer for
-        nearly every entry's replies. True or None: look closer.
-        """
-        return None if self._screen is None else self._screen(text)
+        #: screen(text) is False when no pattern can match `text` and it holds no
+        #: hidden character (`hidden.maybe_hidden` would say no): one search for
+        #: both, the answer for nearly every entry's replies. True or None: look
+        #: closer. The search itself, not a method around it: it runs per entry.
+        self.screen: Callable[[str], bool | None] = (
+            None if "" in everything else _screen_for(minimal(everything))) or _unsure
 
     def may_match(self, text: str) -> bool:
         """False when no pattern of any list can match `text` (the common answer)."""
@@ -311,6 +309,10 @@ def _screen_for(needles: Iterable[str]) -> Callable[[str], bool | None] | None:
     if screen is None or any(screen(t) is not want for t, want in probes.items()):
         return None
     return screen
+
+
+def _unsure(_: str) -> None:
+    return None
 
 
 def _matcher_for(needle_sets: list[frozenset[str] | None]) -> Matcher:
