@@ -31,6 +31,7 @@ from .review import (
 
 PREVIEW_CHARS = 160
 SEVERITIES = ("", "info", "warning", "error")
+_SEVERITY_INDEX = {name: k for k, name in enumerate(SEVERITIES)}
 _STATUS_INDEX = {name: k for k, name in enumerate(STATUSES)}
 _ORIGIN_INDEX = {name: k for k, name in enumerate(ORIGINS)}
 
@@ -133,10 +134,12 @@ class Columns:
         else:
             findings = self.checker(value)
             turns = formats.turns(value)
-        if findings:
+        if len(findings) == 1:  # the usual entry with a finding: nothing to sort
+            codes, severity = (findings[0].check,), _SEVERITY_INDEX[findings[0].severity]
+        elif findings:
             codes = tuple(sorted({f.check for f in findings}))
             severity = max(SEVERITIES.index(f.severity) for f in findings)
-        else:  # the usual entry: nothing found, nothing to sort
+        else:  # the usual entry: nothing found
             codes, severity = (), 0
         review = review_of(value)
         intern = self._interned

@@ -331,18 +331,21 @@ def _scan_replies(indexes: list[int], texts: list[str], scanner: Scanner,
     Returns the replies joined (the speaker-label check reads them too).
     """
     joined = "\n".join(texts)
-    if scanner.screen(joined) is False:  # no needle, no hidden character: the usual
+    screen = scanner.screen(joined)  # it also leaves the UTF-8 form cached for maybe_hidden
+    if screen is False:  # no needle, no hidden character: the usual
         return joined
-    # The needle search goes first: it leaves the UTF-8 form cached for maybe_hidden.
-    may_match = scanner.may_match(joined)
+    searched = joined
     if maybe_hidden(joined):
         _check_hidden(indexes, texts, out)
         if SURROGATE_RE.search(joined):
             # Lone surrogates (possible via the stdlib JSON fallback) cannot reach the
             # Rust matcher; no needle contains one, so replacing them keeps every needle.
             texts = [SURROGATE_RE.sub("\ufffd", text) for text in texts]
-            may_match = scanner.may_match("\n".join(texts))
-    if may_match:
+            searched = "\n".join(texts)
+    elif screen:  # it fired, and not for a hidden character: a needle occurs
+        _check_patterns(indexes, texts, scanner, out)
+        return joined
+    if scanner.may_match(searched):
         _check_patterns(indexes, texts, scanner, out)
     return joined
 
