@@ -504,3 +504,28 @@ def test_validation_package_does_not_import_textual() -> None:
     for path in package.rglob("*.py"):
         source = path.read_text("utf-8")
         assert "import textual" not in source and "from textual" not in source, path
+
+
+@pytest.mark.parametrize("record", [
+    clean(),
+    clean(("user", "more?"), ("assistant", None)),
+    clean(("user", [{"type": "text", "text": "part"}, "two"]), ("assistant", "ok then")),
+    chat(("User", USER), ("assistant", REPLY)),
+    chat(("user", USER), ("gpt", REPLY)),
+    share(("human", USER), ("gpt", REPLY)),
+    share(("system", SYSTEM), ("user", USER), ("assistant", REPLY)),
+    {"conversations": [{"role": "human", "value": USER}, {"from": "gpt", "text": REPLY}]},
+    chat(("user", USER), ("assistant", 3)),
+    {"messages": [["user", USER], {"role": "assistant", "content": REPLY}]},
+    {"messages": []},
+    {"text": "no conversation"},
+])
+def test_turns_handed_over_by_the_checker_are_formats_turns(record: dict) -> None:
+    """`check_and_read` gives the very turns `formats.turns` reads, or None."""
+    from rolethread_tui.domain.formats import turns
+    from rolethread_tui.domain.validation.context import build_context
+    from rolethread_tui.domain.validation.runner import check_and_read
+
+    findings, read = check_and_read(record, build_context())
+    assert findings == check_value(record)
+    assert read is None or read == turns(record)

@@ -179,3 +179,22 @@ def test_hidden_precheck_never_misses(text: str) -> None:
     if check_hidden(0, text) is not None:
         assert maybe_hidden(text)
     assert check_hidden(0, remove_hidden(text)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ALPHABET | st.sampled_from(["\ud800", " as an ai ", "</s>", "I’m an AI"]),
+                max_size=12).map("".join))
+def test_screen_never_says_no_wrongly(text: str) -> None:
+    """`Scanner.screen` False means: no needle, and `maybe_hidden` says no."""
+    scanner = build_context().scanner
+    if scanner.screen(text) is False:
+        assert not maybe_hidden(text)
+        assert not scanner.may_match(text)
+
+
+def test_screen_cannot_tell_for_a_lone_surrogate() -> None:
+    scanner = build_context().scanner
+    assert scanner.screen("plain words") is False
+    assert scanner.screen("x\u200by") is True
+    assert scanner.screen("as an AI, I") is True
+    assert scanner.screen("x\ud800") is None

@@ -169,7 +169,11 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
     settings = _receive(stdin)
     fd = settings["fd"]
-    compute = Columns(make_checker(settings["validation"])).compute
+    checker = make_checker(settings["validation"])
+    # Compile the patterns now (~0.15 s), while the scan computes its first chunk
+    # alone, instead of after the first request arrives with the helper's share.
+    checker(None)
+    compute = Columns(checker).compute
     while True:
         try:
             kind, *args = _receive(stdin)

@@ -49,6 +49,26 @@ _HIDDEN_ANYWHERE_RE = re.compile(f"[{_ALWAYS}{_JOINERS}]")
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
+def _rust_class(chars: str) -> str:
+    """A character class in ``\\x{..}`` escapes (the Rust regex syntax), without
+    surrogates: no UTF-8 text holds one, so the engine cannot be asked about them."""
+    out, k = [], 0
+    while k < len(chars):
+        first, last = chars[k], chars[k]
+        if chars[k + 1:k + 2] == "-" and k + 2 < len(chars):
+            last, k = chars[k + 2], k + 3
+        else:
+            k += 1
+        if not 0xD800 <= ord(first) <= 0xDFFF:
+            out.append(f"\\x{{{ord(first):x}}}-\\x{{{ord(last):x}}}")
+    return "[" + "".join(out) + "]"
+
+
+#: Every character `maybe_hidden` answers "maybe" for, but lone surrogates, for the
+#: needle search to look for in the same pass (`scanner.Scanner.screen`).
+HIDDEN_CLASS_RUST = _rust_class(_ALWAYS + _JOINERS)
+
+
 def maybe_hidden(text: str) -> bool:
     """Whether `text` may hold a hidden character: never a false "no", and cheap.
 

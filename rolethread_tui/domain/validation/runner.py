@@ -68,11 +68,27 @@ def check_value(value: object, config: ValidationConfig | Context | None = None)
     A `records.RawLine` (a line the store could not parse) gets `invalid-json`.
     Findings come ordered by message (entry-level ones first), then severity.
     """
+    return check_and_read(value, resolve(config))[0]
+
+
+#: One conversation as `formats.turns` reads it: (canonical role or None, text).
+Turns = list[tuple[str | None, str]]
+_CANONICAL = {"s": "system", "u": "user", "a": "assistant"}
+
+
+def check_and_read(value: object, ctx: Context) -> tuple[list[Finding], Turns | None]:
+    """`check_value`, plus the entry's `formats.turns` when the pass read them anyway.
+
+    The scan needs both (`summary.Columns.compute`); when every message is an
+    object with a role spelt as its shape accepts and text content, the check's
+    own pass has read exactly what `formats.turns` would, so a second pass over
+    the messages is saved. None otherwise: the caller reads them itself.
+    """
     if isinstance(value, RawLine):
-        return [structure.check_invalid_json(value.error)]
+        return [structure.check_invalid_json(value.error)], None
     if not isinstance(value, dict):
-        return [structure.check_not_object(value)]  # type: ignore[list-item]
-    return check_dict(value, resolve(config))
+        return [structure.check_not_object(value)], None  # type: ignore[list-item]
+    return _check_dict(value, ctx)
 
 
 #: The name the session imports for its background scan (the same function).
@@ -90,11 +106,15 @@ def make_checker(config: object = None) -> Callable[[object], list[Finding]]:
     compiled: list[Context] = []
 
     def checker(value: object) -> list[Finding]:
+        return with_turns(value)[0]
+
+    def with_turns(value: object) -> tuple[list[Finding], Turns | None]:
         # Compiled on first use — in the scan thread, not on the way to the first screen.
         if not compiled:
             compiled.append(resolve(settings))
-        return check_value(value, compiled[0])
+        return check_and_read(value, compiled[0])
 
+    checker.with_turns = with_turns  # type: ignore[attr-defined]  # see check_and_read
     return checker
 
 
@@ -117,11 +137,18 @@ def as_validation_config(config: object) -> ValidationConfig | Context | None:
 
 def check_dict(record: dict[str, Any], ctx: Context) -> list[Finding]:
     """Every check of docs/validation.md that applies to one record."""
+    return _check_dict(record, ctx)[0]
+
+
+def _check_dict(record: dict[str, Any], ctx: Context) -> tuple[list[Finding], Turns | None]:
     out: list[Finding] = []
     shape = detect_shape(record)
     messages = record[conversation_key(shape)] if shape is not None else None
+    turns = None
     if messages:
-        check_conversation(messages, shape, ctx, out)  # type: ignore[arg-type]
+        codes, texts = check_conversation(messages, shape, ctx, out)  # type: ignore[arg-type]
+        if texts is not None:
+            turns = list(zip(map(_CANONICAL.__getitem__, codes), texts, strict=True))
     else:
         out.append(structure.check_no_messages(record, shape))  # type: ignore[arg-type]
     if "_review" in record or "tags" in record:
@@ -130,7 +157,7 @@ def check_dict(record: dict[str, Any], ctx: Context) -> list[Finding]:
         out.extend(structure.check_lossy_json(record))
     if len(out) > 1:
         out.sort(key=_order)
-    return out
+    return out, turns
 
 
 def _order(f: Finding) -> tuple[int, int]:
@@ -154,11 +181,14 @@ def _text(value: object) -> str | None:
 
 
 def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
-                       out: list[Finding]) -> None:
+                       out: list[Finding]) -> tuple[str, list[str] | None]:
     """All message, role-order and text checks of one conversation, appended to `out`.
 
-    The loop is inlined on purpose: it runs for every message of every entry.
+    Returns the role code and, when every message had an accepted role and
+    text, the texts in order (see `check_and_read`). The loop is inlined on
+    purpose: it runs for every message of every entry.
     """
+    texts: list[str] | None = []
     codes: list[str] = []
     reply_at: list[int] = []
     replies: list[str] = []
@@ -179,9 +209,13 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
             if type(name) is str and name not in accepted:
                 out.append(_check_role(index, name, message, messages, shape))
             codes.append(roles.role_code_of(name, shape))
+            texts = None
             continue
+        if texts is not None:
+            texts.append(text)
         code = accepted.get(name)
         if code is None:
+            texts = None
             found = _check_role(index, name, message, messages, shape)
             out.append(found)
             # a mislabelled system prompt is neither system nor assistant until a person says
@@ -195,7 +229,8 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
                 system = text
             other_at.append(index)
             others.append(text)
-    check_order("".join(codes), ctx, out)
+    code = "".join(codes)
+    check_order(code, ctx, out)
     if others:
         other_at, others = _check_texts(other_at, others, messages, shape, 0, out)
         if others and maybe_hidden("\n".join(others)):
@@ -207,6 +242,7 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
             joined = _scan_replies(reply_at, replies, ctx.scanner, out)
             if system and ":" in joined:
                 _check_speakers(reply_at, replies, joined, system, out)
+    return code, texts
 
 
 def _check_speakers(indexes: list[int], texts: list[str], joined: str, system: str,
@@ -295,16 +331,21 @@ def _scan_replies(indexes: list[int], texts: list[str], scanner: Scanner,
     Returns the replies joined (the speaker-label check reads them too).
     """
     joined = "\n".join(texts)
-    # The needle search goes first: it leaves the UTF-8 form cached for maybe_hidden.
-    may_match = scanner.may_match(joined)
+    screen = scanner.screen(joined)  # it also leaves the UTF-8 form cached for maybe_hidden
+    if screen is False:  # no needle, no hidden character: the usual
+        return joined
+    searched = joined
     if maybe_hidden(joined):
         _check_hidden(indexes, texts, out)
         if SURROGATE_RE.search(joined):
             # Lone surrogates (possible via the stdlib JSON fallback) cannot reach the
             # Rust matcher; no needle contains one, so replacing them keeps every needle.
             texts = [SURROGATE_RE.sub("\ufffd", text) for text in texts]
-            may_match = scanner.may_match("\n".join(texts))
-    if may_match:
+            searched = "\n".join(texts)
+    elif screen:  # it fired, and not for a hidden character: a needle occurs
+        _check_patterns(indexes, texts, scanner, out)
+        return joined
+    if scanner.may_match(searched):
         _check_patterns(indexes, texts, scanner, out)
     return joined
 
