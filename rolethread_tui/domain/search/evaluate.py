@@ -9,6 +9,7 @@ worker: columns -> raw-byte prefilter -> parse -> exact text -> score.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import orjson
 
@@ -119,31 +120,38 @@ def check_lines(query: Query, todo: Iterable[Candidate]) -> list[tuple[int, floa
     return out
 
 
-def _check_line(query: Query, line: bytes, valid: bool) -> float | None:
-    """Score of a line that matches the text terms, None when it does not."""
+def _matched(query: Query, line: bytes, valid: bool
+             ) -> tuple[list[Any] | None, str | None] | None:
+    """(turns, None) for a parsed line whose text terms match, (None, its text) for
+    a raw line that matches, None when the line does not match."""
     if valid:
         try:
             turns = turns_of(orjson.loads(line))
         except orjson.JSONDecodeError:
             pass
         else:
-            return query.score(turns) if query.matches_text(turns) else None
+            return (turns, None) if query.matches_text(turns) else None
     text = line.decode("utf-8", "replace")
-    return query.score_raw(text) if query.matches_raw(text) else None
+    return (None, text) if query.matches_raw(text) else None
+
+
+def _check_line(query: Query, line: bytes, valid: bool) -> float | None:
+    """Score of a line that matches the text terms, None when it does not."""
+    hit = _matched(query, line, valid)
+    if hit is None:
+        return None
+    turns, text = hit
+    return query.score_raw(text) if turns is None else query.score(turns)
 
 
 def _ranked_text(query: Query, line: bytes, valid: bool) -> str | None:
     """The text ``~`` scores for a line matching the text terms (None when it does
     not): what `Query.score` / `score_raw` would score for `_check_line`."""
-    if valid:
-        try:
-            turns = turns_of(orjson.loads(line))
-        except orjson.JSONDecodeError:
-            pass
-        else:
-            return query.ranked_text(turns) if query.matches_text(turns) else None
-    text = line.decode("utf-8", "replace")
-    return text if query.matches_raw(text) else None
+    hit = _matched(query, line, valid)
+    if hit is None:
+        return None
+    turns, text = hit
+    return text if turns is None else query.ranked_text(turns)
 
 
 def select(
