@@ -132,3 +132,27 @@ def test_signal_names_are_the_documented_ones(planted):
     _batch, report = planted
     used = {s.name for e in report.entries.values() for s in e.signals}
     assert used <= set(SIGNALS)
+
+
+def test_the_lens_survives_decisions_and_goes_stale_on_a_text_edit(tmp_path: Path):
+    """It reads assistant replies only: accepting or flagging keeps the list's slop
+    bars; an edit makes the lens stale until it is computed again."""
+    from rolethread_tui.domain import Session
+
+    path = make_batch(300, planted_share=0.2, seed=5).write(tmp_path / "b.jsonl")
+    session = Session.open(path)
+    session.wait()
+    report = session.slop()
+    worst = report.ranked()[0]
+    score = session.slop_score(worst)
+    assert score is not None and score > 0
+    session.set_status(worst, "accepted")
+    session.toggle_flag([worst, worst + 1], "repetitive")
+    session.set_note(worst, "checked")
+    assert session.slop_score(worst) == score
+    session.undo()
+    assert session.slop_score(worst) == score
+    session.edit_message(worst, 0, "A new question.")
+    assert session.slop_score(worst) is None
+    assert session.slop().mark(worst)[0] is not None  # computed again on request
+    session.close()

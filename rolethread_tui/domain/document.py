@@ -40,6 +40,9 @@ class Document:
         self.journal: Journal | None = None
         self.readonly_reason: str | None = None
         self.version = 0  # moves on every applied or reverted change: caches key on it
+        # moves only when some entry's text or the order may have changed: what
+        # reads the conversations alone (the slop lens) stays valid across decisions
+        self.text_version = 0
         self._events = events
         self._ensure = ensure
         self._wait = wait
@@ -282,6 +285,8 @@ class Document:
         if rid >= self.store.count and state is None:
             return  # a removed new entry: no longer in the order, nothing to show
         review_only = not isinstance(old, Replaced) and not isinstance(state, Replaced)
+        if not review_only:
+            self.text_version += 1
         if review_only and rid < len(self.columns):
             self._set_review_cells(rid, old, state)
         else:
@@ -306,6 +311,7 @@ class Document:
 
     def _splice(self, splice: Splice) -> None:
         self.version += 1
+        self.text_version += 1
         if self._order is None:
             self._order = array("q", range(self.store.count))
         self._order = splice.apply(self._order)

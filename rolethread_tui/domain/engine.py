@@ -288,16 +288,27 @@ class Engine:
         return list(self.cached(("search", q.source), compute))
 
     def slop_if_ready(self) -> SlopReport | None:
-        """The lens if it was computed for the document as it is now (never computes)."""
+        """The lens if it was computed for the texts as they are now (never computes).
+
+        Keyed on `Document.text_version`: the lens reads assistant replies only,
+        so accepting, flagging or tagging an entry keeps it (the list's slop bars
+        stay); an edit, a fix or a move makes it stale until it is computed again.
+        """
         hit = self._cache.get(("slop",))
-        return hit[1] if hit is not None and hit[0] == self.doc.version else None
+        return hit[1] if hit is not None and hit[0] == self.doc.text_version else None
 
     def slop(self) -> SlopReport:
-        """The slop lens over the entries as they are now, once per document version."""
+        """The slop lens over the entries as they are now, once per text version."""
         from .slop.source import slop_of  # on first use: opening a file stays lean
 
         self.wait()
-        return self.cached(("slop",), lambda: slop_of(len(self.doc), self.doc.lines))
+        ready = self.slop_if_ready()
+        if ready is not None:
+            return ready
+        version = self.doc.text_version  # a text edit while computing leaves it stale
+        report = slop_of(len(self.doc), self.doc.lines)
+        self._cache[("slop",)] = (version, report)
+        return report
 
     def search_chunks(self, query: Query, chunk: int = 20_000
                       ) -> Iterator[tuple[int, list[tuple[int, float]]]]:
