@@ -93,7 +93,7 @@ FIELDS: tuple[str, ...] = ("flags", "keymap", "reviewer", "auto_advance", "short
                            "theme")
 
 
-def _defaults() -> dict[str, Any]:
+def default_values() -> dict[str, Any]:
     return {"flags": list(DEFAULT_FLAGS), "keymap": {}, "reviewer": None, "auto_advance": True,
             "short_response": 20, "split_exchanges": 8, "extra_refusal_patterns": [],
             "extra_leak_patterns": [], "theme": DEFAULT_THEME}
@@ -120,7 +120,7 @@ class Config:
     theme: str
 
     def __init__(self, **data: Any) -> None:
-        values = _defaults()
+        values = default_values()
         if data:
             values.update(_validated(data))
         self.__dict__.update(values)
@@ -170,7 +170,7 @@ class Config:
     def default_validation(self) -> bool:
         """True when every validation setting is the default: a session then needs no
         settings model at all (`validation=None`), which keeps pydantic off the first frame."""
-        defaults = _defaults()
+        defaults = default_values()
         return all(getattr(self, name) == defaults[name] for name in self.validation)
 
 

@@ -13,7 +13,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from .config import DEFAULT_FLAGS, DEFAULT_THEME, MAX_FLAGS
+from .config import MAX_FLAGS, default_values
+
+_DEFAULTS = default_values()
 
 
 def _binding_id(value: str) -> str:
@@ -49,20 +51,20 @@ RegexPattern = Annotated[str, AfterValidator(_regex)]
 class ConfigModel(BaseModel):
     """Everything the config file may set. Strict types: TOML already has them.
 
-    The defaults must equal `config.Config()`'s (tests/test_config.py checks).
+    The defaults are `config`'s own (one list of them: `config.default_values`).
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, title="Config")
 
-    flags: list[str] = Field(default_factory=lambda: list(DEFAULT_FLAGS))
+    flags: list[str] = Field(default_factory=lambda: default_values()["flags"])
     keymap: dict[BindingId, KeyList] = Field(default_factory=dict)
-    reviewer: str | None = None
-    auto_advance: bool = True
-    short_response: int = Field(20, ge=0)
-    split_exchanges: int = Field(8, ge=1)
+    reviewer: str | None = _DEFAULTS["reviewer"]
+    auto_advance: bool = _DEFAULTS["auto_advance"]
+    short_response: int = Field(_DEFAULTS["short_response"], ge=0)
+    split_exchanges: int = Field(_DEFAULTS["split_exchanges"], ge=1)
     extra_refusal_patterns: list[RegexPattern] = Field(default_factory=list)
     extra_leak_patterns: list[RegexPattern] = Field(default_factory=list)
-    theme: str = DEFAULT_THEME
+    theme: str = _DEFAULTS["theme"]
 
     @field_validator("flags")
     @classmethod

@@ -51,7 +51,7 @@ class UiState:
             self.__dict__.update(UiStateModel.model_validate(values).model_dump())
 
 
-_FIELDS = ("theme", "theme_config", "recent_files", "searches", "positions")
+_FIELDS = tuple(UiState.__dataclass_fields__)
 
 
 def _plain(key: str, value: Any) -> bool:

@@ -217,8 +217,10 @@ def load_theme_file(path: Path) -> ThemeSpec:
         return ThemeSpec(**quick)
     from pydantic import ValidationError  # a file that is not plainly right: the model says why
 
+    from .themes_model import ThemeModel
+
     try:
-        return ThemeSpec.from_data(data)
+        return ThemeSpec(**ThemeModel.model_validate(data).model_dump())
     except ValidationError as exc:
         raise ThemeFileError("\n".join(validation_warnings(exc, where))) from None
 
