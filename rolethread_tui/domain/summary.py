@@ -138,7 +138,7 @@ class Columns:
             codes, severity = (findings[0].check,), _SEVERITY_INDEX[findings[0].severity]
         elif findings:
             codes = tuple(sorted({f.check for f in findings}))
-            severity = max(SEVERITIES.index(f.severity) for f in findings)
+            severity = max(_SEVERITY_INDEX[f.severity] for f in findings)
         else:  # the usual entry: nothing found
             codes, severity = (), 0
         review = review_of(value)
