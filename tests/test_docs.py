@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rolethread_tui.domain.search.terms import FIELD_ALIASES, FIELDS
@@ -29,3 +30,22 @@ def test_every_check_is_in_validation_md() -> None:
 def test_every_query_field_is_in_query_md() -> None:
     text = (DOCS / "query.md").read_text("utf-8")
     assert [f for f in (*FIELDS, *FIELD_ALIASES) if f"`{f}:" not in text] == []
+
+
+def test_every_docs_page_and_section_the_code_cites_exists() -> None:
+    """Code points the reader at docs/ (never outside the repository): a renamed
+    page or heading must not leave a dead pointer behind."""
+    cite = re.compile(r'docs/([\w/-]+\.md)(?:[,:]?\s*\(?"([^"\n]+)")?')
+    package = DOCS.parent / "rolethread_tui"
+    dead = []
+    for path in sorted(package.rglob("*.py")) + sorted(package.rglob("*.tcss")):
+        for page, section in cite.findall(path.read_text("utf-8")):
+            target = DOCS / page
+            if not target.exists():
+                dead.append(f"{path.name}: docs/{page}")
+                continue
+            headings = [line.lstrip("#").strip() for line in
+                        target.read_text("utf-8").splitlines() if line.startswith("#")]
+            if section and not any(h.startswith(section) for h in headings):
+                dead.append(f'{path.name}: docs/{page} "{section}"')
+    assert dead == []

@@ -12,7 +12,7 @@ from .errors import UsageError, describe
 #: The headless commands, each a module of this package. Imported only when the
 #: parser is built: the TUI (no subcommand) starts without any of them — they
 #: pull in the whole domain, orjson and the near-duplicate machinery
-#: (docs/performance.md, "Start-up").
+#: (docs/architecture.md, "Start-up: first rows first").
 COMMANDS = ("validate", "stats", "export", "dedupe", "merge", "slop")
 SUBCOMMANDS = set(COMMANDS)
 MAIN_OPTIONS = ("-h", "--help", "--version")

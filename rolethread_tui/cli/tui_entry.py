@@ -1,6 +1,6 @@
 """`rolethread-tui [FILE]`: open the TUI (a copy of the bundled sample batch when no FILE).
 
-docs/safety.md "Crash safety": the TUI needs a terminal (stdin and stdout), and no
+docs/safety.md "Signals and terminals": the TUI needs a terminal (stdin and stdout), and no
 app process outlives it. Without one it exits 2 at once instead of reading
 an endless end-of-file. SIGHUP / SIGTERM before the app's own handlers are
 installed end the start-up cleanly (lock released, journal kept), and a

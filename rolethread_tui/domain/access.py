@@ -1,7 +1,8 @@
 """May this process edit a file? The lock and the permission bits, decided in one place.
 
-docs/safety.md "Saving" and docs/architecture.md: a session edits a file only while it holds the
-file's lock (`lock.py`), the file's mode allows writing, and the
+docs/safety.md "The lock, and read-only" and docs/architecture.md: a session
+edits a file only while it holds the file's lock (`lock.py`), the file's mode
+allows writing, and the
 `.rolethread/` folder can hold the lock and the journal. Otherwise it opens
 read-only, and `Access.reason` says why in one line for the status bar or a
 script. `claim` is what `opening.begin` (the TUI) and `Session.open` (the

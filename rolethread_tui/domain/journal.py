@@ -1,7 +1,8 @@
 """The crash journal: every step of a session, appended and fsynced before it shows as done.
 
-docs/safety.md "Crash safety": after a crash or `kill -9`, reopening the file offers
-to replay what was acknowledged. The journal lives in the `.rolethread/`
+docs/safety.md "The journal: nothing acknowledged is lost": after a crash or
+`kill -9`, reopening the file offers to replay what was acknowledged. The
+journal lives in the `.rolethread/`
 folder beside the data file (the same folder as the backups)::
 
     .rolethread/<name>.journal        a header line, then one JSON line per step

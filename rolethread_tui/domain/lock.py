@@ -1,6 +1,6 @@
 """The edit lock beside a data file: one session writes, any other opens read-only.
 
-docs/safety.md "Saving": a lock keeps two sessions from editing the same file; the
+docs/safety.md "The lock, and read-only": a lock keeps two sessions from editing the same file; the
 second opens read-only and says who holds it; a stale lock (dead pid) is
 taken over. The lock is `.rolethread/<name>.lock` (the folder of the backups
 and the journal), a JSON object {reviewer, host, pid, since}.

@@ -1,6 +1,6 @@
 """Opening a file for review: the lock, a leftover journal, and the session, in that order.
 
-docs/safety.md "Saving" / "Crash safety" and issue #8. One place decides how a
+docs/safety.md "The lock, and read-only" / "The journal" and issue #8. One place decides how a
 session starts, so the TUI, scripts and tests all get the same guarantees:
 
 1. **Lock first.** Whoever holds `.rolethread/<name>.lock` owns the file and

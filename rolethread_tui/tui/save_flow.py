@@ -1,6 +1,6 @@
 """What the app does when a save must not go ahead: the file changed on disk.
 
-docs/safety.md "Saving": before writing, detect that the file changed since it
+docs/safety.md "Changes made behind our back": before writing, detect that the file changed since it
 was loaded and refuse to overwrite it silently. `Session.save` raises
 `FileChangedError`; the app then calls `offer_file_changed`, which asks:
 

@@ -50,8 +50,9 @@ CHECKS: Final[dict[str, Severity]] = {
     "markdown": INFO,
 }
 
-#: Checks for which an automatic fix can exist (docs/validation.md, "auto-fix"). Whether a given
-#: finding is fixable is still decided per finding (a character-name role is not).
+#: Checks for which an automatic fix can exist (docs/validation.md, the table's fix
+#: column). Whether a given finding is fixable is still decided per finding (a
+#: character-name role is not).
 FIXABLE_CHECKS: Final = frozenset(
     {"unknown-role", "misplaced-system", "edge-whitespace", "hidden-characters", "bad-tags"}
 )

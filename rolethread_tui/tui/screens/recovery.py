@@ -1,7 +1,8 @@
 """Crash safety inside the running app: the recovery question, what to tell, clean exits.
 
-docs/safety.md "Crash safety", issue #8. The domain side (`domain/opening.py`)
-takes the lock and finds a leftover journal; the question whether to replay
+docs/safety.md "The journal: nothing acknowledged is lost", issue #8. The domain
+side (`domain/opening.py`) takes the lock and finds a leftover journal; the
+question whether to replay
 it is asked here, in the app, because only the reviewer may decide:
 
 * `RecoveryScreen` — "N unsaved changes from … can be restored — r: restore
