@@ -50,6 +50,9 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))  # the sample copy
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))  # scan caches
+    monkeypatch.delenv("ROLETHREAD_CACHE_DIR", raising=False)
+    monkeypatch.delenv("ROLETHREAD_NO_CACHE", raising=False)
     monkeypatch.setenv("ROLETHREAD_STATE", str(home / "state.json"))
     monkeypatch.delenv("ROLETHREAD_CONFIG", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)

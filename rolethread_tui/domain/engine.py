@@ -20,6 +20,7 @@ from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .records import parse_line
 from .scan import Helper, Span, share
+from .scan_cache import ScanCache, Writer
 from .store import BOM, LineStore
 from .summary import Columns, Row
 from .validation import Finding
@@ -60,12 +61,16 @@ class Engine:
     """Background work over one document; results cached per document version."""
 
     def __init__(self, store: LineStore, columns: Columns, events: Emitter,
-                 validation: dict[str, Any] | None, parallel: bool) -> None:
+                 validation: dict[str, Any] | None, parallel: bool,
+                 cacheable: bool = False) -> None:
+        """`cacheable`: the rows depend on `validation` alone (no custom checker),
+        so a finished scan may be kept in and read back from `scan_cache`."""
         self.store = store
         self.columns = columns
         self.doc: Document  # attached right after construction (it needs our waits)
         self._events = events
         self._helper_args = (validation, parallel)
+        self._cacheable = cacheable
         self._dup_links: dict[int, DupLink] = {}
         self._cache: dict[Hashable, tuple[int, Any]] = {}
         self._scanned = threading.Event()
@@ -81,33 +86,84 @@ class Engine:
         self._thread.start()
 
     def _scan(self) -> None:
-        count = 0
-        helper = Helper(self.store.size, *self._helper_args, fd=self.store.fileno())
+        helper: Helper | None = None
         try:
-            for chunk, spans in self.store.index_chunks():
-                self.columns.append_many(self._rows(chunk, spans, helper, count))
-                count += len(spans)
-                self.scan_bytes = self.store.starts[count - 1] if count else 0
-                with self._published:
-                    self.store.publish(count)
-                    self._published.notify_all()
-                if self._closing:
+            slot = ScanCache.of(self.store, self._helper_args[0]) if self._cacheable else None
+            count = self._adopt_cached(slot) if slot is not None else 0
+            if self._closing:
+                return
+            if slot is None or not slot.complete or self.store.indexed < self.store.size:
+                helper = Helper(self.store.size, *self._helper_args, fd=self.store.fileno())
+                fresh = slot.writer() if slot is not None and count == 0 else None
+                if not self._scan_file(count, helper, fresh):
                     return
-                self._events.emit(SessionEvent("scan"))
             self.scan_bytes = self.store.size
             self._mark_exact_duplicates()
         except BaseException as exc:  # reported to the caller of wait()
             self.scan_error = exc
         finally:
-            if helper.active and self.scan_error is None and not self._closing:
+            if helper is not None and helper.active and self.scan_error is None \
+                    and not self._closing:
                 self._search = helper  # warm already: searches use it next
-            else:
+            elif helper is not None:
                 helper.close()
             self.doc.reserve_rids(len(self.columns) - 1)
             self._scanned.set()
             with self._published:
                 self._published.notify_all()
             self._events.emit(SessionEvent("scanned"))
+
+    def _adopt_cached(self, slot: ScanCache) -> int:
+        """Take the rows of an unchanged file from the scan cache; how many.
+
+        Each segment is checked before anything grows, so a bad one ends the
+        adoption cleanly (the cache file goes) and the scan reads on from there.
+        """
+        count = 0
+        for index, physical, indexed, cols in slot.read():
+            try:
+                prepared = self.store.prepare_index(index, physical, indexed)
+                if len(cols[0]) != len(prepared[0][0]):
+                    raise ValueError("scan cache rows do not match its index")
+                self.columns.append_columns(cols)
+            except (ValueError, TypeError, IndexError, OverflowError):
+                slot.remove()
+                slot.complete = False
+                break
+            count += self.store.adopt(prepared)
+            if not self._publish(count):
+                break
+        return count
+
+    def _scan_file(self, count: int, helper: Helper, fresh: Writer | None) -> bool:
+        """Scan the file from record `count` on (written to the cache when `fresh`);
+        False when the session closed midway."""
+        try:
+            for chunk, spans in self.store.index_chunks():
+                cols = list(zip(*self._rows(chunk, spans, helper, count), strict=True))
+                if fresh is not None:
+                    fresh.add(self.store, count, cols)
+                self.columns.append_columns(cols)
+                count += len(spans)
+                if not self._publish(count):
+                    return False
+            if fresh is not None:
+                fresh.finish()
+            return True
+        finally:
+            if fresh is not None:
+                fresh.discard()  # nothing left to discard once finished
+
+    def _publish(self, count: int) -> bool:
+        """Make the first `count` records readable; False when the session is closing."""
+        self.scan_bytes = self.store.starts[count - 1] if count else 0
+        with self._published:
+            self.store.publish(count)
+            self._published.notify_all()
+        if self._closing:
+            return False
+        self._events.emit(SessionEvent("scan"))
+        return True
 
     def _rows(self, chunk: bytes, spans: list[tuple[int, int]], helper: Helper,
               first: int) -> list[tuple]:

@@ -53,7 +53,7 @@ class Session(SessionOps):
         self.reviewer = reviewer or reviewer_name()
         self.events = Emitter()
         self.engine = Engine(self.store, self.columns, self.events, validation,
-                             parallel and checker is None)
+                             parallel and checker is None, cacheable=checker is None)
         self.doc = Document(self.store, self.columns, self.events, self.engine.ensure,
                             self.engine.wait)
         self.engine.doc = self.doc

@@ -95,6 +95,7 @@ class LineStore:
         self.endings = array("b")
         self.lines = array("q")  # 1-based physical line number of each record
         self._physical = 0
+        self.indexed = 0  # file offset up to which lines are indexed (see index_chunks)
         self.count = 0
         self.bom = self._read(0, 3) == BOM
         self._lock = threading.Lock()
@@ -144,8 +145,10 @@ class LineStore:
         Each yielded span is (start, end) relative to the chunk, so the caller
         can parse lines from the chunk it already has instead of reading twice.
         A line longer than a chunk is carried over until its end is found.
+        It goes on from where indexing stopped (`indexed`), so a scan that
+        adopted part of the index from the scan cache resumes after it.
         """
-        offset = len(BOM) if self.bom else 0
+        offset = self.indexed or (len(BOM) if self.bom else 0)
         carry = b""
         step = FIRST_CHUNK  # small first: the first screen needs only a few rows
         while offset < self.size or carry:
@@ -157,10 +160,40 @@ class LineStore:
             at_eof = offset >= self.size
             spans, consumed = self._split(chunk, base, at_eof)
             carry = chunk[consumed:]
+            self.indexed = base + consumed
             if spans:
                 yield chunk, spans
             if at_eof:
                 break
+
+    def prepare_index(self, index: tuple[bytes, bytes, bytes, bytes], physical: int,
+                      indexed: int) -> tuple[list[array], int, int]:
+        """Index entries read back from the scan cache, checked to follow on from
+        the index so far (`adopt` appends them); raises ValueError when not.
+
+        `index` holds the raw bytes of starts, ends, endings and line numbers;
+        `physical`/`indexed` are where indexing stood after them. That the
+        cache belongs to this very file is `scan_cache`'s key to check.
+        """
+        parts = [array(a.typecode) for a in (self.starts, self.ends, self.endings, self.lines)]
+        for part, raw in zip(parts, index, strict=True):
+            part.frombytes(raw)
+        n, starts, ends = len(parts[0]), parts[0], parts[1]
+        if (any(len(p) != n for p in parts) or not self.indexed <= indexed <= self.size
+                or (n and not self.indexed <= starts[0] <= ends[-1] <= indexed)):
+            raise ValueError("scan cache index does not fit the file")
+        return parts, physical, indexed
+
+    def adopt(self, prepared: tuple[list[array], int, int]) -> int:
+        """Append entries from `prepare_index`; how many."""
+        parts, physical, indexed = prepared
+        with self._lock:
+            for target, part in zip((self.starts, self.ends, self.endings, self.lines),
+                                    parts, strict=True):
+                target.extend(part)
+            self._physical = physical
+            self.indexed = indexed
+        return len(parts[0])
 
     def _split(
         self, chunk: bytes, base: int, at_eof: bool

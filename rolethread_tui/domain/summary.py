@@ -30,6 +30,7 @@ from .review import (
 )
 
 PREVIEW_CHARS = 160
+ROW_FIELDS = 13  # the fields of one `Columns.compute` row
 SEVERITIES = ("", "info", "warning", "error")
 _SEVERITY_INDEX = {name: k for k, name in enumerate(SEVERITIES)}
 _STATUS_INDEX = {name: k for k, name in enumerate(STATUSES)}
@@ -161,25 +162,29 @@ class Columns:
         )
 
     def append_many(self, rows: list[tuple]) -> None:
-        if not rows:
-            return
-        cols = list(zip(*rows, strict=True))
+        if rows:
+            self.append_columns(list(zip(*rows, strict=True)))
+
+    def append_columns(self, cols: list[tuple]) -> None:
+        """Append rows given column by column (`compute`'s 13 fields, in order):
+        the scan's chunks, and the same chunks read back from the scan cache."""
+        if len(cols) != ROW_FIELDS or len({len(c) for c in cols}) != 1:
+            raise ValueError("summary columns of unequal length")
+        # typed first, so a bad value fails before any column has grown
+        fixed = [(self.valid, bytearray(cols[0])), (self.status, bytearray(cols[1])),
+                 (self.origin, bytearray(cols[2])), (self.turns, array("I", cols[5])),
+                 (self.length, array("I", cols[6])), (self.issue_count, array("H", cols[9])),
+                 (self.severity, bytearray(cols[10])), (self.digest, array("Q", cols[11]))]
         intern = self._interned
         for k in (3, 4, 8):  # rows from a helper process carry their own tuple copies
             cols[k] = tuple(intern.setdefault(v, v) for v in cols[k])
-        self.valid.extend(cols[0])
-        self.status.extend(cols[1])
-        self.origin.extend(cols[2])
+        for column, values in fixed:
+            column.extend(values)  # type: ignore[attr-defined]
         self.flags.extend(cols[3])
         self.tags.extend(cols[4])
-        self.turns.extend(cols[5])
-        self.length.extend(cols[6])
         self.preview.extend(cols[7])
         self.issues.extend(cols[8])
-        self.issue_count.extend(cols[9])
-        self.severity.extend(cols[10])
-        self.digest.extend(cols[11])
-        start = len(self.digest) - len(rows)
+        start = len(self.digest) - len(cols[0])
         self.findings.update(
             (start + k, found) for k, found in enumerate(cols[12]) if found)
 

@@ -1,0 +1,238 @@
+"""The scan cache: a finished scan kept on disk, so reopening an unchanged file
+does not scan it again (docs/architecture.md, "Document, engine, facade": the scan cache).
+
+The scan's rows are a pure function of three things: the file's bytes, the
+validation settings and the code that computes them. The cache key holds all
+three — the file's identity as the kernel reports it (device, inode, size,
+mtime and ctime: no write can leave the ctime as it was) plus the digest of its
+first and last 64 KB, the settings as canonical JSON, and a digest of the
+domain layer's sources and the versions of the libraries that parse and
+match. A different key is a miss; so is any segment whose CRC does not match,
+and the scan then goes on from the last good segment. The cache never holds
+anything else: edits live in the journal, never here.
+
+One file per data path under the user's cache directory (never next to the
+data: a read-only dataset directory must stay untouched), written to a
+temporary name and renamed into place. Each segment is one scan chunk: the
+line index and the summary columns, as marshal data with a CRC-32.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import marshal
+import os
+import struct
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from .store import LineStore
+
+#: Files smaller than this scan in well under a second: not worth a cache file.
+CACHE_MIN_BYTES = 16 << 20
+#: The cache directory is pruned, oldest first, to these bounds after each write.
+MAX_FILES = 64
+MAX_BYTES = 2 << 30
+_MAGIC = b"rolethread-scan-cache 1\n"
+_RECORD = struct.Struct("<IQ")  # CRC-32 and length of one segment; length 0 ends the file
+_SUFFIX = ".scan"
+
+#: One segment: (index bytes: starts, ends, endings, line numbers), physical
+#: line count and indexed offset after it, and the 13 summary columns.
+Segment = tuple[tuple[bytes, bytes, bytes, bytes], int, int, list[tuple]]
+
+
+def cache_dir() -> Path | None:
+    """Where scans are kept: $ROLETHREAD_CACHE_DIR, else the XDG cache directory;
+    None when ROLETHREAD_NO_CACHE is set to anything but empty or 0."""
+    if os.environ.get("ROLETHREAD_NO_CACHE", "") not in ("", "0"):
+        return None
+    chosen = os.environ.get("ROLETHREAD_CACHE_DIR")
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rolethread-tui" / "scan"
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of what computes a row: the domain sources and pattern lists, the
+    Python, orjson and pydantic-core versions (the Rust matcher)."""
+    import pydantic_core
+
+    digest = hashlib.sha1(f"{sys.version}|{orjson.__version__}|"
+                          f"{pydantic_core.__version__}".encode())
+    root = Path(__file__).parent
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".txt", ".json")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def key_of(store: LineStore, validation: dict[str, Any] | None) -> bytes | None:
+    """The cache key of a scan of `store` under `validation`; None when the
+    file behind the open descriptor is not the one stamped at open (it was
+    replaced in between) or the settings cannot be written canonically."""
+    st, stamp = os.fstat(store.fileno()), store.stamp
+    if (st.st_ino, st.st_size, st.st_mtime_ns) != (stamp.inode, stamp.size, stamp.mtime_ns):
+        return None
+    try:
+        settings = orjson.dumps(validation, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+    identity = f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+    return hashlib.sha1(b"|".join((identity.encode(), stamp.digest.encode(), settings,
+                                   code_version().encode()))).digest()
+
+
+class ScanCache:
+    """The cache slot of one data file: read it back, or write a fresh scan."""
+
+    def __init__(self, directory: Path, store: LineStore, key: bytes) -> None:
+        name = hashlib.sha1(os.fsencode(os.path.realpath(store.path))).hexdigest()
+        self.path = directory / (name + _SUFFIX)
+        self.key = key
+        self.complete = False
+
+    @classmethod
+    def of(cls, store: LineStore, validation: dict[str, Any] | None) -> ScanCache | None:
+        """The slot for a scan of `store`, or None when caching is off or not worth it."""
+        directory = cache_dir()
+        if directory is None or store.size < CACHE_MIN_BYTES:
+            return None
+        try:
+            key = key_of(store, validation)
+        except (OSError, ValueError):
+            return None
+        return None if key is None else cls(directory, store, key)
+
+    def read(self) -> Iterator[Segment]:
+        """The cached segments in file order, when the cache matches the key.
+
+        Sets `complete` once the end mark is read; a bad segment ends the
+        reading early (and removes the file), so the caller scans the rest.
+        """
+        try:
+            with open(self.path, "rb") as f:
+                if f.read(len(_MAGIC) + len(self.key)) != _MAGIC + self.key:
+                    return
+                while (segment := _read_segment(f)) is not None:
+                    yield segment
+                self.complete = True
+            os.utime(self.path)  # recently used: pruned last
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, EOFError, TypeError):
+            self.remove()
+
+    def writer(self) -> Writer | None:
+        try:
+            return Writer(self)
+        except OSError:
+            return None
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+
+def _read_segment(f: IO[bytes]) -> Segment | None:
+    head = f.read(_RECORD.size)
+    if len(head) < _RECORD.size:
+        raise EOFError("scan cache cut short")
+    crc, size = _RECORD.unpack(head)
+    if size == 0:
+        return None
+    data = f.read(size)
+    if len(data) < size or zlib.crc32(data) != crc:
+        raise ValueError("scan cache segment damaged")
+    index, physical, indexed, cols = marshal.loads(data)
+    if len(index) != 4 or not isinstance(cols, list):
+        raise ValueError("scan cache segment malformed")
+    return tuple(index), physical, indexed, cols
+
+
+class Writer:
+    """A fresh scan written segment by segment; renamed into place by `finish`.
+
+    Any error writing makes it give up quietly: the cache is only ever a
+    shortcut, and a scan must never fail for it.
+    """
+
+    def __init__(self, cache: ScanCache) -> None:
+        self._cache = cache
+        cache.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=cache.path.parent)
+        self._tmp: Path | None = Path(tmp)
+        self._file: IO[bytes] | None = os.fdopen(fd, "wb")
+        self._file.write(_MAGIC + cache.key)
+
+    def add(self, store: LineStore, first: int, cols: list[tuple]) -> None:
+        """One scanned chunk: its records start at `first` in the store's index."""
+        if self._file is None:
+            return
+        stop = first + len(cols[0])
+        index = tuple(column[first:stop].tobytes()
+                      for column in (store.starts, store.ends, store.endings, store.lines))
+        try:
+            data = marshal.dumps((index, store._physical, store.indexed, cols))
+            self._file.write(_RECORD.pack(zlib.crc32(data), len(data)))
+            self._file.write(data)
+        except (OSError, ValueError):
+            self.discard()
+
+    def finish(self) -> None:
+        """Close the file and put it in place (the end mark makes it complete)."""
+        if self._file is None:
+            return
+        try:
+            self._file.write(_RECORD.pack(0, 0))
+            self._file.close()
+            self._file = None
+            os.replace(self._tmp, self._cache.path)
+            self._tmp = None
+        except OSError:
+            self.discard()
+            return
+        prune(self._cache.path.parent, keep=self._cache.path)
+
+    def discard(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                self._tmp.unlink()
+            self._tmp = None
+
+
+def prune(directory: Path, keep: Path, max_files: int = MAX_FILES,
+          max_bytes: int = MAX_BYTES) -> None:
+    """Remove the least recently used cache files beyond the bounds (never `keep`),
+    and temporary files a killed scan left behind more than a day ago."""
+    try:
+        entries = [(e.name, e.stat()) for e in os.scandir(directory)]
+    except OSError:
+        return
+    stale = time.time() - 86400
+    kept = sorted(((st.st_mtime_ns, st.st_size, directory / name) for name, st in entries
+                   if name.endswith(_SUFFIX)), reverse=True)
+    total, doomed = 0, [directory / name for name, st in entries
+                        if name.endswith(".tmp") and st.st_mtime < stale]
+    for count, (_, size, path) in enumerate(kept, 1):
+        total += size
+        if path != keep and (count > max_files or total > max_bytes):
+            doomed.append(path)
+    for path in doomed:
+        with contextlib.suppress(OSError):
+            path.unlink()

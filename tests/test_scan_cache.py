@@ -1,0 +1,241 @@
+"""The scan cache: reopening an unchanged file reads the scan back, and nothing
+else ever does — a changed file, other settings, other code, a damaged cache or
+one that cannot be written all give exactly the answers of a fresh scan."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rolethread_tui import Session
+from rolethread_tui.cli.main import main
+from rolethread_tui.domain import scan_cache, store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import datagen
+
+ODD_LINES = (b'\xef\xbb\xbf{"messages":[{"role":"user","content":"bom"}]}\r\n\r\n  \n'
+             b'{"messages":[{"role":"user","content":"x"},{"role":"assistant",'
+             b'"content":"I\'m sorry, but I can\'t help with that."}]}\n'
+             b'{broken\n[1,2]\n\n')
+
+
+@pytest.fixture(autouse=True)
+def _small_files_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Cache every file (the real floor is 16 MB) in a directory of the test's own,
+    scanned in small chunks so a small file makes many cache segments."""
+    monkeypatch.setattr(scan_cache, "CACHE_MIN_BYTES", 0)
+    monkeypatch.setattr(store, "CHUNK", 64 << 10)
+    monkeypatch.setattr(store, "FIRST_CHUNK", 16 << 10)
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("ROLETHREAD_CACHE_DIR", str(directory))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """Generated entries (flaws, broken lines, duplicates): ~1 MB, ~16 chunks."""
+    path = tmp_path_factory.mktemp("gen") / "gen.jsonl"
+    datagen.generate(path, 500, seed=7)
+    data = path.read_bytes()
+    return ODD_LINES + data + b'{"messages":[{"role":"user","content":"no newline at end"}]}'
+
+
+def _scan(path: Path, **kwargs: Any) -> dict[str, Any]:
+    """Everything a scan leaves behind: the index, every column, every finding."""
+    s = Session.open(path, claim_lock=False, **kwargs)
+    try:
+        s.wait()
+        c, lines = s.columns, s.store
+        return {
+            "index": [a.tobytes() for a in (lines.starts, lines.ends, lines.endings,
+                                             lines.lines)] + [lines.count, lines.indexed],
+            "numbers": [bytes(c.valid), bytes(c.status), bytes(c.origin), c.turns.tobytes(),
+                        c.length.tobytes(), c.issue_count.tobytes(), bytes(c.severity),
+                        c.digest.tobytes()],
+            "lists": [c.flags, c.tags, c.issues, c.preview],
+            "findings": dict(c.findings),
+            "duplicates": s.engine.exact_duplicates(),
+            "rows": [s.row(i) for i in range(0, len(s), 97)],
+        }
+    finally:
+        s.close()
+
+
+def _caches(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.scan")) if directory.exists() else []
+
+
+def test_a_reopened_file_reads_its_scan_back_with_the_same_answers(
+        tmp_path, generated, _small_files_cached):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    cold = _scan(path)
+    assert len(_caches(_small_files_cached)) == 1
+    warm = _scan(path)
+    assert warm == cold
+    assert len(cold["rows"]) > 5
+    lines = store.LineStore(path)
+    try:
+        slot = scan_cache.ScanCache.of(lines, None)
+        assert slot is not None
+        assert len(list(slot.read())) > 10  # many segments, all read back
+    finally:
+        lines.close()
+
+
+def test_the_cache_is_what_is_read(tmp_path, generated, _small_files_cached, monkeypatch):
+    """A warm open computes no row: proof the cached scan is used at all."""
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    cold = _scan(path)
+
+    def no_rows(*_args: Any) -> list:
+        raise AssertionError("a row was computed on a warm open")
+
+    monkeypatch.setattr("rolethread_tui.domain.engine.Engine._rows", no_rows)
+    assert _scan(path) == cold
+
+
+def _rewrite_same_size(path: Path) -> None:
+    """Change one byte of a reply in place, keeping the size and the mtime."""
+    st = os.stat(path)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"sorry")
+    data[at:at + 5] = b"SORRY"
+    with open(path, "r+b") as f:
+        f.write(data)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_a_file_changed_in_place_is_scanned_again(tmp_path, generated):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    _scan(path)
+    _rewrite_same_size(path)
+    fresh = _scan(path, parallel=False)
+    os.environ["ROLETHREAD_NO_CACHE"] = "1"
+    try:
+        assert fresh == _scan(path)
+    finally:
+        del os.environ["ROLETHREAD_NO_CACHE"]
+
+
+def test_other_settings_or_other_code_are_a_miss(tmp_path, generated, monkeypatch):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    default = _scan(path)
+    strict = _scan(path, validation={"short_response": 400})
+    assert strict["findings"] != default["findings"]
+    assert _scan(path) == default  # and the default's answers are not the strict ones
+    monkeypatch.setattr(scan_cache, "code_version", lambda: "other code")
+    monkeypatch.setattr("rolethread_tui.domain.engine.Engine._rows",
+                        _counting(scan_cache, monkeypatch))
+    assert _scan(path) == default
+    assert scan_cache.rows_computed > 0  # type: ignore[attr-defined]
+
+
+def _counting(module: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from rolethread_tui.domain.engine import Engine
+
+    real = Engine._rows
+    monkeypatch.setattr(module, "rows_computed", 0, raising=False)
+
+    def rows(self: Engine, *args: Any) -> list:
+        module.rows_computed += 1
+        return real(self, *args)
+
+    return rows
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "garbage"])
+def test_a_damaged_cache_gives_the_same_answers_and_is_replaced(
+        tmp_path, generated, _small_files_cached, damage):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    cold = _scan(path)
+    (cache,) = _caches(_small_files_cached)
+    data = bytearray(cache.read_bytes())
+    if damage == "flip":
+        data[len(data) // 2] ^= 0xFF
+    elif damage == "truncate":
+        del data[len(data) * 2 // 3:]
+    else:
+        data = bytearray(data[:60] + os.urandom(len(data) - 60))
+    cache.write_bytes(bytes(data))
+    assert _scan(path) == cold
+    _scan(path)  # the damaged file went; this open writes a good one again
+    assert _scan(path) == cold
+    assert len(_caches(_small_files_cached)) == 1
+
+
+def test_a_cache_that_cannot_be_written_never_stops_a_scan(tmp_path, generated, monkeypatch):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    monkeypatch.setenv("ROLETHREAD_CACHE_DIR", str(blocker / "scan"))
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    first = _scan(path)
+    assert _scan(path) == first
+    assert blocker.read_text() == "x"
+
+
+def test_no_cache_writes_nothing(tmp_path, generated, _small_files_cached, monkeypatch):
+    monkeypatch.setenv("ROLETHREAD_NO_CACHE", "1")
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    _scan(path)
+    assert not _small_files_cached.exists()
+
+
+def test_edits_made_during_the_scan_never_reach_the_cache(tmp_path, generated):
+    """A review and a text edit made while the scan runs change the session's
+    columns, never the cached scan of the file's bytes."""
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    os.environ["ROLETHREAD_NO_CACHE"] = "1"
+    try:
+        cold = _scan(path)
+    finally:
+        del os.environ["ROLETHREAD_NO_CACHE"]
+    s = Session.open(path, claim_lock=False)
+    try:
+        s.engine.ensure(3)  # the first chunk is in; the scan goes on
+        s.set_status(0, "accepted")
+        assert s.edit_message(1, 0, "an edited first message")
+        s.wait()
+        assert s.row(0).status == "accepted"
+        assert s.row(1).preview == "an edited first message"
+    finally:
+        s.close()
+    assert _scan(path) == cold
+    assert cold["rows"][0].status != "accepted"
+
+
+def test_headless_stats_answer_the_same_from_the_cache(tmp_path, generated, capsys):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    outputs = []
+    for _ in range(2):
+        main(["stats", str(path), "--json"])
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    assert '"entries"' in outputs[0]
+
+
+def test_prune_keeps_the_newest_within_bounds(tmp_path):
+    for k in range(6):
+        f = tmp_path / f"{k}.scan"
+        f.write_bytes(b"x" * 100)
+        os.utime(f, ns=(k * 10**9, k * 10**9))
+    stale = tmp_path / ".old.tmp"
+    stale.write_bytes(b"")
+    os.utime(stale, (0, 0))
+    scan_cache.prune(tmp_path, keep=tmp_path / "0.scan", max_files=3, max_bytes=10**6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0.scan", "3.scan", "4.scan", "5.scan"]
+    scan_cache.prune(tmp_path, keep=tmp_path / "5.scan", max_files=10, max_bytes=250)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["4.scan", "5.scan"]
