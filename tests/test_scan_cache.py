@@ -239,3 +239,98 @@ def test_prune_keeps_the_newest_within_bounds(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0.scan", "3.scan", "4.scan", "5.scan"]
     scan_cache.prune(tmp_path, keep=tmp_path / "5.scan", max_files=10, max_bytes=250)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["4.scan", "5.scan"]
+
+
+# --------------------------------------------------------------- kept results
+def _session_results(path: Path) -> tuple[Any, Any]:
+    s = Session.open(path, claim_lock=False)
+    try:
+        s.wait()
+        return s.slop(), s.duplicate_groups()
+    finally:
+        s.close()
+
+
+def _refuse(what: str) -> Any:
+    def refuse(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError(f"{what} was computed again for an unchanged file")
+
+    return refuse
+
+
+def test_the_slop_lens_and_duplicate_groups_are_kept_for_an_unchanged_file(
+        tmp_path, generated, monkeypatch):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    report, groups = _session_results(path)
+    assert report.entries and groups  # the generated batch has both
+    monkeypatch.setattr("rolethread_tui.domain.slop.source.slop_of", _refuse("the lens"))
+    monkeypatch.setattr("rolethread_tui.domain.dedupe.DuplicateFinder", _refuse("groups"))
+    again, groups_again = _session_results(path)
+    assert again == report
+    assert again.marks() == report.marks()
+    assert groups_again == groups
+
+
+def test_a_kept_result_is_never_used_once_a_text_changed(tmp_path, generated):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    report, _ = _session_results(path)
+    s = Session.open(path, claim_lock=False)
+    try:
+        s.wait()
+        entry = next(i for i in report.ranked() if i in report.entries)
+        s.delete_entries(entry)
+        after = s.slop()
+        assert after.total == report.total - 1
+    finally:
+        s.close()
+    assert _session_results(path)[0] == report  # and nothing of the edit was kept
+
+
+def test_headless_slop_and_dedupe_answer_the_same_from_the_cache(
+        tmp_path, generated, capsys, monkeypatch):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    first = []
+    for command in ("slop", "dedupe"):
+        main([command, str(path), "--json"])
+        first.append(capsys.readouterr().out)
+    monkeypatch.setattr("rolethread_tui.domain.slop.source._slop_of_file", _refuse("slop"))
+    monkeypatch.setattr("rolethread_tui.domain.dedupe_file._groups_of_file", _refuse("dedupe"))
+    for command, before in zip(("slop", "dedupe"), first, strict=True):
+        main([command, str(path), "--json"])
+        assert capsys.readouterr().out == before
+    assert '"phrases"' in first[0]
+
+
+def test_a_damaged_kept_result_is_computed_again(tmp_path, generated, _small_files_cached,
+                                                  capsys):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    main(["slop", str(path), "--json"])
+    before = capsys.readouterr().out
+    (result,) = [r for r in _caches(_small_files_cached) if r.name.count(".") == 2]
+    data = bytearray(result.read_bytes())  # name.hash.scan: a kept result
+    data[-5] ^= 0xFF
+    result.write_bytes(bytes(data))
+    main(["slop", str(path), "--json"])
+    assert capsys.readouterr().out == before
+    assert result.read_bytes() != bytes(data)  # found damaged, computed, kept afresh
+
+
+def test_a_reopened_file_says_its_lens_is_kept_only_when_it_is(tmp_path, generated):
+    """The app fills in the lens after the scan of a large file only when it is kept."""
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    with Session.open(path, claim_lock=False) as s:
+        s.wait()
+        assert not s.slop_kept()
+        s.slop()
+        assert s.slop_kept()
+        s.delete_entries(0)
+        assert not s.slop_kept()  # the texts are no longer the file's
+    _rewrite_same_size(path)
+    with Session.open(path, claim_lock=False) as s:
+        s.wait()
+        assert not s.slop_kept()  # another file now

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from rolethread_tui.domain.dedupe import DupGroup, DuplicateFinder, _Fingerprint
 from rolethread_tui.domain.scan import Given, Helper, Span, share
+from rolethread_tui.domain.scan_cache import ScanCache, kept
 from rolethread_tui.domain.store import LineStore
 
 #: Entries per step of :func:`add_entries`: small enough that the warm-up ends
@@ -70,8 +71,20 @@ def file_duplicate_groups(
     Headless ``dedupe`` needs no summary columns, so it only indexes the file
     (~0.5 s at 100k, where the full scan takes ~3 s) before fingerprinting.
     Entries are numbered in file order (0-based); blank lines are not entries.
+    The answer for an unchanged file is kept in the scan cache (`scan_cache.kept`).
     """
     store = LineStore(path)
+    try:
+        return kept(ScanCache.of(store, None), f"file groups {threshold!r}",
+                    lambda: _groups_of_file(store, threshold, parallel),
+                    lambda found: (groups_to_plain(found[0]), found[1].tobytes()),
+                    _groups_and_lines)
+    finally:
+        store.close()
+
+
+def _groups_of_file(store: LineStore, threshold: float, parallel: bool
+                    ) -> tuple[list[DupGroup], array]:
     helper = None
     try:
         for _ in store.index_chunks():
@@ -96,4 +109,20 @@ def file_duplicate_groups(
     finally:
         if helper is not None:
             helper.close()
-        store.close()
+
+
+def groups_to_plain(groups: list[DupGroup]) -> list[tuple[list[int], bool, float]]:
+    """Groups in builtins only: how the scan cache keeps them."""
+    return [(g.entries, g.exact, g.score) for g in groups]
+
+
+def groups_from_plain(plain: list) -> list[DupGroup]:
+    return [DupGroup([int(e) for e in entries], bool(exact), float(score))
+            for entries, exact, score in plain]
+
+
+def _groups_and_lines(plain: tuple) -> tuple[list[DupGroup], array]:
+    groups, raw = plain
+    lines = array("q")
+    lines.frombytes(raw)
+    return groups_from_plain(groups), lines

@@ -20,7 +20,7 @@ from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .records import parse_line
 from .scan import Helper, Span, share
-from .scan_cache import ScanCache, Writer
+from .scan_cache import ScanCache, Writer, kept
 from .store import BOM, LineStore
 from .summary import Columns, Row
 from .validation import Finding
@@ -71,6 +71,7 @@ class Engine:
         self._events = events
         self._helper_args = (validation, parallel)
         self._cacheable = cacheable
+        self._slot: ScanCache | None = None  # this file's place in the scan cache
         self._dup_links: dict[int, DupLink] = {}
         self._cache: dict[Hashable, tuple[int, Any]] = {}
         self._scanned = threading.Event()
@@ -89,6 +90,7 @@ class Engine:
         helper: Helper | None = None
         try:
             slot = ScanCache.of(self.store, self._helper_args[0]) if self._cacheable else None
+            self._slot = slot
             count = self._adopt_cached(slot) if slot is not None else 0
             if self._closing:
                 return
@@ -294,7 +296,18 @@ class Engine:
                             lambda a, b: self._spans(list(range(a, b))), helper)
                 return finder.groups(threshold, helper)
 
-        return self.cached(("groups", threshold), compute)
+        def computed_or_kept() -> list[DupGroup]:
+            from .dedupe_file import groups_from_plain, groups_to_plain
+
+            return kept(self._slot, f"groups {threshold!r}", compute, groups_to_plain,
+                        groups_from_plain, self._texts_as_loaded)
+
+        return self.cached(("groups", threshold), computed_or_kept)
+
+    def _texts_as_loaded(self) -> bool:
+        """Every entry is its line's text as loaded, in file order (no text edit, no
+        move, insert or delete): a result over the texts is the file's own."""
+        return self.doc.text_version == 0
 
     def find_duplicates(self, threshold: float = 0.9) -> list[DupGroup]:
         """Groups, also recorded as `duplicate` / `near-duplicate` issues."""
@@ -353,6 +366,10 @@ class Engine:
         hit = self._cache.get(("slop",))
         return hit[1] if hit is not None and hit[0] == self.doc.text_version else None
 
+    def slop_kept(self) -> bool:
+        """Whether the lens of the file as loaded is in the scan cache (a read, not a count)."""
+        return self._slot is not None and self._texts_as_loaded() and self._slot.has_result("slop")
+
     def slop(self) -> SlopReport:
         """The slop lens over the entries as they are now, once per text version."""
         from .slop.source import slop_of  # on first use: opening a file stays lean
@@ -361,8 +378,11 @@ class Engine:
         ready = self.slop_if_ready()
         if ready is not None:
             return ready
+        from .slop.report import SlopReport
+
         version = self.doc.text_version  # a text edit while computing leaves it stale
-        report = slop_of(len(self.doc), self.doc.lines)
+        report = kept(self._slot, "slop", lambda: slop_of(len(self.doc), self.doc.lines),
+                      SlopReport.to_plain, SlopReport.from_plain, self._texts_as_loaded)
         self._cache[("slop",)] = (version, report)
         return report
 

@@ -29,13 +29,15 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import orjson
 
 from .store import LineStore
+
+T = TypeVar("T")
 
 #: Files smaller than this scan in well under a second: not worth a cache file.
 CACHE_MIN_BYTES = 16 << 20
@@ -43,6 +45,7 @@ CACHE_MIN_BYTES = 16 << 20
 MAX_FILES = 64
 MAX_BYTES = 2 << 30
 _MAGIC = b"rolethread-scan-cache 1\n"
+_RESULT_MAGIC = b"rolethread-scan-result 1\n"
 _RECORD = struct.Struct("<IQ")  # CRC-32 and length of one segment; length 0 ends the file
 _SUFFIX = ".scan"
 
@@ -78,42 +81,105 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def key_of(store: LineStore, validation: dict[str, Any] | None) -> bytes | None:
-    """The cache key of a scan of `store` under `validation`; None when the
-    file behind the open descriptor is not the one stamped at open (it was
-    replaced in between) or the settings cannot be written canonically."""
+def file_key(store: LineStore) -> bytes | None:
+    """What a result computed from `store`'s bytes alone depends on: the file as
+    the kernel and its edge bytes identify it, and the code. None when the file
+    behind the open descriptor is not the one stamped at open (it was replaced
+    in between)."""
     st, stamp = os.fstat(store.fileno()), store.stamp
     if (st.st_ino, st.st_size, st.st_mtime_ns) != (stamp.inode, stamp.size, stamp.mtime_ns):
         return None
+    identity = f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+    return hashlib.sha1(b"|".join((identity.encode(), stamp.digest.encode(),
+                                   code_version().encode()))).digest()
+
+
+def key_of(store: LineStore, validation: dict[str, Any] | None) -> bytes | None:
+    """The key of a scan of `store` under `validation` (the settings as canonical
+    JSON beside `file_key`); None when either cannot be had."""
+    base = file_key(store)
     try:
         settings = orjson.dumps(validation, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return None
-    identity = f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
-    return hashlib.sha1(b"|".join((identity.encode(), stamp.digest.encode(), settings,
-                                   code_version().encode()))).digest()
+    return None if base is None else hashlib.sha1(base + b"|" + settings).digest()
 
 
 class ScanCache:
-    """The cache slot of one data file: read it back, or write a fresh scan."""
+    """The cache slot of one data file: its scan, and results computed from its bytes."""
 
-    def __init__(self, directory: Path, store: LineStore, key: bytes) -> None:
-        name = hashlib.sha1(os.fsencode(os.path.realpath(store.path))).hexdigest()
-        self.path = directory / (name + _SUFFIX)
+    def __init__(self, directory: Path, store: LineStore, base: bytes, key: bytes) -> None:
+        self._name = hashlib.sha1(os.fsencode(os.path.realpath(store.path))).hexdigest()
+        self.path = directory / (self._name + _SUFFIX)
+        self.base = base
         self.key = key
         self.complete = False
 
     @classmethod
     def of(cls, store: LineStore, validation: dict[str, Any] | None) -> ScanCache | None:
-        """The slot for a scan of `store`, or None when caching is off or not worth it."""
+        """The slot for `store`, or None when caching is off or not worth it."""
         directory = cache_dir()
         if directory is None or store.size < CACHE_MIN_BYTES:
             return None
         try:
-            key = key_of(store, validation)
+            base, key = file_key(store), key_of(store, validation)
         except (OSError, ValueError):
             return None
-        return None if key is None else cls(directory, store, key)
+        return None if base is None or key is None else cls(directory, store, base, key)
+
+    # ------------------------------------------------------------ results
+    def _result_path(self, name: str) -> Path:
+        return self.path.with_name(f"{self._name}.{hashlib.sha1(name.encode()).hexdigest()[:16]}"
+                                   f"{_SUFFIX}")
+
+    def _result_head(self, name: str) -> bytes:
+        return _RESULT_MAGIC + self.base + name.encode() + b"\n"
+
+    def has_result(self, name: str) -> bool:
+        """Whether a result is kept for this file and code (its header read, no more)."""
+        head = self._result_head(name)
+        try:
+            with open(self._result_path(name), "rb") as f:
+                return f.read(len(head)) == head
+        except OSError:
+            return False
+
+    def load_result(self, name: str) -> Any:
+        """A result `save_result` kept for this very file and code, or None."""
+        path, head = self._result_path(name), self._result_head(name)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if not data.startswith(head) or len(data) < len(head) + 4:
+            return None
+        (crc,), body = struct.unpack_from("<I", data, len(head)), data[len(head) + 4:]
+        try:
+            if zlib.crc32(body) != crc:
+                raise ValueError("damaged")
+            value = marshal.loads(body)
+            os.utime(path)
+        except (ValueError, EOFError, TypeError, OSError):
+            _unlink(path)
+            return None
+        return value
+
+    def save_result(self, name: str, value: Any) -> None:
+        """Keep a result computed from the file's bytes (builtins only: marshal)."""
+        path = self._result_path(name)
+        tmp = None
+        try:
+            body = marshal.dumps(value)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as f:
+                f.write(self._result_head(name) + struct.pack("<I", zlib.crc32(body)) + body)
+            os.replace(tmp, path)
+        except (OSError, ValueError):
+            if tmp is not None:
+                _unlink(tmp)
+            return
+        prune(path.parent, keep=path)
 
     def read(self) -> Iterator[Segment]:
         """The cached segments in file order, when the cache matches the key.
@@ -141,8 +207,7 @@ class ScanCache:
             return None
 
     def remove(self) -> None:
-        with contextlib.suppress(OSError):
-            self.path.unlink()
+        _unlink(self.path)
 
 
 def _read_segment(f: IO[bytes]) -> Segment | None:
@@ -211,8 +276,7 @@ class Writer:
                 self._file.close()
             self._file = None
         if self._tmp is not None:
-            with contextlib.suppress(OSError):
-                self._tmp.unlink()
+            _unlink(self._tmp)
             self._tmp = None
 
 
@@ -225,14 +289,43 @@ def prune(directory: Path, keep: Path, max_files: int = MAX_FILES,
     except OSError:
         return
     stale = time.time() - 86400
-    kept = sorted(((st.st_mtime_ns, st.st_size, directory / name) for name, st in entries
+    caches = sorted(((st.st_mtime_ns, st.st_size, directory / name) for name, st in entries
                    if name.endswith(_SUFFIX)), reverse=True)
     total, doomed = 0, [directory / name for name, st in entries
                         if name.endswith(".tmp") and st.st_mtime < stale]
-    for count, (_, size, path) in enumerate(kept, 1):
+    for count, (_, size, path) in enumerate(caches, 1):
         total += size
         if path != keep and (count > max_files or total > max_bytes):
             doomed.append(path)
     for path in doomed:
-        with contextlib.suppress(OSError):
-            path.unlink()
+        _unlink(path)
+
+
+def _unlink(path: Path | str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def kept(slot: ScanCache | None, name: str, compute: Callable[[], T],
+         dump: Callable[[T], Any], load: Callable[[Any], T],
+         valid: Callable[[], bool] = lambda: True) -> T:
+    """`compute()`, or the answer kept under `name` for the slot's file and code.
+
+    For results computed from a file's bytes alone (the slop lens, duplicate
+    groups): `dump` turns one into builtins, `load` turns them back. `valid()`
+    says whether what `compute` reads is still the file's bytes (a session's
+    texts may have been edited): only then is an answer read or kept. A kept
+    answer that does not load is computed afresh.
+    """
+    if slot is None or not valid():
+        return compute()
+    plain = slot.load_result(name)
+    if plain is not None:
+        try:
+            return load(plain)
+        except (TypeError, ValueError, IndexError, KeyError):
+            pass
+    value = compute()
+    if valid():
+        slot.save_result(name, dump(value))
+    return value

@@ -213,6 +213,10 @@ class Session(SessionOps):
         computed once per document version."""
         return self.engine.slop()
 
+    def slop_kept(self) -> bool:
+        """Whether `slop()` would read a kept lens (a reopened file) instead of counting."""
+        return self.engine.slop_kept()
+
     def slop_score(self, i: int) -> float | None:
         """Entry i's slop score in [0, 1], or None while the lens is not computed."""
         report = self.engine.slop_if_ready()

@@ -58,6 +58,28 @@ class SlopReport:
     phrases: tuple[Phrase, ...]
     _marks: dict[int, SlopMark] = field(default_factory=dict, compare=False, repr=False)
 
+    def to_plain(self) -> tuple:
+        """The report in builtins only: how the scan cache keeps it (marshal)."""
+        return (self.total,
+                [(e.entry, e.score, [(g.name, g.evidence) for g in e.signals],
+                  e.phrases.tobytes()) for e in self.entries.values()],
+                [(p.text, p.entries, p.over) for p in self.phrases])
+
+    @classmethod
+    def from_plain(cls, plain: tuple) -> SlopReport:
+        """The report `to_plain` wrote (raises ValueError / TypeError on anything else)."""
+        total, entries, phrases = plain
+        signals: dict[tuple[str, str], Signal] = {}
+
+        def entry(position: int, score: float, found: list, rows: bytes) -> EntrySlop:
+            kept = array("I")
+            kept.frombytes(rows)
+            return EntrySlop(position, score, tuple(
+                signals.setdefault((n, e), Signal(n, e)) for n, e in found), kept)
+
+        return cls(int(total), {e[0]: entry(*e) for e in entries},
+                   tuple(Phrase(str(t), int(n), float(o)) for t, n, o in phrases))
+
     def mark(self, position: int) -> SlopMark:
         """(score, signal names) of an entry; (0.0, {}) for a clean one."""
         found = self.entries.get(position)

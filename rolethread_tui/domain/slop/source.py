@@ -15,6 +15,7 @@ from array import array
 from collections.abc import Callable
 from concurrent.futures import Executor
 
+from ..scan_cache import ScanCache, kept
 from ..store import LineStore
 from .counts import Counts, Lexicon, count_chunk, discover, merge
 from .report import SlopReport, finish
@@ -85,31 +86,45 @@ def file_slop(path: str | os.PathLike[str], progress: Progress | None = None,
     """
     store = LineStore(path)
     try:
-        for _ in store.index_chunks():
-            pass
-        count = len(store.starts)
-
-        def read(start: int, stop: int) -> list[bytes]:
-            if start >= stop:
-                return []
-            base = store.starts[start]
-            block = store.read_range(base, store.ends[stop - 1])
-            return [block[store.starts[r] - base:store.ends[r] - base]
-                    for r in range(start, stop)]
-
-        lexicon = lexicon_of(count, read)
-        half = count // 2 if executor is not None and count >= PARALLEL_MIN_ENTRIES else count
-        future = None
-        if half < count:
-            future = executor.submit(  # type: ignore[union-attr]
-                count_file_spans, os.fspath(path), half, store.starts[half:], store.ends[half:],
-                lexicon)
-        counts = count_range(read, 0, half, lexicon, _scaled(progress, half, count), count)
-        if future is not None:
-            counts = merge(counts, future.result())
-        return finish(counts, lexicon), store.lines
+        return kept(ScanCache.of(store, None), "file slop",
+                    lambda: _slop_of_file(path, store, progress, executor),
+                    lambda found: (found[0].to_plain(), found[1].tobytes()), _report_and_lines)
     finally:
         store.close()
+
+
+def _report_and_lines(plain: tuple) -> tuple[SlopReport, array]:
+    report, raw = plain
+    lines = array("q")
+    lines.frombytes(raw)
+    return SlopReport.from_plain(report), lines
+
+
+def _slop_of_file(path: str | os.PathLike[str], store: LineStore, progress: Progress | None,
+                  executor: Executor | None) -> tuple[SlopReport, array]:
+    for _ in store.index_chunks():
+        pass
+    count = len(store.starts)
+
+    def read(start: int, stop: int) -> list[bytes]:
+        if start >= stop:
+            return []
+        base = store.starts[start]
+        block = store.read_range(base, store.ends[stop - 1])
+        return [block[store.starts[r] - base:store.ends[r] - base]
+                for r in range(start, stop)]
+
+    lexicon = lexicon_of(count, read)
+    half = count // 2 if executor is not None and count >= PARALLEL_MIN_ENTRIES else count
+    future = None
+    if half < count:
+        future = executor.submit(  # type: ignore[union-attr]
+            count_file_spans, os.fspath(path), half, store.starts[half:], store.ends[half:],
+            lexicon)
+    counts = count_range(read, 0, half, lexicon, _scaled(progress, half, count), count)
+    if future is not None:
+        counts = merge(counts, future.result())
+    return finish(counts, lexicon), store.lines
 
 
 def _scaled(progress: Progress | None, half: int, count: int) -> Progress | None:

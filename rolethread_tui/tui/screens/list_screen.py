@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 
 WIDE, NARROW, SHORT = 140, 64, 16  # layout thresholds (columns, columns, rows)
 DUPLICATES_IN_INSIGHTS = 200_000  # beyond this the near-duplicate pass is on demand (palette)
-SLOP_ON_OPEN = 20_000  # the lens fills in after the scan (~2 s); larger files: on demand
+#: The lens fills in after the scan (~2 s) up to this size; larger files on demand,
+#: or at once when the scan cache keeps the lens of the unchanged file.
+SLOP_ON_OPEN = 20_000
 
 
 
@@ -244,7 +246,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
             self.app.call_from_thread(self._show_counts, counts)
 
     def _after_scan(self) -> None:
-        if len(self.app.session) <= SLOP_ON_OPEN and not self._slop_started:
+        session = self.app.session
+        if (len(session) <= SLOP_ON_OPEN or session.slop_kept()) and not self._slop_started:
             self._slop_started = True
             self._slop_worker()
 
