@@ -334,3 +334,18 @@ def test_a_reopened_file_says_its_lens_is_kept_only_when_it_is(tmp_path, generat
     with Session.open(path, claim_lock=False) as s:
         s.wait()
         assert not s.slop_kept()  # another file now
+
+
+def test_validate_and_stats_share_one_scan_and_other_settings_keep_their_own(
+        tmp_path, generated, capsys, monkeypatch, isolated_home):
+    """A pipeline's `validate` then `stats` scans once; a config with other
+    settings gets a scan of its own instead of overwriting the default one."""
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    main(["stats", str(path), "--json"])
+    _scan(path, validation={"short_response": 400})  # another slot, not a replacement
+    monkeypatch.setattr("rolethread_tui.domain.engine.Engine._rows", _refuse("a row"))
+    assert main(["validate", str(path), "--json"]) in (0, 1)
+    main(["stats", str(path), "--json"])
+    _scan(path, validation={"short_response": 400})
+    capsys.readouterr()

@@ -54,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     config, warnings = load_config(args.config)
     for warning in warnings:
         print(f"rolethread-tui: {warning}", file=sys.stderr)
-    with open_session(args.file, validation=config.validation) as session:
+    # the defaults as None, as the app opens them: one scan-cache key for both
+    settings = None if config.default_validation else config.validation
+    with open_session(args.file, validation=settings) as session:
         findings = session.validate()
         total = len(session)
         fixed = 0

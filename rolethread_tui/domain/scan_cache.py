@@ -11,7 +11,7 @@ match. A different key is a miss; so is any segment whose CRC does not match,
 and the scan then goes on from the last good segment. The cache never holds
 anything else: edits live in the journal, never here.
 
-One file per data path under the user's cache directory (never next to the
+One file per data path and settings in the user's cache directory (never by the
 data: a read-only dataset directory must stay untouched), written to a
 temporary name and renamed into place. Each segment is one scan chunk: the
 line index and the summary columns, as marshal data with a CRC-32.
@@ -94,25 +94,28 @@ def file_key(store: LineStore) -> bytes | None:
                                    code_version().encode()))).digest()
 
 
-def key_of(store: LineStore, validation: dict[str, Any] | None) -> bytes | None:
-    """The key of a scan of `store` under `validation` (the settings as canonical
-    JSON beside `file_key`); None when either cannot be had."""
-    base = file_key(store)
+def settings_of(validation: dict[str, Any] | None) -> bytes | None:
+    """The validation settings as canonical JSON (None when they cannot be written)."""
     try:
-        settings = orjson.dumps(validation, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(validation, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return None
-    return None if base is None else hashlib.sha1(base + b"|" + settings).digest()
 
 
 class ScanCache:
-    """The cache slot of one data file: its scan, and results computed from its bytes."""
+    """The cache slot of one data file: its scan, and results computed from its bytes.
 
-    def __init__(self, directory: Path, store: LineStore, base: bytes, key: bytes) -> None:
+    One scan file per data path and settings (`validate` with a config and
+    `stats` without one do not overwrite each other's); a newer scan of the
+    same path replaces the older. The key inside says which file and code.
+    """
+
+    def __init__(self, directory: Path, store: LineStore, base: bytes, settings: bytes) -> None:
         self._name = hashlib.sha1(os.fsencode(os.path.realpath(store.path))).hexdigest()
-        self.path = directory / (self._name + _SUFFIX)
+        tag = hashlib.sha1(settings).hexdigest()[:8]
+        self.path = directory / f"{self._name}-{tag}{_SUFFIX}"
         self.base = base
-        self.key = key
+        self.key = hashlib.sha1(base + b"|" + settings).digest()
         self.complete = False
 
     @classmethod
@@ -121,11 +124,14 @@ class ScanCache:
         directory = cache_dir()
         if directory is None or store.size < CACHE_MIN_BYTES:
             return None
+        settings = settings_of(validation)
         try:
-            base, key = file_key(store), key_of(store, validation)
+            base = file_key(store)
         except (OSError, ValueError):
             return None
-        return None if base is None or key is None else cls(directory, store, base, key)
+        if base is None or settings is None:
+            return None
+        return cls(directory, store, base, settings)
 
     # ------------------------------------------------------------ results
     def _result_path(self, name: str) -> Path:
