@@ -112,6 +112,14 @@ class Document:
         """The line as loaded (b"" for an entry added in this session)."""
         return self.store.line(rid) if rid < self.store.count else b""
 
+    def entry_id(self, rid: int) -> str:
+        """The entry's stable id (`review.entry_id`). An unedited line that cannot
+        hold an id is hashed without a parse: `validate` and `export` ask for many."""
+        raw = self.original(rid)
+        if rid not in self._states and not rv.may_hold_id(raw):
+            return rv.line_id(raw)
+        return rv.entry_id(self.value(rid), raw)
+
     def edited(self, rid: int) -> bool:
         return rid in self._states
 

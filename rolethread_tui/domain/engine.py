@@ -13,7 +13,6 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import review as rv
 from .document import Document
 from .dup_links import DupLink, group_links, note, partners
 from .errors import ScanError
@@ -254,7 +253,7 @@ class Engine:
             if not issue_count[rid] and i not in duplicates:
                 continue
             line = self.store.lines[rid] if rid < self.store.count else None
-            eid = rv.entry_id(doc.value(rid), doc.original(rid))
+            eid = doc.entry_id(rid)
             for f in self.findings(i):
                 if f.check == "duplicate":  # marked at some point; told afresh below
                     continue

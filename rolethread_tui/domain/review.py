@@ -99,7 +99,21 @@ def entry_id(value: object, raw: bytes) -> str:
             return str(rt["entry_uuid"])
         if isinstance(value.get("id"), str | int) and not isinstance(value.get("id"), bool):
             return str(value["id"])
+    return line_id(raw)
+
+
+def line_id(raw: bytes) -> str:
+    """The id of an entry whose line holds none: a hash of the line as loaded."""
     return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
+def may_hold_id(raw: bytes) -> bool:
+    """Whether a line's bytes can hold a key `entry_id` reads (``id``, ``entry_uuid``).
+
+    False only when neither key is spelt out and no ASCII letter is escaped
+    (``\\u0069d`` is ``id`` too): then `entry_id` is `line_id` and needs no parse.
+    """
+    return b'"id"' in raw or b"entry_uuid" in raw or b"\\u00" in raw
 
 
 def new_id() -> str:

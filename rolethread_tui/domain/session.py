@@ -171,8 +171,7 @@ class Session(SessionOps):
         return self.store.lines[rid] if rid < self.store.count else None
 
     def entry_id(self, i: int) -> str:
-        rid = self.rid(i)
-        return rv.entry_id(self.doc.value(rid), self.doc.original(rid))
+        return self.doc.entry_id(self.rid(i))
 
     def line_bytes(self, i: int) -> bytes:
         """The entry's current line as it would be saved (no line ending)."""
