@@ -349,3 +349,80 @@ def test_validate_and_stats_share_one_scan_and_other_settings_keep_their_own(
     main(["stats", str(path), "--json"])
     _scan(path, validation={"short_response": 400})
     capsys.readouterr()
+
+
+# --------------------------------------------------------------- after a save
+def _reviewed_and_saved(path: Path, target: Path | None = None) -> None:
+    """A reviewer's session: reviews, a text edit, a delete, a new entry; saved."""
+    with Session.open(path, claim_lock=False) as s:
+        s.wait()
+        s.set_status(range(0, 40, 3), "accepted")
+        s.toggle_flag(5, "refusal", True)
+        assert s.edit_message(7, 0, "a line written by hand")
+        s.delete_entries(11)
+        s.add_entry([{"role": "user", "content": "new"}, {"role": "assistant",
+                                                          "content": "entry"}], after=20)
+        s.save(target)
+        s.engine.wait_saved()
+
+
+def test_a_saved_file_reopens_warm_with_a_fresh_scans_answers(tmp_path, generated,
+                                                               monkeypatch):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    _scan(path)
+    _reviewed_and_saved(path)
+    monkeypatch.setenv("ROLETHREAD_NO_CACHE", "1")
+    cold = _scan(path)
+    monkeypatch.delenv("ROLETHREAD_NO_CACHE")
+    monkeypatch.setattr("rolethread_tui.domain.engine.Engine._rows", _refuse("a row"))
+    assert _scan(path) == cold
+    assert cold["rows"][0].status == "accepted"
+
+
+def test_a_copy_saved_elsewhere_is_kept_too(tmp_path, generated, monkeypatch):
+    path, copy = tmp_path / "data.jsonl", tmp_path / "copy.jsonl"
+    path.write_bytes(generated)
+    _reviewed_and_saved(path, copy)
+    monkeypatch.setenv("ROLETHREAD_NO_CACHE", "1")
+    cold = _scan(copy)
+    monkeypatch.delenv("ROLETHREAD_NO_CACHE")
+    assert _scan(copy) == cold
+
+
+def test_a_save_that_wrote_too_many_lines_leaves_the_scan_to_the_next_open(
+        tmp_path, generated, monkeypatch, _small_files_cached):
+    from rolethread_tui.domain import saved_scan
+
+    monkeypatch.setattr(saved_scan, "MAX_COMPUTED", 5)
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    _scan(path)
+    before = set(_caches(_small_files_cached))
+    _reviewed_and_saved(path)
+    assert set(_caches(_small_files_cached)) == before  # the old file's, nothing new
+    monkeypatch.setenv("ROLETHREAD_NO_CACHE", "1")
+    cold = _scan(path)
+    monkeypatch.delenv("ROLETHREAD_NO_CACHE")
+    assert _scan(path) == cold
+
+
+def test_a_saved_file_changed_before_its_scan_is_kept_is_not_kept(tmp_path, generated,
+                                                                     _small_files_cached):
+    from rolethread_tui.domain import saved_scan
+
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    with Session.open(path, claim_lock=False) as s:
+        s.wait()
+        s.set_status(0, "accepted")
+        s.save()
+        s.engine.wait_saved()
+        saved = saved_scan.capture(path, s.rids(), frozenset(s.doc.edited_ids()), s.columns,
+                                   s.store)
+    assert saved is not None
+    for cache in _caches(_small_files_cached):
+        cache.unlink()
+    _rewrite_same_size(path)  # another program wrote to it meanwhile
+    saved_scan.keep(saved, lambda value: (), None, lambda: False)
+    assert _caches(_small_files_cached) == []

@@ -120,6 +120,10 @@ class Document:
             return rv.line_id(raw)
         return rv.entry_id(self.value(rid), raw)
 
+    def edited_ids(self) -> list[int]:
+        """Record ids whose line a save writes anew (reviewed or replaced)."""
+        return list(self._states)
+
     def edited(self, rid: int) -> bool:
         return rid in self._states
 

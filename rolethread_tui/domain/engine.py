@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .document import Document
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from .slop import SlopReport
 
 _HELPER_START = threading.Lock()
+
+#: How long closing waits for a save's scan to reach the cache (then it is dropped).
+SAVED_SCAN_WAIT = 3.0
 
 #: The scan thread's share of each chunk; the helper process computes the rest.
 #: Even measured best: 0.55-0.6 cut the wait for the helper but not the wall time.
@@ -71,6 +75,7 @@ class Engine:
         self._helper_args = (validation, parallel)
         self._cacheable = cacheable
         self._slot: ScanCache | None = None  # this file's place in the scan cache
+        self._saved: threading.Thread | None = None  # writing the last save's cache
         self._dup_links: dict[int, DupLink] = {}
         self._cache: dict[Hashable, tuple[int, Any]] = {}
         self._scanned = threading.Event()
@@ -208,9 +213,40 @@ class Engine:
         return 1.0 if not self.scanning else self.scan_bytes / max(self.store.size, 1)
 
     def close(self) -> None:
+        if self._saved is not None:  # a save's cache, usually done in well under a second
+            self._saved.join(SAVED_SCAN_WAIT)
         self._closing = True
         self._scanned.wait(5)
         self._close_search_helper()
+
+    # ----------------------------------------------------------- after a save
+    def keep_saved(self, path: Path, order: Sequence[int]) -> None:
+        """Put the saved file's scan in the cache, in a thread (`saved_scan`).
+
+        Called by the save while no change can land; the rows of unedited
+        entries are copied now, the written lines computed in the thread.
+        """
+        if not self._cacheable or self._slot is None:
+            return
+        from .saved_scan import capture, keep
+
+        try:
+            saved = capture(path, order, frozenset(self.doc.edited_ids()), self.columns,
+                            self.store)
+        except OSError:
+            return
+        if saved is None:
+            return
+        self._saved = threading.Thread(
+            target=keep, args=(saved, self.columns.compute, self._helper_args[0],
+                               lambda: self._closing),
+            name="rolethread-saved-scan", daemon=True)
+        self._saved.start()
+
+    def wait_saved(self, timeout: float | None = None) -> None:
+        """Until the last save's cache is written (tests, benchmarks)."""
+        if self._saved is not None:
+            self._saved.join(timeout)
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """compute() once per document version (a search repeated, groups asked twice)."""

@@ -351,6 +351,7 @@ class Session(SessionOps):
                        else None)  # a save killed after the rename still counts as landed
             write_atomic(dest, pieces(self.store, order, len(order), self.doc.save_line),
                          before_replace=landing)
+            self.engine.keep_saved(dest, order)  # its rows, while no change can land
             if same_as_source:
                 self._disk_stamp = FileStamp.of(dest)
             if dest.resolve() == self.target.resolve():
