@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -44,7 +45,7 @@ CACHE_MIN_BYTES = 16 << 20
 #: The cache directory is pruned, oldest first, to these bounds after each write.
 MAX_FILES = 64
 MAX_BYTES = 2 << 30
-_MAGIC = b"rolethread-scan-cache 1\n"
+_MAGIC = b"rolethread-scan-cache 2\n"
 _RESULT_MAGIC = b"rolethread-scan-result 1\n"
 _RECORD = struct.Struct("<IQ")  # CRC-32 and length of one segment; length 0 ends the file
 _SUFFIX = ".scan"
@@ -226,10 +227,44 @@ def _read_segment(f: IO[bytes]) -> Segment | None:
     data = f.read(size)
     if len(data) < size or zlib.crc32(data) != crc:
         raise ValueError("scan cache segment damaged")
-    index, physical, indexed, cols = marshal.loads(data)
-    if len(index) != 4 or not isinstance(cols, list):
+    index, physical, indexed, packed = marshal.loads(data)
+    if len(index) != 4 or not isinstance(packed, tuple) or len(packed) != len(_PACKED):
         raise ValueError("scan cache segment malformed")
-    return tuple(index), physical, indexed, cols
+    return tuple(index), physical, indexed, _unpack(packed)
+
+
+#: How each of the 13 summary columns is stored: numbers as raw array bytes
+#: (a copy to load, where a tuple of ints costs an object per cell), findings as
+#: (row, findings) pairs for the rows that have some, the rest as tuples.
+_PACKED = ("B", "B", "B", None, None, "I", "I", None, None, "H", "B", "Q", "sparse")
+
+
+def _pack(cols: list[tuple]) -> tuple:
+    out: list[Any] = []
+    for code, column in zip(_PACKED, cols, strict=True):
+        if code == "sparse":
+            out.append([(k, found) for k, found in enumerate(column) if found])
+        elif code is not None:
+            out.append(array(code, column).tobytes())
+        else:
+            out.append(tuple(column))
+    return tuple(out)
+
+
+def _unpack(packed: tuple) -> list[Any]:
+    n = len(packed[0])
+    cols: list[Any] = []
+    for code, column in zip(_PACKED, packed, strict=True):
+        if code == "sparse":
+            full: list[tuple] = [()] * n
+            for k, found in column:
+                full[k] = found
+            cols.append(full)
+        elif code is not None:
+            cols.append(array(code, column))
+        else:
+            cols.append(column)
+    return cols
 
 
 class Writer:
@@ -255,7 +290,7 @@ class Writer:
         index = tuple(column[first:stop].tobytes()
                       for column in (store.starts, store.ends, store.endings, store.lines))
         try:
-            data = marshal.dumps((index, store._physical, store.indexed, cols))
+            data = marshal.dumps((index, store._physical, store.indexed, _pack(cols)))
             self._file.write(_RECORD.pack(zlib.crc32(data), len(data)))
             self._file.write(data)
         except (OSError, ValueError):

@@ -12,6 +12,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 import orjson
@@ -177,7 +178,8 @@ class Columns:
                  (self.severity, bytearray(cols[10])), (self.digest, array("Q", cols[11]))]
         intern = self._interned
         for k in (3, 4, 8):  # rows from a helper process carry their own tuple copies
-            cols[k] = tuple(intern.setdefault(v, v) for v in cols[k])
+            canonical = {v: intern.setdefault(v, v) for v in set(cols[k])}  # a few distinct
+            cols[k] = tuple(map(canonical.__getitem__, cols[k]))
         for column, values in fixed:
             column.extend(values)  # type: ignore[attr-defined]
         self.flags.extend(cols[3])
@@ -185,8 +187,9 @@ class Columns:
         self.preview.extend(cols[7])
         self.issues.extend(cols[8])
         start = len(self.digest) - len(cols[0])
-        self.findings.update(
-            (start + k, found) for k, found in enumerate(cols[12]) if found)
+        found = cols[12]  # C-level: most rows have no finding
+        self.findings.update(zip(compress(range(start, start + len(found)), found),
+                                 filter(None, found), strict=True))
 
     def set(self, rid: int, row: tuple) -> None:
         if rid == len(self):
