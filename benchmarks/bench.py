@@ -67,6 +67,7 @@ def fig_core(path: str) -> dict:
     s.save(out)
     save = time.perf_counter() - t1
     out.unlink()
+    s.close()  # the lock goes: a second run in this process (`core-warm`) may edit
     return {"entries": len(s), "open_to_first_entry_s": first, "scan_s": scan,
             "rss_after_scan_mb": scan_rss, "save_one_edit_s": save, "peak_rss_mb": rss_mb()}
 
