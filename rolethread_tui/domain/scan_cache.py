@@ -69,11 +69,14 @@ def cache_dir() -> Path | None:
 
 @functools.cache
 def code_version() -> str:
-    """A digest of what computes a row: the domain sources and pattern lists, the
-    Python, orjson and pydantic-core versions (the Rust matcher)."""
+    """A digest of what computes a row: the domain sources and pattern lists, this
+    package's version (for an install without sources), the Python, orjson and
+    pydantic-core versions (the Rust matcher)."""
     import pydantic_core
 
-    digest = hashlib.sha1(f"{sys.version}|{orjson.__version__}|"
+    from .resources import package_version
+
+    digest = hashlib.sha1(f"{package_version()}|{sys.version}|{orjson.__version__}|"
                           f"{pydantic_core.__version__}".encode())
     root = Path(__file__).parent
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".txt", ".json")):
