@@ -10,9 +10,12 @@ the terminal driver (a 256-colour terminal, tmux's default).
 
 from __future__ import annotations
 
+from rich.color import ColorSystem
 from rich.console import Console
+from rich.style import Style
 from textual._compositor import CompositorUpdate
 from textual.app import App
+from textual.strip import Strip
 from textual.widget import Widget
 
 from rolethread_tui.tui.app import create_app
@@ -43,18 +46,45 @@ class Repaints:
         return [height for widget, height in self.calls if widget == name]
 
 
+_ATTRIBUTES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4", "blink": "5",
+               "reverse": "7", "conceal": "8", "strike": "9", "overline": "53"}
+
+
+def _sgr(text: str, style: Style | None) -> str:
+    """A segment as a 256-colour terminal gets it: its codes, the text, a reset."""
+    if style is None or not style:
+        return text
+    codes = [code for name, code in _ATTRIBUTES.items() if getattr(style, name)]
+    for color, foreground in ((style.color, True), (style.bgcolor, False)):
+        if color is not None and not color.is_default:
+            codes += color.downgrade(ColorSystem.EIGHT_BIT).get_ansi_codes(foreground)
+    return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if codes else text
+
+
 class Wire:
     """The bytes of every frame the app writes (what `App._display` gives the driver;
     the headless driver writes nothing, so the frames are rendered here)."""
 
     def __init__(self, monkeypatch) -> None:  # type: ignore[no-untyped-def]
         self.sent = 0
+        self.frames: list[str] = []  # (shown when a budget is missed)
         console = Console(color_system="256", force_terminal=True, legacy_windows=False)
         original = App._display
 
+        def render(strip: Strip, console: Console) -> str:
+            # Rendered here, not by Rich: a strip keeps the text of its first render
+            # and a style its first escape codes, whatever the colour system, and
+            # both are shared (`Strip.blank`, parsed styles): another test's
+            # true-colour renders would be counted.
+            return "".join(_sgr(text, style) for text, style, _ in strip._segments)
+
+        monkeypatch.setattr(Strip, "render", render)
+
         def spy(app, screen, renderable):  # type: ignore[no-untyped-def]
             if isinstance(renderable, CompositorUpdate):
-                self.sent += len(renderable.render_segments(console).encode())
+                frame = renderable.render_segments(console)
+                self.frames.append(frame)
+                self.sent += len(frame.encode())
             return original(app, screen, renderable)
 
         monkeypatch.setattr(App, "_display", spy)
@@ -62,6 +92,7 @@ class Wire:
     async def cost(self, pilot, *keys: str) -> int:  # type: ignore[no-untyped-def]
         """Bytes written for these keys, each given time to draw (and the preview's frame)."""
         before = self.sent
+        self.frames.clear()
         for key in keys:
             await pilot.press(key)
             await pilot.pause(PREVIEW_DELAY * 4)
@@ -129,7 +160,8 @@ async def test_a_note_costs_at_most_a_kilobyte_and_a_move_or_a_flag_their_budget
         await settle(app, pilot)
         wire = Wire(monkeypatch)
         await wire.cost(pilot, "n", "x", "enter")  # the first edit marks the file unsaved
-        assert await wire.cost(pilot, "n", "y", "enter") <= 1024
+        cost = await wire.cost(pilot, "n", "y", "enter")
+        assert cost <= 1024, wire.frames
         assert app.session.note(0) == "xy"
         assert await wire.cost(pilot, "n", "z", "escape") <= 1024
         assert app.session.note(0) == "xy"

@@ -45,8 +45,8 @@ class QuietFooter(Footer):
         """What `compose` reads from the active bindings."""
         palette = self.app.COMMAND_PALETTE_BINDING
         return tuple(
-            (key, binding.key, binding.action, binding.description, binding.group,
-             binding.tooltip, enabled, tooltip)
+            (key, binding.key, binding.key_display, binding.action, binding.description,
+             binding.group, binding.tooltip, enabled, tooltip)
             for key, (_, binding, enabled, tooltip) in screen.active_bindings.items()
             if binding.show or key == palette
         )
