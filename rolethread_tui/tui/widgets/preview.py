@@ -10,6 +10,7 @@ after the layout its new height caused).
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
@@ -64,7 +65,7 @@ class Preview(QuietScrollView, can_focus=False):
             before = old[y] if y < len(old) else None
             after = self._lines[y] if y < len(self._lines) else None
             if before != after:
-                self.refresh(Region(0, y, width, 1))
+                self.refresh(Region(0, y, _changed_end(before, after) or width, 1))
 
     def _render_lines(self) -> None:
         """Wrap the text to the pane's width (less a scrollbar's when it overflows)."""
@@ -111,3 +112,28 @@ class Preview(QuietScrollView, can_focus=False):
         if row >= len(self._lines):
             return Strip.blank(width, style)
         return self._lines[row].crop_extend(0, width, style).apply_style(style)
+
+
+def _cells(strip: Strip | None) -> list[tuple[str, object]]:
+    """A line as cells (text, style); a wide character's second cell is ("", style)."""
+    cells: list[tuple[str, object]] = []
+    for segment in strip or ():
+        for char in segment.text:
+            cells.append((char, segment.style))
+            cells.extend([("", segment.style)] * (cell_len(char) - 1))
+    return cells
+
+
+def _changed_end(before: Strip | None, after: Strip | None) -> int:
+    """The column just after the last cell that differs (0: none found). A line is
+    repainted only up to there: the screen writes a line from its left edge to
+    the end of the region, so a note added at the end does not repaint the blank
+    rest of the line and the scrollbar beside it (~0.1 KB over SSH)."""
+    old, new = _cells(before), _cells(after)
+    size = max(len(old), len(new))
+    old += [(" ", None)] * (size - len(old))
+    new += [(" ", None)] * (size - len(new))
+    for x in range(size - 1, -1, -1):
+        if old[x] != new[x]:
+            return x + 1
+    return 0
