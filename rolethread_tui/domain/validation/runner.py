@@ -147,8 +147,9 @@ def _check_dict(record: dict[str, Any], ctx: Context) -> tuple[list[Finding], Tu
     turns = None
     if messages:
         codes, texts = check_conversation(messages, shape, ctx, out)  # type: ignore[arg-type]
-        if texts is not None:
-            turns = list(zip(map(_CANONICAL.__getitem__, codes), texts, strict=True))
+        if texts is not None:  # one text per role code, by construction: no strict=,
+            # which costs ~1.4 µs a call in 3.11 (a keyword call), a third of the whole pass
+            turns = list(zip(map(_CANONICAL.__getitem__, codes), texts))  # noqa: B905
     else:
         out.append(structure.check_no_messages(record, shape))  # type: ignore[arg-type]
     if "_review" in record or "tags" in record:
@@ -231,13 +232,16 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
             others.append(text)
     code = "".join(codes)
     check_order(code, ctx, out)
+    plain = texts is not None and _plain_texts(texts, replies, ctx.short_response)
     if others:
-        other_at, others = _check_texts(other_at, others, messages, shape, 0, out)
+        if not plain:
+            other_at, others = _check_texts(other_at, others, messages, shape, 0, out)
         if others and maybe_hidden("\n".join(others)):
             _check_hidden(other_at, others, out)
     if replies:
-        reply_at, replies = _check_texts(reply_at, replies, messages, shape,
-                                         ctx.short_response, out)
+        if not plain:
+            reply_at, replies = _check_texts(reply_at, replies, messages, shape,
+                                             ctx.short_response, out)
         if replies:
             joined = _scan_replies(reply_at, replies, ctx.scanner, out)
             if system and ":" in joined:
@@ -271,6 +275,15 @@ def _check_role(index: int, name: str, message: object, messages: list[Any],
         return roles.check_mislabelled_system(name)
     names = roles.role_names(messages, shape) if shape == "sharegpt" else ()
     return roles.check_role(index, name, shape, role_key(message, shape), names)  # type: ignore
+
+
+def _plain_texts(texts: list[str], replies: list[str], short: int) -> bool:
+    """Whether `_check_texts` would find nothing in any text: none empty or with edge
+    whitespace, no reply under `short` characters. The usual answer, found for all
+    texts with one test instead of one per kind of turn."""
+    bare = list(map(str.strip, texts))
+    return (bare == texts and all(bare)
+            and (not short or not replies or min(map(len, replies)) >= short))
 
 
 def _check_texts(indexes: list[int], texts: list[str], messages: list[Any], shape: Shape,
