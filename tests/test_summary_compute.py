@@ -97,7 +97,7 @@ _message = st.one_of(
     st.fixed_dictionaries({"role": _role, "content": _text}),
     st.fixed_dictionaries({"from": _role, "value": _text}),
     st.dictionaries(st.sampled_from(["role", "content", "from", "value", "text"]),
-                    st.one_of(_role, _text, st.none(), st.integers()), max_size=3),
+                    st.one_of(_role, _text, st.none(), st.integers(-99, 99)), max_size=3),
 )
 _review = st.one_of(
     st.none(), st.text(max_size=3),
@@ -122,3 +122,22 @@ def test_compute_equals_the_definition_on_generated_records(messages, key, revie
         value["tags"] = tags
     value = parse_line(orjson.dumps(value))  # as the scan sees it
     assert Columns(make_checker(None)).compute(value) == reference(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(messages=st.lists(_message, max_size=6))
+def test_sharegpt_first_keys_shortcut_reads_as_the_generic_reader(messages) -> None:
+    """The pass reads ``from``/``value`` directly; a message without them goes through
+    `_read`, as every message did before: same findings and turns either way."""
+    from rolethread_tui.domain.validation import runner
+    from rolethread_tui.domain.validation.context import resolve
+
+    value = {"conversations": messages}
+    fast = runner.check_and_read(value, resolve(None))
+    saved = runner._SHAREGPT_KEYS
+    runner._SHAREGPT_KEYS = ("\0no role key", "\0no text key")  # every message: `_read`
+    try:
+        generic = runner.check_and_read(value, resolve(None))
+    finally:
+        runner._SHAREGPT_KEYS = saved
+    assert fast == generic

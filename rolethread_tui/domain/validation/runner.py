@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from ..formats import (
     CHATML_ROLE_KEYS,
     CHATML_TEXT_KEYS,
+    SHAREGPT_ROLE_KEYS,
+    SHAREGPT_TEXT_KEYS,
     Shape,
     conversation_key,
     detect_shape,
@@ -47,6 +49,7 @@ _WHAT = {"refusal": "AI refusal / meta-language", "format-leak": "formatting lea
          "markdown": "Markdown / code"}
 _CHATML_ROLE = CHATML_ROLE_KEYS[0]
 _CHATML_TEXT = CHATML_TEXT_KEYS[0]
+_SHAREGPT_KEYS = (SHAREGPT_ROLE_KEYS[0], SHAREGPT_TEXT_KEYS[0])
 _MISSING = object()
 
 
@@ -197,11 +200,15 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
     others: list[str] = []
     accepted = roles.ACCEPTED[shape]
     chatml = shape == "chatml"
+    # the first role and text keys of the shape: `_read` gives the same when both are there
+    rkey, tkey = (_CHATML_ROLE, _CHATML_TEXT) if chatml else _SHAREGPT_KEYS
     system: str | None = None
     for index, message in enumerate(messages):
-        if chatml and type(message) is dict:
-            name = message.get(_CHATML_ROLE, _MISSING)
-            value = message.get(_CHATML_TEXT, _MISSING)
+        if type(message) is dict:
+            name = message.get(rkey, _MISSING)
+            value = message.get(tkey, _MISSING)
+            if (name is _MISSING or value is _MISSING) and not chatml:
+                name, value = _read(message, shape)  # a later key of the shape's list
         else:
             name, value = _read(message, shape)
         text = value if type(value) is str else _text(value)
