@@ -19,6 +19,7 @@ the small functions of `structure`, `roles`, `content` and `hidden`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..formats import (
@@ -322,16 +323,38 @@ def _check_texts(indexes: list[int], texts: list[str], messages: list[Any], shap
 
 
 def check_order(code: str, ctx: Context, out: list[Finding]) -> None:
-    """Role-order checks on the role code (see `roles`)."""
+    """Role-order checks on the role code (see `roles`).
+
+    They depend on the code alone, and a file repeats a few codes (a fifth of a
+    generated one opens with the assistant: "sauaua"), so the findings of short
+    codes are kept (`Finding` is immutable) instead of found again each time.
+    """
     if (code.startswith("su") and code.endswith("a") and code.count("s") == 1
             and "uu" not in code and "aa" not in code
             and code.count("ua") < ctx.split_exchanges):
         return  # the usual clean conversation: nothing to report
+    if len(code) <= _KEPT_CODE:
+        out.extend(_order_findings(code, ctx.split_exchanges))
+    else:
+        _check_order(code, ctx.split_exchanges, out)
+
+
+_KEPT_CODE = 64  # longer codes are rare and would make the kept ones costly to hold
+
+
+@lru_cache(maxsize=1024)
+def _order_findings(code: str, split_exchanges: int) -> tuple[Finding, ...]:
+    out: list[Finding] = []
+    _check_order(code, split_exchanges, out)
+    return tuple(out)
+
+
+def _check_order(code: str, split_exchanges: int, out: list[Finding]) -> None:
     out.extend(roles.check_misplaced_system(code))
     for found in (roles.check_starts_with_assistant(code),
                   roles.check_ends_with_user(code), roles.check_no_assistant(code),
                   roles.check_missing_system(code),
-                  roles.check_split_candidate(code, ctx.split_exchanges)):
+                  roles.check_split_candidate(code, split_exchanges)):
         if found is not None:
             out.append(found)
     out.extend(roles.check_alternation(code))
