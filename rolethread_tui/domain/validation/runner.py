@@ -152,7 +152,7 @@ def _check_dict(record: dict[str, Any], ctx: Context) -> tuple[list[Finding], Tu
     if messages:
         codes, texts = check_conversation(messages, shape, ctx, out)  # type: ignore[arg-type]
         if texts is not None:  # one text per role code, by construction: no strict=,
-            # which costs ~1.4 µs a call in 3.11 (a keyword call), a third of the whole pass
+            # which makes zip a keyword call (~0.3 µs more per entry in 3.11)
             turns = list(zip(map(_CANONICAL.__getitem__, codes), texts))  # noqa: B905
     else:
         out.append(structure.check_no_messages(record, shape))  # type: ignore[arg-type]
