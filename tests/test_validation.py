@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from rolethread_tui.domain.records import parse_line
@@ -529,3 +531,22 @@ def test_turns_handed_over_by_the_checker_are_formats_turns(record: dict) -> Non
     findings, read = check_and_read(record, build_context())
     assert findings == check_value(record)
     assert read is None or read == turns(record)
+
+
+@settings(max_examples=300, deadline=None)
+@given(code=st.text(alphabet="sua?", max_size=80), split=st.integers(1, 9))
+def test_kept_order_findings_equal_fresh_ones(code: str, split: int) -> None:
+    """`check_order` keeps the findings of short codes; asked twice, or past the kept
+    length, it answers as the checks themselves do."""
+    from rolethread_tui.domain.validation import runner
+    from rolethread_tui.domain.validation.context import build_context
+
+    ctx = build_context(split_exchanges=split)
+    fresh: list = []
+    runner._check_order(code, split, fresh)
+    clean = (code.startswith("su") and code.endswith("a") and code.count("s") == 1
+             and "uu" not in code and "aa" not in code and code.count("ua") < split)
+    for _ in range(2):
+        out: list = []
+        runner.check_order(code, ctx, out)
+        assert out == ([] if clean else fresh)

@@ -17,7 +17,7 @@ from rolethread_tui.domain.validation import build_context, check_value
 from rolethread_tui.domain.validation import scanner as scanner_module
 from rolethread_tui.domain.validation.config import LEAK_FILE, REFUSAL_FILE
 from rolethread_tui.domain.validation.hidden import check_hidden, maybe_hidden, remove_hidden
-from rolethread_tui.domain.validation.needles import LINE_START, minimal, needles_of
+from rolethread_tui.domain.validation.needles import BLANKS, LINE_START, minimal, needles_of
 from rolethread_tui.domain.validation.scanner import (
     FLAGS,
     PatternList,
@@ -82,6 +82,15 @@ def test_plain_phrases_match_whole_words_and_curly_apostrophes() -> None:
     (r"\b[a-z]{7}\s[a-z]{7}\b", None),
     (r"(?:foo|\w+)bar", {"bar"}),
     (r"x*", None),
+    # a run of blanks stays inside the needle: the label and its colon, not the bare name
+    (r"^[ \t]*(?:user|gpt)[ \t]*:", {f"{LINE_START}{BLANKS}{name}{BLANKS}:"
+                                     for name in ("user", "gpt")}),
+    (r"\{\{user\}\}[ \t]*:", {"{{user}}" + BLANKS + ":"}),
+    # blanks and anchors alone are no needle; other blank classes are not BLANKS
+    (r"^[ \t]*#{2,4}", {"#"}),
+    (r"^[ \t]*", None),
+    (r"user[ \t\n]*:", {"user"}),
+    (r"user[ \t]+:", {"user"}),
 ])
 def test_needles_of(source: str, needles: set[str] | None) -> None:
     assert needles_of(source, FLAGS) == needles
@@ -95,11 +104,14 @@ def test_minimal_drops_needles_containing_others() -> None:
 
 
 TEXTS = ["As an AI, no.", "as an aide", "I’M AN AI", "x\nUSER: hi", "xuser: hi", "", "\u2019",
-         "<|im_end|>", "OpenAI", "nothing at all", "caf\u00e9 OPENAI \u212a"]
+         "<|im_end|>", "OpenAI", "nothing at all", "caf\u00e9 OPENAI \u212a",
+         "a\n \t GPT \t: x", "a\nGPT: x", "agpt: x", "a\ngpt\n: x", "a\n gpt x:", "{{CHAR}}:",
+         "{{char}} \t :", "{{char}}\n:", "{{char}} says: hi"]
 
 
 def test_rust_and_python_matchers_agree() -> None:
-    needles = ["as an ai", "i'm an ai", LINE_START + "user:", "<|", "openai"]
+    needles = ["as an ai", "i'm an ai", LINE_START + "user:", "<|", "openai",
+               f"{LINE_START}{BLANKS}gpt{BLANKS}:", "{{char}}" + BLANKS + ":"]
     source = scanner_module.needle_regex(needles)
     fast, slow = rust_matcher(source), python_matcher(source)
     assert fast is not None
@@ -135,6 +147,15 @@ def test_scanner_picks_only_patterns_with_needles_present() -> None:
     [(check, regex)] = scanner.regexes_for("Well, as an AI, I think...")
     assert check == "refusal" and regex.search("as an AI")
     assert regex.pattern != scanner.lists[0].combined.pattern
+
+
+def test_speaker_label_needles_pass_over_the_names_in_prose() -> None:
+    """``{{user}}`` and "user" in a reply are prose; a line opening ``User :`` is a leak."""
+    scanner = build_context().scanner
+    assert scanner.screen("{{user}} smiles.\nThe user waves: hello. {{char}}, gpt") is False
+    for text in ("ok\n  User\t: y", "{{char}} :hi", "\tGPT:"):
+        assert scanner.screen(text)
+        assert [check for check, _ in scanner.regexes_for(text)] == ["format-leak"], text
 
 
 def test_surrogates_do_not_hide_a_refusal() -> None:

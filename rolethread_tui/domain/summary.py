@@ -21,6 +21,7 @@ from . import formats
 from .records import RawLine
 from .review import (
     ORIGINS,
+    REVIEW_KEY,
     STATUSES,
     flags_of,
     origin_of,
@@ -72,6 +73,11 @@ def preview_of(value: object, turns: list[tuple[str | None, str]] | None = None)
         text = next((t for r, t in turns if r == "user"), turns[0][1] if turns else "")
         if not turns and not isinstance(value, dict):
             text = repr(value)
+    return _preview_text(text)
+
+
+def _preview_text(text: str) -> str:
+    """The first line of `text`, without leading blanks, cut to PREVIEW_CHARS."""
     text = text.lstrip()[: PREVIEW_CHARS * 2]
     return text.split("\n", 1)[0][:PREVIEW_CHARS]
 
@@ -96,8 +102,31 @@ def conversation_digest(turns: list[tuple[str | None, str]]) -> int:
     return int.from_bytes(_sha1(data, usedforsecurity=False).digest()[:8], "little") or 1
 
 
-def _length(turns: list[tuple[str | None, str]]) -> int:
-    return sum(len(t) for r, t in turns if r == "user" or r == "assistant")
+def _length_and_first_user(turns: list[tuple[str | None, str]]) -> tuple[int, str | None]:
+    """Characters of the user and assistant turns, and the first user text (None: no user
+    turn): what the `length` and `preview` columns read, in one plain loop."""
+    length, first = 0, None
+    for role, text in turns:
+        if role == "user":
+            length += len(text)
+            if first is None:
+                first = text
+        elif role == "assistant":
+            length += len(text)
+    return length, first
+
+
+#: The review cells of a record without `_review` or `tags`: most records of a
+#: generated file, which then cost nothing here (see `_review_cells`).
+_NO_REVIEW = (0, 0, (), ())
+
+
+def _review_cells(value: dict[str, Any], intern: dict[tuple[str, ...], tuple[str, ...]]
+                  ) -> tuple[int, int, tuple[str, ...], tuple[str, ...]]:
+    """(status index, origin index, flags, tags) of a record that has `_review` or `tags`."""
+    review = review_of(value)
+    return (STATUSES.index(status_of(review)), ORIGINS.index(origin_of(review)),
+            _intern(intern, flags_of(review)), _intern(intern, tags_of(value, review)))
 
 
 class Columns:
@@ -143,17 +172,21 @@ class Columns:
             severity = max(_SEVERITY_INDEX[f.severity] for f in findings)
         else:  # the usual entry: nothing found
             codes, severity = (), 0
-        review = review_of(value)
         intern = self._interned
+        is_dict = isinstance(value, dict)
+        status, origin, flags, tags = (
+            _review_cells(value, intern) if is_dict and (REVIEW_KEY in value or "tags" in value)
+            else _NO_REVIEW)
+        length, first_user = _length_and_first_user(turns)
         return (
-            isinstance(value, dict),
-            STATUSES.index(status_of(review)),
-            ORIGINS.index(origin_of(review)),
-            _intern(intern, flags_of(review)),
-            _intern(intern, tags_of(value, review)),
+            is_dict,
+            status,
+            origin,
+            flags,
+            tags,
             min(len(turns), 0xFFFFFFFF),
-            min(_length(turns), 0xFFFFFFFF),
-            preview_of(value, turns),
+            min(length, 0xFFFFFFFF),
+            _preview_text(first_user) if first_user is not None else preview_of(value, turns),
             _intern(intern, codes),
             min(len(findings), 0xFFFF),
             severity,

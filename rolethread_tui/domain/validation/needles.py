@@ -8,7 +8,9 @@ simply always run.
 
 Needles are lower-case printable ASCII plus tab/newline/CR (matching is
 case-insensitive). `LINE_START` stands for "a line starts here" (``^`` under
-MULTILINE, ``\\A``).
+MULTILINE, ``\\A``), `BLANKS` for ``[ \\t]*`` (any run of spaces and tabs, maybe
+none): a speaker label's name and its colon (``user[ \\t]*:``) are far rarer
+together than the name alone, which ordinary prose ("{{user}}") holds.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ except ImportError:  # pragma: no cover - Python < 3.11
     import sre_parse as _parser  # type: ignore[no-redef]
 
 LINE_START = "\x00"
+BLANKS = "\x01"
 MAX_ALTERNATIVES = 64
 
 
@@ -72,8 +75,20 @@ def _exact_in(av: list) -> Needles | None:
     return frozenset(chars) if all(chars) else None  # type: ignore[arg-type]
 
 
+def _blank_run(op: object, av: object) -> bool:
+    """Whether an item is ``[ \\t]*``: spaces and tabs, any number (`BLANKS`)."""
+    if op not in _REPEATS or av[:2] != (0, _c.MAXREPEAT) or len(av[2]) != 1:  # type: ignore
+        return False
+    inner_op, inner = av[2][0]  # type: ignore[index]
+    return (inner_op is _c.IN and len(inner) == 2
+            and all(o is _c.LITERAL for o, _ in inner)
+            and {code for _, code in inner} == {0x20, 0x09})
+
+
 def _exact(op: object, av: object) -> Needles | None:
     """The few exact strings an item matches (literals, small alternations), or None."""
+    if _blank_run(op, av):
+        return frozenset({BLANKS})
     if op is _c.LITERAL:
         char = _literal_char(av)  # type: ignore[arg-type]
         return frozenset({char}) if char else None
@@ -121,7 +136,8 @@ def _inner(op: object, av: object) -> Needles | None:
 
 
 def _useful(option: Needles) -> bool:
-    return "" not in option and LINE_START not in option
+    """An option every needle of which holds a character (not only anchors or blanks)."""
+    return all(needle.strip(LINE_START + BLANKS) for needle in option)
 
 
 def required(items: object) -> Needles | None:

@@ -29,7 +29,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .hidden import HIDDEN_CLASS_RUST
-from .needles import LINE_START, minimal, needles_of
+from .needles import BLANKS, LINE_START, minimal, needles_of
 
 FLAGS = re.IGNORECASE | re.MULTILINE
 _REGEX_META = frozenset(".^$*+?{}[]\\|()")
@@ -91,6 +91,8 @@ def _escape_literal(needle: str) -> str:
             out.append(r"\t")
         elif char == "\r":
             out.append(r"\r")
+        elif char == BLANKS:
+            out.append(r"[ \t]*")
         elif char in _REGEX_META:
             out.append("\\" + char)
         else:
@@ -99,7 +101,8 @@ def _escape_literal(needle: str) -> str:
 
 
 def needle_regex(needles: Iterable[str]) -> str:
-    """One case-insensitive alternation of needles (LINE_START becomes ``^``)."""
+    """One case-insensitive alternation of needles (LINE_START becomes ``^``, BLANKS
+    ``[ \\t]*``)."""
     alternatives = []
     for needle in sorted(needles, key=lambda n: (-len(n), n)):
         line_start = needle.startswith(LINE_START)
@@ -110,7 +113,7 @@ def needle_regex(needles: Iterable[str]) -> str:
 
 def sample_of(needle: str) -> str:
     """A text the needle must be found in (for the engine self-test)."""
-    body = needle.lstrip(LINE_START).upper()
+    body = needle.lstrip(LINE_START).upper().replace(BLANKS, " \t")
     return f"x\n{body}x" if needle.startswith(LINE_START) else f"x{body}x"
 
 
@@ -180,8 +183,8 @@ def _false(_: object) -> bool:
     return False
 
 
-_PROBES = [f"q{chr(c)}z" for c in range(0x20, 0x7F)] + ["q\tz", "q\nz", "q\rz",
-                                                         LINE_START + "user:", "i'm"]
+_PROBES = [f"q{chr(c)}z" for c in range(0x20, 0x7F)] + [
+    "q\tz", "q\nz", "q\rz", LINE_START + "user:", "i'm", f"{LINE_START}{BLANKS}gpt{BLANKS}:"]
 
 
 @lru_cache(maxsize=1)
@@ -192,7 +195,8 @@ def rust_engine_ok() -> bool:
     if fast is None:
         return False
     hits = all(fast(sample_of(n)) for n in _PROBES) and fast("I\u2019M") and fast("x\nUSER: y")
-    misses = not any(fast(t) for t in ("", "qz", "qaaz", "\u2019", "xuser: y", "i m"))
+    misses = not any(fast(t) for t in ("", "qz", "qaaz", "\u2019", "xuser: y", "i m",
+                                       "xgpt:", "\ngpt\n:", "\n gpt .:"))
     return hits and misses
 
 
