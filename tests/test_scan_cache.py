@@ -14,6 +14,8 @@ import pytest
 from rolethread_tui import Session
 from rolethread_tui.cli.main import main
 from rolethread_tui.domain import scan_cache, store
+from rolethread_tui.domain.summary import Columns
+from rolethread_tui.domain.validation import make_checker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import datagen
@@ -353,7 +355,9 @@ def test_validate_and_stats_share_one_scan_and_other_settings_keep_their_own(
 
 # --------------------------------------------------------------- after a save
 def _reviewed_and_saved(path: Path, target: Path | None = None) -> None:
-    """A reviewer's session: reviews, a text edit, a delete, a new entry; saved."""
+    """A reviewer's session: reviews, a text edit, a delete, a new entry, the
+    duplicate groups found (dataset-level issues in the columns), one of an
+    exact pair deleted; saved."""
     with Session.open(path, claim_lock=False) as s:
         s.wait()
         s.set_status(range(0, 40, 3), "accepted")
@@ -362,6 +366,10 @@ def _reviewed_and_saved(path: Path, target: Path | None = None) -> None:
         s.delete_entries(11)
         s.add_entry([{"role": "user", "content": "new"}, {"role": "assistant",
                                                           "content": "entry"}], after=20)
+        assert s.find_duplicates()
+        pairs = s.engine.exact_duplicates()
+        assert pairs
+        s.delete_entries(next(iter(pairs.values())))  # its copy is no duplicate now
         s.save(target)
         s.engine.wait_saved()
 
@@ -424,5 +432,115 @@ def test_a_saved_file_changed_before_its_scan_is_kept_is_not_kept(tmp_path, gene
     for cache in _caches(_small_files_cached):
         cache.unlink()
     _rewrite_same_size(path)  # another program wrote to it meanwhile
-    saved_scan.keep(saved, lambda value: (), None, lambda: False)
+    saved_scan.keep(saved, Columns(make_checker(None)).compute, None, lambda: False)
     assert _caches(_small_files_cached) == []
+
+
+def test_a_copy_saved_from_a_file_rewritten_in_place_is_not_kept(tmp_path, generated,
+                                                                   monkeypatch):
+    """The copy's unedited lines come from the rewritten bytes, not the scanned ones."""
+    path, copy = tmp_path / "data.jsonl", tmp_path / "copy.jsonl"
+    path.write_bytes(generated)
+    with Session.open(path, claim_lock=False) as s:
+        s.wait()
+        s.set_status(0, "accepted")
+        _rewrite_same_size(path)
+        s.save(copy)
+        s.engine.wait_saved()
+    monkeypatch.setenv("ROLETHREAD_NO_CACHE", "1")
+    cold = _scan(copy)
+    monkeypatch.delenv("ROLETHREAD_NO_CACHE")
+    assert _scan(copy) == cold
+
+
+def test_a_failure_keeping_a_save_never_fails_the_save(tmp_path, generated, monkeypatch):
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr("rolethread_tui.domain.saved_scan.capture", broken)
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    s = Session.open(path, claim_lock=False)
+    s.wait()
+    s.set_status(0, "accepted")
+    s.save()
+    assert not s.dirty
+    s.set_status(1, "accepted")
+    s.save()  # and the next save finds its own file unchanged
+    s.close()
+    assert _scan(path)["rows"][0].status == "accepted"
+
+
+def test_kept_answers_change_key_with_the_libraries_they_come_from(monkeypatch):
+    from importlib import metadata
+
+    real = scan_cache.code_version()
+    version = metadata.version
+
+    def without_wordfreq(name: str) -> str:
+        if name == "wordfreq":
+            raise metadata.PackageNotFoundError(name)
+        return version(name)
+
+    scan_cache.code_version.cache_clear()
+    monkeypatch.setattr(metadata, "version", without_wordfreq)
+    try:
+        assert scan_cache.code_version() != real
+    finally:
+        scan_cache.code_version.cache_clear()
+
+
+def _segments(cache: Path) -> tuple[bytes, list[bytes]]:
+    import struct
+
+    data = cache.read_bytes()
+    head = len(scan_cache._MAGIC) + 20
+    pos, out = head, []
+    while True:
+        _crc, size = struct.unpack_from("<IQ", data, pos)
+        pos += 12
+        if size == 0:
+            return data[:head], out
+        out.append(data[pos:pos + size])
+        pos += size
+
+
+def _rewritten(cache: Path, head: bytes, segments: list[bytes]) -> None:
+    import struct
+    import zlib
+
+    body = b"".join(struct.pack("<IQ", zlib.crc32(s), len(s)) + s for s in segments)
+    cache.write_bytes(head + body + struct.pack("<IQ", 0, 0))
+
+
+@pytest.mark.parametrize("harm", ["dropped", "bad-row"])
+def test_a_cache_wrong_inside_valid_checksums_gives_the_same_answers(
+        tmp_path, generated, _small_files_cached, harm):
+    import marshal
+
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated)
+    cold = _scan(path)
+    (cache,) = _caches(_small_files_cached)
+    head, segments = _segments(cache)
+    if harm == "dropped":
+        del segments[len(segments) // 2]
+    else:
+        index, before, physical, indexed, packed = marshal.loads(segments[3])
+        packed = (*packed[:12], [(10**6, (("x", "error", None, False, "y"),))])
+        segments[3] = marshal.dumps((index, before, physical, indexed, packed))
+    _rewritten(cache, head, segments)
+    assert _scan(path) == cold
+
+
+def test_a_file_ending_in_blank_lines_reopens_without_reading_them(
+        tmp_path, generated, monkeypatch):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(generated + b"\n" + b" \n" * 100_000)  # three chunks of blanks
+    cold = _scan(path)
+
+    def no_helper(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("the file was read again on a warm open")
+
+    monkeypatch.setattr("rolethread_tui.domain.engine.Helper", no_helper)
+    assert _scan(path) == cold

@@ -20,7 +20,7 @@ from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .records import parse_line
 from .scan import Helper, Span, share
-from .scan_cache import ScanCache, Writer, kept
+from .scan_cache import ScanCache, Writer, identity, kept
 from .store import BOM, LineStore
 from .summary import Columns, Row
 from .validation import Finding
@@ -77,6 +77,8 @@ class Engine:
         self._cacheable = cacheable
         self._slot: ScanCache | None = None  # this file's place in the scan cache
         self._saved: threading.Thread | None = None  # writing the last save's cache
+        self._saved_stop = threading.Event()
+        self._identity: tuple[int, ...] | None = None  # the loaded file when scanned
         self._dup_links: dict[int, DupLink] = {}
         self._cache: dict[Hashable, tuple[int, Any]] = {}
         self._scanned = threading.Event()
@@ -95,7 +97,7 @@ class Engine:
         helper: Helper | None = None
         try:
             slot = ScanCache.of(self.store, self._helper_args[0]) if self._cacheable else None
-            self._slot = slot
+            self._slot, self._identity = slot, identity(self.store) if slot else None
             count = self._adopt_cached(slot) if slot is not None else 0
             if self._closing:
                 return
@@ -127,9 +129,9 @@ class Engine:
         adoption cleanly (the cache file goes) and the scan reads on from there.
         """
         count = 0
-        for index, physical, indexed, cols in slot.read():
+        for index, before, physical, indexed, cols in slot.read():
             try:
-                prepared = self.store.prepare_index(index, physical, indexed)
+                prepared = self.store.prepare_index(index, before, physical, indexed)
                 if len(cols[0]) != len(prepared[0][0]):
                     raise ValueError("scan cache rows do not match its index")
                 self.columns.append_columns(cols)
@@ -155,7 +157,7 @@ class Engine:
                 if not self._publish(count):
                     return False
             if fresh is not None:
-                fresh.finish()
+                fresh.finish(self.store)
             return True
         finally:
             if fresh is not None:
@@ -221,28 +223,41 @@ class Engine:
         self._close_search_helper()
 
     # ----------------------------------------------------------- after a save
-    def keep_saved(self, path: Path, order: Sequence[int]) -> None:
-        """Put the saved file's scan in the cache, in a thread (`saved_scan`).
+    def loaded_intact(self) -> bool:
+        """Whether the file as loaded is as the scan saw it: nobody wrote to it in
+        place since (checked before a save, whose own links then move its ctime)."""
+        return self._identity is not None and identity(self.store) == self._identity
 
-        Called by the save while no change can land; the rows of unedited
-        entries are copied now, the written lines computed in the thread.
+    def saved(self, path: Path, order: Sequence[int], intact: bool) -> None:
+        """After a save: put the saved file's scan in the cache, in a thread (`saved_scan`).
+
+        Called while no change can land: the rows of unedited entries are copied
+        now, the written lines computed in the thread. Only when the loaded file
+        was `intact` when the save began (its unedited lines are what the scan
+        read); the identity is then taken afresh, after the save's own links.
+        A cache is a shortcut: nothing here may fail a save.
         """
-        if not self._cacheable or self._slot is None:
+        self._identity = identity(self.store) if intact else None
+        if not intact or not self._cacheable or self._slot is None:
             return
-        from .saved_scan import capture, keep
-
         try:
+            from .saved_scan import capture, keep
+
             saved = capture(path, order, frozenset(self.doc.edited_ids()), self.columns,
                             self.store)
-        except OSError:
+            if saved is None:
+                return
+            if self._saved is not None:
+                self._saved_stop.set()  # an earlier save's file is not the newest any more
+            stop = threading.Event()
+            thread = threading.Thread(
+                target=keep, args=(saved, self.columns.compute, self._helper_args[0],
+                                   lambda: self._closing or stop.is_set()),
+                name="rolethread-saved-scan", daemon=True)
+            thread.start()
+        except Exception:  # a cache is a shortcut: never an error of the save
             return
-        if saved is None:
-            return
-        self._saved = threading.Thread(
-            target=keep, args=(saved, self.columns.compute, self._helper_args[0],
-                               lambda: self._closing),
-            name="rolethread-saved-scan", daemon=True)
-        self._saved.start()
+        self._saved, self._saved_stop = thread, stop
 
     def wait_saved(self, timeout: float | None = None) -> None:
         """Until the last save's cache is written (tests, benchmarks)."""

@@ -21,7 +21,7 @@ from typing import Any
 from .records import parse_line
 from .scan_cache import ScanCache
 from .store import FileStamp, LineStore
-from .summary import ROW_FIELDS, Columns
+from .summary import ROW_FIELDS, Columns, issue_cells
 
 #: More written lines than this are left to the next open's scan: computing
 #: them here would be that scan, competing with the reviewer's keys.
@@ -43,7 +43,7 @@ class SavedFile:
 def capture(path: Path, order: Sequence[int], edited: frozenset[int], columns: Columns,
             loaded: LineStore) -> SavedFile | None:
     """The save's snapshot, or None when it is not worth keeping (too many written)."""
-    written = edited | {rid for rid in order if rid >= loaded.count}
+    written = frozenset(rid for rid in order if rid >= loaded.count or rid in edited)
     if len(written) > MAX_COMPUTED:
         return None
     c = columns
@@ -51,8 +51,7 @@ def capture(path: Path, order: Sequence[int], edited: frozenset[int], columns: C
               array("I", c.turns), array("I", c.length), list(c.preview), list(c.issues),
               array("H", c.issue_count), bytes(c.severity), array("Q", c.digest),
               dict(c.findings)]
-    return SavedFile(path, FileStamp.of(path), array("q", order), frozenset(written), loaded,
-                     copies)
+    return SavedFile(path, FileStamp.of(path), array("q", order), written, loaded, copies)
 
 
 def keep(saved: SavedFile, compute: Callable[[object], tuple],
@@ -69,7 +68,7 @@ def keep(saved: SavedFile, compute: Callable[[object], tuple],
             return
         try:
             if _write_rows(saved, store, writer, compute, stop):
-                writer.finish()
+                writer.finish(store)
         finally:
             writer.discard()  # nothing left to discard once finished
     except Exception:  # a cache is a shortcut: never an error of the save
@@ -101,6 +100,12 @@ def _write_rows(saved: SavedFile, store: LineStore, writer: Any,
 
 
 def _row(columns: list[Any], rid: int) -> tuple:
-    """Record `rid`'s 13 cells as `Columns.compute` returns them."""
-    cells = [column[rid] for column in columns[:ROW_FIELDS - 1]]
-    return (*cells, columns[ROW_FIELDS - 1].get(rid, ()))
+    """Record `rid`'s 13 cells as `Columns.compute` returns them for its line.
+
+    The issue cells are rebuilt from its findings: the session's columns also
+    hold the dataset-level issues found since (`duplicate`, `near-duplicate`),
+    which a scan of the saved file does not have.
+    """
+    found = columns[ROW_FIELDS - 1].get(rid, ())
+    cells = [column[rid] for column in columns[:8]]
+    return (*cells, *issue_cells(found), columns[11][rid], found)

@@ -4,11 +4,12 @@ does not scan it again (docs/architecture.md, "Document, engine, facade": the sc
 The scan's rows are a pure function of three things: the file's bytes, the
 validation settings and the code that computes them. The cache key holds all
 three — the file's identity as the kernel reports it (device, inode, size,
-mtime and ctime: no write can leave the ctime as it was) plus the digest of its
-first and last 64 KB, the settings as canonical JSON, and a digest of the
-domain layer's sources and the versions of the libraries that parse and
-match. A different key is a miss; so is any segment whose CRC does not match,
-and the scan then goes on from the last good segment. The cache never holds
+mtime and ctime: every write moves the ctime, to the clock's tick) plus a
+digest of its first and last 64 KB and of sampled blocks between, the settings
+as canonical JSON, and a digest of the domain layer's sources and the versions
+of the libraries whose answers it keeps (`code_version`). A different key is
+a miss; so is any segment whose CRC does not match, and the scan then goes on
+from the last good segment. The cache never holds
 anything else: edits live in the journal, never here.
 
 One file per data path and settings in the user's cache directory (never by the
@@ -37,6 +38,7 @@ from typing import IO, Any, TypeVar
 import orjson
 
 from .store import LineStore
+from .summary import ROW_FIELDS
 
 T = TypeVar("T")
 
@@ -49,10 +51,12 @@ _MAGIC = b"rolethread-scan-cache 2\n"
 _RESULT_MAGIC = b"rolethread-scan-result 1\n"
 _RECORD = struct.Struct("<IQ")  # CRC-32 and length of one segment; length 0 ends the file
 _SUFFIX = ".scan"
+_SAMPLES, _SAMPLE_BYTES = 16, 4096  # middle blocks in the key (see `file_key`)
 
-#: One segment: (index bytes: starts, ends, endings, line numbers), physical
-#: line count and indexed offset after it, and the 13 summary columns.
-Segment = tuple[tuple[bytes, bytes, bytes, bytes], int, int, list[tuple]]
+#: One segment: (index bytes: starts, ends, endings, line numbers), the indexed
+#: offset before it (segments must follow on), the physical line count and
+#: indexed offset after it, and the 13 summary columns.
+Segment = tuple[tuple[bytes, bytes, bytes, bytes], int, int, int, list[Any]]
 
 
 def cache_dir() -> Path | None:
@@ -69,15 +73,24 @@ def cache_dir() -> Path | None:
 
 @functools.cache
 def code_version() -> str:
-    """A digest of what computes a row: the domain sources and pattern lists, this
-    package's version (for an install without sources), the Python, orjson and
-    pydantic-core versions (the Rust matcher)."""
-    import pydantic_core
+    """A digest of what computes a row or a kept result: the domain sources and
+    pattern lists, this package's version (for an install without sources), the
+    Python version and those of the libraries whose answers they keep: orjson,
+    pydantic-core (the Rust matcher), rapidfuzz (duplicate verification) and
+    wordfreq (the slop lens's stock words, absent or not)."""
+    from importlib import metadata
+
+    def version(name: str) -> str:  # the metadata, not an import (wordfreq's is 0.15 s)
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "absent"
 
     from .resources import package_version
 
-    digest = hashlib.sha1(f"{package_version()}|{sys.version}|{orjson.__version__}|"
-                          f"{pydantic_core.__version__}".encode())
+    libraries = "|".join(version(n) for n in ("orjson", "pydantic-core", "rapidfuzz",
+                                               "wordfreq"))
+    digest = hashlib.sha1(f"{package_version()}|{sys.version}|{libraries}".encode())
     root = Path(__file__).parent
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".txt", ".json")):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
@@ -85,17 +98,26 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+def identity(store: LineStore) -> tuple[int, ...]:
+    """The open file as the kernel tells it apart: any write moves its ctime."""
+    st = os.fstat(store.fileno())
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
 def file_key(store: LineStore) -> bytes | None:
     """What a result computed from `store`'s bytes alone depends on: the file as
-    the kernel and its edge bytes identify it, and the code. None when the file
-    behind the open descriptor is not the one stamped at open (it was replaced
-    in between)."""
-    st, stamp = os.fstat(store.fileno()), store.stamp
-    if (st.st_ino, st.st_size, st.st_mtime_ns) != (stamp.inode, stamp.size, stamp.mtime_ns):
+    the kernel tells it apart (`identity`), its first and last 64 KB and 16
+    blocks sampled between (ctimes come from a clock that ticks every few ms),
+    and the code. None when the file behind the open descriptor is not the one
+    stamped at open (it was replaced in between)."""
+    stamp, ident = store.stamp, identity(store)
+    if ident[1:4] != (stamp.inode, stamp.size, stamp.mtime_ns):
         return None
-    identity = f"{st.st_dev}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}"
-    return hashlib.sha1(b"|".join((identity.encode(), stamp.digest.encode(),
-                                   code_version().encode()))).digest()
+    digest = hashlib.sha1(repr(ident).encode() + stamp.digest.encode())
+    for k in range(1, _SAMPLES + 1):
+        digest.update(os.pread(store.fileno(), _SAMPLE_BYTES, stamp.size * k // (_SAMPLES + 1)))
+    digest.update(code_version().encode())
+    return digest.digest()
 
 
 def settings_of(validation: dict[str, Any] | None) -> bytes | None:
@@ -207,7 +229,7 @@ class ScanCache:
             os.utime(self.path)  # recently used: pruned last
         except FileNotFoundError:
             return
-        except (OSError, ValueError, EOFError, TypeError):
+        except Exception:  # damaged, cut short, or not what this code writes
             self.remove()
 
     def writer(self) -> Writer | None:
@@ -230,10 +252,10 @@ def _read_segment(f: IO[bytes]) -> Segment | None:
     data = f.read(size)
     if len(data) < size or zlib.crc32(data) != crc:
         raise ValueError("scan cache segment damaged")
-    index, physical, indexed, packed = marshal.loads(data)
+    index, before, physical, indexed, packed = marshal.loads(data)
     if len(index) != 4 or not isinstance(packed, tuple) or len(packed) != len(_PACKED):
         raise ValueError("scan cache segment malformed")
-    return tuple(index), physical, indexed, _unpack(packed)
+    return tuple(index), before, physical, indexed, _unpack(packed)
 
 
 #: How each of the 13 summary columns is stored: numbers as raw array bytes
@@ -283,9 +305,14 @@ class Writer:
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=cache.path.parent)
         self._tmp: Path | None = Path(tmp)
         self._file: IO[bytes] | None = os.fdopen(fd, "wb")
-        self._file.write(_MAGIC + cache.key)
+        self._before = 0  # where the index stood before the next segment
+        try:
+            self._file.write(_MAGIC + cache.key)
+        except OSError:
+            self.discard()
+            raise
 
-    def add(self, store: LineStore, first: int, cols: list[tuple]) -> None:
+    def add(self, store: LineStore, first: int, cols: list[Any]) -> None:
         """One scanned chunk: its records start at `first` in the store's index."""
         if self._file is None:
             return
@@ -293,14 +320,22 @@ class Writer:
         index = tuple(column[first:stop].tobytes()
                       for column in (store.starts, store.ends, store.endings, store.lines))
         try:
-            data = marshal.dumps((index, store._physical, store.indexed, _pack(cols)))
+            data = marshal.dumps((index, self._before, store._physical, store.indexed,
+                                  _pack(cols)))
             self._file.write(_RECORD.pack(zlib.crc32(data), len(data)))
             self._file.write(data)
         except (OSError, ValueError):
             self.discard()
+        self._before = store.indexed
 
-    def finish(self) -> None:
-        """Close the file and put it in place (the end mark makes it complete)."""
+    def finish(self, store: LineStore) -> None:
+        """Close the file and put it in place (the end mark makes it complete).
+
+        Blank lines after the last record were indexed after the last segment:
+        an empty one records where indexing ended, so a warm open reads no tail.
+        """
+        if self._before != store.indexed:
+            self.add(store, len(store.starts), [()] * ROW_FIELDS)
         if self._file is None:
             return
         try:

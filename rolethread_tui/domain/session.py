@@ -339,6 +339,7 @@ class Session(SessionOps):
             raise ReadOnlyError(f"{self.readonly_reason} (save a copy instead)")
         self.doc.check_not_saving()  # a copy may be saved from a read-only session
         with self.doc.saving():
+            intact = self.engine.loaded_intact()  # before this save's own links
             if same_as_source:
                 self.check_disk()
                 if self.journal is not None:
@@ -351,12 +352,12 @@ class Session(SessionOps):
                        else None)  # a save killed after the rename still counts as landed
             write_atomic(dest, pieces(self.store, order, len(order), self.doc.save_line),
                          before_replace=landing)
-            self.engine.keep_saved(dest, order)  # its rows, while no change can land
             if same_as_source:
                 self._disk_stamp = FileStamp.of(dest)
             if dest.resolve() == self.target.resolve():
                 self.history.mark_saved()
                 if self.journal is not None:
                     self.journal.saved()
+            self.engine.saved(dest, order, intact)  # its scan, while no change can land
         self.events.emit(SessionEvent("saved", str(dest)))
         return dest

@@ -166,20 +166,22 @@ class LineStore:
             if at_eof:
                 break
 
-    def prepare_index(self, index: tuple[bytes, bytes, bytes, bytes], physical: int,
-                      indexed: int) -> tuple[list[array], int, int]:
+    def prepare_index(self, index: tuple[bytes, bytes, bytes, bytes], before: int,
+                      physical: int, indexed: int) -> tuple[list[array], int, int]:
         """Index entries read back from the scan cache, checked to follow on from
         the index so far (`adopt` appends them); raises ValueError when not.
 
         `index` holds the raw bytes of starts, ends, endings and line numbers;
-        `physical`/`indexed` are where indexing stood after them. That the
+        `before` is where indexing stood before them (it must be where it stands
+        now), `physical`/`indexed` where it stood after them. That the
         cache belongs to this very file is `scan_cache`'s key to check.
         """
         parts = [array(a.typecode) for a in (self.starts, self.ends, self.endings, self.lines)]
         for part, raw in zip(parts, index, strict=True):
             part.frombytes(raw)
         n, starts, ends = len(parts[0]), parts[0], parts[1]
-        if (any(len(p) != n for p in parts) or not self.indexed <= indexed <= self.size
+        if (before != self.indexed or any(len(p) != n for p in parts)
+                or not self.indexed <= indexed <= self.size
                 or (n and not self.indexed <= starts[0] <= ends[-1] <= indexed)):
             raise ValueError("scan cache index does not fit the file")
         return parts, physical, indexed

@@ -129,6 +129,17 @@ def _review_cells(value: dict[str, Any], intern: dict[tuple[str, ...], tuple[str
             _intern(intern, flags_of(review)), _intern(intern, tags_of(value, review)))
 
 
+def issue_cells(found: tuple[tuple[Any, ...], ...]) -> tuple[tuple[str, ...], int, int]:
+    """(checks, count, severity index) of a record's stored findings: the issue cells
+    as the scan sets them, before any dataset-level issue (duplicates) is added."""
+    if not found:  # the usual entry: nothing found
+        return (), 0, 0
+    if len(found) == 1:  # the usual entry with a finding: nothing to sort
+        return (found[0][0],), 1, _SEVERITY_INDEX[found[0][1]]
+    return (tuple(sorted({f[0] for f in found})), min(len(found), 0xFFFF),
+            max(_SEVERITY_INDEX[f[1]] for f in found))
+
+
 class Columns:
     """Column storage for all records, appended to by the scan, patched by ops."""
 
@@ -165,13 +176,9 @@ class Columns:
         else:
             findings = self.checker(value)
             turns = formats.turns(value)
-        if len(findings) == 1:  # the usual entry with a finding: nothing to sort
-            codes, severity = (findings[0].check,), _SEVERITY_INDEX[findings[0].severity]
-        elif findings:
-            codes = tuple(sorted({f.check for f in findings}))
-            severity = max(_SEVERITY_INDEX[f.severity] for f in findings)
-        else:  # the usual entry: nothing found
-            codes, severity = (), 0
+        stored = (tuple((f.check, f.severity, f.message, f.fixable, f.text) for f in findings)
+                  if findings else ())
+        codes, count, severity = issue_cells(stored)
         intern = self._interned
         is_dict = isinstance(value, dict)
         status, origin, flags, tags = (
@@ -188,11 +195,10 @@ class Columns:
             min(length, 0xFFFFFFFF),
             _preview_text(first_user) if first_user is not None else preview_of(value, turns),
             _intern(intern, codes),
-            min(len(findings), 0xFFFF),
+            count,
             severity,
             conversation_digest(turns),
-            tuple((f.check, f.severity, f.message, f.fixable, f.text) for f in findings)
-            if findings else (),
+            stored,
         )
 
     def append_many(self, rows: list[tuple]) -> None:
