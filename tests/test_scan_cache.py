@@ -348,7 +348,7 @@ def test_validate_and_stats_share_one_scan_and_other_settings_keep_their_own(
     _scan(path, validation={"short_response": 400})  # another slot, not a replacement
     monkeypatch.setattr("rolethread_tui.domain.engine.Engine._rows", _refuse("a row"))
     assert main(["validate", str(path), "--json"]) in (0, 1)
-    main(["stats", str(path), "--json"])
+    assert main(["stats", str(path), "--json"]) == 0
     _scan(path, validation={"short_response": 400})
     capsys.readouterr()
 
