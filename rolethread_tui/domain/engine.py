@@ -226,7 +226,10 @@ class Engine:
     def loaded_intact(self) -> bool:
         """Whether the file as loaded is as the scan saw it: nobody wrote to it in
         place since (checked before a save, whose own links then move its ctime)."""
-        return self._identity is not None and identity(self.store) == self._identity
+        try:
+            return self._identity is not None and identity(self.store) == self._identity
+        except OSError:
+            return False
 
     def saved(self, path: Path, order: Sequence[int], intact: bool) -> None:
         """After a save: put the saved file's scan in the cache, in a thread (`saved_scan`).
@@ -237,10 +240,11 @@ class Engine:
         read); the identity is then taken afresh, after the save's own links.
         A cache is a shortcut: nothing here may fail a save.
         """
-        self._identity = identity(self.store) if intact else None
+        self._identity = None
         if not intact or not self._cacheable or self._slot is None:
             return
         try:
+            self._identity = identity(self.store)
             from .saved_scan import capture, keep
 
             saved = capture(path, order, frozenset(self.doc.edited_ids()), self.columns,
