@@ -47,6 +47,12 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     return ODD_LINES + data + b'{"messages":[{"role":"user","content":"no newline at end"}]}'
 
 
+def _written(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(data)
+    return path
+
+
 def _scan(path: Path, **kwargs: Any) -> dict[str, Any]:
     """Everything a scan leaves behind: the index, every column, every finding."""
     s = Session.open(path, claim_lock=False, **kwargs)
@@ -74,8 +80,7 @@ def _caches(directory: Path) -> list[Path]:
 
 def test_a_reopened_file_reads_its_scan_back_with_the_same_answers(
         tmp_path, generated, _small_files_cached):
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     cold = _scan(path)
     assert len(_caches(_small_files_cached)) == 1
     warm = _scan(path)
@@ -92,8 +97,7 @@ def test_a_reopened_file_reads_its_scan_back_with_the_same_answers(
 
 def test_the_cache_is_what_is_read(tmp_path, generated, _small_files_cached, monkeypatch):
     """A warm open computes no row: proof the cached scan is used at all."""
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     cold = _scan(path)
 
     def no_rows(*_args: Any) -> list:
@@ -115,8 +119,7 @@ def _rewrite_same_size(path: Path) -> None:
 
 
 def test_a_file_changed_in_place_is_scanned_again(tmp_path, generated):
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     _scan(path)
     _rewrite_same_size(path)
     fresh = _scan(path, parallel=False)
@@ -128,8 +131,7 @@ def test_a_file_changed_in_place_is_scanned_again(tmp_path, generated):
 
 
 def test_other_settings_or_other_code_are_a_miss(tmp_path, generated, monkeypatch):
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     default = _scan(path)
     strict = _scan(path, validation={"short_response": 400})
     assert strict["findings"] != default["findings"]
@@ -157,8 +159,7 @@ def _counting(module: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.mark.parametrize("damage", ["flip", "truncate", "garbage"])
 def test_a_damaged_cache_gives_the_same_answers_and_is_replaced(
         tmp_path, generated, _small_files_cached, damage):
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     cold = _scan(path)
     (cache,) = _caches(_small_files_cached)
     data = bytearray(cache.read_bytes())
@@ -179,8 +180,7 @@ def test_a_cache_that_cannot_be_written_never_stops_a_scan(tmp_path, generated, 
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x")
     monkeypatch.setenv("ROLETHREAD_CACHE_DIR", str(blocker / "scan"))
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     first = _scan(path)
     assert _scan(path) == first
     assert blocker.read_text() == "x"
@@ -188,8 +188,7 @@ def test_a_cache_that_cannot_be_written_never_stops_a_scan(tmp_path, generated, 
 
 def test_no_cache_writes_nothing(tmp_path, generated, _small_files_cached, monkeypatch):
     monkeypatch.setenv("ROLETHREAD_NO_CACHE", "1")
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     _scan(path)
     assert not _small_files_cached.exists()
 
@@ -197,8 +196,7 @@ def test_no_cache_writes_nothing(tmp_path, generated, _small_files_cached, monke
 def test_edits_made_during_the_scan_never_reach_the_cache(tmp_path, generated):
     """A review and a text edit made while the scan runs change the session's
     columns, never the cached scan of the file's bytes."""
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     os.environ["ROLETHREAD_NO_CACHE"] = "1"
     try:
         cold = _scan(path)
@@ -219,8 +217,7 @@ def test_edits_made_during_the_scan_never_reach_the_cache(tmp_path, generated):
 
 
 def test_headless_stats_answer_the_same_from_the_cache(tmp_path, generated, capsys):
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     outputs = []
     for _ in range(2):
         main(["stats", str(path), "--json"])
@@ -262,8 +259,7 @@ def _refuse(what: str) -> Any:
 
 def test_the_slop_lens_and_duplicate_groups_are_kept_for_an_unchanged_file(
         tmp_path, generated, monkeypatch):
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     report, groups = _session_results(path)
     assert report.entries and groups  # the generated batch has both
     monkeypatch.setattr("rolethread_tui.domain.slop.source.slop_of", _refuse("the lens"))
@@ -275,8 +271,7 @@ def test_the_slop_lens_and_duplicate_groups_are_kept_for_an_unchanged_file(
 
 
 def test_a_kept_result_is_never_used_once_a_text_changed(tmp_path, generated):
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     report, _ = _session_results(path)
     s = Session.open(path, claim_lock=False)
     try:
@@ -292,8 +287,7 @@ def test_a_kept_result_is_never_used_once_a_text_changed(tmp_path, generated):
 
 def test_headless_slop_and_dedupe_answer_the_same_from_the_cache(
         tmp_path, generated, capsys, monkeypatch):
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     first = []
     for command in ("slop", "dedupe"):
         main([command, str(path), "--json"])
@@ -308,8 +302,7 @@ def test_headless_slop_and_dedupe_answer_the_same_from_the_cache(
 
 def test_a_damaged_kept_result_is_computed_again(tmp_path, generated, _small_files_cached,
                                                   capsys):
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     main(["slop", str(path), "--json"])
     before = capsys.readouterr().out
     (result,) = [r for r in _caches(_small_files_cached) if r.name.count(".") == 2]
@@ -323,8 +316,7 @@ def test_a_damaged_kept_result_is_computed_again(tmp_path, generated, _small_fil
 
 def test_a_reopened_file_says_its_lens_is_kept_only_when_it_is(tmp_path, generated):
     """The app fills in the lens after the scan of a large file only when it is kept."""
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     with Session.open(path, claim_lock=False) as s:
         s.wait()
         assert not s.slop_kept()
@@ -342,8 +334,7 @@ def test_validate_and_stats_share_one_scan_and_other_settings_keep_their_own(
         tmp_path, generated, capsys, monkeypatch, isolated_home):
     """A pipeline's `validate` then `stats` scans once; a config with other
     settings gets a scan of its own instead of overwriting the default one."""
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     main(["stats", str(path), "--json"])
     _scan(path, validation={"short_response": 400})  # another slot, not a replacement
     monkeypatch.setattr("rolethread_tui.domain.engine.Engine._rows", _refuse("a row"))
@@ -376,8 +367,7 @@ def _reviewed_and_saved(path: Path, target: Path | None = None) -> None:
 
 def test_a_saved_file_reopens_warm_with_a_fresh_scans_answers(tmp_path, generated,
                                                                monkeypatch):
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     _scan(path)
     _reviewed_and_saved(path)
     monkeypatch.setenv("ROLETHREAD_NO_CACHE", "1")
@@ -403,8 +393,7 @@ def test_a_save_that_wrote_too_many_lines_leaves_the_scan_to_the_next_open(
     from rolethread_tui.domain import saved_scan
 
     monkeypatch.setattr(saved_scan, "MAX_COMPUTED", 5)
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     _scan(path)
     before = set(_caches(_small_files_cached))
     _reviewed_and_saved(path)
@@ -419,8 +408,7 @@ def test_a_saved_file_changed_before_its_scan_is_kept_is_not_kept(tmp_path, gene
                                                                      _small_files_cached):
     from rolethread_tui.domain import saved_scan
 
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     with Session.open(path, claim_lock=False) as s:
         s.wait()
         s.set_status(0, "accepted")
@@ -458,8 +446,7 @@ def test_a_failure_keeping_a_save_never_fails_the_save(tmp_path, generated, monk
         raise RuntimeError("can't start new thread")
 
     monkeypatch.setattr("rolethread_tui.domain.saved_scan.capture", broken)
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     s = Session.open(path, claim_lock=False)
     s.wait()
     s.set_status(0, "accepted")
@@ -518,8 +505,7 @@ def test_a_cache_wrong_inside_valid_checksums_gives_the_same_answers(
         tmp_path, generated, _small_files_cached, harm):
     import marshal
 
-    path = tmp_path / "data.jsonl"
-    path.write_bytes(generated)
+    path = _written(tmp_path, generated)
     cold = _scan(path)
     (cache,) = _caches(_small_files_cached)
     head, segments = _segments(cache)
