@@ -97,7 +97,7 @@ class Engine:
         helper: Helper | None = None
         try:
             slot = ScanCache.of(self.store, self._helper_args[0]) if self._cacheable else None
-            self._slot, self._identity = slot, identity(self.store) if slot else None
+            self._slot, self._identity = slot, slot.identity if slot else None
             count = self._adopt_cached(slot) if slot is not None else 0
             if self._closing:
                 return

@@ -104,13 +104,13 @@ def identity(store: LineStore) -> tuple[int, ...]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
-def file_key(store: LineStore) -> bytes | None:
+def file_key(store: LineStore, ident: tuple[int, ...] | None = None) -> bytes | None:
     """What a result computed from `store`'s bytes alone depends on: the file as
     the kernel tells it apart (`identity`), its first and last 64 KB and 16
     blocks sampled between (ctimes come from a clock that ticks every few ms),
     and the code. None when the file behind the open descriptor is not the one
     stamped at open (it was replaced in between)."""
-    stamp, ident = store.stamp, identity(store)
+    stamp, ident = store.stamp, ident or identity(store)
     if ident[1:4] != (stamp.inode, stamp.size, stamp.mtime_ns):
         return None
     digest = hashlib.sha1(repr(ident).encode() + stamp.digest.encode())
@@ -136,7 +136,9 @@ class ScanCache:
     same path replaces the older. The key inside says which file and code.
     """
 
-    def __init__(self, directory: Path, store: LineStore, base: bytes, settings: bytes) -> None:
+    def __init__(self, directory: Path, store: LineStore, base: bytes, settings: bytes,
+                 ident: tuple[int, ...]) -> None:
+        self.identity = ident  # the file when the key was taken (see `Engine.loaded_intact`)
         self._name = hashlib.sha1(os.fsencode(os.path.realpath(store.path))).hexdigest()
         tag = hashlib.sha1(settings).hexdigest()[:8]
         self.path = directory / f"{self._name}-{tag}{_SUFFIX}"
@@ -152,12 +154,13 @@ class ScanCache:
             return None
         settings = settings_of(validation)
         try:
-            base = file_key(store)
+            ident = identity(store)
+            base = file_key(store, ident)
         except (OSError, ValueError):
             return None
         if base is None or settings is None:
             return None
-        return cls(directory, store, base, settings)
+        return cls(directory, store, base, settings, ident)
 
     # ------------------------------------------------------------ results
     def _result_path(self, name: str) -> Path:
