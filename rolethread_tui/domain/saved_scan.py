@@ -21,7 +21,7 @@ from typing import Any
 from .records import parse_line
 from .scan_cache import ScanCache
 from .store import FileStamp, LineStore
-from .summary import ROW_FIELDS, Columns, issue_cells
+from .summary import Columns, issue_cells
 
 #: More written lines than this are left to the next open's scan: computing
 #: them here would be that scan, competing with the reviewer's keys.
@@ -37,7 +37,7 @@ class SavedFile:
     order: array          # record ids in saved order
     written: frozenset[int]  # ids whose line the session wrote (edited, or new)
     loaded: LineStore     # the file as loaded: unedited lines' lengths to compare
-    columns: list[Any]    # copies of the 13 column stores, indexed by record id
+    columns: list[Any]    # copies of the column stores (`capture`), indexed by record id
 
 
 def capture(path: Path, order: Sequence[int], edited: frozenset[int], columns: Columns,
@@ -47,10 +47,10 @@ def capture(path: Path, order: Sequence[int], edited: frozenset[int], columns: C
     if len(written) > MAX_COMPUTED:
         return None
     c = columns
+    # the issue cells are not copied: `_row` rebuilds them from the findings
     copies = [bytes(c.valid), bytes(c.status), bytes(c.origin), list(c.flags), list(c.tags),
-              array("I", c.turns), array("I", c.length), list(c.preview), list(c.issues),
-              array("H", c.issue_count), bytes(c.severity), array("Q", c.digest),
-              dict(c.findings)]
+              array("I", c.turns), array("I", c.length), list(c.preview),
+              array("Q", c.digest), dict(c.findings)]
     return SavedFile(path, FileStamp.of(path), array("q", order), written, loaded, copies)
 
 
@@ -106,6 +106,6 @@ def _row(columns: list[Any], rid: int) -> tuple:
     hold the dataset-level issues found since (`duplicate`, `near-duplicate`),
     which a scan of the saved file does not have.
     """
-    found = columns[ROW_FIELDS - 1].get(rid, ())
-    cells = [column[rid] for column in columns[:8]]
-    return (*cells, *issue_cells(found), columns[11][rid], found)
+    *cells, digest = (column[rid] for column in columns[:9])
+    found = columns[9].get(rid, ())
+    return (*cells, *issue_cells(found), digest, found)
