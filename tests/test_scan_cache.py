@@ -530,3 +530,28 @@ def test_a_file_ending_in_blank_lines_reopens_without_reading_them(
 
     monkeypatch.setattr("rolethread_tui.domain.engine.Helper", no_helper)
     assert _scan(path) == cold
+
+
+def test_the_commands_and_the_app_keep_one_lens_and_one_set_of_groups(
+        tmp_path, generated, capsys, monkeypatch):
+    """`slop` / `dedupe` in a pipeline, then the app on the same file: the session
+    reads what the commands kept (it would compute the very same), and back."""
+    path = _written(tmp_path, generated)
+    main(["slop", str(path), "--json"])
+    main(["dedupe", str(path), "--json"])
+    first = capsys.readouterr().out
+    with monkeypatch.context() as patched:
+        patched.setattr("rolethread_tui.domain.slop.source.slop_of", _refuse("the lens"))
+        patched.setattr("rolethread_tui.domain.dedupe.DuplicateFinder", _refuse("groups"))
+        with Session.open(path, claim_lock=False) as s:
+            s.wait()
+            assert s.slop_kept()
+            report, groups = s.slop(), s.duplicate_groups()
+    monkeypatch.setenv("ROLETHREAD_NO_CACHE", "1")
+    assert (report, groups) == _session_results(path)  # what the session computes itself
+    monkeypatch.delenv("ROLETHREAD_NO_CACHE")
+    monkeypatch.setattr("rolethread_tui.domain.slop.source._slop_of_file", _refuse("slop"))
+    monkeypatch.setattr("rolethread_tui.domain.dedupe_file._groups_of_file", _refuse("dedupe"))
+    main(["slop", str(path), "--json"])
+    main(["dedupe", str(path), "--json"])
+    assert capsys.readouterr().out == first

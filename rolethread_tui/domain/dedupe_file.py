@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from rolethread_tui.domain.dedupe import DupGroup, DuplicateFinder, _Fingerprint
 from rolethread_tui.domain.scan import Given, Helper, Span, share
-from rolethread_tui.domain.scan_cache import ScanCache, kept
+from rolethread_tui.domain.scan_cache import ScanCache, groups_result, kept
 from rolethread_tui.domain.store import LineStore
 
 #: Entries per step of :func:`add_entries`: small enough that the warm-up ends
@@ -75,10 +75,9 @@ def file_duplicate_groups(
     """
     store = LineStore(path)
     try:
-        return kept(ScanCache.of(store, None), f"file groups {threshold!r}",
+        return kept(ScanCache.of(store, None), groups_result(threshold),
                     lambda: _groups_of_file(store, threshold, parallel),
-                    lambda found: (groups_to_plain(found[0]), found[1].tobytes()),
-                    _groups_and_lines)
+                    groups_to_plain, groups_from_plain)
     finally:
         store.close()
 
@@ -111,18 +110,14 @@ def _groups_of_file(store: LineStore, threshold: float, parallel: bool
             helper.close()
 
 
-def groups_to_plain(groups: list[DupGroup]) -> list[tuple[list[int], bool, float]]:
-    """Groups in builtins only: how the scan cache keeps them."""
-    return [(g.entries, g.exact, g.score) for g in groups]
+def groups_to_plain(found: tuple[list[DupGroup], array]) -> tuple:
+    """(groups, each entry's line) in builtins, for the scan cache."""
+    return [(g.entries, g.exact, g.score) for g in found[0]], found[1].tobytes()
 
 
-def groups_from_plain(plain: list) -> list[DupGroup]:
-    return [DupGroup([int(e) for e in entries], bool(exact), float(score))
-            for entries, exact, score in plain]
-
-
-def _groups_and_lines(plain: tuple) -> tuple[list[DupGroup], array]:
+def groups_from_plain(plain: tuple) -> tuple[list[DupGroup], array]:
     groups, raw = plain
     lines = array("q")
     lines.frombytes(raw)
-    return groups_from_plain(groups), lines
+    return [DupGroup([int(e) for e in entries], bool(exact), float(score))
+            for entries, exact, score in groups], lines

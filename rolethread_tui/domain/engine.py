@@ -20,7 +20,7 @@ from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .records import parse_line
 from .scan import Helper, Span, share
-from .scan_cache import ScanCache, Writer, identity, kept
+from .scan_cache import SLOP_RESULT, ScanCache, Writer, groups_result, identity, kept
 from .store import BOM, LineStore
 from .summary import Columns, Row
 from .validation import Finding
@@ -354,8 +354,9 @@ class Engine:
         def computed_or_kept() -> list[DupGroup]:
             from .dedupe_file import groups_from_plain, groups_to_plain
 
-            return kept(self._slot, f"groups {threshold!r}", compute, groups_to_plain,
-                        groups_from_plain, self._texts_as_loaded)
+            return kept(self._slot, groups_result(threshold),
+                        lambda: (compute(), self.store.lines),
+                        groups_to_plain, groups_from_plain, self._texts_as_loaded)[0]
 
         return self.cached(("groups", threshold), computed_or_kept)
 
@@ -423,7 +424,8 @@ class Engine:
 
     def slop_kept(self) -> bool:
         """Whether the lens of the file as loaded is in the scan cache (a read, not a count)."""
-        return self._slot is not None and self._texts_as_loaded() and self._slot.has_result("slop")
+        return (self._slot is not None and self._texts_as_loaded()
+                and self._slot.has_result(SLOP_RESULT))
 
     def slop(self) -> SlopReport:
         """The slop lens over the entries as they are now, once per text version."""
@@ -433,11 +435,12 @@ class Engine:
         ready = self.slop_if_ready()
         if ready is not None:
             return ready
-        from .slop.report import SlopReport
+        from .slop.source import report_from_plain, report_to_plain
 
         version = self.doc.text_version  # a text edit while computing leaves it stale
-        report = kept(self._slot, "slop", lambda: slop_of(len(self.doc), self.doc.lines),
-                      SlopReport.to_plain, SlopReport.from_plain, self._texts_as_loaded)
+        report = kept(self._slot, SLOP_RESULT,
+                      lambda: (slop_of(len(self.doc), self.doc.lines), self.store.lines),
+                      report_to_plain, report_from_plain, self._texts_as_loaded)[0]
         self._cache[("slop",)] = (version, report)
         return report
 

@@ -388,6 +388,15 @@ def _unlink(path: Path | str) -> None:
         os.unlink(path)
 
 
+#: The names results are kept under. One name for the headless command and the
+#: app: a session whose texts are the file's computes the very same answer.
+SLOP_RESULT = "slop"
+
+
+def groups_result(threshold: float) -> str:
+    return f"groups {threshold!r}"
+
+
 def kept(slot: ScanCache | None, name: str, compute: Callable[[], T],
          dump: Callable[[T], Any], load: Callable[[Any], T],
          valid: Callable[[], bool] = lambda: True) -> T:

@@ -15,7 +15,7 @@ from array import array
 from collections.abc import Callable
 from concurrent.futures import Executor
 
-from ..scan_cache import ScanCache, kept
+from ..scan_cache import SLOP_RESULT, ScanCache, kept
 from ..store import LineStore
 from .counts import Counts, Lexicon, count_chunk, discover, merge
 from .report import SlopReport, finish
@@ -86,14 +86,19 @@ def file_slop(path: str | os.PathLike[str], progress: Progress | None = None,
     """
     store = LineStore(path)
     try:
-        return kept(ScanCache.of(store, None), "file slop",
+        return kept(ScanCache.of(store, None), SLOP_RESULT,
                     lambda: _slop_of_file(path, store, progress, executor),
-                    lambda found: (found[0].to_plain(), found[1].tobytes()), _report_and_lines)
+                    report_to_plain, report_from_plain)
     finally:
         store.close()
 
 
-def _report_and_lines(plain: tuple) -> tuple[SlopReport, array]:
+def report_to_plain(found: tuple[SlopReport, array]) -> tuple:
+    """(report, each entry's line) in builtins, for the scan cache."""
+    return found[0].to_plain(), found[1].tobytes()
+
+
+def report_from_plain(plain: tuple) -> tuple[SlopReport, array]:
     report, raw = plain
     lines = array("q")
     lines.frombytes(raw)
