@@ -18,6 +18,7 @@ from .document import Document
 from .dup_links import DupLink, group_links, note, partners
 from .errors import ScanError
 from .events import Emitter, SessionEvent
+from .journal_records import gc_paused
 from .records import parse_line
 from .scan import Helper, Span, share
 from .scan_cache import SLOP_RESULT, ScanCache, Writer, groups_result, identity, kept
@@ -129,19 +130,20 @@ class Engine:
         adoption cleanly (the cache file goes) and the scan reads on from there.
         """
         count = 0
-        for index, before, physical, indexed, cols in slot.read():
-            try:
-                prepared = self.store.prepare_index(index, before, physical, indexed)
-                if len(cols[0]) != len(prepared[0][0]):
-                    raise ValueError("scan cache rows do not match its index")
-                self.columns.append_columns(cols)
-            except (ValueError, TypeError, IndexError, OverflowError):
-                slot.remove()
-                slot.complete = False
-                break
-            count += self.store.adopt(prepared)
-            if not self._publish(count):
-                break
+        with gc_paused():  # millions of tuples, none cyclic
+            for index, before, physical, indexed, cols in slot.read():
+                try:
+                    prepared = self.store.prepare_index(index, before, physical, indexed)
+                    if len(cols[0]) != len(prepared[0][0]):
+                        raise ValueError("scan cache rows do not match its index")
+                    self.columns.append_columns(cols)
+                except (ValueError, TypeError, IndexError, OverflowError):
+                    slot.remove()
+                    slot.complete = False
+                    break
+                count += self.store.adopt(prepared)
+                if not self._publish(count):
+                    break
         return count
 
     def _scan_file(self, count: int, helper: Helper, fresh: Writer | None) -> bool:

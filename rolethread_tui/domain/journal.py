@@ -59,7 +59,6 @@ from .journal_records import (
     Step,
     StepKind,
     _dumps,
-    _gc_paused,
     _now,
     _stamp_json,
     base_path,
@@ -69,6 +68,7 @@ from .journal_records import (
     decode_step,
     encode_change,
     encode_state,
+    gc_paused,
     journal_path,
 )
 from .pending import PendingJournal, ReplayTarget, discard, pending
@@ -145,7 +145,7 @@ class Journal:
 
     def append_change(self, change: Change) -> None:
         """Record a change; durable when this returns (call it before applying)."""
-        with _gc_paused(len(change.states) > BIG):
+        with gc_paused(len(change.states) > BIG):
             record = encode_change(change)
         self._append(record)
 

@@ -13,12 +13,12 @@ from .history import Change
 from .journal_records import (
     JournalHeader,
     Step,
-    _gc_paused,
     _loads,
     _same_bytes,
     base_path,
     datasync,
     decode_step,
+    gc_paused,
     journal_path,
 )
 from .store import FileStamp
@@ -221,7 +221,7 @@ def pending(data_path: str | os.PathLike[str]) -> PendingJournal | None:
             return None
         header = JournalHeader.from_json(_loads(first[0]))
         found = PendingJournal(path, data, header, valid_bytes=first[1])
-        with _gc_paused():
+        with gc_paused():
             landing = _read_steps(found, lines)
         found.torn = found.valid_bytes < path.stat().st_size
     except (OSError, ValueError, KeyError, TypeError):
