@@ -117,7 +117,5 @@ def groups_to_plain(found: tuple[list[DupGroup], array]) -> tuple:
 
 def groups_from_plain(plain: tuple) -> tuple[list[DupGroup], array]:
     groups, raw = plain
-    lines = array("q")
-    lines.frombytes(raw)
     return [DupGroup([int(e) for e in entries], bool(exact), float(score))
-            for entries, exact, score in groups], lines
+            for entries, exact, score in groups], array("q", raw)

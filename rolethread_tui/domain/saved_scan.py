@@ -21,7 +21,7 @@ from typing import Any
 from .records import parse_line
 from .scan_cache import ScanCache
 from .store import FileStamp, LineStore
-from .summary import Columns, issue_cells
+from .summary import FIELD_TYPES, Columns, issue_cells
 
 #: More written lines than this are left to the next open's scan: computing
 #: them here would be that scan, competing with the reviewer's keys.
@@ -37,7 +37,7 @@ class SavedFile:
     order: array          # record ids in saved order
     written: frozenset[int]  # ids whose line the session wrote (edited, or new)
     loaded: LineStore     # the file as loaded: unedited lines' lengths to compare
-    columns: list[Any]    # copies of the column stores (`capture`), indexed by record id
+    columns: list[Any]    # copies of the 12 column stores and the findings, by record id
 
 
 def capture(path: Path, order: Sequence[int], edited: frozenset[int], columns: Columns,
@@ -46,11 +46,9 @@ def capture(path: Path, order: Sequence[int], edited: frozenset[int], columns: C
     written = frozenset(rid for rid in order if rid >= loaded.count or rid in edited)
     if len(written) > MAX_COMPUTED:
         return None
-    c = columns
-    # the issue cells are not copied: `_row` rebuilds them from the findings
-    copies = [bytes(c.valid), bytes(c.status), bytes(c.origin), list(c.flags), list(c.tags),
-              array("I", c.turns), array("I", c.length), list(c.preview),
-              array("Q", c.digest), dict(c.findings)]
+    copies = [array(code, store) if code else list(store)
+              for code, store in zip(FIELD_TYPES, columns.stores(), strict=True)]
+    copies.append(dict(columns.findings))
     return SavedFile(path, FileStamp.of(path), array("q", order), written, loaded, copies)
 
 
@@ -106,6 +104,7 @@ def _row(columns: list[Any], rid: int) -> tuple:
     hold the dataset-level issues found since (`duplicate`, `near-duplicate`),
     which a scan of the saved file does not have.
     """
-    *cells, digest = (column[rid] for column in columns[:9])
-    found = columns[9].get(rid, ())
-    return (*cells, *issue_cells(found), digest, found)
+    cells = [column[rid] for column in columns[:-1]]
+    found = columns[-1].get(rid, ())
+    cells[8:11] = issue_cells(found)
+    return (*cells, found)

@@ -38,7 +38,7 @@ from typing import IO, Any, TypeVar
 import orjson
 
 from .store import LineStore
-from .summary import ROW_FIELDS
+from .summary import FIELD_TYPES, ROW_FIELDS
 
 T = TypeVar("T")
 
@@ -256,42 +256,29 @@ def _read_segment(f: IO[bytes]) -> Segment | None:
     if len(data) < size or zlib.crc32(data) != crc:
         raise ValueError("scan cache segment damaged")
     index, before, physical, indexed, packed = marshal.loads(data)
-    if len(index) != 4 or not isinstance(packed, tuple) or len(packed) != len(_PACKED):
+    if len(index) != 4 or not isinstance(packed, tuple) or len(packed) != ROW_FIELDS:
         raise ValueError("scan cache segment malformed")
     return tuple(index), before, physical, indexed, _unpack(packed)
 
 
-#: How each of the 13 summary columns is stored: numbers as raw array bytes
-#: (a copy to load, where a tuple of ints costs an object per cell), findings as
-#: (row, findings) pairs for the rows that have some, the rest as tuples.
-_PACKED = ("B", "B", "B", None, None, "I", "I", None, None, "H", "B", "Q", "sparse")
-
-
-def _pack(cols: list[tuple]) -> tuple:
-    out: list[Any] = []
-    for code, column in zip(_PACKED, cols, strict=True):
-        if code == "sparse":
-            out.append([(k, found) for k, found in enumerate(column) if found])
-        elif code is not None:
-            out.append(array(code, column).tobytes())
-        else:
-            out.append(tuple(column))
+def _pack(cols: list[Any]) -> tuple:
+    """A chunk's 13 columns for marshal: numbers as raw array bytes (`FIELD_TYPES`:
+    a copy to load, where a tuple of ints costs an object per cell), the lists as
+    tuples, findings as (row, findings) pairs for the rows that have some."""
+    out: list[Any] = [array(code, column).tobytes() if code else tuple(column)
+                      for code, column in zip(FIELD_TYPES, cols, strict=False)]
+    out.append([(k, found) for k, found in enumerate(cols[-1]) if found])
     return tuple(out)
 
 
 def _unpack(packed: tuple) -> list[Any]:
-    n = len(packed[0])
-    cols: list[Any] = []
-    for code, column in zip(_PACKED, packed, strict=True):
-        if code == "sparse":
-            full: list[tuple] = [()] * n
-            for k, found in column:
-                full[k] = found
-            cols.append(full)
-        elif code is not None:
-            cols.append(array(code, column))
-        else:
-            cols.append(column)
+    """`_pack`'s columns back, in the form `Columns.append_columns` takes."""
+    cols: list[Any] = [array(code, column) if code else column
+                       for code, column in zip(FIELD_TYPES, packed, strict=False)]
+    findings: list[tuple] = [()] * len(cols[0])
+    for k, found in packed[-1]:
+        findings[k] = found
+    cols.append(findings)
     return cols
 
 

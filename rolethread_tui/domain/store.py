@@ -176,9 +176,8 @@ class LineStore:
         now), `physical`/`indexed` where it stood after them. That the
         cache belongs to this very file is `scan_cache`'s key to check.
         """
-        parts = [array(a.typecode) for a in (self.starts, self.ends, self.endings, self.lines)]
-        for part, raw in zip(parts, index, strict=True):
-            part.frombytes(raw)
+        parts = [array(a.typecode, raw) for a, raw in
+                 zip((self.starts, self.ends, self.endings, self.lines), index, strict=True)]
         n, starts, ends = len(parts[0]), parts[0], parts[1]
         if (before != self.indexed or any(len(p) != n for p in parts)
                 or not self.indexed <= indexed <= self.size

@@ -33,6 +33,11 @@ from .review import (
 
 PREVIEW_CHARS = 160
 ROW_FIELDS = 13  # the fields of one `Columns.compute` row
+#: How the first 12 fields are stored, in row order: an array typecode (valid,
+#: status, origin and severity in a bytearray, "B"), or None for a list. The
+#: 13th, the findings, is a dict of the rows that have some. The scan cache and a
+#: save's snapshot store them the same way.
+FIELD_TYPES = ("B", "B", "B", None, None, "I", "I", None, None, "H", "B", "Q")
 SEVERITIES = ("", "info", "warning", "error")
 _SEVERITY_INDEX = {name: k for k, name in enumerate(SEVERITIES)}
 _STATUS_INDEX = {name: k for k, name in enumerate(STATUSES)}
@@ -211,24 +216,24 @@ class Columns:
         if len(cols) != ROW_FIELDS or len({len(c) for c in cols}) != 1:
             raise ValueError("summary columns of unequal length")
         # typed first, so a bad value fails before any column has grown
-        fixed = [(self.valid, bytearray(cols[0])), (self.status, bytearray(cols[1])),
-                 (self.origin, bytearray(cols[2])), (self.turns, array("I", cols[5])),
-                 (self.length, array("I", cols[6])), (self.issue_count, array("H", cols[9])),
-                 (self.severity, bytearray(cols[10])), (self.digest, array("Q", cols[11]))]
+        typed = [array(code, column) if code else column
+                 for code, column in zip(FIELD_TYPES, cols, strict=False)]
         intern = self._interned
         for k in (3, 4, 8):  # rows from a helper process carry their own tuple copies
-            canonical = {v: intern.setdefault(v, v) for v in set(cols[k])}  # a few distinct
-            cols[k] = tuple(map(canonical.__getitem__, cols[k]))
-        for column, values in fixed:
-            column.extend(values)  # type: ignore[attr-defined]
-        self.flags.extend(cols[3])
-        self.tags.extend(cols[4])
-        self.preview.extend(cols[7])
-        self.issues.extend(cols[8])
+            canonical = {v: intern.setdefault(v, v) for v in set(typed[k])}  # a few distinct
+            typed[k] = tuple(map(canonical.__getitem__, typed[k]))
+        for store, values in zip(self.stores(), typed, strict=True):
+            store.extend(values)
         start = len(self.digest) - len(cols[0])
         found = cols[12]  # C-level: most rows have no finding
         self.findings.update(zip(compress(range(start, start + len(found)), found),
                                  filter(None, found), strict=True))
+
+    def stores(self) -> list[Any]:
+        """The stores of the first 12 fields, in row order (see `FIELD_TYPES`)."""
+        return [self.valid, self.status, self.origin, self.flags, self.tags, self.turns,
+                self.length, self.preview, self.issues, self.issue_count, self.severity,
+                self.digest]
 
     def set(self, rid: int, row: tuple) -> None:
         if rid == len(self):

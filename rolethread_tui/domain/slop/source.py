@@ -100,9 +100,7 @@ def report_to_plain(found: tuple[SlopReport, array]) -> tuple:
 
 def report_from_plain(plain: tuple) -> tuple[SlopReport, array]:
     report, raw = plain
-    lines = array("q")
-    lines.frombytes(raw)
-    return SlopReport.from_plain(report), lines
+    return SlopReport.from_plain(report), array("q", raw)
 
 
 def _slop_of_file(path: str | os.PathLike[str], store: LineStore, progress: Progress | None,
