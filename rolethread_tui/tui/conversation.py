@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from rich.text import Text
 
@@ -33,10 +34,9 @@ def capped(text: str, highlight: Sequence[str] = (), phrases: Sequence[str] = ()
     and the entry's repeated phrases (the slop lens) marked."""
     out = literal(text[:DISPLAY_CHARS])
     for phrase in phrases:
-        words = [re.escape(w) for w in phrase.split()]
-        if words:  # the lens drops punctuation: any non-word run may stand between words
-            out.highlight_regex(re.compile(r"(?i)\b" + r"\W+".join(words) + r"\b"),
-                                style=SLOP_STYLE)
+        regex = phrase_regex(phrase)
+        if regex is not None:
+            out.highlight_regex(regex, style=SLOP_STYLE)
     if highlight:
         out.highlight_words([clean(h) for h in highlight if h], style=MATCH_STYLE,
                             case_sensitive=False)
@@ -44,6 +44,16 @@ def capped(text: str, highlight: Sequence[str] = (), phrases: Sequence[str] = ()
         out.append(f"\n… {len(text) - DISPLAY_CHARS:,} more characters (e: edit all)",
                    style="dim")
     return out
+
+
+@lru_cache(maxsize=4096)
+def phrase_regex(phrase: str) -> re.Pattern[str] | None:
+    """A repeated phrase as it may be written: the lens drops punctuation, so any
+    non-word run may stand between its words. Kept compiled: a move to the next
+    entry marks the same few dozen phrases again (building each pattern anew cost
+    ~6 ms of a 16 ms preview)."""
+    words = [re.escape(w) for w in phrase.split()]
+    return re.compile(r"(?i)\b" + r"\W+".join(words) + r"\b") if words else None
 
 
 def title(message: MessageView) -> Text:
