@@ -395,7 +395,14 @@ def fig_wire(path: str) -> dict:
     return bench_wire.run(path)
 
 
+def fig_keys(path: str) -> dict:
+    import bench_keys
+
+    return bench_keys.run(path)
+
+
 FIGURES["wire"] = fig_wire
+FIGURES["keys"] = fig_keys
 FIGURES.update({f"export-{case}": _export_figure(case)
                 for case in ("clean-accepted", "clean-all", "sharegpt-all", "copy-all")})
 

@@ -1,0 +1,136 @@
+"""Key press to repaint, as the terminal sees it: the app on a pseudo-terminal (80x24).
+
+tmux's figure (bench.py `terminal`) includes tmux forwarding the key and a
+`capture-pane` poll, ~8 ms on this machine for a plain `cat` (printed here as
+`tmux_cat_baseline_ms` when tmux is installed). Here the app runs on a pty of
+this process's own, as under sshd: the time is from writing the key's byte
+to the first byte of the repaint arriving (a frame is one write). Keys are sent
+one at a time with a pause (`single`), and at a held key's autorepeat rate,
+30 a second (`held`), where a key may arrive while the previous one's preview
+is still being laid out.
+
+    python benchmarks/bench_keys.py FILE.jsonl
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+QUIET_S = 1.5  # no output this long: the scan, counts and preview are done
+HELD_RATE = 30  # keys per second of a held key's autorepeat
+
+
+def run(path: str) -> dict:
+    """Median and 90th percentile ms per key on a copy of the file (`a` changes it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "keys.jsonl"
+        shutil.copyfile(path, copy)
+        env = dict(os.environ, TERM="xterm-256color", ROLETHREAD_STATE=f"{tmp}/state.json")
+        pid, fd = _spawn([sys.executable, "-m", "rolethread_tui", str(copy)], env)
+        try:
+            _wait_quiet(fd, timeout=300)
+            out: dict = {}
+            for name, key, rate, presses in (("j", b"j", None, 40), ("k", b"k", None, 40),
+                                             ("a", b"a", None, 30),
+                                             ("held_j", b"j", HELD_RATE, 90)):
+                times = _presses(fd, key, rate, presses)
+                out[f"{name}_median_ms"] = statistics.median(times)
+                out[f"{name}_p90_ms"] = statistics.quantiles(times, n=10)[-1]
+            baseline = _tmux_baseline()
+            if baseline is not None:
+                out["tmux_cat_baseline_ms"] = baseline
+            return out
+        finally:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            os.close(fd)
+
+
+def _spawn(argv: list[str], env: dict[str, str]) -> tuple[int, int]:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the app, on the pty's other end
+        os.execvpe(argv[0], argv, env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    return pid, fd
+
+
+def _drain(fd: int, quiet: float) -> int:
+    """Read until nothing comes for `quiet` seconds; the bytes read."""
+    got = 0
+    while True:
+        ready, _, _ = select.select([fd], [], [], max(quiet, 0))
+        if not ready:
+            return got
+        try:
+            got += len(os.read(fd, 1 << 16))
+        except OSError:  # the app ended
+            return got
+
+
+def _wait_quiet(fd: int, timeout: float) -> None:
+    """Until the app has drawn and then written nothing for QUIET_S."""
+    end = time.perf_counter() + timeout
+    while not _drain(fd, QUIET_S):  # nothing yet: still starting
+        if time.perf_counter() > end:
+            raise TimeoutError("the app never drew")
+
+
+def _presses(fd: int, key: bytes, rate: float | None, presses: int) -> list[float]:
+    """ms from each key to the first byte after it."""
+    times = []
+    for _ in range(presses):
+        start = time.perf_counter()
+        os.write(fd, key)
+        select.select([fd], [], [], 2)
+        times.append((time.perf_counter() - start) * 1000)
+        if rate is None:
+            _drain(fd, 0.15)  # the move's preview, a frame later
+        else:  # read what comes until the next key is due
+            _drain(fd, 1 / rate - (time.perf_counter() - start))
+    _drain(fd, 0.5)
+    return times
+
+
+def _tmux_baseline() -> float | None:
+    """Median ms for tmux to show a key typed into `cat`: what the tmux figure adds."""
+    if not shutil.which("tmux"):
+        return None
+    session = f"rtcat{os.getpid()}"
+    tmux = ["tmux", "-L", session]
+    subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", "cat"],
+                   check=True)
+    try:
+        time.sleep(0.3)
+        times = []
+        for _ in range(25):
+            before = _screen(tmux, session)
+            start = time.perf_counter()
+            subprocess.run([*tmux, "send-keys", "-t", session, "x"], check=True)
+            while _screen(tmux, session) == before and time.perf_counter() - start < 2:
+                pass
+            times.append((time.perf_counter() - start) * 1000)
+            time.sleep(0.05)
+        return statistics.median(times)
+    finally:
+        subprocess.run([*tmux, "kill-server"], check=False)
+
+
+def _screen(tmux: list[str], session: str) -> str:
+    return subprocess.run([*tmux, "capture-pane", "-p", "-t", session],
+                          capture_output=True, text=True, check=False).stdout
+
+
+if __name__ == "__main__":
+    print(run(sys.argv[1]))
