@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..domain.session import Session
 from .errors import UsageError
@@ -21,6 +23,28 @@ def open_session(path: str, **kwargs: object) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="PATH",
+                        help="config file for the checks' settings (short_response, extra "
+                             "patterns; default: $ROLETHREAD_CONFIG, else the XDG config)")
+
+
+def validation_settings(config_path: str | None) -> Any:
+    """The validation settings a command checks with: the config's, as the app reads
+    them, so `validate`, `stats`, `export` and the app count the same findings.
+
+    None for the defaults (the app opens them that way: one scan-cache key for
+    all of them). The config's warnings go to stderr; a broken config means the
+    defaults, as in the app.
+    """
+    from ..domain.config import load_config
+
+    config, warnings = load_config(config_path)
+    for warning in warnings:
+        print(f"rolethread-tui: {warning}", file=sys.stderr)
+    return None if config.default_validation else config.validation
 
 
 def input_file(path: str) -> Path:

@@ -29,6 +29,7 @@ from ..domain.shards import bands, merging, tasks
 from ..domain.shards.partitions import PARTITION_BYTES, Partition, plan, shard_paths
 from ..domain.validation import file_notes
 from ..domain.writer import write_atomic
+from .common import validation_settings
 from .errors import UsageError
 
 #: Seconds to wait for a scheduler given with --scheduler.
@@ -137,14 +138,10 @@ def validate_shards(client: Any, paths: list[Path], validation: Any = None,
 
 def run_validate(args: argparse.Namespace) -> int:
     _refuse(args, "--fix", "--output")
-    from ..domain.config import load_config
-
-    config, warnings = load_config(args.config)
-    for warning in warnings:
-        print(f"rolethread-tui: {warning}", file=sys.stderr)
+    settings = validation_settings(args.config)
 
     def work(client: Any, paths: list[Path]) -> int:
-        doc = validate_shards(client, paths, config.validation)
+        doc = validate_shards(client, paths, settings)
         if args.json:
             _print_json(doc)
         else:
@@ -220,11 +217,12 @@ def run_slop(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------ stats
-def stats_shards(client: Any, paths: list[Path], size: int = PARTITION_BYTES
-                 ) -> dict[str, Any]:
+def stats_shards(client: Any, paths: list[Path], size: int = PARTITION_BYTES,
+                 validation: Any = None) -> dict[str, Any]:
     """`stats --json`'s counts (docs/cli.md keys) summed over all shards."""
     parts = plan(paths, size)
-    results = gather(client, client.map(tasks.stats_partition, parts), "stats")
+    results = gather(client, client.map(tasks.stats_partition, parts, validation=validation),
+                     "stats")
     counts = merging.tallies(results)
 
     def ranked(name: str) -> dict[str, int]:
@@ -239,9 +237,10 @@ def stats_shards(client: Any, paths: list[Path], size: int = PARTITION_BYTES
 
 def run_stats(args: argparse.Namespace) -> int:
     _refuse(args, "--where", "--insights", "--duplicates")
+    settings = validation_settings(args.config)
 
     def work(client: Any, paths: list[Path]) -> int:
-        stats = stats_shards(client, paths)
+        stats = stats_shards(client, paths, validation=settings)
         if args.json:
             _print_json(stats)
         else:
@@ -367,7 +366,8 @@ def output_targets(out: Path, paths: list[Path]) -> list[Path]:
 
 def export_shards(client: Any, paths: list[Path], out: Path, *, fmt: str | None = None,
                   clean: bool = False, include_rejected: bool = False,
-                  size: int = PARTITION_BYTES) -> tuple[ExportSummary, list[tuple]]:
+                  size: int = PARTITION_BYTES, validation: Any = None
+                  ) -> tuple[ExportSummary, list[tuple]]:
     """Export every shard (one output per shard, or one file); the summary and left-out rows.
 
     Workers write their partition's lines to piece files beside the outputs;
@@ -377,8 +377,8 @@ def export_shards(client: Any, paths: list[Path], out: Path, *, fmt: str | None 
     targets = output_targets(out, paths)
     single = len(targets) == 1 and out.suffix == ".jsonl"
     newlines = [b"\n" if clean or fmt else tasks.first_newline(p) for p in paths]
-    options = [tasks.ExportOptions(fmt, clean, include_rejected,
-                                   newlines[0 if single else s]) for s in range(len(paths))]
+    options = [tasks.ExportOptions(fmt, clean, include_rejected, newlines[0 if single else s],
+                                   validation) for s in range(len(paths))]
     target_of = [targets[0 if single else part.shard] for part in parts]
     pieces = [str(t.parent / f".{t.name}.part{part.index}.tmp")
               for t, part in zip(target_of, parts, strict=True)]
@@ -420,6 +420,7 @@ def run_export(args: argparse.Namespace) -> int:
     from .export import check_output
 
     out = Path(args.output)
+    settings = validation_settings(args.config)
 
     def work(client: Any, paths: list[Path]) -> int:
         if out.suffix != ".jsonl":
@@ -432,7 +433,8 @@ def run_export(args: argparse.Namespace) -> int:
             check_output(Path(args.report), paths, args.force)
         summary, left_out = export_shards(client, paths, out, fmt=args.format,
                                           clean=args.clean,
-                                          include_rejected=args.include_rejected)
+                                          include_rejected=args.include_rejected,
+                                          validation=settings)
         if args.report:
             write_atomic(Path(args.report), (orjson.dumps(
                 {"file": f, "line": line, "entry": k, "reason": reason}) + b"\n"

@@ -15,7 +15,7 @@ import orjson
 
 from ..domain.convert import FORMATS
 from ..domain.export import export
-from .common import accept_dash_values, open_session
+from .common import accept_dash_values, add_config_option, open_session, validation_settings
 from .engine_dask import add_engine_options
 from .errors import UsageError
 
@@ -43,6 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="write every left-out row (line number and reason, one JSON line each)")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    add_config_option(p)
     p.set_defaults(run=run)
 
 
@@ -86,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
         check_output(out, [source], args.force)
         if args.report:
             check_output(Path(args.report), [source, out], args.force)
-    with open_session(args.file) as session:  # a missing FILE is reported here
+    settings = validation_settings(args.config)
+    with open_session(args.file, validation=settings) as session:  # a missing FILE: here
         positions = selected(session, args.where)
         summary = export(session, out, fmt=args.format, positions=positions,
                          clean=args.clean, include_rejected=args.include_rejected,

@@ -18,7 +18,7 @@ import orjson
 
 from ..domain.insights import bar, compute_insights, share, sparkline
 from ..domain.review import ORIGINS, STATUSES
-from .common import accept_dash_values, open_session
+from .common import accept_dash_values, add_config_option, open_session, validation_settings
 from .engine_dask import add_engine_options
 
 LABEL = 30  # width of a figure's label in the text form
@@ -37,6 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "system prompts, reviewers (a few seconds per 100k entries)")
     p.add_argument("--duplicates", action="store_true",
                    help="also count duplicate groups (the slower near-duplicate scan)")
+    add_config_option(p)
     p.set_defaults(run=run)
 
 
@@ -170,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         from .engine_dask import run_stats
 
         return run_stats(args)
-    with open_session(args.file) as session:
+    with open_session(args.file, validation=validation_settings(args.config)) as session:
         stats = collect(session, args.where, insights=args.insights,
                         duplicates=args.duplicates)
     if args.json:

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import orjson
 
-from ..domain.config import load_config
 from ..domain.session import EntryFinding
 from ..domain.validation import FileNote, file_notes
-from .common import open_session
+from .common import add_config_option, open_session, validation_settings
 from .engine_dask import add_engine_options
 from .errors import UsageError
 
@@ -26,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="apply the safe fixes and write the result to -o OUT")
     p.add_argument("-o", "--output", help="where --fix writes (never the input)")
     p.add_argument("--force", action="store_true", help="overwrite an existing OUT")
-    p.add_argument("--config", help="config file (thresholds, extra patterns)")
+    add_config_option(p)
     p.set_defaults(run=run)
 
 
@@ -51,12 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
         return run_validate(args)
     out = _check_args(args)
-    config, warnings = load_config(args.config)
-    for warning in warnings:
-        print(f"rolethread-tui: {warning}", file=sys.stderr)
-    # the defaults as None, as the app opens them: one scan-cache key for both
-    settings = None if config.default_validation else config.validation
-    with open_session(args.file, validation=settings) as session:
+    with open_session(args.file, validation=validation_settings(args.config)) as session:
         findings = session.validate()
         total = len(session)
         fixed = 0
