@@ -115,3 +115,29 @@ def test_a_signal_while_the_app_is_made_releases_the_lock(data, monkeypatch):
     assert read_lock(data) is None
     assert signal.getsignal(signal.SIGTERM) == before
     assert json.loads(data.read_text().splitlines()[0]) == clean_entry(0)
+
+
+def test_the_app_and_its_scan_run_with_a_short_gil_switch_interval(data, monkeypatch):
+    """A scan thread may keep the GIL 5 ms at a time by default, at every turn of the
+    event loop a key takes; the app asks for a hand-over within 0.2 ms, and puts
+    Python's setting back when it ends (bench_keys.py measures what it buys)."""
+    import rolethread_tui.tui.app as app_mod
+
+    real = app_mod.create_app
+    seen = []
+
+    def create_and_note(*args, **kwargs):
+        app = real(*args, **kwargs)                          # the scan starts in here
+        seen.append(sys.getswitchinterval())
+        os.kill(os.getpid(), signal.SIGTERM)
+        return app
+
+    monkeypatch.setattr(app_mod, "create_app", create_and_note)
+    monkeypatch.setattr(sys, "stdin", _Tty())
+    monkeypatch.setattr(sys, "stdout", _Tty())
+    before = sys.getswitchinterval()
+    with pytest.raises(tui_entry.StartupSignal):
+        tui_entry.run_tui([str(data)])
+    assert seen == [pytest.approx(tui_entry.UI_SWITCH_INTERVAL)]
+    assert seen[0] < before / 10
+    assert sys.getswitchinterval() == before
