@@ -5,9 +5,9 @@ tmux's figure (bench.py `terminal`) includes tmux forwarding the key and a
 `tmux_cat_baseline_ms` when tmux is installed). Here the app runs on a pty of
 this process's own, as under sshd: the time is from writing the key's byte
 to the first byte of the repaint arriving (a frame is one write). Keys are sent
-one at a time with a pause (`single`), and at a held key's autorepeat rate,
-30 a second (`held`), where a key may arrive while the previous one's preview
-is still being laid out.
+one at a time with a pause while the (cold) scan runs (`scan_j`), then after it
+(`j`, `k`, `a`), and at a held key's autorepeat rate, 30 a second (`held_j`),
+where a key may arrive while the previous one's preview is still being laid out.
 
     python benchmarks/bench_keys.py FILE.jsonl
 """
@@ -40,8 +40,12 @@ def run(path: str) -> dict:
         env = dict(os.environ, TERM="xterm-256color", ROLETHREAD_STATE=f"{tmp}/state.json")
         pid, fd = _spawn([sys.executable, "-m", "rolethread_tui", str(copy)], env)
         try:
+            select.select([fd], [], [], 60)  # the first frame: the scan of the copy is cold
+            _drain(fd, 0.8)
+            during = _presses(fd, b"j", None, 25)  # ~4-5 s, while the scan runs
+            out: dict = {"scan_j_median_ms": statistics.median(during),
+                         "scan_j_p90_ms": statistics.quantiles(during, n=10)[-1]}
             _wait_quiet(fd, timeout=300)
-            out: dict = {}
             for name, key, rate, presses in (("j", b"j", None, 40), ("k", b"k", None, 40),
                                              ("a", b"a", None, 30),
                                              ("held_j", b"j", HELD_RATE, 90)):
@@ -66,10 +70,13 @@ def _spawn(argv: list[str], env: dict[str, str]) -> tuple[int, int]:
     return pid, fd
 
 
-def _drain(fd: int, quiet: float) -> int:
+def _drain(fd: int, quiet: float, timeout: float = 600) -> int:
     """Read until nothing comes for `quiet` seconds; the bytes read."""
     got = 0
+    end = time.perf_counter() + timeout
     while True:
+        if time.perf_counter() > end:
+            raise TimeoutError("the app never went quiet")
         ready, _, _ = select.select([fd], [], [], max(quiet, 0))
         if not ready:
             return got
@@ -80,11 +87,8 @@ def _drain(fd: int, quiet: float) -> int:
 
 
 def _wait_quiet(fd: int, timeout: float) -> None:
-    """Until the app has drawn and then written nothing for QUIET_S."""
-    end = time.perf_counter() + timeout
-    while not _drain(fd, QUIET_S):  # nothing yet: still starting
-        if time.perf_counter() > end:
-            raise TimeoutError("the app never drew")
+    """Until the app has written nothing for QUIET_S (the scan, counts, preview done)."""
+    _drain(fd, QUIET_S, timeout)
 
 
 def _presses(fd: int, key: bytes, rate: float | None, presses: int) -> list[float]:
