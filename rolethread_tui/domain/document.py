@@ -120,6 +120,23 @@ class Document:
             return rv.line_id(raw)
         return rv.entry_id(self.value(rid), raw)
 
+    def entry_ids(self, rids: Sequence[int]) -> list[str]:
+        """`entry_id` of many records, their lines read in blocks (`store.lines_of`):
+        `validate` asks for every entry with a finding, ~40 % of a generated file."""
+        states, count = self._states, self.store.count
+        loaded = [r for r in rids if r < count]
+        raws = dict(zip(loaded, self.store.lines_of(loaded), strict=True))
+        out = []
+        for rid in rids:
+            raw = raws.get(rid, b"")
+            if rid in states or rid >= count:
+                out.append(rv.entry_id(self.value(rid), raw))
+            elif rv.may_hold_id(raw):
+                out.append(rv.entry_id(parse_line(raw), raw))
+            else:
+                out.append(rv.line_id(raw))
+        return out
+
     def edited_ids(self) -> list[int]:
         """Record ids whose line a save writes anew (reviewed or replaced)."""
         return list(self._states)

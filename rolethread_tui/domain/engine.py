@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -302,21 +302,28 @@ class Engine:
         return partners(link, self.columns.digest[rid], self.doc.position, self.columns.digest)
 
     def validate(self) -> list[EntryFinding]:
-        """Every finding of the dataset, in file order; nothing is checked twice."""
+        """Every finding of the dataset, in file order; nothing is checked twice.
+
+        Built from the scan's stored findings; the ids of the entries that have
+        some are computed together (`Document.entry_ids`: lines read in blocks).
+        """
         self.wait()
         doc, out = self.doc, []
-        issue_count = self.columns.issue_count
+        issue_count, stored, lines = self.columns.issue_count, self.columns.findings, \
+            self.store.lines
         duplicates = self.exact_duplicates()
-        for i, rid in enumerate(doc.rids()):
-            if not issue_count[rid] and i not in duplicates:
-                continue
-            line = self.store.lines[rid] if rid < self.store.count else None
-            eid = doc.entry_id(rid)
-            for f in self.findings(i):
-                if f.check == "duplicate":  # marked at some point; told afresh below
-                    continue
-                out.append(EntryFinding(f.check, f.severity, line, i, f.message, f.fixable,
-                                        f.text, eid))
+        rids = doc.rids()
+        flagged = [i for i, rid in enumerate(rids) if issue_count[rid] or i in duplicates]
+        ids = doc.entry_ids([rids[i] for i in flagged])
+        for i, eid in zip(flagged, ids, strict=True):
+            rid = rids[i]
+            line = lines[rid] if rid < self.store.count else None
+            # the stored (check, severity, message, fixable, text), as `findings` reads them
+            found = ([astuple(f) for f in self.findings(i)] if rid in self._dup_links
+                     else stored.get(rid, ()))
+            out.extend(EntryFinding(c, sev, line, i, msg, fix, text, eid)
+                       for c, sev, msg, fix, text in found
+                       if c != "duplicate")  # told afresh below
             if i in duplicates:
                 out.append(EntryFinding("duplicate", "warning", line, i, None, False,
                                         f"same conversation as entry {duplicates[i] + 1}", eid))
