@@ -84,3 +84,21 @@ async def test_scrolling_a_partly_wrapped_entry_wraps_the_rest_first(write):
         await pilot.pause()
         assert not pane._partial and pane._lines == lines
         assert pane.scroll_offset.y == len(lines) - pane.size.height   # the last line shows
+
+
+async def test_a_flag_on_the_entry_shown_keeps_its_scrollbar_still(write):
+    """A flag changes the review line; the entry is wrapped whole again at once, so
+    its height (the scrollbar's thumb) never passes through an estimate."""
+    from rolethread_tui.tui.app import create_app
+
+    app = create_app(write([long_entry(i) for i in range(3)]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        pane = app.screen.query_one(Preview)
+        await pilot.press("j")
+        await pilot.pause(preview_module.COMPLETE_DELAY * 2)
+        height = pane.virtual_size.height
+        await pilot.press("1")
+        await pilot.pause(preview_module.COMPLETE_DELAY / 6)
+        assert not pane._partial and pane.virtual_size.height == height
+        assert app.session.row(1).flags and app.session.row(1).flags[0] in pane.text

@@ -39,7 +39,12 @@ class Preview(QuietScrollView, can_focus=False):
         self._lines: list[Strip] = []
         self._width = 0
 
+    _position: int | None = None
+
     def show(self, position: int | None) -> None:
+        """Show entry `position`. The entry already shown (a flag, a note) is wrapped
+        whole: its height stays known, so its scrollbar is not drawn twice."""
+        same, self._position = position == self._position, position
         if position is None or position >= len(self.session):
             self._set_text(Text(""), Text("(no entry)", style="dim"))
             return
@@ -48,18 +53,18 @@ class Preview(QuietScrollView, can_focus=False):
         body.append_text(render_entry(view, self.highlight,
                                       self.session.slop_phrases(position)))
         # status, origin, flags, tags, note: one line where the reviewer looks
-        self._set_text(review_head(view), body)
+        self._set_text(review_head(view), body, whole=same)
 
     @property
     def text(self) -> str:
         """What the pane shows, as plain text (for tests and the clipboard)."""
         return self._head.plain + "\n" + self._text.plain
 
-    def _set_text(self, head: Text, text: Text) -> None:
+    def _set_text(self, head: Text, text: Text, whole: bool = False) -> None:
         self._head = head
         self._text = text
         old = self._lines
-        self._render_lines(whole=False)
+        self._render_lines(whole)
         if round(self.scroll_offset.y):
             self.scroll_to(0, 0, animate=False)
             self.refresh()
