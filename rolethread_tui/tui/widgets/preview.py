@@ -1,139 +1,38 @@
 """The preview pane: the current entry's messages, with role and provenance.
 
-A Line-API view (like the entry list): the entry is rendered to lines once,
-and `show` repaints only the lines that differ from what is on screen. Over
-SSH every byte counts (docs/architecture.md): a flag toggle changes one line
-of the preview, not nine, and a move to the next entry paints the pane once —
-a `Static` in a scroll container painted it twice (once for its text, again
-after the layout its new height caused).
+A `LineView` (widgets/lines.py): the entry is rendered to lines once, and
+`show` repaints only the lines that differ from what is on screen. Over SSH
+every byte counts (docs/architecture.md): a flag toggle changes one line of
+the preview, not nine, and a move to the next entry paints the pane once.
+Its first line is always the review state, so nothing under it moves.
 """
 
 from __future__ import annotations
 
-from rich.cells import cell_len
 from rich.text import Text
-from textual.geometry import Region, Size
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from ...domain import Session
 from ..conversation import render_entry, render_findings, review_head
-from .quiet import QuietScrollView
+from .lines import LineView
 
 __all__ = ["Preview", "render_entry", "render_findings"]
 
 
-class Preview(QuietScrollView, can_focus=False):
+class Preview(LineView, can_focus=False):
     """Scrollable read-only view of one entry."""
 
     def __init__(self, session: Session, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.session = session
         self.highlight: list[str] = []
-        self._head = Text("")
-        self._text = Text("")
-        self._lines: list[Strip] = []
-        self._width = 0
 
     def show(self, position: int | None) -> None:
         if position is None or position >= len(self.session):
-            self._set_text(Text(""), Text("(no entry)", style="dim"))
+            self.set_text([Text("")], Text("(no entry)", style="dim"))
             return
         view = self.session.view(position)
         body = render_findings(self.session.findings(position))
         body.append_text(render_entry(view, self.highlight,
                                       self.session.slop_phrases(position)))
         # status, origin, flags, tags, note: one line where the reviewer looks
-        self._set_text(review_head(view), body)
-
-    @property
-    def text(self) -> str:
-        """What the pane shows, as plain text (for tests and the clipboard)."""
-        return self._head.plain + "\n" + self._text.plain
-
-    def _set_text(self, head: Text, text: Text) -> None:
-        self._head = head
-        self._text = text
-        old = self._lines
-        self._render_lines()
-        if round(self.scroll_offset.y):
-            self.scroll_to(0, 0, animate=False)
-            self.refresh()
-            return
-        width = self.size.width
-        for y in range(self.size.height):
-            before = old[y] if y < len(old) else None
-            after = self._lines[y] if y < len(self._lines) else None
-            if before != after:
-                self.refresh(Region(0, y, _changed_end(before, after) or width, 1))
-
-    def _render_lines(self) -> None:
-        """Wrap the text to the pane's width (less a scrollbar's when it overflows)."""
-        width = max(self.size.width, 1)
-        self._lines = self._wrap(width)
-        if len(self._lines) > self.size.height and self.styles.scrollbar_size_vertical:
-            width = max(width - self.styles.scrollbar_size_vertical, 1)
-            self._lines = self._wrap(width)
-        self._width = width
-        self._resize(Size(width, len(self._lines)))
-
-    def _resize(self, size: Size) -> None:
-        """A new scrollable size; a layout (and a repaint of the pane) only when the
-        scrollbar appears or goes — otherwise its thumb is all that changes."""
-        if size == self.virtual_size:
-            return
-        height = self.size.height
-        if (self.virtual_size.height > height) != (size.height > height) or (
-                size.width != self.virtual_size.width):
-            self.virtual_size = size
-            return
-        self.set_reactive(ScrollView.virtual_size, size)
-        if size.height > height:
-            self.vertical_scrollbar.window_virtual_size = size.height
-
-    def _wrap(self, width: int) -> list[Strip]:
-        """The head line cut to the width (it must stay one line), then the body."""
-        console = self.app.console
-        options = console.options.update(width=width, height=None, no_wrap=False,
-                                         highlight=False)
-        head = console.render_lines(self._head, options.update(no_wrap=True, overflow="ellipsis"),
-                                    pad=False, new_lines=False)[:1]
-        lines = console.render_lines(self._text, options, pad=False, new_lines=False)
-        return [Strip(line).simplify() for line in (*head, *lines)]
-
-    def on_resize(self) -> None:
-        self._render_lines()
-        self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        row = round(self.scroll_offset.y) + y
-        width = self.scrollable_content_region.width
-        style = self.rich_style
-        if row >= len(self._lines):
-            return Strip.blank(width, style)
-        return self._lines[row].crop_extend(0, width, style).apply_style(style)
-
-
-def _cells(strip: Strip | None) -> list[tuple[str, object]]:
-    """A line as cells (text, style); a wide character's second cell is ("", style)."""
-    cells: list[tuple[str, object]] = []
-    for segment in strip or ():
-        for char in segment.text:
-            cells.append((char, segment.style))
-            cells.extend([("", segment.style)] * (cell_len(char) - 1))
-    return cells
-
-
-def _changed_end(before: Strip | None, after: Strip | None) -> int:
-    """The column just after the last cell that differs (0: none found). A line is
-    repainted only up to there: the screen writes a line from its left edge to
-    the end of the region, so a note added at the end does not repaint the blank
-    rest of the line and the scrollbar beside it (~0.1 KB over SSH)."""
-    old, new = _cells(before), _cells(after)
-    size = max(len(old), len(new))
-    old += [(" ", None)] * (size - len(old))
-    new += [(" ", None)] * (size - len(new))
-    for x in range(size - 1, -1, -1):
-        if old[x] != new[x]:
-            return x + 1
-    return 0
+        self.set_text([review_head(view)], body)
