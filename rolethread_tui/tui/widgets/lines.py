@@ -56,15 +56,16 @@ class LineView(QuietScrollView, can_focus=False):
         """Show this; at the top, or at the same place (a change to the same entry)."""
         self._head, self._text = head, text
         old, top = self._lines, round(self.scroll_offset.y)
-        self._render_lines()
+        laid_out = self._render_lines()
         target = min(top, self._max_top()) if keep_scroll else 0
         if target != top:
             self._scrolling_quietly = True  # the rows are compared here, once
             try:
-                self.scroll_to(0, target, animate=False)
+                self.scroll_to(0, target, animate=False, force=True)
             finally:
                 self._scrolling_quietly = False
-        self._repaint_rows(old, top)
+        if not laid_out:  # (a layout repaints the whole view, in its own frame)
+            self._repaint_rows(old, top)
 
     def _max_top(self) -> int:
         return max(len(self._lines) - self.size.height, 0)
@@ -85,21 +86,22 @@ class LineView(QuietScrollView, can_focus=False):
             if before != after:
                 self.refresh(Region(0, y, _changed_end(before, after) or width, 1))
 
-    def _render_lines(self) -> None:
-        """Wrap the text to the view's width (less a scrollbar's when it overflows)."""
+    def _render_lines(self) -> bool:
+        """Wrap the text to the view's width (less a scrollbar's when it overflows);
+        True if that asked for a layout."""
         width = max(self.size.width, 1)
         self._lines = self._wrap(width)
         if len(self._lines) > self.size.height and self.styles.scrollbar_size_vertical:
             width = max(width - self.styles.scrollbar_size_vertical, 1)
             self._lines = self._wrap(width)
         self._width = width
-        self._resize(Size(width, len(self._lines)))
+        return self._resize(Size(width, len(self._lines)))
 
-    def _resize(self, size: Size) -> None:
+    def _resize(self, size: Size) -> bool:
         """A new scrollable size; a layout (and a repaint of the view) only when the
         scrollbar appears or goes — otherwise its thumb is all that changes."""
         if size == self.virtual_size:
-            return
+            return False
         height = self.size.height
         if (self.virtual_size.height > height) != (size.height > height) or (
                 size.width != self.virtual_size.width):
@@ -113,10 +115,11 @@ class LineView(QuietScrollView, can_focus=False):
                 else:
                     bar.display = size.height > height
             self.virtual_size = size
-            return
+            return True
         self.set_reactive(ScrollView.virtual_size, size)
         if size.height > height:
             self.vertical_scrollbar.window_virtual_size = size.height
+        return False
 
     def _wrap(self, width: int) -> list[Strip]:
         """The head lines cut to the width (each must stay one line), then the text."""
@@ -134,7 +137,8 @@ class LineView(QuietScrollView, can_focus=False):
         coming or going resizes the view after the layout that already repainted
         it: a second full repaint, ~4 KB, for the same lines.)"""
         old, top, width = self._lines, round(self.scroll_offset.y), self._width
-        self._render_lines()
+        if self._render_lines():
+            return
         if self._width != width:
             self.refresh()
         else:
