@@ -88,7 +88,10 @@ class LineView(QuietScrollView, can_focus=False):
 
     def _render_lines(self) -> bool:
         """Wrap the text to the view's width (less a scrollbar's when it overflows);
-        True if that asked for a layout."""
+        True if that asked for a layout. Not before the view has a size: its first
+        resize wraps it (at width 0 every word would be a line)."""
+        if not self.size.width:
+            return False
         width = max(self.size.width, 1)
         self._lines = self._wrap(width)
         if len(self._lines) > self.size.height and self.styles.scrollbar_size_vertical:
