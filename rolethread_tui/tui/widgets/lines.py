@@ -113,7 +113,7 @@ class LineView(QuietScrollView, can_focus=False):
             if self.styles.overflow_y == "auto":
                 self.show_vertical_scrollbar = size.height > height
                 bar = self.vertical_scrollbar
-                if isinstance(bar, QuietScrollBar) and size.height > height:
+                if isinstance(bar, QuietScrollBar) and size.height > height and not bar.display:
                     bar.show()
                 else:
                     bar.display = size.height > height
