@@ -11,6 +11,11 @@ already running would start the app with *its* environment (another
 checkout's `PYTHONPATH`), not this one's.
 
     python benchmarks/bench_wire.py FILE.jsonl
+    python benchmarks/bench_wire.py --reading FILE.jsonl
+
+`--reading` measures the reading view (`z`, docs/keys.md) instead: its next and
+previous entry, a page down and up (`space`, `b`: measured in pairs, so each
+pages through the same entry), accept (deciding advances), a flag, a note.
 """
 
 from __future__ import annotations
@@ -26,10 +31,13 @@ from pathlib import Path
 
 SETTLE_S = 0.6  # the preview follows a move one frame later; a key's frames end well before
 KEYS = (("j", "j"), ("k", "k"), ("a", "a"), ("flag 1", "1"), ("note", None))
+READING_KEYS = (("j", "j"), ("k", "k"), (("space", "b"), ("Space", "b")), ("a", "a"),
+                ("flag 1", "1"), ("note", None))
 
 
-def run(path: str, presses: int = 5) -> dict:
-    """Median bytes per key (a copy of the file is opened: `a` and flags change it)."""
+def run(path: str, presses: int = 5, reading: bool = False) -> dict:
+    """Median bytes per key (a copy of the file is opened: `a` and flags change it);
+    with `reading`, in the reading view."""
     if not shutil.which("tmux"):
         return {"skipped": "tmux not installed"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -46,9 +54,19 @@ def run(path: str, presses: int = 5) -> dict:
             _wait_ready(tmux, session)
             subprocess.run([*tmux, "pipe-pane", "-t", session, "-o", f"cat >> {out}"],
                            check=True)
+            figures = {}
+            if reading:
+                figures["open_reading_bytes"] = _grew(out, _keys(tmux, session, "z"))
             time.sleep(1)
-            figures = {"idle_2s_bytes": _grew(out, lambda: time.sleep(2))}
-            for name, key in KEYS:
+            figures["idle_2s_bytes"] = _grew(out, lambda: time.sleep(2))
+            for name, key in READING_KEYS if reading else KEYS:
+                if isinstance(name, tuple):  # a pair, each measured: there and back
+                    pairs = [(_grew(out, _keys(tmux, session, key[0])),
+                              _grew(out, _keys(tmux, session, key[1])))
+                             for _ in range(presses)]
+                    for n, sizes in zip(name, zip(*pairs, strict=True), strict=True):
+                        figures[f"{n}_bytes"] = statistics.median(sizes)
+                    continue
                 send = _note(tmux, session) if key is None else _keys(tmux, session, key)
                 sizes = [_grew(out, send) for _ in range(presses)]
                 figures[f"{name.replace(' ', '_')}_bytes"] = statistics.median(sizes)
@@ -103,5 +121,6 @@ def _wait_ready(tmux: list[str], session: str, timeout: float = 120) -> None:
 
 
 if __name__ == "__main__":
-    for key, value in run(sys.argv[1]).items():
+    args = sys.argv[1:]
+    for key, value in run(args[-1], reading="--reading" in args).items():
         print(f"{key}: {value}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from rolethread_tui.tui.widgets import preview as preview_module
+from rolethread_tui.tui.widgets import lines as preview_module
 from rolethread_tui.tui.widgets.preview import Preview
 
 from .tui_helpers import settle

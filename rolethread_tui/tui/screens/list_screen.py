@@ -10,7 +10,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.reactive import Reactive
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
@@ -30,6 +29,7 @@ from ..widgets.entry_list import EntryList
 from ..widgets.footer import QuietFooter
 from ..widgets.line_prompt import LinePrompt
 from ..widgets.preview import Preview
+from ..widgets.quiet import QuietCovered
 from ..widgets.sidebar import FlagSidebar
 from ..widgets.status_bar import StatusBar
 from ..wording import count
@@ -56,7 +56,7 @@ SLOP_ON_OPEN = 20_000
 PREVIEW_DELAY = 0.02
 
 
-class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
+class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
     BINDINGS = [
@@ -224,7 +224,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         key's own frame and a burst of moves renders one preview. (Deferring only
         to the next idle moment was not enough: it often came before the frame.)"""
         self._preview_due = False
-        if not self.is_current:  # under the editor or a dialog: drawn when shown again
+        if not self.is_current or self.covered:  # under the reading view, the editor…
             self._preview_stale = True
             return
         position = self.entries.current
@@ -332,14 +332,20 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, Screen[None]):
         self._ask(f"Note for entry {position + 1}", note, done)
 
     def _ask(self, title: str, value: str, done: Any) -> None:
-        """The line prompt, acting on the cursor row: the row keeps its focused look."""
-        self.entries.focus_lent = True
-        self.query_one(LinePrompt).ask(title, value, done)
+        """The line prompt, acting on the cursor row: the row keeps its focused look.
+        Asked from the reading view, that view's own prompt (this one is hidden)."""
+        screen = self.app.screen
+        if screen is self:
+            self.entries.focus_lent = True
+        screen.query_one(LinePrompt).ask(title, value, done)
 
     def _back_to_list(self) -> None:
         """Focus back on the list from the line prompt. `Widget.focus` would repaint
-        the whole list; only its cursor row changes (`EntryList._on_focus`)."""
+        the whole list; only its cursor row changes (`EntryList._on_focus`). The
+        reading view focuses nothing: its keys are the screen's."""
         self.set_focus(self.entries, scroll_visible=False)
+        if self.app.screen is not self:
+            self.app.screen.set_focus(None)
 
     def action_tag(self) -> None:
         position = self._guard()

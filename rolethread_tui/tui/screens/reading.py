@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.reactive import Reactive
+from textual.widget import Widget
 
 from ..conversation import (
     ORIGIN_STYLE,
@@ -28,13 +27,17 @@ from ..conversation import (
 )
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..safe_text import clean
+from ..widgets.footer import QuietFooter
+from ..widgets.line_prompt import LinePrompt
+from ..widgets.lines import LineView
+from ..widgets.quiet import QuietCovered
 
 if TYPE_CHECKING:
     from .list_screen import ListScreen
 
 
 
-class ReadingScreen(KeymapOrder, Screen[None]):
+class ReadingScreen(KeymapOrder, QuietCovered):
     """The current entry of the list, whole; the list's keys decide and move."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -54,15 +57,22 @@ class ReadingScreen(KeymapOrder, Screen[None]):
         *FLAG_BINDINGS,
     ]
 
+    # the note prompt taking and giving back focus repaints its own line, not the
+    # screen (docs/architecture.md, "Repaints"; as on the list screen)
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
     def __init__(self, home: ListScreen) -> None:
         super().__init__()
         self.home = home
 
     def compose(self) -> ComposeResult:
-        yield Static(id="reading-header", markup=False)
-        with VerticalScroll(id="reading", can_focus=False):
-            yield Static(id="reading-body", markup=False)
-        yield Footer()
+        # Line views: a key repaints the cells it changes (docs/architecture.md,
+        # "Repaints"); the header is always two lines, so a flag or a note that
+        # gives an entry its review line does not move the text under it.
+        yield LineView(id="reading-header")
+        yield LineView(id="reading-body")
+        yield QuietFooter()
+        yield LinePrompt(id="line-prompt")  # the note and tags prompt, over the footer
 
     def on_mount(self) -> None:
         self.show_entry()
@@ -81,11 +91,11 @@ class ReadingScreen(KeymapOrder, Screen[None]):
         """Draw the list's current entry (again, after a change, keeping the scroll)."""
         session, position = self.app.session, self.position  # type: ignore[attr-defined]
         self._shown = position
-        header = self.query_one("#reading-header", Static)
-        body = self.query_one("#reading-body", Static)
+        header = self.query_one("#reading-header", LineView)
+        body = self.query_one("#reading-body", LineView)
         if position is None:
-            header.update(Text("(no entry)", style="dim"))
-            body.update("")
+            header.set_text([Text("(no entry)", style="dim"), Text("")], Text(""))
+            body.set_text([], Text(""))
             return
         view = session.view(position)
         head = Text.assemble((f"Entry {position + 1}/{len(session)}", "bold"), " · ",
@@ -95,11 +105,7 @@ class ReadingScreen(KeymapOrder, Screen[None]):
             head.append(" · ● unsaved", style="bold")
         if self.home.query_text:
             head.append(f" · /{clean(self.home.query_text)}", style="bold cyan")
-        line = review_line(view)
-        if line:
-            head.append("\n")
-            head.append_text(line)
-        header.update(head)
+        header.set_text([head, review_line(view)], Text(""))
         text = render_findings(session.findings(position))
         foreign = foreign_line(view)
         if foreign:
@@ -107,9 +113,7 @@ class ReadingScreen(KeymapOrder, Screen[None]):
             text.append("\n")
         text.append_text(render_entry(view, self.home.highlight_terms,
                                       session.slop_phrases(position)))
-        body.update(text)
-        if not keep_scroll:
-            self.query_one("#reading", VerticalScroll).scroll_home(animate=False)
+        body.set_text([], text, keep_scroll=keep_scroll, whole=False)
 
     # ------------------------------------------------------------ keys
     def action_step(self, step: int) -> None:
@@ -122,7 +126,7 @@ class ReadingScreen(KeymapOrder, Screen[None]):
         self.show_entry()
 
     def action_page(self, step: int) -> None:
-        box = self.query_one("#reading", VerticalScroll)
+        box = self.query_one("#reading-body", LineView)
         (box.scroll_page_down if step > 0 else box.scroll_page_up)(animate=False)
 
     def action_decide(self, status: str) -> None:
@@ -154,8 +158,8 @@ class ReadingScreen(KeymapOrder, Screen[None]):
         if position is None:
             return 0
         session, console = self.app.session, self.app.console  # type: ignore[attr-defined]
-        top = round(self.query_one("#reading", VerticalScroll).scroll_offset.y)
-        width = max(self.query_one("#reading-body").content_region.width, 1)
+        body = self.query_one("#reading-body", LineView)
+        top, width = round(body.scroll_offset.y), max(body.wrap_width, 1)
         y = len(render_findings(session.findings(position)).wrap(console, width))
         view = session.view(position)
         for message in view.messages:
