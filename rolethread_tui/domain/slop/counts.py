@@ -21,7 +21,7 @@ import math
 import operator
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, pairwise
@@ -30,11 +30,13 @@ from ..insights import OPENING_WORDS, opening_words
 from .lists import pattern_findings, stock_words
 from .phrases import chain
 from .rules import COMMON_WORDS, MAX_CANDIDATES, PHRASE_SHARE, SAMPLE_MARGIN
+from .sentences import Sentences
 from .text import (
     BREAK,
     GRAM,
     assistant_replies,
     gram_hashes,
+    plain,
     positions_in,
     record_of,
     words,
@@ -149,21 +151,27 @@ def _text(gram: list[bytes]) -> str:
 def count_chunk(lines: Iterable[bytes], lexicon: Lexicon, start: int = 0) -> Counts:
     """Counts of consecutive entries whose first is at position ``start``."""
     counts = Counts()
-    stock = stock_words()
-    phrase_at = lexicon.index().get
+    facts = _sentences(lexicon).facts
     for position, line in enumerate(lines, start):
         counts.entries += 1
-        replies, tokens = reply_words(record_of(line))
+        replies = assistant_replies(record_of(line))
         if not replies:
             continue
-        counts.words += len(tokens)
+        words, found, stock = facts(plain(_JOIN.join(replies)))
+        counts.words += words
         counts.rows[position] = (
             _opening(replies[0], counts.openings),
-            _phrases(tokens, phrase_at, counts.phrases),
+            _phrases(found, counts.phrases),
             _findings(replies, counts.findings),
-            _stock(tokens, stock, counts),
+            _stock(stock, counts),
         )
     return counts
+
+
+@lru_cache(maxsize=1)
+def _sentences(lexicon: Lexicon) -> Sentences:
+    """The lexicon's sentence counter: one per process, so its memory serves every chunk."""
+    return Sentences(lexicon.index().get, stock_words())
 
 
 def _opening(reply: str, openings: Counter[str]) -> str | None:
@@ -175,11 +183,7 @@ def _opening(reply: str, openings: Counter[str]) -> str | None:
     return key
 
 
-def _phrases(tokens: list[bytes], phrase_at: Callable[[tuple[bytes, ...]], int | None],
-             totals: Counter[int]) -> array:
-    # The dict hashes each 4-gram tuple itself, and zip reuses one tuple throughout.
-    found = set(map(phrase_at, zip(tokens, tokens[1:], tokens[2:], tokens[3:], strict=False)))
-    found.discard(None)
+def _phrases(found: frozenset[int], totals: Counter[int]) -> array:
     if not found:
         return _NONE
     totals.update(found)
@@ -195,14 +199,11 @@ def _findings(replies: list[str], totals: Counter[str]) -> tuple[tuple[str, str]
     return found
 
 
-def _stock(tokens: list[bytes], stock: frozenset[bytes], counts: Counts
+def _stock(used: tuple[tuple[bytes, int], ...], counts: Counts
            ) -> tuple[tuple[bytes, int], ...]:
-    hits = stock.intersection(tokens)
-    if not hits:
-        return ()
-    used = tuple((w, tokens.count(w)) for w in sorted(hits))
-    counts.stock_entries.update(hits)
-    counts.stock_uses.update(dict(used))
+    if used:
+        counts.stock_entries.update(w for w, _ in used)
+        counts.stock_uses.update(dict(used))
     return used
 
 
