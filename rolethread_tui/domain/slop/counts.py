@@ -78,18 +78,15 @@ class Counts:
     """What a set of entries contributes; add two with `merge`."""
 
     entries: int = 0  # entries read, whether or not they have assistant text
-    rows: dict[int, EntryCounts] = field(default_factory=dict)  # position -> counts
+    #: position -> counts; empty when another process keeps them (`slop.helper`)
+    rows: dict[int, EntryCounts] = field(default_factory=dict)
     words: int = 0  # assistant words, the denominator of a word's rate
     phrases: Counter[int] = field(default_factory=Counter)  # candidate phrase -> entries
     openings: Counter[str] = field(default_factory=Counter)
     stock_uses: Counter[bytes] = field(default_factory=Counter)
     stock_entries: Counter[bytes] = field(default_factory=Counter)
     findings: Counter[str] = field(default_factory=Counter)  # signal -> entries
-
-    @property
-    def replied(self) -> int:
-        """Entries with at least one assistant reply."""
-        return len(self.rows)
+    replied: int = 0  # entries with at least one assistant reply
 
 
 def reply_words(record: object) -> tuple[list[str], list[bytes]]:
@@ -159,6 +156,7 @@ def count_chunk(lines: Iterable[bytes], lexicon: Lexicon, start: int = 0) -> Cou
             continue
         words, found, stock = facts(plain(_JOIN.join(replies)))
         counts.words += words
+        counts.replied += 1
         counts.rows[position] = (
             _opening(replies[0], counts.openings),
             _phrases(found, counts.phrases),
@@ -213,5 +211,5 @@ def merge(a: Counts, b: Counts) -> Counts:
         a.entries + b.entries, {**a.rows, **b.rows}, a.words + b.words,
         a.phrases + b.phrases, a.openings + b.openings,
         a.stock_uses + b.stock_uses, a.stock_entries + b.stock_entries,
-        a.findings + b.findings,
+        a.findings + b.findings, a.replied + b.replied,
     )
