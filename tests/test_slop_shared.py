@@ -58,13 +58,13 @@ def test_the_helper_changes_nothing(data: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(scan.Helper, "receive", lambda self: answers.append(receive(self))
                         or answers[-1])
     assert _answer(data, parallel=True) == alone
-    assert len(answers) == 2  # its counts, then its scores
+    assert len(answers) == 3  # the human rates, its counts, then its scores
 
 
-@pytest.mark.parametrize("fails_at", [1, 2])
+@pytest.mark.parametrize("fails_at", [1, 2, 3])
 def test_a_failing_helper_changes_nothing(data: Path, monkeypatch: pytest.MonkeyPatch,
                                           fails_at: int) -> None:
-    """The helper dies before its counts (1) or before its scores (2) come back."""
+    """The helper dies before the human rates (1), its counts (2) or its scores (3) come back."""
     alone = _answer(data)
     monkeypatch.setattr(source, "PARALLEL_MIN_ENTRIES", 0)
     calls = []

@@ -162,6 +162,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
       duplicate finder's ``job``;
     - ("bands", signatures, lengths, active, start, stop, threshold) → each
       band's candidate pairs (`dedupe_bands.walk_bands`);
+    - ("slop-rates",) → the human rate of each stock word (`slop.baseline`);
     - ("slop-count", lexicon, first, starts, ends) → the slop lens's totals of
       those lines, whose per-entry counts it keeps; ("slop-judge", verdicts) →
       those entries scored (`slop.helper`).
@@ -194,6 +195,10 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             from .dedupe_bands import walk_bands
 
             _send(stdout, walk_bands(*args))
+        elif kind == "slop-rates":
+            from .slop.baseline import stock_rates
+
+            _send(stdout, stock_rates())
         elif kind == "slop-count":
             from .slop.helper import SlopShare
 

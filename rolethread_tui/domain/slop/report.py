@@ -153,8 +153,10 @@ class Verdicts:
     findings: Counter[str]
 
 
-def verdicts(counts: Counts, lexicon: Lexicon) -> Verdicts:
-    """The file-wide verdicts of a whole file's counts (its rows are not read)."""
+def verdicts(counts: Counts, lexicon: Lexicon,
+             rates: Mapping[bytes, float | None] | None = None) -> Verdicts:
+    """The file-wide verdicts of a whole file's counts (its rows are not read);
+    ``rates``: the stock words' `baseline.stock_rates`, when already known."""
     replied = counts.replied
     floor = max(MIN_ENTRIES, math.ceil(PHRASE_SHARE * replied))
     kept = sorted((p for p, n in counts.phrases.items() if n >= floor),
@@ -163,7 +165,7 @@ def verdicts(counts: Counts, lexicon: Lexicon) -> Verdicts:
                            round(counts.phrases[p] / max(replied, 1) / PHRASE_SHARE, 1))
                     for p in kept)
     return Verdicts(phrases, {p: row for row, p in enumerate(kept)}, _openings(counts),
-                    _over_used(counts), counts.findings)
+                    _over_used(counts, rates or {}), counts.findings)
 
 
 def judge(rows: dict[int, EntryCounts], found: Verdicts) -> dict[int, EntrySlop]:
@@ -184,12 +186,13 @@ def _openings(counts: Counts) -> dict[str, int]:
     return {key: n for key, n in counts.openings.items() if n >= floor}
 
 
-def _over_used(counts: Counts) -> dict[bytes, tuple[int, float]]:
+def _over_used(counts: Counts, rates: Mapping[bytes, float | None]
+               ) -> dict[bytes, tuple[int, float]]:
     """Stock word -> (entries using it, times its human rate), for the over-used ones."""
     out = {}
     for word, uses in counts.stock_uses.items():
         entries = counts.stock_entries[word]
-        human = human_rate(word.decode())
+        human = rates[word] if word in rates else human_rate(word.decode())
         if human is None or entries < MIN_ENTRIES:
             continue
         ratio = uses / max(counts.words, 1) / human

@@ -33,6 +33,7 @@ TRIAL = 50_000
 MIN_REPEATS = 0.5
 
 _EMPTY: frozenset[int] = frozenset()
+_BLANK_BREAK, _BREAK_BLANK = b" " + BREAK, BREAK + b" "
 _words_of, _phrases_of, _stock_of = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
@@ -51,13 +52,16 @@ class Sentences:
         """Words, candidate phrases and stock-word uses (sorted by word) of one text."""
         if not self.remember:
             return self._count(split_words(raw))
-        parts = raw.split(BREAK)
+        # Runs of breaks make empty parts, and a blank beside a break makes a part
+        # differ from the same words elsewhere: both go (neither holds a word).
+        parts = list(filter(None, raw.replace(_BLANK_BREAK, BREAK)
+                            .replace(_BREAK_BLANK, BREAK).split(BREAK)))
         known = list(map(self._memory.get, parts))
         if None in known:
             known = self._learn(parts, known)
         if self._trying:
             self._try(len(parts))
-        found = _EMPTY.union(*map(_phrases_of, known))
+        found = _EMPTY.union(*filter(None, map(_phrases_of, known)))
         stock = list(filter(None, map(_stock_of, known)))
         return (raw.count(BREAK) + sum(map(_words_of, known)), found,
                 _total(stock) if stock else ())

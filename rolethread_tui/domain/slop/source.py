@@ -106,16 +106,20 @@ def _slop_of_file(store: LineStore, progress: Progress | None, parallel: bool
     helper = Helper(store.size, None, parallel and count >= PARALLEL_MIN_ENTRIES,
                     fd=store.fileno(), min_bytes=0)
     try:
-        lexicon = lexicon_of(count, read)
         if not helper.active:
+            lexicon = lexicon_of(count, read)
             counts = count_range(read, 0, count, lexicon, progress, count)
             return finish(counts, lexicon), store.lines
-        return _shared(helper, read, count, lexicon, store, progress), store.lines
+        # Meanwhile the helper loads the human baseline (and the lens's modules).
+        lexicon, rates, _ = share(helper, lambda: ("slop-rates",),
+                                  lambda: lexicon_of(count, read), lambda: None)
+        return _shared(helper, read, count, lexicon, rates, store, progress), store.lines
     finally:
         helper.close()
 
 
-def _shared(helper: Helper, read: ReadLines, count: int, lexicon: Lexicon, store: LineStore,
+def _shared(helper: Helper, read: ReadLines, count: int, lexicon: Lexicon,
+            rates: dict[bytes, float | None] | None, store: LineStore,
             progress: Progress | None) -> SlopReport:
     """Entries [0, half) counted and scored here, [half, count) in the helper."""
     half = count // 2
@@ -124,7 +128,7 @@ def _shared(helper: Helper, read: ReadLines, count: int, lexicon: Lexicon, store
         lambda: count_range(read, 0, half, lexicon, _scaled(progress, half, count), count),
         lambda: count_range(read, half, count, lexicon))
     total = merge(mine, theirs)
-    found = verdicts(total, lexicon)
+    found = verdicts(total, lexicon, rates)
     if not asked:  # the helper failed: its half was counted here, rows and all
         return SlopReport(total.entries, judge(total.rows, found), found.phrases)
     entries, plain, _ = share(
