@@ -154,13 +154,14 @@ def count_chunk(lines: Iterable[bytes], lexicon: Lexicon, start: int = 0) -> Cou
         replies = assistant_replies(record_of(line))
         if not replies:
             continue
-        words, found, stock = facts(plain(_JOIN.join(replies)))
+        text = _JOIN.join(replies)
+        words, found, stock = facts(plain(text))
         counts.words += words
         counts.replied += 1
         counts.rows[position] = (
             _opening(replies[0], counts.openings),
             _phrases(found, counts.phrases),
-            _findings(replies, counts.findings),
+            _findings(text, counts.findings),
             _stock(stock, counts),
         )
     return counts
@@ -191,8 +192,8 @@ def _phrases(found: frozenset[int], totals: Counter[int]) -> array:
 _NONE = array("I")
 
 
-def _findings(replies: list[str], totals: Counter[str]) -> tuple[tuple[str, str], ...]:
-    found = pattern_findings("\n".join(replies))
+def _findings(text: str, totals: Counter[str]) -> tuple[tuple[str, str], ...]:
+    found = pattern_findings(text)  # the replies joined by a line break
     totals.update(signal for signal, _ in found)
     return found
 

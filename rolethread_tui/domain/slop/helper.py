@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import replace
 
+from ..journal_records import gc_paused
 from .counts import Counts, EntryCounts, Lexicon
 from .report import Verdicts, judge, plain_entries
 
@@ -39,11 +40,13 @@ class SlopShare:
             block = self._read_range(base, ends[b - 1])
             return [block[starts[r] - base:ends[r] - base] for r in range(a, b)]
 
-        counts = count_range(read, first, first + len(starts), lexicon)
+        with gc_paused():  # acyclic per-entry counts, as in `source.file_slop`
+            counts = count_range(read, first, first + len(starts), lexicon)
         self._rows = counts.rows
         return replace(counts, rows={})
 
     def judge(self, found: Verdicts) -> list[tuple]:
         """The kept entries scored (`report.plain_entries`), then forgotten."""
         rows, self._rows = self._rows, {}
-        return plain_entries(judge(rows, found).values())
+        with gc_paused():
+            return plain_entries(judge(rows, found).values())
