@@ -20,11 +20,14 @@ from __future__ import annotations
 import math
 import operator
 from array import array
-from collections import Counter
+from collections import (
+    Counter,
+    _count_elements,  # type: ignore[attr-defined]
+)
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, pairwise
+from itertools import compress, filterfalse, pairwise
 
 from ..insights import OPENING_WORDS, opening_words
 from .lists import pattern_findings, stock_words
@@ -117,16 +120,18 @@ def discover(lines: Iterable[bytes]) -> Lexicon:
     number: dict[int, int] = {}
     texts: list[str] = []
     links: Counter[tuple[int, int]] = Counter()
-    for tokens, hashes in sample:  # each candidate's words, from its first occurrence
-        if len(number) == len(keep):
+    places = [positions_in(hashes, keep) for _, hashes in sample]
+    for (tokens, hashes), at in zip(sample, places, strict=True):  # words, numbered
+        if len(number) == len(keep):  # in the order they first occur
             break
-        for k in positions_in(hashes, keep):
-            if hashes[k] not in number:
-                number[hashes[k]] = len(texts)
-                texts.append(_text(tokens[k:k + GRAM]))
+        fresh = list(filterfalse(number.__contains__, dict.fromkeys(map(hashes.__getitem__, at))))
+        if fresh:
+            first = dict(zip(map(hashes.__getitem__, reversed(at)), reversed(at), strict=True))
+            for h in fresh:
+                number[h] = len(texts)
+                texts.append(_text(tokens[first[h]:first[h] + GRAM]))
     numbered = number.__getitem__
-    for _tokens, hashes in sample:  # which candidate follows which, to chain them
-        at = positions_in(hashes, keep)
+    for (_tokens, hashes), at in zip(sample, places, strict=True):  # what follows what
         if len(at) > 1:
             numbers = list(map(numbered, map(hashes.__getitem__, at)))
             adjacent = map((1).__eq__, map(operator.sub, at[1:], at))
@@ -185,7 +190,7 @@ def _opening(reply: str, openings: Counter[str]) -> str | None:
 def _phrases(found: frozenset[int], totals: Counter[int]) -> array:
     if not found:
         return _NONE
-    totals.update(found)
+    _count_elements(totals, found)  # what Counter.update runs, without its Python checks
     return array("I", found)
 
 
@@ -194,7 +199,8 @@ _NONE = array("I")
 
 def _findings(text: str, totals: Counter[str]) -> tuple[tuple[str, str], ...]:
     found = pattern_findings(text)  # the replies joined by a line break
-    totals.update(signal for signal, _ in found)
+    if found:  # most entries match no list
+        _count_elements(totals, [signal for signal, _ in found])
     return found
 
 

@@ -61,8 +61,34 @@ def record_of(line: bytes) -> object:
 
 
 def assistant_replies(record: object) -> list[str]:
-    """The texts of the assistant turns, in order (roles read through `formats`)."""
+    """The texts of the assistant turns, in order (roles read through `formats`).
+
+    The common record — a ChatML list of messages with string roles and contents —
+    is read here without building every turn; anything else goes through
+    `formats.turns`, whose answer this is in every case.
+    """
+    if type(record) is dict:
+        messages = record.get("messages")
+        if type(messages) is list:
+            out = []
+            for message in messages:
+                if type(message) is dict:
+                    role, content = message.get("role"), message.get("content")
+                    if type(role) is str and type(content) is str:
+                        if content and (_ALIASES.get(role) or formats.normalise_role(role)
+                                        ) == "assistant":
+                            out.append(content)
+                        continue
+                return _replies_of_turns(record)
+            return out
+    return _replies_of_turns(record)
+
+
+def _replies_of_turns(record: object) -> list[str]:
     return [text for role, text in formats.turns(record) if role == "assistant" and text]
+
+
+_ALIASES = formats.ROLE_ALIASES
 
 
 def words(text: str) -> list[bytes]:
