@@ -28,7 +28,7 @@ PhraseAt = Callable[[tuple[bytes, ...]], int | None]
 #: Distinct sentences remembered; past it the memory starts again (bounds RSS).
 MEMORY = 200_000
 #: Sentences looked up before deciding whether remembering them pays…
-TRIAL = 50_000
+TRIAL = 10_000
 #: …which it does when at least this share of them were seen before.
 MIN_REPEATS = 0.5
 
