@@ -100,4 +100,5 @@ def test_remembering_sentences_changes_nothing(data: Path,
     monkeypatch.setattr(sentences, "TRIAL", 500)
     monkeypatch.setattr(sentences, "MIN_REPEATS", 1.01)  # gives up after the trial
     assert _answer(data) == remembered
-    assert [s.remember for s in made] == [True, True, False]
+    # datagen repeats most sentences, slopgen almost none
+    assert [s.remember for s in made] == [data.stem == "datagen", True, False]
