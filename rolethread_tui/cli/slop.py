@@ -9,16 +9,12 @@ prints one document on stdout.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import multiprocessing
-import os
 import sys
 from array import array
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 
 import orjson
 
+from ..domain.journal_records import gc_paused
 from ..domain.slop import SlopReport, file_slop
 from .common import input_file
 from .engine_dask import add_engine_options
@@ -48,33 +44,17 @@ def run(args: argparse.Namespace) -> int:
 
         return run_slop(args)
     path = input_file(args.file)
-    with _second_core() as executor:
-        report, lines = file_slop(path, _progress if sys.stderr.isatty() else None, executor)
+    # A helper process counts and scores half of a large file (one-core machines: none).
+    report, lines = file_slop(path, _progress if sys.stderr.isatty() else None, parallel=True)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if args.json:
-        doc = report.as_json(_line_of(lines), args.top)
-        sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+        with gc_paused():  # 100k acyclic dicts (see `slop.source.file_slop`)
+            doc = report.as_json(_line_of(lines), args.top)
+            sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
         return 0
     print(render_text(report, lines, TOP_TEXT if args.top is None else args.top))
     return 0
-
-
-@contextlib.contextmanager
-def _second_core() -> Iterator[Executor | None]:
-    """A one-worker process pool for half of a large file (None on a one-core machine).
-
-    Forked where the platform allows (this command runs no threads, and a fork
-    starts in milliseconds); the pool only starts its worker on first use, so
-    small files pay nothing.
-    """
-    if (os.cpu_count() or 1) < 2:
-        yield None
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        yield pool
 
 
 def _line_of(lines: array):  # type: ignore[no-untyped-def]

@@ -161,7 +161,11 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     - ("fingerprint", keep, stop, spans, lines) → (index, fingerprint) for a
       duplicate finder's ``job``;
     - ("bands", signatures, lengths, active, start, stop, threshold) → each
-      band's candidate pairs (`dedupe_bands.walk_bands`).
+      band's candidate pairs (`dedupe_bands.walk_bands`);
+    - ("slop-rates",) → the human rate of each stock word (`slop.baseline`);
+    - ("slop-count", lexicon, first, starts, ends) → the slop lens's totals of
+      those lines, whose per-entry counts it keeps; ("slop-judge", verdicts) →
+      those entries scored (`slop.helper`).
     """
     from .search import parse
     from .search.evaluate import check_lines
@@ -174,6 +178,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     # alone, instead of after the first request arrives with the helper's share.
     checker(None)
     compute = Columns(checker).compute
+    slop: Any = None
     while True:
         try:
             kind, *args = _receive(stdin)
@@ -190,6 +195,17 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             from .dedupe_bands import walk_bands
 
             _send(stdout, walk_bands(*args))
+        elif kind == "slop-rates":
+            from .slop.baseline import stock_rates
+
+            _send(stdout, stock_rates())
+        elif kind == "slop-count":
+            from .slop.helper import SlopShare
+
+            slop = SlopShare(lambda start, end: _read_range(fd, start, end))
+            _send(stdout, slop.count(*args))
+        elif kind == "slop-judge" and slop is not None:
+            _send(stdout, slop.judge(*args))
         else:  # end here: the caller's receive fails and it finishes alone
             raise ValueError(f"unknown helper request {kind!r}")
 

@@ -32,3 +32,14 @@ def human_rate(word: str) -> float | None:
     if table is None:
         return None
     return max(table.get(word, 0.0), FLOOR)
+
+
+def stock_rates() -> dict[bytes, float | None]:
+    """`human_rate` of every curated stock word (as `text.words` spells it).
+
+    What the report needs of the baseline, computed where it is cheap: the helper
+    process loads the list while the caller reads its sample (`slop.source`).
+    """
+    from .lists import stock_words
+
+    return {word: human_rate(word.decode()) for word in sorted(stock_words())}

@@ -20,21 +20,26 @@ from __future__ import annotations
 import math
 import operator
 from array import array
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import (
+    Counter,
+    _count_elements,  # type: ignore[attr-defined]
+)
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, pairwise
+from itertools import compress, filterfalse, pairwise
 
 from ..insights import OPENING_WORDS, opening_words
 from .lists import pattern_findings, stock_words
 from .phrases import chain
 from .rules import COMMON_WORDS, MAX_CANDIDATES, PHRASE_SHARE, SAMPLE_MARGIN
+from .sentences import Sentences
 from .text import (
     BREAK,
     GRAM,
     assistant_replies,
     gram_hashes,
+    plain,
     positions_in,
     record_of,
     words,
@@ -76,18 +81,15 @@ class Counts:
     """What a set of entries contributes; add two with `merge`."""
 
     entries: int = 0  # entries read, whether or not they have assistant text
-    rows: dict[int, EntryCounts] = field(default_factory=dict)  # position -> counts
+    #: position -> counts; empty when another process keeps them (`slop.helper`)
+    rows: dict[int, EntryCounts] = field(default_factory=dict)
     words: int = 0  # assistant words, the denominator of a word's rate
     phrases: Counter[int] = field(default_factory=Counter)  # candidate phrase -> entries
     openings: Counter[str] = field(default_factory=Counter)
     stock_uses: Counter[bytes] = field(default_factory=Counter)
     stock_entries: Counter[bytes] = field(default_factory=Counter)
     findings: Counter[str] = field(default_factory=Counter)  # signal -> entries
-
-    @property
-    def replied(self) -> int:
-        """Entries with at least one assistant reply."""
-        return len(self.rows)
+    replied: int = 0  # entries with at least one assistant reply
 
 
 def reply_words(record: object) -> tuple[list[str], list[bytes]]:
@@ -118,16 +120,18 @@ def discover(lines: Iterable[bytes]) -> Lexicon:
     number: dict[int, int] = {}
     texts: list[str] = []
     links: Counter[tuple[int, int]] = Counter()
-    for tokens, hashes in sample:  # each candidate's words, from its first occurrence
-        if len(number) == len(keep):
+    places = [positions_in(hashes, keep) for _, hashes in sample]
+    for (tokens, hashes), at in zip(sample, places, strict=True):  # words, numbered
+        if len(number) == len(keep):  # in the order they first occur
             break
-        for k in positions_in(hashes, keep):
-            if hashes[k] not in number:
-                number[hashes[k]] = len(texts)
-                texts.append(_text(tokens[k:k + GRAM]))
+        fresh = list(filterfalse(number.__contains__, dict.fromkeys(map(hashes.__getitem__, at))))
+        if fresh:
+            first = dict(zip(map(hashes.__getitem__, reversed(at)), reversed(at), strict=True))
+            for h in fresh:
+                number[h] = len(texts)
+                texts.append(_text(tokens[first[h]:first[h] + GRAM]))
     numbered = number.__getitem__
-    for _tokens, hashes in sample:  # which candidate follows which, to chain them
-        at = positions_in(hashes, keep)
+    for (_tokens, hashes), at in zip(sample, places, strict=True):  # what follows what
         if len(at) > 1:
             numbers = list(map(numbered, map(hashes.__getitem__, at)))
             adjacent = map((1).__eq__, map(operator.sub, at[1:], at))
@@ -149,21 +153,29 @@ def _text(gram: list[bytes]) -> str:
 def count_chunk(lines: Iterable[bytes], lexicon: Lexicon, start: int = 0) -> Counts:
     """Counts of consecutive entries whose first is at position ``start``."""
     counts = Counts()
-    stock = stock_words()
-    phrase_at = lexicon.index().get
+    facts = _sentences(lexicon).facts
     for position, line in enumerate(lines, start):
         counts.entries += 1
-        replies, tokens = reply_words(record_of(line))
+        replies = assistant_replies(record_of(line))
         if not replies:
             continue
-        counts.words += len(tokens)
+        text = _JOIN.join(replies)
+        words, found, stock = facts(plain(text))
+        counts.words += words
+        counts.replied += 1
         counts.rows[position] = (
             _opening(replies[0], counts.openings),
-            _phrases(tokens, phrase_at, counts.phrases),
-            _findings(replies, counts.findings),
-            _stock(tokens, stock, counts),
+            _phrases(found, counts.phrases),
+            _findings(text, counts.findings),
+            _stock(stock, counts),
         )
     return counts
+
+
+@lru_cache(maxsize=1)
+def _sentences(lexicon: Lexicon) -> Sentences:
+    """The lexicon's sentence counter: one per process, so its memory serves every chunk."""
+    return Sentences(lexicon.index().get, stock_words())
 
 
 def _opening(reply: str, openings: Counter[str]) -> str | None:
@@ -175,34 +187,28 @@ def _opening(reply: str, openings: Counter[str]) -> str | None:
     return key
 
 
-def _phrases(tokens: list[bytes], phrase_at: Callable[[tuple[bytes, ...]], int | None],
-             totals: Counter[int]) -> array:
-    # The dict hashes each 4-gram tuple itself, and zip reuses one tuple throughout.
-    found = set(map(phrase_at, zip(tokens, tokens[1:], tokens[2:], tokens[3:], strict=False)))
-    found.discard(None)
+def _phrases(found: frozenset[int], totals: Counter[int]) -> array:
     if not found:
         return _NONE
-    totals.update(found)
+    _count_elements(totals, found)  # what Counter.update runs, without its Python checks
     return array("I", found)
 
 
 _NONE = array("I")
 
 
-def _findings(replies: list[str], totals: Counter[str]) -> tuple[tuple[str, str], ...]:
-    found = pattern_findings("\n".join(replies))
-    totals.update(signal for signal, _ in found)
+def _findings(text: str, totals: Counter[str]) -> tuple[tuple[str, str], ...]:
+    found = pattern_findings(text)  # the replies joined by a line break
+    if found:  # most entries match no list
+        _count_elements(totals, [signal for signal, _ in found])
     return found
 
 
-def _stock(tokens: list[bytes], stock: frozenset[bytes], counts: Counts
+def _stock(used: tuple[tuple[bytes, int], ...], counts: Counts
            ) -> tuple[tuple[bytes, int], ...]:
-    hits = stock.intersection(tokens)
-    if not hits:
-        return ()
-    used = tuple((w, tokens.count(w)) for w in sorted(hits))
-    counts.stock_entries.update(hits)
-    counts.stock_uses.update(dict(used))
+    if used:
+        counts.stock_entries.update(w for w, _ in used)
+        counts.stock_uses.update(dict(used))
     return used
 
 
@@ -212,5 +218,5 @@ def merge(a: Counts, b: Counts) -> Counts:
         a.entries + b.entries, {**a.rows, **b.rows}, a.words + b.words,
         a.phrases + b.phrases, a.openings + b.openings,
         a.stock_uses + b.stock_uses, a.stock_entries + b.stock_entries,
-        a.findings + b.findings,
+        a.findings + b.findings, a.replied + b.replied,
     )

@@ -45,9 +45,12 @@ def stock_words() -> frozenset[bytes]:
 def pattern_findings(text: str) -> tuple[tuple[str, str], ...]:
     """(signal, matched text) for each phrase list that matches ``text`` (first match each)."""
     scan = scanner()
-    text = normalise_quotes(text)
+    # Screened before the quotes are normalised (most texts stop here): a needle's
+    # ' also matches ’ and ‘ (`scanner.needle_regex`) and no needle holds a curly
+    # quote, so the screen answers alike on the text and on its normalised form.
     if not scan.may_match(text):
         return ()
+    text = normalise_quotes(text)
     out = []
     for signal, regex in scan.regexes_for(text):
         match = regex.search(text)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .baseline import human_rate
-from .counts import Counts, Lexicon
+from .counts import Counts, EntryCounts, Lexicon
 from .rules import MIN_ENTRIES, OPENING_SHARE, PHRASE_SHARE, STOCK_RATIO
 from .score import Judge, Signal
 
@@ -60,24 +61,14 @@ class SlopReport:
 
     def to_plain(self) -> tuple:
         """The report in builtins only: how the scan cache keeps it (marshal)."""
-        return (self.total,
-                [(e.entry, e.score, [(g.name, g.evidence) for g in e.signals],
-                  e.phrases.tobytes()) for e in self.entries.values()],
+        return (self.total, plain_entries(self.entries.values()),
                 [(p.text, p.entries, p.over) for p in self.phrases])
 
     @classmethod
     def from_plain(cls, plain: tuple) -> SlopReport:
         """The report `to_plain` wrote (raises ValueError / TypeError on anything else)."""
         total, entries, phrases = plain
-        signals: dict[tuple[str, str], Signal] = {}
-
-        def entry(position: int, score: float, found: list, rows: bytes) -> EntrySlop:
-            kept = array("I")
-            kept.frombytes(rows)
-            return EntrySlop(position, score, tuple(
-                signals.setdefault((n, e), Signal(n, e)) for n, e in found), kept)
-
-        return cls(int(total), {e[0]: entry(*e) for e in entries},
+        return cls(int(total), entries_of_plain(entries),
                    tuple(Phrase(str(t), int(n), float(o)) for t, n, o in phrases))
 
     def mark(self, position: int) -> SlopMark:
@@ -120,27 +111,74 @@ class SlopReport:
                 "signals": [{"name": s.name, "evidence": s.evidence} for s in found.signals]}
 
 
+def plain_entries(entries: Iterable[EntrySlop]) -> list[tuple]:
+    """Entries in builtins only (the scan cache; the helper process's answer)."""
+    return [(e.entry, e.score, [(g.name, g.evidence) for g in e.signals], e.phrases.tobytes())
+            for e in entries]
+
+
+def entries_of_plain(plain: Iterable[tuple]) -> dict[int, EntrySlop]:
+    """Position -> entry of what `plain_entries` wrote, one `Signal` per distinct finding."""
+    signals: dict[tuple[str, str], Signal] = {}
+
+    def signal(name: str, evidence: str) -> Signal:
+        found = signals.get((name, evidence))
+        if found is None:  # built once: most findings are shared by many entries
+            found = signals[name, evidence] = Signal(name, evidence)
+        return found
+
+    def entry(position: int, score: float, found: list, rows: bytes) -> EntrySlop:
+        kept = array("I")
+        kept.frombytes(rows)
+        return EntrySlop(position, score, tuple([signal(n, e) for n, e in found]), kept)
+
+    return {e[0]: entry(*e) for e in plain}
+
+
 def finish(counts: Counts, lexicon: Lexicon) -> SlopReport:
     """The report of a whole file's counts (every chunk merged)."""
+    found = verdicts(counts, lexicon)
+    return SlopReport(counts.entries, judge(counts.rows, found), found.phrases)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdicts:
+    """What the whole file decided, all an entry's score needs (plain: it travels to
+    the helper process, which scores the entries it counted: `slop.helper`)."""
+
+    phrases: tuple[Phrase, ...]
+    row_of: dict[int, int]  # lexicon phrase -> row of the phrase table, for the kept ones
+    openings: dict[str, int]
+    over_used: dict[bytes, tuple[int, float]]
+    findings: Counter[str]
+
+
+def verdicts(counts: Counts, lexicon: Lexicon,
+             rates: Mapping[bytes, float | None] | None = None) -> Verdicts:
+    """The file-wide verdicts of a whole file's counts (its rows are not read);
+    ``rates``: the stock words' `baseline.stock_rates`, when already known."""
     replied = counts.replied
     floor = max(MIN_ENTRIES, math.ceil(PHRASE_SHARE * replied))
     kept = sorted((p for p, n in counts.phrases.items() if n >= floor),
                   key=lambda p: (-counts.phrases[p], lexicon.phrases[p]))
-    row_of = [-1] * len(lexicon.phrases)  # lexicon phrase -> table row, -1 if not kept
-    for row, p in enumerate(kept):
-        row_of[p] = row
     phrases = tuple(Phrase(lexicon.phrases[p], counts.phrases[p],
                            round(counts.phrases[p] / max(replied, 1) / PHRASE_SHARE, 1))
                     for p in kept)
-    judge = Judge(phrases, _openings(counts), _over_used(counts), counts.findings)
-    rows_in, kept_row = row_of.__getitem__, (-1).__ne__
+    return Verdicts(phrases, {p: row for row, p in enumerate(kept)}, _openings(counts),
+                    _over_used(counts, rates or {}), counts.findings)
+
+
+def judge(rows: dict[int, EntryCounts], found: Verdicts) -> dict[int, EntrySlop]:
+    """Position -> `EntrySlop` of the entries with a signal, in the order of ``rows``."""
+    judge = Judge(found.phrases, found.openings, found.over_used, found.findings)
+    rows_in, held_in = found.row_of.__getitem__, frozenset(found.row_of).intersection
     entries = {}
-    for position, row in counts.rows.items():
-        held = sorted(filter(kept_row, map(rows_in, row[1]))) if row[1] else []
-        found = judge.entry(position, row, held)
-        if found is not None:
-            entries[position] = EntrySlop(*found)
-    return SlopReport(counts.entries, entries, phrases)
+    for position, row in rows.items():
+        held = sorted(map(rows_in, held_in(row[1]))) if row[1] else []
+        scored = judge.entry(position, row, held)
+        if scored is not None:
+            entries[position] = EntrySlop(*scored)
+    return entries
 
 
 def _openings(counts: Counts) -> dict[str, int]:
@@ -148,12 +186,13 @@ def _openings(counts: Counts) -> dict[str, int]:
     return {key: n for key, n in counts.openings.items() if n >= floor}
 
 
-def _over_used(counts: Counts) -> dict[bytes, tuple[int, float]]:
+def _over_used(counts: Counts, rates: Mapping[bytes, float | None]
+               ) -> dict[bytes, tuple[int, float]]:
     """Stock word -> (entries using it, times its human rate), for the over-used ones."""
     out = {}
     for word, uses in counts.stock_uses.items():
         entries = counts.stock_entries[word]
-        human = human_rate(word.decode())
+        human = rates[word] if word in rates else human_rate(word.decode())
         if human is None or entries < MIN_ENTRIES:
             continue
         ratio = uses / max(counts.words, 1) / human

@@ -34,9 +34,10 @@ class Signal:
 
 
 @lru_cache(maxsize=65536)
-def _signal(found: Finding) -> Signal:
-    """One `Signal` object per distinct finding (phrase and opening findings repeat)."""
-    return Signal(found[0], found[1])
+def _scored(found: Finding) -> tuple[Signal, float]:
+    """(signal, 1 - weight) of a finding: one `Signal` object per distinct finding
+    (phrase and opening findings repeat)."""
+    return Signal(found[0], found[1]), 1.0 - found[2]
 
 
 class Judge:
@@ -46,28 +47,30 @@ class Judge:
                  over_used: dict[bytes, tuple[int, float]], findings: Counter[str]) -> None:
         self.phrases = phrases
         self.openings = openings
-        # Evidence is per phrase or opening, not per entry: built once, shared by entries.
-        self._phrase_found = [self._phrase(p) for p in phrases]
-        self._opening_found: dict[str, Finding] = {}
+        # Evidence is per phrase or opening, not per entry: built once, shared by entries,
+        # as (signal, 1 - weight) so an entry only multiplies.
+        self._phrase_found = [_scored(self._phrase(p)) for p in phrases]
+        self._opening_found: dict[str, tuple[Signal, float]] = {}
         self.over_used = over_used
         self.findings = findings
 
     def entry(self, position: int, row: EntryCounts, phrase_rows: list[int]
-              ) -> tuple[int, float, tuple[Signal, ...], tuple[int, ...]] | None:
+              ) -> tuple[int, float, tuple[Signal, ...], array] | None:
         """(position, score, signals, phrase rows) of an entry, None when it is clean."""
         opening, _grams, matched, stock = row
         found = [self._phrase_found[row] for row in phrase_rows[:PHRASES_PER_ENTRY]]
         if opening is not None and opening in self.openings:
             found.append(self._opening_found.get(opening) or self._opening(opening))
-        found += [(name, f'"{text}" ({self.findings[name]:,} entries)', WEIGHTS[name])
-                  for name, text in matched]
+        if matched:
+            found += [_scored((name, f'"{text}" ({self.findings[name]:,} entries)',
+                               WEIGHTS[name])) for name, text in matched]
         if stock:
-            found += self._stock(stock)
+            found += map(_scored, self._stock(stock))
         if not found:
             return None
-        score = 1.0 - math.prod(1.0 - w for _, _, w in found)
-        signals = tuple(map(_signal, found))
-        return position, round(score, 4), signals, array("I", phrase_rows)
+        signals, kept = zip(*found, strict=True)
+        # 1 - prod(1 - w): math.prod multiplies left to right, as over the weights.
+        return position, round(1.0 - math.prod(kept), 4), signals, array("I", phrase_rows)
 
     @staticmethod
     def _phrase(phrase: Phrase) -> Finding:
@@ -75,10 +78,10 @@ class Judge:
         return ("repeated-phrase", f'"{phrase.text}" ({phrase.entries:,} entries)',
                 WEIGHTS["repeated-phrase"] + boost)
 
-    def _opening(self, opening: str) -> Finding:
+    def _opening(self, opening: str) -> tuple[Signal, float]:
         shared = self.openings[opening]
-        found = ("repeated-opening", f'opens with "{opening}" ({shared:,} entries)',
-                 WEIGHTS["repeated-opening"])
+        found = _scored(("repeated-opening", f'opens with "{opening}" ({shared:,} entries)',
+                         WEIGHTS["repeated-opening"]))
         self._opening_found[opening] = found
         return found
 

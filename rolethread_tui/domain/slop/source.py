@@ -2,10 +2,11 @@
 
 The reading is the caller's (a `LineStore` for the headless command, the
 session's current lines in the app); this module only decides what to read in
-which order. It starts no thread or process of its own: a caller that has a
-second core to spare passes an executor (``submit(fn, *args)`` returning a
-future, e.g. a one-worker ``ProcessPoolExecutor``), which counts the second half
-of a file's entries from the file itself while this process counts the first.
+which order. A caller with a second core to spare asks `file_slop` for it
+(``parallel``): on a large file a helper process (`scan.Helper`, requests in
+`slop.helper`) counts the second half of the entries from the file itself while
+this process counts the first, then scores its half while this one scores the
+first. If the helper fails, its share is computed here (`scan.share`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 import os
 from array import array
 from collections.abc import Callable
-from concurrent.futures import Executor
 
+from ..journal_records import gc_paused
+from ..scan import Helper, share
 from ..scan_cache import SLOP_RESULT, ScanCache, kept
 from ..store import LineStore
 from .counts import Counts, Lexicon, count_chunk, discover, merge
-from .report import SlopReport, finish
+from .report import SlopReport, entries_of_plain, finish, judge, plain_entries, verdicts
 from .rules import SAMPLE_ENTRIES
 
 #: Lines [start, stop) of the entries at those positions.
@@ -60,35 +62,23 @@ def slop_of(count: int, read: ReadLines, progress: Progress | None = None) -> Sl
     return finish(count_range(read, 0, count, lexicon, progress, count), lexicon)
 
 
-def count_file_spans(path: str, first: int, starts: array, ends: array,
-                     lexicon: Lexicon) -> Counts:
-    """Counts of the entries whose lines are at ``starts``/``ends`` in ``path``, the
-    first at position ``first``: what a worker process computes (plain, picklable)."""
-    with open(path, "rb") as f:
-
-        def read(start: int, stop: int) -> list[bytes]:
-            a, b = start - first, stop - first
-            f.seek(starts[a])
-            block = f.read(ends[b - 1] - starts[a])
-            base = starts[a]
-            return [block[starts[r] - base:ends[r] - base] for r in range(a, b)]
-
-        return count_range(read, first, first + len(starts), lexicon)
-
-
 def file_slop(path: str | os.PathLike[str], progress: Progress | None = None,
-              executor: Executor | None = None) -> tuple[SlopReport, array]:
+              parallel: bool = False) -> tuple[SlopReport, array]:
     """The report of a JSONL file as it is on disk, and each entry's 1-based line.
 
     Only the line index is built (no summary scan): like `dedupe`, the command
-    needs the lines, not the review columns. With an ``executor`` the second half
-    of a large file is counted there (it reads the file itself).
+    needs the lines, not the review columns. With ``parallel`` the second half
+    of a large file is counted and scored in a helper process.
     """
     store = LineStore(path)
     try:
-        return kept(ScanCache.of(store, None), SLOP_RESULT,
-                    lambda: _slop_of_file(path, store, progress, executor),
-                    report_to_plain, report_from_plain)
+        # Per-entry counts and the report are acyclic containers made by the 100k:
+        # each batch would otherwise trigger collections walking all of them
+        # (measured ~1.3-2x slower scoring and cache packing at 100k).
+        with gc_paused():
+            return kept(ScanCache.of(store, None), SLOP_RESULT,
+                        lambda: _slop_of_file(store, progress, parallel),
+                        report_to_plain, report_from_plain)
     finally:
         store.close()
 
@@ -103,8 +93,8 @@ def report_from_plain(plain: tuple) -> tuple[SlopReport, array]:
     return SlopReport.from_plain(report), array("q", raw)
 
 
-def _slop_of_file(path: str | os.PathLike[str], store: LineStore, progress: Progress | None,
-                  executor: Executor | None) -> tuple[SlopReport, array]:
+def _slop_of_file(store: LineStore, progress: Progress | None, parallel: bool
+                  ) -> tuple[SlopReport, array]:
     for _ in store.index_chunks():
         pass
     count = len(store.starts)
@@ -117,17 +107,40 @@ def _slop_of_file(path: str | os.PathLike[str], store: LineStore, progress: Prog
         return [block[store.starts[r] - base:store.ends[r] - base]
                 for r in range(start, stop)]
 
-    lexicon = lexicon_of(count, read)
-    half = count // 2 if executor is not None and count >= PARALLEL_MIN_ENTRIES else count
-    future = None
-    if half < count:
-        future = executor.submit(  # type: ignore[union-attr]
-            count_file_spans, os.fspath(path), half, store.starts[half:], store.ends[half:],
-            lexicon)
-    counts = count_range(read, 0, half, lexicon, _scaled(progress, half, count), count)
-    if future is not None:
-        counts = merge(counts, future.result())
-    return finish(counts, lexicon), store.lines
+    # Started before the sample is read, so its start-up overlaps that pass.
+    helper = Helper(store.size, None, parallel and count >= PARALLEL_MIN_ENTRIES,
+                    fd=store.fileno(), min_bytes=0)
+    try:
+        if not helper.active:
+            lexicon = lexicon_of(count, read)
+            counts = count_range(read, 0, count, lexicon, progress, count)
+            return finish(counts, lexicon), store.lines
+        # Meanwhile the helper loads the human baseline (and the lens's modules).
+        lexicon, rates, _ = share(helper, lambda: ("slop-rates",),
+                                  lambda: lexicon_of(count, read), lambda: None)
+        return _shared(helper, read, count, lexicon, rates, store, progress), store.lines
+    finally:
+        helper.close()
+
+
+def _shared(helper: Helper, read: ReadLines, count: int, lexicon: Lexicon,
+            rates: dict[bytes, float | None] | None, store: LineStore,
+            progress: Progress | None) -> SlopReport:
+    """Entries [0, half) counted and scored here, [half, count) in the helper."""
+    half = count // 2
+    mine, theirs, asked = share(
+        helper, lambda: ("slop-count", lexicon, half, store.starts[half:], store.ends[half:]),
+        lambda: count_range(read, 0, half, lexicon, _scaled(progress, half, count), count),
+        lambda: count_range(read, half, count, lexicon))
+    total = merge(mine, theirs)
+    found = verdicts(total, lexicon, rates)
+    if not asked:  # the helper failed: its half was counted here, rows and all
+        return SlopReport(total.entries, judge(total.rows, found), found.phrases)
+    entries, plain, _ = share(
+        helper, lambda: ("slop-judge", found), lambda: judge(mine.rows, found),
+        lambda: plain_entries(judge(count_range(read, half, count, lexicon).rows,
+                                    found).values()))
+    return SlopReport(total.entries, {**entries, **entries_of_plain(plain)}, found.phrases)
 
 
 def _scaled(progress: Progress | None, half: int, count: int) -> Progress | None:

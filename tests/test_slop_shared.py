@@ -1,0 +1,104 @@
+"""The slop lens computed in pieces answers exactly as in one piece (docs/slop.md).
+
+Two speed paths must not change the report: the helper process that counts and
+scores half of a large file (`slop.helper`, through `scan.share`, with its
+fallbacks when the helper fails), and the memory of sentences already counted
+(`slop.sentences`), on and off. Compared on templated data (`benchmarks/datagen.py`,
+sentences repeat) and on varied prose with planted slop (`slopgen`, they do not).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from rolethread_tui.domain import scan
+from rolethread_tui.domain.slop import counts, sentences, source
+from rolethread_tui.domain.slop.source import file_slop
+
+from .slopgen import make_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import datagen  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=["datagen", "slopgen"])
+def data(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("shared") / f"{request.param}.jsonl"
+    if request.param == "datagen":
+        datagen.generate(path, 2000, seed=5)
+    else:
+        make_batch(2000, planted_share=0.1, seed=7).write(path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROLETHREAD_CACHE_DIR", str(tmp_path / "cache"))
+    counts._sentences.cache_clear()  # each test starts its memory afresh
+    yield
+    counts._sentences.cache_clear()
+
+
+def _answer(path: Path, parallel: bool = False) -> tuple[bytes, tuple]:
+    """The JSON document and the report's plain form (entry order, phrase rows)."""
+    report, lines = file_slop(path, parallel=parallel)
+    return orjson.dumps(report.as_json(lines.__getitem__)), report.to_plain()
+
+
+def test_the_helper_changes_nothing(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    alone = _answer(data)
+    monkeypatch.setattr(source, "PARALLEL_MIN_ENTRIES", 0)
+    answers = []
+    receive = scan.Helper.receive
+    monkeypatch.setattr(scan.Helper, "receive", lambda self: answers.append(receive(self))
+                        or answers[-1])
+    assert _answer(data, parallel=True) == alone
+    assert len(answers) == 3  # the human rates, its counts, then its scores
+
+
+@pytest.mark.parametrize("fails_at", [1, 2, 3])
+def test_a_failing_helper_changes_nothing(data: Path, monkeypatch: pytest.MonkeyPatch,
+                                          fails_at: int) -> None:
+    """The helper dies before the human rates (1), its counts (2) or its scores (3) come back."""
+    alone = _answer(data)
+    monkeypatch.setattr(source, "PARALLEL_MIN_ENTRIES", 0)
+    calls = []
+    receive = scan.Helper.receive
+
+    def dying(self: scan.Helper) -> object:
+        calls.append(1)
+        if len(calls) == fails_at:
+            raise EOFError("helper process closed its pipe")
+        return receive(self)
+
+    monkeypatch.setattr(scan.Helper, "receive", dying)
+    assert _answer(data, parallel=True) == alone
+    assert len(calls) == fails_at
+
+
+def test_remembering_sentences_changes_nothing(data: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[sentences.Sentences] = []
+
+    class Seen(sentences.Sentences):
+        def __init__(self, *args: object) -> None:
+            super().__init__(*args)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(counts, "Sentences", Seen)
+    remembered = _answer(data)
+    counts._sentences.cache_clear()
+    monkeypatch.setattr(sentences, "MEMORY", 50)  # forgets (starts again) again and again
+    monkeypatch.setattr(sentences, "MIN_REPEATS", 0.0)  # …and never gives up
+    assert _answer(data) == remembered
+    counts._sentences.cache_clear()
+    monkeypatch.setattr(sentences, "TRIAL", 500)
+    monkeypatch.setattr(sentences, "MIN_REPEATS", 1.01)  # gives up after the trial
+    assert _answer(data) == remembered
+    # datagen repeats most sentences, slopgen almost none
+    assert [s.remember for s in made] == [data.stem == "datagen", True, False]
