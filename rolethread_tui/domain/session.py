@@ -264,6 +264,12 @@ class Session(SessionOps):
         return self.doc.dirty
 
     @property
+    def version(self) -> int:
+        """Moves on every change applied or undone: a view drawn at this version
+        still shows what the session holds."""
+        return self.doc.version
+
+    @property
     def read_only(self) -> bool:
         return self.doc.readonly_reason is not None
 

@@ -205,9 +205,9 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
             self._preview_stale = False
             self._show_current()
 
-    def _show_current(self, now: bool = False) -> None:
+    def _show_current(self, now: bool = False, redraw: bool = False) -> None:
         if isinstance(self.app.screen, ReadingScreen) and self.app.screen.home is self:
-            self.app.screen.follow()  # an undo moved the cursor, or changed this entry
+            self.app.screen.follow(redraw)  # an undo moved the cursor, or changed this entry
         position = self.entries.current
         self._shown = position
         self.status_bar.position = position
@@ -270,7 +270,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
 
     def _slop_ready(self) -> None:
         self.entries.refresh_rows(None)
-        self._show_current()
+        self._show_current(redraw=True)
 
     def _show_counts(self, counts: dict[str, Any]) -> None:
         try:

@@ -82,15 +82,22 @@ class ReadingScreen(KeymapOrder, QuietCovered):
         return self.home.entries.current
 
     _shown: int | None = None
+    _shown_version = -1
 
-    def follow(self) -> None:
-        """The list's cursor moved or its entry changed: show it (same entry: same place)."""
+    def follow(self, redraw: bool = False) -> None:
+        """The list's cursor moved or its entry changed: show it (same entry: same place).
+        Nothing to do when this view's own key drew it already (a move, a decision):
+        drawing it again would wrap the whole entry a move wraps only in part.
+        `redraw`: the entry is the same but what marks it is not (the slop lens came)."""
+        if (not redraw and self.position == self._shown
+                and self.app.session.version == self._shown_version):
+            return
         self.show_entry(keep_scroll=self.position == self._shown)
 
     def show_entry(self, keep_scroll: bool = False) -> None:
         """Draw the list's current entry (again, after a change, keeping the scroll)."""
         session, position = self.app.session, self.position  # type: ignore[attr-defined]
-        self._shown = position
+        self._shown, self._shown_version = position, session.version
         header = self.query_one("#reading-header", LineView)
         body = self.query_one("#reading-body", LineView)
         if position is None:

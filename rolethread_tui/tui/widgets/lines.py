@@ -121,15 +121,20 @@ class LineView(QuietScrollView, can_focus=False):
         full, height = max(self.size.width, 1), self.size.height
         bar = self.styles.scrollbar_size_vertical
         if not whole and bar:
+            narrow = max(full - bar, 1)
             paragraphs = self._text.plain.split("\n")
-            estimate = len(self._head) + sum(len(p) // full + 1 for p in paragraphs)
-            cut = _prefix_end(paragraphs, full - bar, height) if estimate > 2 * height else None
-            if cut is not None:
-                lines = self._wrap(max(full - bar, 1), self._text[:cut])
-                if len(lines) > height:
-                    self._lines, self._width, self._partial = lines, max(full - bar, 1), True
-                    self._completion = self.set_timer(COMPLETE_DELAY, self._complete)
-                    return self._resize(Size(self._width, max(estimate, len(lines))))
+            cells = list(map(cell_len, paragraphs))
+            # generous (a wrap leaves line ends empty): a jump to the end then lands
+            # past the estimate, on the true end once the rest is wrapped
+            estimate = len(self._head) + sum(c * 5 // (4 * narrow) + 1 for c in cells)
+            cut = _prefix_end(paragraphs, cells, narrow, height) if estimate > 2 * height else None
+            top = self._text[:cut] if cut is not None else None
+            # the top alone overflows at the full width: so does the whole text, and
+            # its whole wrap takes the scrollbar's width too
+            if top is not None and len(self._wrap(full, top)) > height:
+                self._lines, self._width, self._partial = self._wrap(narrow, top), narrow, True
+                self._completion = self.set_timer(COMPLETE_DELAY, self._complete)
+                return self._resize(Size(narrow, max(estimate, len(self._lines))))
         self._partial = False
         width = full
         self._lines = self._wrap(width)
@@ -210,17 +215,17 @@ class LineView(QuietScrollView, can_focus=False):
         return self._lines[row].crop_extend(0, width, style).apply_style(style)
 
 
-def _prefix_end(paragraphs: list[str], width: int, height: int) -> int | None:
+def _prefix_end(paragraphs: list[str], cells: list[int], width: int, height: int) -> int | None:
     """Characters of the first paragraphs that likely fill `height` lines at
     `width` (with a margin), ending at a paragraph's end (without its newline) so
     they wrap as in the whole text; None when that is (nearly) all of it. The
-    caller checks the lines really fill the view: the estimate errs on wide or
-    zero-width characters, and then the whole text is wrapped."""
+    caller wraps them to see they really overflow the view: otherwise the whole
+    text is wrapped."""
     total = sum(map(len, paragraphs)) + len(paragraphs) - 1
     lines = cut = 0
-    for paragraph in paragraphs:
+    for paragraph, size in zip(paragraphs, cells, strict=True):
         cut += len(paragraph) + 1
-        lines += max(1, -(-len(paragraph) // max(width, 1)))
+        lines += max(1, -(-size // max(width, 1)))
         if lines > height + height // 2 + 2:
             return cut - 1 if cut < total * 3 // 4 else None
     return None
