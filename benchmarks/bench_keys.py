@@ -4,10 +4,14 @@ tmux's figure (bench.py `terminal`) includes tmux forwarding the key and a
 `capture-pane` poll, ~8 ms on this machine for a plain `cat` (printed here as
 `tmux_cat_baseline_ms` when tmux is installed). Here the app runs on a pty of
 this process's own, as under sshd: the time is from writing the key's byte
-to the first byte of the repaint arriving (a frame is one write). Keys are sent
-one at a time with a pause while the (cold) scan runs (`scan_j`), then after it
-(`j`, `k`, `a`), and at a held key's autorepeat rate, 30 a second (`held_j`),
-where a key may arrive while the previous one's preview is still being laid out.
+to the repaint arriving. A single press is timed until the status bar shows the
+position it moves to (during the scan the app also draws progress frames of its
+own, which must not pass for the key's); a held key, to the first byte after
+it. Keys are sent one at a time with a pause while the (cold) scan runs
+(`scan_j`), then after it (`j`, `k`, `a`), and at a held key's autorepeat rate,
+30 a second (`held_j`), where a key may arrive while the previous one's preview
+is still being laid out. A press not answered within 2 s is counted apart
+(`*_lost`), not timed.
 
     python benchmarks/bench_keys.py FILE.jsonl
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import select
 import shutil
 import statistics
@@ -38,20 +43,18 @@ def run(path: str) -> dict:
         copy = Path(tmp) / "keys.jsonl"
         shutil.copyfile(path, copy)
         env = dict(os.environ, TERM="xterm-256color", ROLETHREAD_STATE=f"{tmp}/state.json")
+        env.setdefault("ROLETHREAD_CACHE_DIR", tmp)  # not the user's cache
         pid, fd = _spawn([sys.executable, "-m", "rolethread_tui", str(copy)], env)
         try:
             select.select([fd], [], [], 60)  # the first frame: the scan of the copy is cold
             _drain(fd, 0.8)
-            during = _presses(fd, b"j", None, 25)  # ~4-5 s, while the scan runs
-            out: dict = {"scan_j_median_ms": statistics.median(during),
-                         "scan_j_p90_ms": statistics.quantiles(during, n=10)[-1]}
+            out: dict = {}
+            position = 1  # a fresh state file: the app opens at entry 1
+            position = _singles(fd, out, "scan_j", b"j", 25, position)  # ~5 s, while it scans
             _wait_quiet(fd, timeout=300)
-            for name, key, rate, presses in (("j", b"j", None, 40), ("k", b"k", None, 40),
-                                             ("a", b"a", None, 30),
-                                             ("held_j", b"j", HELD_RATE, 90)):
-                times = _presses(fd, key, rate, presses)
-                out[f"{name}_median_ms"] = statistics.median(times)
-                out[f"{name}_p90_ms"] = statistics.quantiles(times, n=10)[-1]
+            for name, key, presses in (("j", b"j", 40), ("k", b"k", 40), ("a", b"a", 30)):
+                position = _singles(fd, out, name, key, presses, position)
+            _summary(out, "held_j", _held(fd, b"j", HELD_RATE, 90))
             baseline = _tmux_baseline()
             if baseline is not None:
                 out["tmux_cat_baseline_ms"] = baseline
@@ -91,20 +94,50 @@ def _wait_quiet(fd: int, timeout: float) -> None:
     _drain(fd, QUIET_S, timeout)
 
 
-def _presses(fd: int, key: bytes, rate: float | None, presses: int) -> list[float]:
-    """ms from each key to the first byte after it."""
+def _singles(fd: int, out: dict, name: str, key: bytes, presses: int, position: int) -> int:
+    """Time `presses` single presses of `key` into `out`; the position they end at."""
+    step = -1 if key == b"k" else 1
     times = []
+    for _ in range(presses):
+        position += step
+        times.append(_press(fd, key, re.compile(rb"(?<![0-9])%d/[0-9]" % position)))
+        _drain(fd, 0.15)  # the move's preview, a frame later
+    _summary(out, name, times)
+    return position
+
+
+def _press(fd: int, key: bytes, shows: re.Pattern[bytes], timeout: float = 2) -> float | None:
+    """ms from writing `key` until the output shows `shows` (None: not within timeout)."""
+    start = time.perf_counter()
+    os.write(fd, key)
+    seen = b""
+    while (left := start + timeout - time.perf_counter()) > 0:
+        if select.select([fd], [], [], left)[0]:
+            seen += os.read(fd, 1 << 16)
+            if shows.search(seen):
+                return (time.perf_counter() - start) * 1000
+    return None
+
+
+def _held(fd: int, key: bytes, rate: float, presses: int) -> list[float | None]:
+    """ms from each key to the first byte after it, keys sent `rate` a second."""
+    times: list[float | None] = []
     for _ in range(presses):
         start = time.perf_counter()
         os.write(fd, key)
-        select.select([fd], [], [], 2)
-        times.append((time.perf_counter() - start) * 1000)
-        if rate is None:
-            _drain(fd, 0.15)  # the move's preview, a frame later
-        else:  # read what comes until the next key is due
-            _drain(fd, 1 / rate - (time.perf_counter() - start))
+        answered = select.select([fd], [], [], 2)[0]
+        times.append((time.perf_counter() - start) * 1000 if answered else None)
+        _drain(fd, 1 / rate - (time.perf_counter() - start))  # until the next key is due
     _drain(fd, 0.5)
     return times
+
+
+def _summary(out: dict, name: str, times: list[float | None]) -> None:
+    timed = [t for t in times if t is not None]
+    out[f"{name}_median_ms"] = statistics.median(timed)
+    out[f"{name}_p90_ms"] = statistics.quantiles(timed, n=10)[-1]
+    if len(timed) < len(times):
+        out[f"{name}_lost"] = len(times) - len(timed)
 
 
 def _tmux_baseline() -> float | None:

@@ -120,6 +120,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
         path = self.app.data_path  # (a recovered session may read the journal's base)
         self.status_bar.file = sample_label(path) or path.name
         self.status_bar.readonly = self.app.readonly
+        self.entries.on_position = self._position_now
         self.entries.focus()
         self._resume: int | None = last_position(self.app.state, self.app.data_path) or None
         self._sync_rows()
@@ -154,6 +155,12 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
 
     _shown: int | None = None
     _rows_drawn = False
+
+    def _position_now(self, position: int | None) -> None:
+        """The counter follows the cursor in the key's own frame: a frame of its own
+        came ~30 ms after the row (the screen's next 60 fps slot, then the preview's)."""
+        self.status_bar.position = position
+        self.status_bar.redraw()
 
     @on(SessionChanged)
     def _session_changed(self, message: SessionChanged) -> None:

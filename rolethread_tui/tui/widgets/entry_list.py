@@ -8,7 +8,7 @@ filter matched.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -139,10 +139,16 @@ class EntryList(QuietScrollView, can_focus=True):
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, self.count - 1)) if self.count else 0
 
+    #: Told the new position at once, in the move's own frame (the status bar's
+    #: counter); the `Moved` message reaches the screen a frame or two later.
+    on_position: Callable[[int | None], None] | None = None
+
     def watch_cursor(self, old: int, new: int) -> None:
         self._refresh_row(old)
         self._refresh_row(new)
         self._scroll_to_cursor()
+        if self.on_position is not None:
+            self.on_position(self.current)
         self._post_moved()
 
     def _post_moved(self) -> None:
