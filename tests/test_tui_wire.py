@@ -187,3 +187,16 @@ async def test_the_note_prompt_shows_a_note_literally_and_escape_keeps_it(write)
         await pilot.pause()
         assert app.session.note(0) == "[bold]x[/]"
         assert "a Accept" in screen_text(app).splitlines()[-1]
+
+
+async def test_the_counter_moves_in_the_same_frame_as_the_cursor(write, monkeypatch):
+    """`j` draws its row and the status bar's `N/total` together: a counter drawn a
+    frame later lagged the cursor by ~30 ms and cost a frame of its own."""
+    app = create_app(write([clean_entry(i) for i in range(30)]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        wire = Wire(monkeypatch)
+        for position in (2, 3, 4):
+            await wire.cost(pilot, "j")
+            first = next(f for f in wire.frames if "▶" in f)   # the cursor's row
+            assert f"{position}/30" in first
