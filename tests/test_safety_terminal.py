@@ -141,3 +141,28 @@ def test_the_app_and_its_scan_run_with_a_short_gil_switch_interval(data, monkeyp
     assert seen == [pytest.approx(tui_entry.UI_SWITCH_INTERVAL)]
     assert seen[0] < before / 10
     assert sys.getswitchinterval() == before
+
+
+def test_the_app_runs_under_a_web_driver_on_pipes(data):
+    """`--serve` (textual-serve) runs the command with `TEXTUAL_DRIVER` set to its
+    web driver and pipes for stdin/stdout: the app must start there, not refuse
+    for want of a terminal; the pipe closing (the browser gone) ends it, lock freed."""
+    import subprocess
+
+    env = dict(os.environ, TEXTUAL_DRIVER="textual.drivers.web_driver:WebDriver")
+    proc = subprocess.Popen([sys.executable, "-m", "rolethread_tui", str(data)], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        seen = b""
+        while b"__GANGLION__" not in seen:   # the web driver's hello to the server
+            chunk = proc.stdout.read1(4096)
+            assert chunk, proc.stderr.read().decode()
+            seen += chunk
+        proc.stdin.close()                   # the server hangs up
+        assert proc.wait(timeout=20) != 2
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert read_lock(data) is None

@@ -82,7 +82,9 @@ def run_tui(argv: Sequence[str]) -> int:
         raise UsageError(f"{path}: is a directory")
     if args.serve:
         return serve(args, path)
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    # textual-serve (--serve) runs this command with its web driver on pipes
+    web = bool(os.environ.get("TEXTUAL_DRIVER"))
+    if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("the TUI needs a terminal on stdin and stdout; for pipelines use "
                          "validate, stats, export, dedupe or merge (or --serve)")
     signals = StartupSignals()
