@@ -67,7 +67,8 @@ def run(path: str) -> dict:
 
 def _spawn(argv: list[str], env: dict[str, str]) -> tuple[int, int]:
     pid, fd = pty.fork()
-    if pid == 0:  # the child: the app, on the pty's other end
+    if pid == 0:  # the child: the app, on the pty's other end; not in a checkout's
+        os.chdir(tempfile.gettempdir())  # root, where `-m` would import that copy first
         os.execvpe(argv[0], argv, env)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     return pid, fd
@@ -94,29 +95,38 @@ def _wait_quiet(fd: int, timeout: float) -> None:
     _drain(fd, QUIET_S, timeout)
 
 
+#: The status bar's `  N/TOTAL  `: where a single press has taken the cursor.
+_POSITION = re.compile(rb"  ([0-9]+)/[0-9]+  ")
+
+
 def _singles(fd: int, out: dict, name: str, key: bytes, presses: int, position: int) -> int:
     """Time `presses` single presses of `key` into `out`; the position they end at."""
-    step = -1 if key == b"k" else 1
     times = []
     for _ in range(presses):
-        position += step
-        times.append(_press(fd, key, re.compile(rb"(?<![0-9])%d/[0-9]" % position)))
+        took, position = _press(fd, key, position)
+        times.append(took)
         _drain(fd, 0.15)  # the move's preview, a frame later
+        if took is None and key == b"a":  # refused (a broken line): step past it, untimed
+            position = _press(fd, b"j", position)[1]
+            _drain(fd, 0.15)
     _summary(out, name, times)
     return position
 
 
-def _press(fd: int, key: bytes, shows: re.Pattern[bytes], timeout: float = 2) -> float | None:
-    """ms from writing `key` until the output shows `shows` (None: not within timeout)."""
+def _press(fd: int, key: bytes, position: int, timeout: float = 2) -> tuple[float | None, int]:
+    """ms from writing `key` until the status bar shows another position than
+    `position` (`a` may skip reviewed entries), and that position; None: no move
+    within `timeout`."""
     start = time.perf_counter()
     os.write(fd, key)
     seen = b""
     while (left := start + timeout - time.perf_counter()) > 0:
         if select.select([fd], [], [], left)[0]:
             seen += os.read(fd, 1 << 16)
-            if shows.search(seen):
-                return (time.perf_counter() - start) * 1000
-    return None
+            moved = [int(m[1]) for m in _POSITION.finditer(seen) if int(m[1]) != position]
+            if moved:
+                return (time.perf_counter() - start) * 1000, moved[-1]
+    return None, position
 
 
 def _held(fd: int, key: bytes, rate: float, presses: int) -> list[float | None]:
