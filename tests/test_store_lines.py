@@ -35,7 +35,7 @@ def test_lines_of_gives_the_lines_one_by_one(tmp_path_factory, lines, keep, bloc
             pass
         store.publish(len(store.starts))
         rids = [r for r in range(store.count) if keep[r % len(keep)]]
-        got = store.lines_of(rids, block=block, near=64 << 10 if near else 1)
+        got = list(store.lines_of(rids, block=block, near=64 << 10 if near else 1))
         assert got == [store.line(r) for r in rids]
     finally:
         store.close()

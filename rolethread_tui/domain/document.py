@@ -124,11 +124,10 @@ class Document:
         """`entry_id` of many records, their lines read in blocks (`store.lines_of`):
         `validate` asks for every entry with a finding, ~40 % of a generated file."""
         states, count = self._states, self.store.count
-        loaded = [r for r in rids if r < count]
-        raws = dict(zip(loaded, self.store.lines_of(loaded), strict=True))
+        lines = self.store.lines_of([r for r in rids if r < count])  # a block at a time
         out = []
         for rid in rids:
-            raw = raws.get(rid, b"")
+            raw = next(lines) if rid < count else b""
             if rid in states or rid >= count:
                 out.append(rv.entry_id(self.value(rid), raw))
             elif rv.may_hold_id(raw):

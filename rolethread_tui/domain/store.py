@@ -127,11 +127,11 @@ class LineStore:
         return self.read_range(self.starts[rid], self.ends[rid])
 
     def lines_of(self, rids: Sequence[int], block: int = 4 << 20,
-                 near: int = 64 << 10) -> list[bytes]:
+                 near: int = 64 << 10) -> Iterator[bytes]:
         """The lines of `rids` (in file order, as `validate` walks them), read a block at
         a time: lines at most `near` bytes apart come from one read (reading the gap
-        is cheaper than another read), up to `block` bytes."""
-        starts, ends, out = self.starts, self.ends, []
+        is cheaper than another read), up to `block` bytes; one block in memory."""
+        starts, ends = self.starts, self.ends
         k = 0
         while k < len(rids):
             base, j = starts[rids[k]], k + 1
@@ -139,9 +139,8 @@ class LineStore:
                    and ends[rids[j]] - base <= block):
                 j += 1
             data = self.read_range(base, ends[rids[j - 1]])
-            out.extend(data[starts[r] - base:ends[r] - base] for r in rids[k:j])
+            yield from (data[starts[r] - base:ends[r] - base] for r in rids[k:j])
             k = j
-        return out
 
     def line_end(self, rid: int) -> int:
         """Offset just past record rid's line ending."""
