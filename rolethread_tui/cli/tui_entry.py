@@ -93,9 +93,9 @@ def run_tui(argv: Sequence[str]) -> int:
 
 
 #: Seconds a busy thread (the scan, a count, the slop lens) may keep the GIL while
-#: the UI thread waits for it. Python's 5 ms is paid at each of the event loop's
-#: turns a key takes: keys during a 100k scan took 30-150 ms (p90); at 0.2 ms they
-#: stay at 17-27 ms (docs/architecture.md, "Keys during the scan").
+#: the UI thread waits for it. Python's 5 ms can be paid at each of the event loop's
+#: turns a key takes: keys during a 100k scan, p90 14.6-18.5 -> 12.0-13.8 ms on a
+#: quiet machine, more on a busy one (docs/architecture.md, "Keys during the scan").
 UI_SWITCH_INTERVAL = 0.0002
 
 
