@@ -44,14 +44,25 @@ def no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     counts._sentences.cache_clear()
 
 
+@pytest.fixture(scope="module")
+def alone(data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, tuple]:
+    """The one-process answer, computed once per file: what every other way must give."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ROLETHREAD_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        counts._sentences.cache_clear()
+        answer = _answer(data)
+        counts._sentences.cache_clear()
+    return answer
+
+
 def _answer(path: Path, parallel: bool = False) -> tuple[bytes, tuple]:
     """The JSON document and the report's plain form (entry order, phrase rows)."""
     report, lines = file_slop(path, parallel=parallel)
     return orjson.dumps(report.as_json(lines.__getitem__)), report.to_plain()
 
 
-def test_the_helper_changes_nothing(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    alone = _answer(data)
+def test_the_helper_changes_nothing(data: Path, alone: tuple, monkeypatch: pytest.MonkeyPatch
+                                    ) -> None:
     monkeypatch.setattr(source, "PARALLEL_MIN_ENTRIES", 0)
     answers = []
     receive = scan.Helper.receive
@@ -62,10 +73,9 @@ def test_the_helper_changes_nothing(data: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.mark.parametrize("fails_at", [1, 2, 3])
-def test_a_failing_helper_changes_nothing(data: Path, monkeypatch: pytest.MonkeyPatch,
-                                          fails_at: int) -> None:
+def test_a_failing_helper_changes_nothing(data: Path, alone: tuple,
+                                          monkeypatch: pytest.MonkeyPatch, fails_at: int) -> None:
     """The helper dies before the human rates (1), its counts (2) or its scores (3) come back."""
-    alone = _answer(data)
     monkeypatch.setattr(source, "PARALLEL_MIN_ENTRIES", 0)
     calls = []
     receive = scan.Helper.receive
