@@ -51,6 +51,16 @@ def whole_wrap(pane: Preview) -> tuple[list, int]:
     return lines, width
 
 
+async def moved_in_part(app, pilot) -> Preview:  # type: ignore[no-untyped-def]
+    """The preview just after `j` onto a long entry: wrapped in part, the rest to come."""
+    await settle(app, pilot)
+    pane = app.screen.query_one(Preview)
+    await pilot.press("j")
+    await pilot.pause(preview_module.COMPLETE_DELAY / 6)
+    assert pane._partial
+    return pane
+
+
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
 async def test_a_move_shows_the_top_of_the_whole_wrap_and_completes_it(write, size):
     app = create_app(write([long_entry(i) for i in range(8)]))
@@ -77,11 +87,7 @@ async def test_a_move_shows_the_top_of_the_whole_wrap_and_completes_it(write, si
 async def test_scrolling_a_partly_wrapped_entry_wraps_the_rest_first(write):
     app = create_app(write([long_entry(i) for i in range(3)]))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        pane = app.screen.query_one(Preview)
-        await pilot.press("j")
-        await pilot.pause(preview_module.COMPLETE_DELAY / 6)
-        assert pane._partial
+        pane = await moved_in_part(app, pilot)
         lines, _ = whole_wrap(pane)
         pane.scroll_to(y=len(lines), animate=False)      # to the very end
         await pilot.pause()
@@ -160,11 +166,7 @@ async def test_a_jump_to_the_end_of_a_partly_wrapped_entry_reaches_its_end(write
     reply = "\n".join("漢字のテキスト" * 12 for _ in range(60))   # two cells a character
     app = create_app(write([chat(("user", "x"), ("assistant", reply)) for _ in range(3)]))
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(app, pilot)
-        pane = app.screen.query_one(Preview)
-        await pilot.press("j")
-        await pilot.pause(preview_module.COMPLETE_DELAY / 6)
-        assert pane._partial
+        pane = await moved_in_part(app, pilot)
         pane.scroll_end(animate=False)
         await pilot.pause()
         lines, _ = whole_wrap(pane)
