@@ -30,7 +30,7 @@ import datagen  # noqa: E402
 def data(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("shared") / f"{request.param}.jsonl"
     if request.param == "datagen":
-        datagen.generate(path, 2000, seed=5)
+        datagen.generate(path, 1000, seed=5)
     else:
         make_batch(2000, planted_share=0.1, seed=7).write(path)
     return path

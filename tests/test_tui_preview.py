@@ -61,7 +61,7 @@ async def moved_in_part(app, pilot) -> Preview:  # type: ignore[no-untyped-def]
     return pane
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+@pytest.mark.parametrize("size", [(160, 50)])  # 80x24: the tests below
 async def test_a_move_shows_the_top_of_the_whole_wrap_and_completes_it(write, size):
     app = create_app(write([long_entry(i) for i in range(8)]))
     async with app.run_test(size=size) as pilot:
