@@ -30,7 +30,7 @@ from rolethread_tui.tui.screens.help import HelpScreen
 from rolethread_tui.tui.screens.list_screen import ListScreen
 
 from .conftest import clean_entry
-from .tui_helpers import settle
+from .tui_helpers import open_screen, settle
 
 _ID = re.compile(r"\bid (\S+)")
 
@@ -150,10 +150,7 @@ async def test_search_matches_the_binding_id_too(dataset: Path):
 async def test_editor_screen_lists_its_own_actions(dataset: Path):
     app = create_app(dataset)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("e")
-        await settle(app, pilot)
-        assert isinstance(app.screen, EditorScreen)
+        await open_screen(app, pilot, "e", EditorScreen)
         ids = {command.binding_id for command in screen_commands(app.screen)}
         assert {"editor_cycle_role", "editor_leave", "help", "tag"} <= ids
         assert "undo" not in ids  # check_action says False: nothing to undo yet

@@ -14,7 +14,7 @@ from rolethread_tui.tui.screens.reading import ReadingScreen
 from rolethread_tui.tui.widgets.entry_list import EntryList, flag_marks
 
 from .conftest import chat, clean_entry
-from .tui_helpers import screen_text, settle
+from .tui_helpers import open_screen, screen_text, settle
 
 
 def long_entry(n: int) -> dict:
@@ -48,10 +48,7 @@ async def test_reading_view_reads_whole_entries_and_decides_with_one_key(write):
     path = write([long_entry(n) for n in range(5)])
     app = create_app(path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("z")
-        await settle(app, pilot)
-        assert isinstance(app.screen, ReadingScreen)
+        await open_screen(app, pilot, "z", ReadingScreen)
         assert "question 0" in screen_text(app) and "THE END OF 0" not in screen_text(app)
         await pilot.press("space", "space", "space")
         await pilot.pause()

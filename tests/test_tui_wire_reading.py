@@ -20,7 +20,7 @@ from rolethread_tui.tui.screens.reading import ReadingScreen
 
 from .conftest import chat, clean_entry
 from .test_tui_wire import Wire
-from .tui_helpers import settle
+from .tui_helpers import open_screen
 
 _TOKEN = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[([\d;]*)m|\x1b\[[^a-zA-Z]*[a-zA-Z]|[\r\n]|.")
 _CONSOLE = Console(color_system="256", force_terminal=True, legacy_windows=False)
@@ -84,10 +84,7 @@ async def test_each_reading_view_key_repaints_only_what_it_changes(write, monkey
     path = write([long_entry(n) if n % 2 == 0 else clean_entry(n) for n in range(12)])
     app = create_app(path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("z")
-        await settle(app, pilot)
-        assert isinstance(app.screen, ReadingScreen)
+        await open_screen(app, pilot, "z", ReadingScreen)
         wire = Wire(monkeypatch)
         terminal, full = drawn_afresh(app)  # (a whole screen: ~4.5 KB)
         costs: dict[str, list[int]] = {}

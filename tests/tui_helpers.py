@@ -19,3 +19,12 @@ async def settle(app: App, pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def open_screen(app: App, pilot, key: str, screen: type):  # type: ignore[no-untyped-def]
+    """Settle, press `key` on the list, settle again: the screen it opens (checked)."""
+    await settle(app, pilot)
+    await pilot.press(key)
+    await settle(app, pilot)
+    assert isinstance(app.screen, screen)
+    return app.screen

@@ -217,8 +217,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
             self.app.screen.follow(redraw)  # an undo moved the cursor, or changed this entry
         position = self.entries.current
         self._shown = position
-        self.status_bar.position = position
-        self.status_bar.redraw()
+        self._position_now(position)
         if now:
             self._show_preview()
         elif not self._preview_due:
