@@ -24,6 +24,7 @@ it are C-speed, which keeps the per-entry cost flat.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Final
 
 from ..formats import Shape, normalise_role, role_key
@@ -46,13 +47,23 @@ def canonical_name(role: str, shape: Shape, key: str | None = None,
     whose role names are `names` (see the module docstring)."""
     if shape == "chatml":
         return CHATML_NAMES[role]
-    exact = [n for n in names if isinstance(n, str)]
+    exact = tuple(n for n in names if isinstance(n, str))
+    return (SHAREGPT_NAMES if _speaks_sharegpt(exact, key) else CHATML_NAMES)[role]
+
+
+@lru_cache(maxsize=1024)
+def _speaks_sharegpt(exact: tuple[str, ...], key: str | None) -> bool:
+    """Whether a fix in a record with role names `exact` writes ShareGPT names.
+
+    Cached: every odd role of a record asks with the same names, and a file
+    repeats a few casts (the scan's cost for a record full of character names).
+    """
     sharegpt = _vocabulary(exact)  # names spelt right decide first, then "GPT", "Human"
     if sharegpt is None:
         sharegpt = _vocabulary(n.strip().lower() for n in exact)
     if sharegpt is None:
         sharegpt = key in (None, "from")
-    return (SHAREGPT_NAMES if sharegpt else CHATML_NAMES)[role]
+    return sharegpt
 
 
 def _vocabulary(names: Iterable[str]) -> bool | None:

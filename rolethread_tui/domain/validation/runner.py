@@ -204,6 +204,7 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
     # the first role and text keys of the shape: `_read` gives the same when both are there
     rkey, tkey = (_CHATML_ROLE, _CHATML_TEXT) if chatml else _SHAREGPT_KEYS
     system: str | None = None
+    names: tuple[str, ...] | None = None  # the record's role names, read once if needed
     for index, message in enumerate(messages):
         if type(message) is dict:
             name = message.get(rkey, _MISSING)
@@ -216,7 +217,8 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
         if text is None or type(name) is not str:
             out.append(structure.check_message(index, message, shape))  # type: ignore[arg-type]
             if type(name) is str and name not in accepted:
-                out.append(_check_role(index, name, message, messages, shape))
+                names = _role_names(messages, shape) if names is None else names
+                out.append(_check_role(index, name, message, messages, shape, names))
             codes.append(roles.role_code_of(name, shape))
             texts = None
             continue
@@ -225,7 +227,8 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
         code = accepted.get(name)
         if code is None:
             texts = None
-            found = _check_role(index, name, message, messages, shape)
+            names = _role_names(messages, shape) if names is None else names
+            found = _check_role(index, name, message, messages, shape, names)
             out.append(found)
             # a mislabelled system prompt is neither system nor assistant until a person says
             code = roles.role_code_of(name, shape) if found.fixable or index else roles.UNKNOWN
@@ -271,9 +274,17 @@ def _check_speakers(indexes: list[int], texts: list[str], joined: str, system: s
                 out.append(found)
 
 
+def _role_names(messages: list[Any], shape: Shape) -> tuple[str, ...]:
+    """The record's role names that are text (what `roles.canonical_name` reads;
+    ChatML needs none)."""
+    if shape != "sharegpt":
+        return ()
+    return tuple(n for n in roles.role_names(messages, shape) if isinstance(n, str))
+
+
 def _check_role(index: int, name: str, message: object, messages: list[Any],
-                shape: Shape) -> Finding:
-    """`unknown-role` for one message (the record's names pick the fix's vocabulary).
+                shape: Shape, names: tuple[str, ...]) -> Finding:
+    """`unknown-role` for one message (the record's `names` pick the fix's vocabulary).
 
     Position-aware: a first message whose odd name maps to the assistant but is
     followed by a user turn is a mislabelled system prompt, reported for a
@@ -281,7 +292,6 @@ def _check_role(index: int, name: str, message: object, messages: list[Any],
     """
     if index == 0 and roles.mislabelled_system(messages, 0, shape):
         return roles.check_mislabelled_system(name)
-    names = roles.role_names(messages, shape) if shape == "sharegpt" else ()
     return roles.check_role(index, name, shape, role_key(message, shape), names)  # type: ignore
 
 
