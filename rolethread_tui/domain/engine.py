@@ -19,11 +19,10 @@ from .dup_links import DupLink, group_links, note, partners
 from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .journal_records import gc_paused
-from .records import parse_line
-from .scan import Helper, Span, share
+from .scan import Helper, Span, rows_of, share
 from .scan_cache import SLOP_RESULT, ScanCache, Writer, groups_result, identity, kept
 from .store import BOM, LineStore
-from .summary import Columns, Row
+from .summary import Columns, Row, join_columns, pack_columns, rows_as_columns, unpack_columns
 from .validation import Finding
 
 if TYPE_CHECKING:
@@ -151,7 +150,7 @@ class Engine:
         False when the session closed midway."""
         try:
             for chunk, spans in self.store.index_chunks():
-                cols = list(zip(*self._rows(chunk, spans, helper, count), strict=True))
+                cols = self._rows(chunk, spans, helper, count)
                 if fresh is not None:
                     fresh.add(self.store, count, cols)
                 self.columns.append_columns(cols)
@@ -177,22 +176,22 @@ class Engine:
         return True
 
     def _rows(self, chunk: bytes, spans: list[tuple[int, int]], helper: Helper,
-              first: int) -> list[tuple]:
-        """Summary rows of one chunk (its first record is ``first``); half of them
-        from the helper process, which reads its lines from the file itself."""
+              first: int) -> list[Any]:
+        """Summary columns of one chunk (its first record is ``first``); half of the
+        rows from the helper process, which reads its lines from the file itself."""
         view = memoryview(chunk)
         compute = self.columns.compute
         # the first chunk never waits for the helper to start: first rows at once
-        shared = helper if len(spans) >= 64 and self.store.count else None
-        mine = int(len(spans) * MAIN_SHARE) if shared else len(spans)
-        split = spans[mine][0] if mine < len(spans) else 0
-        base = self.store.starts[first] - spans[0][0] + split if shared else 0
+        if len(spans) < 64 or not self.store.count or not helper.active:
+            return rows_as_columns(rows_of(compute, view, spans))
+        mine = int(len(spans) * MAIN_SHARE)
+        split = spans[mine][0]
+        base = self.store.starts[first] - spans[0][0] + split
         here, theirs, _ = share(
-            shared, lambda: ("rows", base, [(s - split, e - split) for s, e in spans[mine:]]),
-            lambda: [compute(parse_line(view[s:e])) for s, e in spans[:mine]],
-            lambda: [compute(parse_line(view[s:e])) for s, e in spans[mine:]])
-        here.extend(theirs)
-        return here
+            helper, lambda: ("rows", base, [(s - split, e - split) for s, e in spans[mine:]]),
+            lambda: rows_as_columns(rows_of(compute, view, spans[:mine])),
+            lambda: pack_columns(rows_as_columns(rows_of(compute, view, spans[mine:]))))
+        return join_columns(here, unpack_columns(theirs))
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the scan is done; True when it is. Raises if it failed."""

@@ -11,6 +11,7 @@ Small files are not worth the start-up and are scanned in the thread alone.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import struct
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from typing import IO, Any, Final, TypeVar
 
 from .records import parse_line
-from .summary import Columns
+from .summary import Columns, pack_columns, rows_as_columns
 
 PARALLEL_MIN_BYTES = 48 << 20
 _HEADER = struct.Struct("<Q")
@@ -156,7 +157,9 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     Lines are read from the session's file (its inherited descriptor) as file
     spans; only edited lines travel as bytes. Requests:
 
-    - ("rows", file offset, spans relative to it) → summary rows;
+    - ("rows", file offset, spans relative to it) → their summary rows as
+      `summary.pack_columns` packs them (a third of the pickling of row tuples,
+      on both sides of the pipe);
     - ("match", query, spans, lines) → (index, score) of those matching the query;
     - ("fingerprint", keep, stop, spans, lines) → (index, fingerprint) for a
       duplicate finder's ``job``;
@@ -167,8 +170,6 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
       those lines, whose per-entry counts it keeps; ("slop-judge", verdicts) →
       those entries scored (`slop.helper`).
     """
-    from .search import parse
-    from .search.evaluate import check_lines
     from .validation import make_checker
 
     settings = _receive(stdin)
@@ -186,7 +187,10 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             return
         if kind == "rows":
             _send(stdout, _rows(fd, compute, *args))
-        elif kind == "match":
+        elif kind == "match":  # the query language loads only when a search comes
+            from .search import parse
+            from .search.evaluate import check_lines
+
             source, spans, lines = args
             _send(stdout, check_lines(parse(source), [*_read_spans(fd, spans), *lines]))
         elif kind == "fingerprint":
@@ -228,10 +232,29 @@ def _read_spans(fd: int, spans: list[Span]) -> list[Given]:
     return [(i, data[a - base:b - base], valid) for i, a, b, valid in spans]
 
 
-def _rows(fd: int, compute: Any, base: int, spans: list[tuple[int, int]]) -> list[tuple]:
-    """Summary rows of the lines at ``spans`` (relative to file offset ``base``)."""
+def _rows(fd: int, compute: Any, base: int, spans: list[tuple[int, int]]) -> tuple:
+    """Summary rows of the lines at ``spans`` (relative to file offset ``base``), packed."""
     view = memoryview(_read_range(fd, base, base + spans[-1][1]))
-    return [compute(parse_line(view[a:b])) for a, b in spans]
+    return pack_columns(rows_as_columns(rows_of(compute, view, spans)))
+
+
+def rows_of(compute: Callable[[object], tuple], view: memoryview,
+            spans: list[tuple[int, int]]) -> list[tuple]:
+    """Summary rows of the lines at ``spans`` of `view`: the scan's per-entry work,
+    in either process.
+
+    The cyclic GC is paused meanwhile (as `journal_records.gc_paused` does, whose
+    module the helper does not import): a parsed line is acyclic and freed by its
+    reference count, but the rows kept until the chunk is done trigger young
+    collections that walk them again and again.
+    """
+    if not gc.isenabled():
+        return [compute(parse_line(view[a:b])) for a, b in spans]
+    gc.disable()
+    try:
+        return [compute(parse_line(view[a:b])) for a, b in spans]
+    finally:
+        gc.enable()
 
 
 def _read_range(fd: int, start: int, end: int) -> bytes:

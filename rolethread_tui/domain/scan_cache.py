@@ -30,7 +30,6 @@ import sys
 import tempfile
 import time
 import zlib
-from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -38,7 +37,7 @@ from typing import IO, Any, TypeVar
 import orjson
 
 from .store import LineStore
-from .summary import FIELD_TYPES, ROW_FIELDS
+from .summary import ROW_FIELDS, pack_columns, unpack_columns
 
 T = TypeVar("T")
 
@@ -258,28 +257,7 @@ def _read_segment(f: IO[bytes]) -> Segment | None:
     index, before, physical, indexed, packed = marshal.loads(data)
     if len(index) != 4 or not isinstance(packed, tuple) or len(packed) != ROW_FIELDS:
         raise ValueError("scan cache segment malformed")
-    return tuple(index), before, physical, indexed, _unpack(packed)
-
-
-def _pack(cols: list[Any]) -> tuple:
-    """A chunk's 13 columns for marshal: numbers as raw array bytes (`FIELD_TYPES`:
-    a copy to load, where a tuple of ints costs an object per cell), the lists as
-    tuples, findings as (row, findings) pairs for the rows that have some."""
-    out: list[Any] = [array(code, column).tobytes() if code else tuple(column)
-                      for code, column in zip(FIELD_TYPES, cols, strict=False)]
-    out.append([(k, found) for k, found in enumerate(cols[-1]) if found])
-    return tuple(out)
-
-
-def _unpack(packed: tuple) -> list[Any]:
-    """`_pack`'s columns back, in the form `Columns.append_columns` takes."""
-    cols: list[Any] = [array(code, column) if code else column
-                       for code, column in zip(FIELD_TYPES, packed, strict=False)]
-    findings: list[tuple] = [()] * len(cols[0])
-    for k, found in packed[-1]:
-        findings[k] = found
-    cols.append(findings)
-    return cols
+    return tuple(index), before, physical, indexed, unpack_columns(packed)
 
 
 class Writer:
@@ -311,7 +289,7 @@ class Writer:
                       for column in (store.starts, store.ends, store.endings, store.lines))
         try:
             data = marshal.dumps((index, self._before, store._physical, store.indexed,
-                                  _pack(cols)))
+                                  pack_columns(cols)))
             self._file.write(_RECORD.pack(zlib.crc32(data), len(data)))
             self._file.write(data)
         except (OSError, ValueError):

@@ -145,6 +145,41 @@ def issue_cells(found: tuple[tuple[Any, ...], ...]) -> tuple[tuple[str, ...], in
             max(_SEVERITY_INDEX[f[1]] for f in found))
 
 
+def pack_columns(cols: Sequence[Sequence[Any]]) -> tuple:
+    """A chunk's 13 columns in a compact form for marshal or pickle (the scan cache,
+    the helper's answer): numbers as raw array bytes (`FIELD_TYPES`: a copy to
+    load, where a tuple of ints costs an object per cell), the lists as tuples,
+    findings as (row, findings) pairs for the rows that have some."""
+    out: list[Any] = [array(code, column).tobytes() if code else tuple(column)
+                      for code, column in zip(FIELD_TYPES, cols, strict=False)]
+    out.append([(k, found) for k, found in enumerate(cols[-1]) if found])
+    return tuple(out)
+
+
+def unpack_columns(packed: tuple) -> list[Any]:
+    """`pack_columns`'s columns back, in the form `Columns.append_columns` takes."""
+    cols: list[Any] = [array(code, column) if code else column
+                       for code, column in zip(FIELD_TYPES, packed, strict=False)]
+    findings: list[tuple] = [()] * len(cols[0])
+    for k, found in packed[-1]:
+        findings[k] = found
+    cols.append(findings)
+    return cols
+
+
+def rows_as_columns(rows: list[tuple]) -> list[Any]:
+    """`compute`'s rows as 13 columns (empty ones for no rows)."""
+    return list(zip(*rows, strict=True)) if rows else [()] * ROW_FIELDS
+
+
+def join_columns(first: Sequence[Sequence[Any]], second: Sequence[Sequence[Any]]
+                 ) -> list[Any]:
+    """Two runs of rows, as columns, one after the other (either may come from
+    `unpack_columns` or `rows_as_columns`)."""
+    return [array(code, a) + array(code, b) if code else [*a, *b]
+            for code, a, b in zip((*FIELD_TYPES, None), first, second, strict=True)]
+
+
 class Columns:
     """Column storage for all records, appended to by the scan, patched by ops."""
 
