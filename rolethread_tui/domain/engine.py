@@ -9,6 +9,7 @@ version. It reads the document; it never changes it. See docs/architecture.md.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -37,8 +38,8 @@ _HELPER_START = threading.Lock()
 #: entries); then it is dropped and the next open scans.
 SAVED_SCAN_WAIT = 1.0
 
-#: The scan thread's share of each chunk; the helper process computes the rest.
-#: Even measured best: 0.55-0.6 cut the wait for the helper but not the wall time.
+#: The scan thread's share of the first chunk it shares; the helper process computes
+#: the rest. Later chunks are split as the two sides kept pace (`Engine._rows`).
 MAIN_SHARE = 0.5
 
 
@@ -87,6 +88,8 @@ class Engine:
         self._search: Helper | None = None
         self.scan_error: BaseException | None = None
         self.scan_bytes = 0
+        self._landed = 0  # rows of the scan stored in the columns so far
+        self._main_share = MAIN_SHARE
         self._thread = threading.Thread(target=self._scan, name="rolethread-scan", daemon=True)
 
     # ----------------------------------------------------------- the scan
@@ -147,22 +150,44 @@ class Engine:
 
     def _scan_file(self, count: int, helper: Helper, fresh: Writer | None) -> bool:
         """Scan the file from record `count` on (written to the cache when `fresh`);
-        False when the session closed midway."""
+        False when the session closed midway.
+
+        A chunk shared with the helper lands (cache, columns, publish) while the
+        next one computes, once that one's request has gone: the helper is not
+        left idle while this thread stores rows (docs/architecture.md, the scan).
+        """
+        self._landed = count
+        waiting: list[list[Any]] = []  # columns computed, in order, not landed yet
+
+        def land() -> bool:
+            return self._land(waiting, fresh)
         try:
             for chunk, spans in self.store.index_chunks():
-                cols = self._rows(chunk, spans, helper, count)
-                if fresh is not None:
-                    fresh.add(self.store, count, cols)
-                self.columns.append_columns(cols)
-                count += len(spans)
-                if not self._publish(count):
+                first = self._landed + sum(len(cols[0]) for cols in waiting)
+                cols, shared = self._rows(chunk, spans, helper, first, land)
+                waiting.append(cols)
+                if self._closing or (not shared and not land()):
                     return False
+            if not land():
+                return False
             if fresh is not None:
                 fresh.finish(self.store)
             return True
         finally:
             if fresh is not None:
                 fresh.discard()  # nothing left to discard once finished
+
+    def _land(self, waiting: list[list[Any]], fresh: Writer | None) -> bool:
+        """Store and publish the computed chunks; False when the session is closing."""
+        if not waiting:
+            return not self._closing
+        for cols in waiting:
+            if fresh is not None:
+                fresh.add(self.store, self._landed, cols)
+            self.columns.append_columns(cols)
+            self._landed += len(cols[0])
+        waiting.clear()
+        return self._publish(self._landed)
 
     def _publish(self, count: int) -> bool:
         """Make the first `count` records readable; False when the session is closing."""
@@ -175,23 +200,42 @@ class Engine:
         self._events.emit(SessionEvent("scan"))
         return True
 
-    def _rows(self, chunk: bytes, spans: list[tuple[int, int]], helper: Helper,
-              first: int) -> list[Any]:
-        """Summary columns of one chunk (its first record is ``first``); half of the
-        rows from the helper process, which reads its lines from the file itself."""
+    def _rows(self, chunk: bytes, spans: list[tuple[int, int]], helper: Helper, first: int,
+              land: Callable[[], bool]) -> tuple[list[Any], bool]:
+        """Summary columns of one chunk (its first record is ``first``), and whether the
+        helper process computed some, reading its lines from the file itself; then
+        `land` runs first, while the helper works.
+
+        The split follows what each side managed on the last chunk (`_main_share`):
+        the other workers of a shared machine, or this thread's landing, can make
+        either side the slower one.
+        """
         view = memoryview(chunk)
         compute = self.columns.compute
         # the first chunk never waits for the helper to start: first rows at once
         if len(spans) < 64 or not self.store.count or not helper.active:
-            return rows_as_columns(rows_of(compute, view, spans))
-        mine = int(len(spans) * MAIN_SHARE)
+            return rows_as_columns(rows_of(compute, view, spans)), False
+        mine = min(max(int(len(spans) * self._main_share), 1), len(spans) - 1)
         split = spans[mine][0]
         base = self.store.starts[first] - spans[0][0] + split
-        here, theirs, _ = share(
+        took = [0.0]
+
+        def here() -> list[Any]:
+            start = time.perf_counter()
+            land()
+            cols = rows_as_columns(rows_of(compute, view, spans[:mine]))
+            took[0] = time.perf_counter() - start
+            return cols
+
+        cols, (theirs, seconds), ok = share(
             helper, lambda: ("rows", base, [(s - split, e - split) for s, e in spans[mine:]]),
-            lambda: rows_as_columns(rows_of(compute, view, spans[:mine])),
-            lambda: pack_columns(rows_as_columns(rows_of(compute, view, spans[mine:]))))
-        return join_columns(here, unpack_columns(theirs))
+            here, lambda: (pack_columns(rows_as_columns(rows_of(compute, view, spans[mine:]))),
+                           0.0))
+        if ok and took[0] > 0 and seconds > 0:
+            ours, others = mine / took[0], (len(spans) - mine) / seconds
+            share_now = min(max(ours / (ours + others), 0.2), 0.8)
+            self._main_share = (self._main_share + share_now) / 2
+        return join_columns(cols, unpack_columns(theirs)), True
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the scan is done; True when it is. Raises if it failed."""

@@ -18,6 +18,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import IO, Any, Final, TypeVar
 
@@ -157,9 +158,9 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     Lines are read from the session's file (its inherited descriptor) as file
     spans; only edited lines travel as bytes. Requests:
 
-    - ("rows", file offset, spans relative to it) → their summary rows as
-      `summary.pack_columns` packs them (a third of the pickling of row tuples,
-      on both sides of the pipe);
+    - ("rows", file offset, spans relative to it) → (their summary rows as
+      `summary.pack_columns` packs them — a third of the pickling of row tuples,
+      on both sides of the pipe —, the seconds they took);
     - ("match", query, spans, lines) → (index, score) of those matching the query;
     - ("fingerprint", keep, stop, spans, lines) → (index, fingerprint) for a
       duplicate finder's ``job``;
@@ -232,10 +233,14 @@ def _read_spans(fd: int, spans: list[Span]) -> list[Given]:
     return [(i, data[a - base:b - base], valid) for i, a, b, valid in spans]
 
 
-def _rows(fd: int, compute: Any, base: int, spans: list[tuple[int, int]]) -> tuple:
-    """Summary rows of the lines at ``spans`` (relative to file offset ``base``), packed."""
+def _rows(fd: int, compute: Any, base: int, spans: list[tuple[int, int]]
+          ) -> tuple[tuple, float]:
+    """Summary rows of the lines at ``spans`` (relative to file offset ``base``),
+    packed, and the seconds they took (the scan splits the next chunk by them)."""
+    start = time.perf_counter()
     view = memoryview(_read_range(fd, base, base + spans[-1][1]))
-    return pack_columns(rows_as_columns(rows_of(compute, view, spans)))
+    packed = pack_columns(rows_as_columns(rows_of(compute, view, spans)))
+    return packed, time.perf_counter() - start
 
 
 def rows_of(compute: Callable[[object], tuple], view: memoryview,

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -44,6 +45,8 @@ _STATUS_INDEX = {name: k for k, name in enumerate(STATUSES)}
 _ORIGIN_INDEX = {name: k for k, name in enumerate(ORIGINS)}
 
 Checker = Callable[[object], Sequence[Any]]
+#: A finding as the columns keep it: (check, severity, message, fixable, text).
+_FINDING_CELLS = attrgetter("check", "severity", "message", "fixable", "text")
 _dumps = orjson.dumps
 _sha1 = hashlib.sha1
 
@@ -216,8 +219,7 @@ class Columns:
         else:
             findings = self.checker(value)
             turns = formats.turns(value)
-        stored = (tuple((f.check, f.severity, f.message, f.fixable, f.text) for f in findings)
-                  if findings else ())
+        stored = tuple(map(_FINDING_CELLS, findings)) if findings else ()
         codes, count, severity = issue_cells(stored)
         intern = self._interned
         is_dict = isinstance(value, dict)
