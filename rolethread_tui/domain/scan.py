@@ -1,9 +1,10 @@
 """The background scan's second core: summary rows computed in a helper process.
 
 Parsing and checking every entry is CPU-bound Python, so a thread cannot use
-the second core. For large files the scan sends half of each chunk's lines to
-one helper process and computes the other half itself; rows come back in
-order. The helper is a plain `python -m rolethread_tui.domain.scan` child
+the second core. For large files the scan sends part of each chunk's lines to
+one helper process and computes the rest itself (the split follows the pace
+each side kept: `engine.Engine._rows`); rows come back in order. The helper is
+a plain `python -m rolethread_tui.domain.scan` child
 talking pickles over its stdin/stdout: unlike multiprocessing it never forks
 a threaded UI and never re-imports the caller's `__main__` (a notebook, stdin).
 Small files are not worth the start-up and are scanned in the thread alone.
