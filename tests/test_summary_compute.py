@@ -141,3 +141,58 @@ def test_sharegpt_first_keys_shortcut_reads_as_the_generic_reader(messages) -> N
     finally:
         runner._SHAREGPT_KEYS = saved
     assert fast == generic
+
+
+_names = st.lists(st.one_of(st.sampled_from(["human", "gpt", "Human", "GPT", " user ", "assistant",
+                                             "Bot", "Mara", "narrator", "system"]),
+                            st.text(max_size=4), st.integers(0, 3), st.none()), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=_names, role=st.sampled_from(["system", "user", "assistant"]),
+       key=st.sampled_from([None, "from", "role", "speaker"]))
+def test_cached_sharegpt_vocabulary_answers_as_the_uncached_rule(names, role, key) -> None:
+    """`roles.canonical_name` keeps the vocabulary answer per cast (the scan asks once
+    per odd role); it names what the rule read fresh each time names."""
+    from rolethread_tui.domain.validation import roles
+
+    def vocabulary(seen: set[str]) -> bool | None:
+        if seen & {"human", "gpt"}:
+            return True
+        return False if seen & {"user", "assistant"} else None
+
+    exact = [n for n in names if isinstance(n, str)]
+    sharegpt = vocabulary(set(exact))
+    if sharegpt is None:
+        sharegpt = vocabulary({n.strip().lower() for n in exact})
+    if sharegpt is None:
+        sharegpt = key in (None, "from")
+    want = (roles.SHAREGPT_NAMES if sharegpt else roles.CHATML_NAMES)[role]
+    for _ in range(2):  # asked again: the kept answer
+        assert roles.canonical_name(role, "sharegpt", key, names) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(names=st.lists(st.sampled_from(["human", "gpt", "Mara", "GPT", "Bot", "narrator", 7]),
+                      min_size=1, max_size=8),
+       key=st.sampled_from(["from", "role", "speaker"]))
+def test_role_findings_read_the_names_once_as_each_time(names, key) -> None:
+    """The checker reads a record's role names once for all its odd roles: the
+    findings are those `roles.check_role` gives with the names read for each."""
+    from rolethread_tui.domain.validation import roles, runner
+    from rolethread_tui.domain.validation.context import resolve
+
+    messages = [{key: n, "value": f"text {k}"} for k, n in enumerate(names)]
+    found = [f for f in runner.check_and_read({"conversations": messages}, resolve(None))[0]
+             if f.check == "unknown-role"]
+    fresh = []
+    for k, m in enumerate(messages):
+        name = m[key]
+        if not isinstance(name, str) or name in roles.ACCEPTED["sharegpt"]:
+            continue
+        if k == 0 and roles.mislabelled_system(messages, 0, "sharegpt"):
+            fresh.append(roles.check_mislabelled_system(name))
+        else:
+            fresh.append(roles.check_role(k, name, "sharegpt", key,
+                                          roles.role_names(messages, "sharegpt")))
+    assert sorted(found, key=lambda f: f.message) == sorted(fresh, key=lambda f: f.message)
