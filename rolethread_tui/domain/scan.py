@@ -27,6 +27,8 @@ from .records import parse_line
 from .summary import Columns, pack_columns, rows_as_columns
 
 PARALLEL_MIN_BYTES = 48 << 20
+#: The folder holding the `rolethread_tui` package this module belongs to.
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _HEADER = struct.Struct("<Q")
 
 #: (entry, file start, file end, valid): a line the helper reads itself.
@@ -78,6 +80,10 @@ class Helper:
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "rolethread_tui.domain.scan"],
+                # `-m` looks in the working directory first: from the folder this
+                # package came from, the helper runs this very code, never another
+                # checkout beside the user (whose answers it would not understand)
+                cwd=_PACKAGE_ROOT,
                 pass_fds=(fd,) if fd >= 0 else (),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )
