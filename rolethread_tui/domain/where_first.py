@@ -13,7 +13,8 @@ issue: an entry is one when an earlier entry has the same conversation. A
 alone: an earlier entry with a plain match's conversation matches too, and
 its digest is among the matches'. Lines that may not be plain (`is_odd`:
 NaN / Infinity, numbers orjson cannot keep, surrogate escapes) are told by
-a few byte tests on every line and get their row computed too; a match
+a few byte tests on each line the raw prefilter lets through (an earlier
+copy of a match holds its words) and get their row computed too; a match
 that may not be plain, or whose text could be the `str` of a number or an
 object (`plain_turns`), sends the command back to the full scan, as does a
 warm scan cache (quicker still) or a query this cannot answer (`eligible`).
@@ -134,8 +135,15 @@ def _row(compute: Any, line: bytes) -> tuple[tuple, bool]:
 
 
 def where_lines(query: Query, todo: list[Candidate]) -> tuple[list[tuple[int, float]], list[int]]:
-    """(matches with scores, odd lines) of some lines: one side of `_match`."""
-    return check_lines(query, todo), [i for i, line, _ in todo if is_odd(line)]
+    """(matches with scores, odd lines) of some lines: one side of `_match`.
+
+    Only lines the raw prefilter lets through can be odd *and* matter: a
+    line with a match's conversation holds its words (the prefilter is a
+    necessary condition on the text, whatever the line's oddness).
+    """
+    prefilter = query.raw_prefilter
+    passed = [c for c in todo if prefilter(c[1].lower())]
+    return check_lines(query, passed), [i for i, line, _ in passed if is_odd(line)]
 
 
 def answer(kind: str, fd: int, compute: Any, args: list[Any]) -> Any:
