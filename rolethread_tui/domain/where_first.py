@@ -210,6 +210,8 @@ def quick_where(path: str | Path, where: str, validation: dict[str, Any] | None,
         return None  # the session's open says why
     try:
         view = _view(store, query, validation, parallel, min_bytes)
+    except OSError:
+        view = None  # the file could not be read through: the session's scan says why
     except BaseException:
         store.close()
         raise
