@@ -16,8 +16,9 @@ NaN / Infinity, numbers orjson cannot keep, surrogate escapes) are told by
 a few byte tests on each line the raw prefilter lets through (an earlier
 copy of a match holds its words) and get their row computed too; a match
 that may not be plain, or whose text could be the `str` of a number or an
-object (`plain_turns`), sends the command back to the full scan, as does a
-warm scan cache (quicker still) or a query this cannot answer (`eligible`).
+object (`plain_turns`), sends the command back to the full scan, as do a
+kept scan (the session reads it back: the path of docs/architecture.md's
+scan cache, unchanged) and a query this cannot answer (`eligible`).
 """
 
 from __future__ import annotations
