@@ -158,6 +158,8 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
     - ("rows", file offset, spans relative to it) → summary rows;
     - ("match", query, spans, lines) → (index, score) of those matching the query;
+    - ("where-match", query, spans) → (matches, odd lines) and ("where-rows", spans)
+      → summary rows, for `stats --where` without the scan (`where_first`);
     - ("fingerprint", keep, stop, spans, lines) → (index, fingerprint) for a
       duplicate finder's ``job``;
     - ("bands", signatures, lengths, active, start, stop, threshold) → each
@@ -189,6 +191,10 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         elif kind == "match":
             source, spans, lines = args
             _send(stdout, check_lines(parse(source), [*_read_spans(fd, spans), *lines]))
+        elif kind in ("where-match", "where-rows"):
+            from .where_first import answer
+
+            _send(stdout, answer(kind, fd, compute, args))
         elif kind == "fingerprint":
             _send(stdout, _fingerprints(fd, *args))
         elif kind == "bands":
