@@ -98,7 +98,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import compress, filterfalse, repeat
+from itertools import compress, filterfalse, islice, repeat
 from operator import gt
 from typing import TYPE_CHECKING
 
@@ -144,6 +144,7 @@ STOP_FRACTION = 0.01  # a shingle in ≥ 1 % of them is stock phrasing…
 STOP_MIN_DF = 10  # …and in at least this many (small batches)
 KEEP_FRACTION = 0.25  # below this share of non-stop slots, ignore the stop-shingles
 MAX_BLOCK_BYTES = 64 * 1024
+BATCH = 2000  # lines fingerprinted at once (`dedupe_batch`): ~25 MB of arrays at most
 
 _BANDS = SIG_SLOTS - 1  # overlapping: band b is slots b and b + 1
 _SLOT_MASK = (1 << 31) - 1
@@ -357,10 +358,13 @@ class DuplicateFinder:
         from rolethread_tui.domain.dedupe_batch import fingerprint_batch  # numpy: lazily
 
         first = len(self) if start is None else start
-        batch = lines if isinstance(lines, list) else list(lines)
-        self.add_prints(first, fingerprint_batch(batch, self._spill is not None,
-                                                 self.job_stop()))
-        return len(batch)
+        added = 0
+        todo = iter(lines)
+        while batch := list(islice(todo, BATCH)):
+            self.add_prints(first + added, fingerprint_batch(batch, self.keeps_texts,
+                                                             self.job_stop()))
+            added += len(batch)
+        return added
 
     @property
     def keeps_texts(self) -> bool:

@@ -19,14 +19,12 @@ pair-by-pair walk gave. Memory stays at one band's pairs.
 
 from __future__ import annotations
 
-import operator
 from array import array
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
-from itertools import compress, repeat
 from typing import TYPE_CHECKING
 
+import numpy as np
 from rapidfuzz.distance import Indel
 
 from rolethread_tui.domain import dedupe as d
@@ -36,6 +34,7 @@ if TYPE_CHECKING:
     from rolethread_tui.domain.dedupe import DuplicateFinder, _UnionFind
 
 _LOW = (1 << 32) - 1
+_EMPTY = np.zeros(0, dtype=np.int64)
 _HELPER_MIN_ROWS = 20_000  # below this, sending the signatures is not worth it
 _WORD_BYTES = 4 * d.SIG_SLOTS
 # Per 32-bit slot: all bits but the top one, and the top one (see `agreeing`).
@@ -59,26 +58,72 @@ class Walk:
         # Indel similarity ≤ 2·short/(short + long), so the longer text may be at
         # most this many times the shorter one.
         self.stretch = (2 - threshold) / threshold
-        self.pairs: list[int] = []  # one band's candidate pairs in walk order, a << 32 | b
+        self.pairs: list[int] = []  # one bucket's candidate pairs in walk order, a << 32 | b
+        self.matrix = np.frombuffer(sigs, dtype=np.uint32).reshape(-1, d.SIG_SLOTS).copy()
+        self.float_lengths = np.frombuffer(sig_lengths, dtype=np.uint32).astype(np.float64)
+        self._active: np.ndarray | None = None
 
-    def band_pairs(self, active: bytearray, band: int) -> list[int]:
-        """The band's pairs worth verifying (slots agree), first occurrences in walk order."""
-        self._walk(_band_buckets(self.sigs, active, band), band)
-        ordered = list(dict.fromkeys(self.pairs))
-        self.pairs = []
-        return agreeing(self.sigs, ordered)
+    def band_pairs(self, active: bytearray, band: int) -> np.ndarray:
+        """The band's pairs worth verifying (slots agree), first occurrences in walk order.
 
-    def _walk(self, buckets: list[list[int]], band: int) -> None:
-        """Every bucket of one band through `_bucket`; two-member ones inline."""
-        lengths, stretch, out = self.sig_lengths, self.stretch, self.pairs.append
-        for bucket in buckets:
-            if len(bucket) == 2:  # what `_length_pairs` gives for two members
-                a, b = bucket
-                la, lb = lengths[a], lengths[b]
-                if (lb <= stretch * la) if la <= lb else (la <= stretch * lb):
-                    out(a << 32 | b)
-            else:
-                self._bucket(bucket, band, 0)
+        Buckets come from one stable sort of the band's keys; buckets of up to
+        ``BUCKET_CAP`` members (nearly all) are paired and length-checked in bulk,
+        bigger ones go through `_bucket`; the pairs are then put in walk order (by
+        their bucket's first member) before repeats are dropped.
+        """
+        members, firsts, sizes = self._buckets(active, band)
+        pairs, order_keys = [_EMPTY], [_EMPTY]
+        for size in np.unique(sizes[sizes <= d.BUCKET_CAP]).tolist():
+            bucket_pairs, heads = self._small_buckets(members, firsts[sizes == size], size)
+            pairs.append(bucket_pairs)
+            order_keys.append(heads)
+        big, heads = [], []
+        for first, size in zip(firsts[sizes > d.BUCKET_CAP].tolist(),
+                               sizes[sizes > d.BUCKET_CAP].tolist(), strict=True):
+            bucket = members[first : first + size].tolist()
+            self._bucket(bucket, band, 0)
+            big += self.pairs
+            heads += [bucket[0]] * len(self.pairs)
+            self.pairs = []
+        pairs.append(np.array(big, dtype=np.int64))
+        order_keys.append(np.array(heads, dtype=np.int64))
+        walk = np.concatenate(pairs)[np.argsort(np.concatenate(order_keys), kind="stable")]
+        _, first_seen = np.unique(walk, return_index=True)
+        return agreeing(self.matrix, walk[np.sort(first_seen)])
+
+    def _small_buckets(self, members: np.ndarray, firsts: np.ndarray, size: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """`_length_pairs` of buckets of one size, at once: each bucket sorted by
+        length (stably), then every pair i < j in that order whose longer text may
+        reach the threshold (sorted, so `_length_pairs`' break is this filter).
+        Returns the pairs, bucket by bucket, and each one's bucket's first member."""
+        buckets = members[firsts[:, None] + np.arange(size)]
+        lengths = self.float_lengths[buckets]
+        order = np.argsort(lengths, axis=1, kind="stable")
+        buckets = np.take_along_axis(buckets, order, axis=1)
+        lengths = np.take_along_axis(lengths, order, axis=1)
+        i, j = np.triu_indices(size, 1)  # row-major: i, then j, as the loops run
+        fits = lengths[:, j] <= self.stretch * lengths[:, i]
+        a, b = buckets[:, i], buckets[:, j]
+        keys = np.minimum(a, b) << 32 | np.maximum(a, b)
+        heads = np.broadcast_to(members[firsts][:, None], keys.shape)
+        return keys[fits], heads[fits]
+
+    def _buckets(self, active: bytearray, band: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Active signatures grouped by the band's key: ``members`` (ascending within
+        a bucket) and each bucket of ≥ 2 (its start in ``members`` and its size)."""
+        if self._active is None:
+            self._active = np.flatnonzero(np.frombuffer(active, dtype=np.uint8))
+        rows = self._active
+        keys = (self.matrix[rows, band].astype(np.uint64) << np.uint64(32)
+                | self.matrix[rows, band + 1])
+        order = np.argsort(keys, kind="stable")
+        keys, members = keys[order], rows[order]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        sizes = np.diff(np.append(starts, len(keys)))
+        big = sizes >= 2
+        return members, starts[big], sizes[big]
 
     def _bucket(self, bucket: list[int], band: int, depth: int) -> None:
         """Pairs of a bucket: all when small; a big one is split on the next band.
@@ -148,7 +193,7 @@ class Verifier(Walk):
         for pairs in theirs:
             self._join(pairs)
 
-    def _join(self, pairs: list[int]) -> None:
+    def _join(self, pairs: np.ndarray) -> None:
         """Verify the candidate pairs in walk order, joining rows similar enough.
 
         A pair whose rows are already in one set is not verified: its score
@@ -157,7 +202,7 @@ class Verifier(Walk):
         sig_rows, sets, text, threshold = self.sig_rows, self.sets, self.text, self.threshold
         find, tried = sets.find, self.tried
         similarity = Indel.normalized_similarity
-        for key in pairs:
+        for key in pairs.tolist():
             row_a, row_b = sig_rows[key >> 32], sig_rows[key & _LOW]
             if find(row_a) == find(row_b) or key in tried:
                 continue
@@ -168,56 +213,17 @@ class Verifier(Walk):
 
 
 def walk_bands(sigs: array, sig_lengths: array, active: bytearray, start: int, stop: int,
-               threshold: float) -> list[list[int]]:
+               threshold: float) -> list[np.ndarray]:
     """`Walk.band_pairs` of bands ``start..stop``: what the helper process answers."""
     walk = Walk(sigs, sig_lengths, threshold)
     return [walk.band_pairs(active, band) for band in range(start, stop)]
 
 
-def agreeing(sigs: array, pairs: list[int]) -> list[int]:
-    """The pairs (a << 32 | b) whose signatures agree in at least ``MIN_AGREE`` slots.
-
-    Each signature is read as one integer of ``SIG_SLOTS`` 32-bit words; for the
-    XOR of two, ``((x & low) + low) | x`` has a word's top bit set exactly when
-    that word is non-zero (the addition never carries out of a word), so the
-    differing slots are one ``bit_count``. All of it is C-level ``map``s.
-    """
-    if not pairs:
-        return []
-    data = memoryview(sigs).cast("B")
-
-    def words(indexes: Iterable[int]) -> Iterator[int]:
-        starts = list(map(operator.mul, indexes, repeat(_WORD_BYTES)))
-        ends = map(operator.add, starts, repeat(_WORD_BYTES))
-        return map(int.from_bytes, map(data.__getitem__, map(slice, starts, ends)),
-                   repeat("little"))
-
-    x = list(map(operator.xor, words(map(operator.rshift, pairs, repeat(32))),
-                 words(map(operator.and_, pairs, repeat(_LOW)))))
-    tops = map(operator.and_, map(operator.or_, map(operator.add, map(
-        operator.and_, x, repeat(_SLOT_LOW)), repeat(_SLOT_LOW)), x), repeat(_SLOT_TOP))
-    most = d.SIG_SLOTS - d.MIN_AGREE
-    return list(compress(pairs, map(most.__ge__, map(int.bit_count, tops))))
-
-
-def _band_buckets(sigs: array, active: bytearray, band: int) -> list[list[int]]:
-    """Buckets (≥ 2 active signature indexes, ascending) of equal values in one band's
-    slots, ordered by their first member.
-
-    A band is two adjacent 32-bit slots, so reading the signatures as 64-bit words
-    gives every band key in one C-level slice; keys are counted with ``Counter``
-    and only the few signatures whose key is shared are grouped in Python (a
-    sort-based grouping with no Python loop measured twice as slow).
-    """
-    if not sigs:
-        return []
-    keys = band_keys(sigs, band)
-    shared = {key for key, count in Counter(keys).items() if count > 1}
-    buckets: dict[int, list[int]] = {}
-    for index in compress(range(len(keys)), map(shared.__contains__, keys)):
-        if active[index]:
-            buckets.setdefault(keys[index], []).append(index)
-    return [bucket for bucket in buckets.values() if len(bucket) > 1]
+def agreeing(matrix: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The pairs (a << 32 | b) whose signatures (rows of ``matrix``) agree in at
+    least ``MIN_AGREE`` slots."""
+    same = matrix[pairs >> 32] == matrix[pairs & _LOW]
+    return pairs[same.sum(axis=1) >= d.MIN_AGREE]
 
 
 def band_keys(sigs: array, band: int) -> list[int]:
