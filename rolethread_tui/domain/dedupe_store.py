@@ -43,8 +43,45 @@ class _TextSpill:
         start = self._offsets[row]
         return os.pread(self._file.fileno(), self._offsets[row + 1] - start, start)
 
+    def shared(self) -> tuple[str, bytes]:
+        """How another process reads these texts (`_SpillReader`): the file by its
+        /proc path (the file has no name; Linux) and the row offsets."""
+        self._file.flush()
+        self._dirty = False
+        return f"/proc/{os.getpid()}/fd/{self._file.fileno()}", self._offsets.tobytes()
+
     def close(self) -> None:
         self._file.close()
+
+
+class _SpillReader:
+    """Another process's view of a `_TextSpill` (the helper verifying pairs)."""
+
+    def __init__(self, fd: int, offsets: bytes) -> None:
+        self._fd = fd
+        self._offsets = array("Q")
+        self._offsets.frombytes(offsets)
+
+    @classmethod
+    def open(cls, path: str, offsets: bytes) -> _SpillReader | None:
+        """The reader, or None when the file cannot be opened (not Linux, gone)."""
+        try:
+            return cls(os.open(path, os.O_RDONLY), offsets)
+        except OSError:
+            return None
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __enter__(self) -> _SpillReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self._fd)
+
+    def read(self, row: int) -> bytes:
+        start = self._offsets[row]
+        return os.pread(self._fd, self._offsets[row + 1] - start, start)
 
 
 class _UnionFind:
