@@ -130,24 +130,28 @@ def _shingles(blocks: list[bytes], owners: list[int], prints: Prints
               ) -> tuple[np.ndarray, np.ndarray]:
     """Shingle hashes of the blocks and the batch index each belongs to (ascending);
     fills in ``prints``' lengths and dialogues of the blocks that are whole dialogues."""
-    data = b" ".join(blocks) + b" "
+    data = b" ".join(blocks) + b" "  # ends in a space: every word has an end
     buf = np.frombuffer(data, dtype=np.uint8)
-    solid = buf != 32
-    edge = np.diff(solid.view(np.int8), prepend=np.int8(0))
-    starts = np.flatnonzero(edge == 1)
-    ends = np.flatnonzero(edge == -1)
-    block_starts = np.cumsum([0] + [len(b) + 1 for b in blocks[:-1]])
-    block = np.searchsorted(block_starts, starts, side="right") - 1
+    solid = buf != 32  # after normalising, the only byte `bytes.split` splits on
+    flips = np.flatnonzero(solid[1:] != solid[:-1]) + 1
+    if solid[0]:
+        flips = np.concatenate(([0], flips))
+    starts, ends = flips[0::2], flips[1::2]
+    edges = np.cumsum([0] + [len(block) + 1 for block in blocks])
+    tokens = np.diff(np.searchsorted(starts, edges))
+    block = np.repeat(np.arange(len(blocks)), tokens)
+    _dialogues(data, solid, ends, tokens, blocks, owners, prints)
     sizes = ends - starts
-    _dialogues(data, solid, ends, block, sizes, owners, prints)
-    tokens = np.bincount(block, minlength=len(blocks))
     lanes = _lanes(buf, data, starts, ends, sizes)
     longs = sizes >= d.MIN_WORD_LEN  # ≡ int.from_bytes(token) ≥ 2**24: no token has a 0 byte
-    long_count = np.bincount(block, weights=longs, minlength=len(blocks)).astype(np.int64)
+    long_count = np.bincount(block[longs], minlength=len(blocks))
     whole = long_count < d.SHINGLE  # too few long words: every word counts
-    chosen = longs | whole[block]
+    if whole.any():
+        chosen = longs | whole[block]
+        count = np.where(whole, tokens, long_count)
+    else:
+        chosen, count = longs, long_count
     lanes, block = lanes[chosen], block[chosen]
-    count = np.where(whole, tokens, long_count)
     inner = np.flatnonzero(block[:-2] == block[2:])  # shingle starts inside one block
     out = [_tuple_hash([lanes[inner], lanes[inner + 1], lanes[inner + 2]])]
     owner_blocks = [block[inner]]
@@ -164,23 +168,23 @@ def _shingles(blocks: list[bytes], owners: list[int], prints: Prints
     return hashes, np.asarray(owners, dtype=np.int64)[owner]
 
 
-def _dialogues(data: bytes, solid: np.ndarray, ends: np.ndarray, block: np.ndarray,
-               sizes: np.ndarray, owners: list[int], prints: Prints) -> None:
+def _dialogues(data: bytes, solid: np.ndarray, ends: np.ndarray, tokens: np.ndarray,
+               blocks: list[bytes], owners: list[int], prints: Prints) -> None:
     """Length and (when kept) the words joined by single spaces of every block:
     ``b" ".join(normalised.split())``, for the blocks that are whole dialogues
     (`fingerprint_batch` did the others)."""
-    count = len(owners)
-    last = np.ones(len(ends), dtype=bool)  # a block's last word
-    last[:-1] = block[:-1] != block[1:]
-    keep = solid.copy()
-    keep[ends[~last]] = True  # one space after every other word
-    tokens = np.bincount(block, minlength=count)
-    joined = np.maximum(np.bincount(block, weights=sizes, minlength=count).astype(np.int64)
-                        + tokens - 1, 0)
     lengths, dialogues = prints.lengths, prints.dialogues
-    text = np.frombuffer(data, dtype=np.uint8)[keep].tobytes() if dialogues is not None else b""
+    joined = [len(block) - block.count(b" ") + words - 1
+              for block, words in zip(blocks, tokens.tolist(), strict=True)]
+    if dialogues is not None:
+        keep = solid.copy()
+        inner = np.ones(len(ends), dtype=bool)
+        inner[(np.cumsum(tokens) - 1)[tokens > 0]] = False  # a block's last word
+        keep[ends[inner]] = True  # one space after every other word
+        text = np.frombuffer(data, dtype=np.uint8)[keep].tobytes()
     offset = 0
-    for owner, size in zip(owners, joined.tolist(), strict=True):
+    for owner, size in zip(owners, joined, strict=True):
+        size = max(size, 0)
         if not lengths[owner]:  # not set yet: the block is the whole dialogue
             lengths[owner] = size
             if dialogues is not None:
@@ -194,24 +198,23 @@ def _lanes(buf: np.ndarray, data: bytes, starts: np.ndarray, ends: np.ndarray,
 
     The big-endian value of a token is a sum of 8-byte chunks from its end,
     chunk k weighted 2**(64k) ≡ 2**(3k mod 61) modulo 2**61 - 1. Every chunk is
-    read as one unaligned big-endian word of a byte-strided view; tokens over
-    ``_MAX_CHUNKS`` chunks (rare) use Python's own ``hash``.
+    read as one unaligned big-endian word of a byte-strided view, its bytes
+    before the token masked off; tokens over ``_MAX_CHUNKS`` chunks (rare) use
+    Python's own ``hash``.
     """
     padded = np.concatenate((np.zeros(_WORD, dtype=np.uint8), buf))
     words = np.ndarray((len(buf) + 1,), dtype=">u8", buffer=padded, strides=(1,))
-    lanes = np.zeros(len(ends), dtype=_U64)
-    todo = np.flatnonzero(sizes <= _WORD * _MAX_CHUNKS)
-    left = sizes[todo]
-    for chunk in range(_MAX_CHUNKS):
-        if chunk:
-            more = np.flatnonzero(left > _WORD)
-            todo, left = todo[more], left[more] - _WORD
-            if not len(todo):
-                break
-        value = words[ends[todo] - _WORD * chunk].astype(_U64)
-        short = left < _WORD
-        value[short] &= (_U64(1) << (_U64(8) * left[short].astype(_U64))) - _U64(1)
+    lanes = _mod(words[ends].astype(_U64) & _low_bytes(sizes))  # chunk 0: the last 8 bytes
+    todo = np.flatnonzero(sizes > _WORD)
+    left = sizes[todo] - _WORD
+    for chunk in range(1, _MAX_CHUNKS):
+        more = left > 0
+        todo, left = todo[more], left[more]
+        if not len(todo):
+            break
+        value = words[ends[todo] - _WORD * chunk].astype(_U64) & _low_bytes(left)
         lanes[todo] = _mod(lanes[todo] + _rotate(_mod(value), 3 * chunk % 61))
+        left -= _WORD
     big = np.flatnonzero(sizes > _WORD * _MAX_CHUNKS)
     if len(big):
         lanes[big] = [hash(int.from_bytes(data[a:b]))
@@ -219,18 +222,20 @@ def _lanes(buf: np.ndarray, data: bytes, starts: np.ndarray, ends: np.ndarray,
     return lanes
 
 
+def _low_bytes(count: np.ndarray) -> np.ndarray:
+    """Masks of the low ``min(count, 8)`` bytes (count ≥ 1)."""
+    return _ALL_ONES >> (_U64(64) - _U64(8) * np.minimum(count, _WORD).astype(_U64))
+
+
 def _mod(value: np.ndarray) -> np.ndarray:
-    """uint64 values modulo 2**61 - 1 (valid below 2**64 - 2**61 + 8 after one fold:
-    every caller adds at most two values under 2**61)."""
+    """uint64 values modulo 2**61 - 1: one fold leaves less than 2 · (2**61 - 1), and
+    subtracting wraps around to a larger number exactly when it should not happen."""
     folded = (value & _MERSENNE) + (value >> _U64(61))
-    folded[folded >= _MERSENNE] -= _MERSENNE
-    return folded
+    return np.minimum(folded, folded - _MERSENNE)
 
 
 def _rotate(value: np.ndarray, bits: int) -> np.ndarray:
     """value · 2**bits modulo 2**61 - 1, for values below 2**61 - 1."""
-    if not bits:
-        return value
     return ((value << _U64(bits)) & _MERSENNE) | (value >> _U64(61 - bits))
 
 
@@ -248,24 +253,30 @@ def _tuple_hash(lanes: list[np.ndarray]) -> np.ndarray:
 
 def sign(hashes: np.ndarray, owner: np.ndarray, size: int, stop: np.ndarray
          ) -> tuple[np.ndarray, np.ndarray]:
-    """`dedupe._signature` of each entry (0..size) that has hashes: (entries, rows)."""
+    """`dedupe._signature` of each entry (0..size) that has hashes: (entries, rows).
+
+    The plain minima (stop-shingles included) are only taken for the entries
+    that might fall back to them: those left with few slots.
+    """
     slots = d.SIG_SLOTS
     flipped = hashes.view(_U64) ^ _SIGN  # unsigned order = signed order
     key = owner * slots + (flipped >> _SLOT_SHIFT).astype(np.int64)
-    every, every_filled = _minima(flipped, key, size)
-    if len(stop):
+    entries = np.flatnonzero(np.bincount(owner, minlength=size))
+    if not len(stop):
+        mins, filled = _minima(flipped, key, size)
+    else:
         at = np.searchsorted(stop, hashes).clip(max=len(stop) - 1)
         free = stop[at] != hashes
         mins, filled = _minima(flipped[free], key[free], size)
         have = filled.sum(axis=1)
-        total = every_filled.sum(axis=1)
-        stopped = total - have
-        plain = ((have < d.KEEP_FRACTION * slots) & (stopped > 0)
-                 & (stopped > (1 - d.KEEP_FRACTION) * total))
-        mins[plain], filled[plain] = every[plain], every_filled[plain]
-    else:
-        mins, filled = every, every_filled
-    entries = np.flatnonzero(every_filled.any(axis=1))
+        check = entries[have[entries] < d.KEEP_FRACTION * slots]
+        if len(check):
+            mine = np.isin(owner, check)
+            every, every_filled = _minima(flipped[mine], key[mine], size)
+            total = every_filled[check].sum(axis=1)
+            stopped = total - have[check]
+            plain = check[(stopped > 0) & (stopped > (1 - d.KEEP_FRACTION) * total)]
+            mins[plain], filled[plain] = every[plain], every_filled[plain]
     sig = (mins[entries] & _U64(d._SLOT_MASK)).astype(np.int64)
     filled = filled[entries]
     sig[~filled] = -1
