@@ -188,3 +188,34 @@ def test_lines_in_batches_give_the_reference_finders_signatures_and_groups(
         assert batched._sigs == one_by_one._sigs
         assert batched._lengths == one_by_one._lengths
         assert batched.groups(0.85) == one_by_one.groups(0.85)
+
+
+def test_the_helpers_scores_are_verified_on_the_finders_texts():
+    """`walk_bands` with the spill file (what the helper process answers) reads the
+    finder's texts through /proc and scores pairs exactly as the finder would."""
+    from rapidfuzz.distance import Indel
+
+    from rolethread_tui.domain.dedupe_bands import Verifier, walk_bands
+    from rolethread_tui.domain.dedupe_store import _UnionFind
+
+    rng = random.Random(5)
+    records = [make_conversation(rng) for _ in range(200)]
+    records += [change_words(rng, records[k], 2) for k in range(0, 200, 5)]
+    with DuplicateFinder() as finder:
+        finder.add_lines([json.dumps(record).encode() for record in records])
+        finder.stop_shingles()
+        walk = Verifier(finder, _UnionFind(len(finder)), 0.85)
+        assert walk.texts is not None
+        active = bytearray(b"\x01" * len(finder._sig_rows))
+        answer = walk_bands(walk.sigs, walk.sig_lengths, active, 0, d._BANDS, 0.85,
+                            (*walk.texts, finder._sig_rows))
+        verified = 0
+        for pairs, scores in answer:
+            assert scores is not None and len(scores) == len(pairs)
+            for key, score in zip(pairs.tolist(), scores.tolist(), strict=True):
+                if score == score:
+                    a, b_ = finder._sig_rows[key >> 32], finder._sig_rows[key & 0xFFFFFFFF]
+                    assert score == Indel.normalized_similarity(
+                        finder._dialogue(a), finder._dialogue(b_), score_cutoff=0.85)
+                    verified += 1
+        assert verified >= 40
