@@ -219,3 +219,15 @@ def test_the_helpers_scores_are_verified_on_the_finders_texts():
                         finder._dialogue(a), finder._dialogue(b_), score_cutoff=0.85)
                     verified += 1
         assert verified >= 40
+
+
+def test_numpy_stays_out_of_the_commands_that_need_no_duplicates():
+    """numpy is for the duplicate finder only: importing the CLI (every command's
+    module, the Dask engine included) and a session must not load it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, rolethread_tui.cli.main, rolethread_tui.cli.engine_dask, "
+            "rolethread_tui.domain.session, rolethread_tui.domain.dedupe_file; "
+            "assert 'numpy' not in sys.modules, 'numpy imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import numpy as np
 from rapidfuzz.distance import Indel
 
 from rolethread_tui.domain import dedupe as d
@@ -33,10 +32,11 @@ from rolethread_tui.domain.dedupe_store import _SpillReader, _UnionFind
 from rolethread_tui.domain.scan import Helper, share
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from rolethread_tui.domain.dedupe import DuplicateFinder
 
 _LOW = (1 << 32) - 1
-_EMPTY = np.zeros(0, dtype=np.int64)
 _HELPER_MIN_ROWS = 20_000  # below this, sending the signatures is not worth it
 
 
@@ -51,6 +51,8 @@ class Walk:
     helper process can walk some bands (`walk_bands`) while the finder joins others."""
 
     def __init__(self, sigs: array, sig_lengths: array, threshold: float) -> None:
+        import numpy as np  # numpy: lazily (module doc)
+
         self.sigs = sigs
         self.sig_lengths = sig_lengths
         self.threshold = threshold
@@ -70,8 +72,10 @@ class Walk:
         bigger ones go through `_bucket`; the pairs are then put in walk order (by
         their bucket's first member) before repeats are dropped.
         """
+        import numpy as np  # numpy: lazily (module doc)
+
         members, firsts, sizes = self._buckets(active, band)
-        pairs, order_keys = [_EMPTY], [_EMPTY]
+        pairs, order_keys = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         for size in np.unique(sizes[sizes <= d.BUCKET_CAP]).tolist():
             bucket_pairs, heads = self._small_buckets(members, firsts[sizes == size], size)
             pairs.append(bucket_pairs)
@@ -96,6 +100,8 @@ class Walk:
         length (stably), then every pair i < j in that order whose longer text may
         reach the threshold (sorted, so `_length_pairs`' break is this filter).
         Returns the pairs, bucket by bucket, and each one's bucket's first member."""
+        import numpy as np  # numpy: lazily (module doc)
+
         buckets = members[firsts[:, None] + np.arange(size)]
         lengths = self.float_lengths[buckets]
         order = np.argsort(lengths, axis=1, kind="stable")
@@ -112,6 +118,8 @@ class Walk:
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Active signatures grouped by the band's key: ``members`` (ascending within
         a bucket) and each bucket of ≥ 2 (its start in ``members`` and its size)."""
+        import numpy as np  # numpy: lazily (module doc)
+
         if self._active is None:
             self._active = np.flatnonzero(np.frombuffer(active, dtype=np.uint8))
         rows = self._active
@@ -214,6 +222,8 @@ class _Joiner:
     def join(self, pairs: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
         """Join the pairs that verify (``known``: scores from the helper, NaN where it
         did not verify); returns the scores verified here (NaN elsewhere)."""
+        import numpy as np  # numpy: lazily (module doc)
+
         sig_rows, sets, text, threshold = self.sig_rows, self.sets, self.text, self.threshold
         find, tried = sets.find, self.tried
         similarity = Indel.normalized_similarity
@@ -240,6 +250,7 @@ def walk_bands(sigs: array, sig_lengths: array, active: bytearray, start: int, s
     (`_Joiner.join`) when ``texts`` (the finder's spill file as
     `dedupe_store._TextSpill.shared` names it, and its signature rows) can be
     read here: what the helper process answers."""
+
     walk = Walk(sigs, sig_lengths, threshold)
     bands = [walk.band_pairs(active, band) for band in range(start, stop)]
     reader = _SpillReader.open(*texts[:2]) if texts is not None else None
@@ -253,6 +264,7 @@ def walk_bands(sigs: array, sig_lengths: array, active: bytearray, start: int, s
 def agreeing(matrix: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """The pairs (a << 32 | b) whose signatures (rows of ``matrix``) agree in at
     least ``MIN_AGREE`` slots."""
+
     same = matrix[pairs >> 32] == matrix[pairs & _LOW]
     return pairs[same.sum(axis=1) >= d.MIN_AGREE]
 
