@@ -3,7 +3,7 @@
 Generated batches repeat themselves: the same sample written twice, a regenerated
 reply that differs by a few words, a copy with different spacing or capitals.
 Training on such repeats over-weights them, so the reviewer needs *groups* of
-entries that say the same thing — fast enough for 100k entries (≤ 20 s, README Performance) and
+entries that say the same thing — fast enough for 100k entries (≤ 8 s, README Performance) and
 with memory that stays bounded at 1M.
 
 How it works:
@@ -72,14 +72,21 @@ signature (~150 MB at 1M). Verification needs texts again, for candidates only:
 pass ``text_of(entry)`` to re-read them (a lazy store can), or the finder spills
 the normalised dialogues to an anonymous temporary file.
 
-Speed: ~75 % of a scan is per-entry fingerprinting (normalise, shingle, sign),
-which needs no shared state once the warm-up has fixed the stop-shingles:
-:func:`add_entries` then gives half of each chunk to the scan's helper process
-(:class:`~rolethread_tui.domain.scan.Helper`, which reads its lines from the
-file itself) and does the other half meanwhile. Verification
-(:mod:`~rolethread_tui.domain.dedupe_bands`) runs each band in bulk passes
-(pairs, first occurrences, slot agreement) before the ordered join, and the
-helper walks the last bands while this process joins the first ones.
+Speed: the per-entry functions here (:func:`_shingle_hashes`, :func:`_signature`,
+:func:`_densify`; :meth:`DuplicateFinder.add` uses them) are the reference.
+:meth:`DuplicateFinder.add_lines` fingerprints ``BATCH`` lines at once instead
+(:mod:`~rolethread_tui.domain.dedupe_batch`, numpy, loaded only then): the
+per-entry Python is parsing and normalising; words, shingles and signatures
+are array operations that reproduce Python's int and tuple hashes exactly, so
+signatures — and groups — are the reference's (tests/test_dedupe_batch.py).
+Once the warm-up has fixed the stop-shingles no shared state is needed:
+:func:`~rolethread_tui.domain.dedupe_file.add_entries` gives 45 % of each step
+to the scan's helper process (:class:`~rolethread_tui.domain.scan.Helper`,
+which reads its lines from the file itself) and does the rest meanwhile.
+Verification (:mod:`~rolethread_tui.domain.dedupe_bands`) forms each band's
+buckets and pairs in bulk before the ordered join; the helper walks the last
+bands and verifies their pairs (reading the spill file) while this process
+walks and joins the first ones.
 
 Limits, by design: blocking is tuned for thresholds around 0.8–0.95. Copies
 with a few words changed, a sentence dropped, another system prompt or other
@@ -215,11 +222,11 @@ def _digest_and_dialogue(text: str) -> tuple[int, bytes | None]:
     serves both."""
     whole = _norm_bytes(text, _STRUCT_TABLE)
     solid = whole.translate(None, b" ")  # letters, digits and role marks
-    if len(solid.translate(None, _CODE_BYTES)) == 0:
+    if not solid.strip(_CODE_BYTES):  # nothing but role marks
         return 0, None
     digest = int.from_bytes(hashlib.blake2b(solid, digest_size=8).digest()) or 1
     normalised = _strip_system(whole)
-    if not normalised.translate(None, _CODE_BYTES + b" "):
+    if not normalised.strip(_CODE_BYTES + b" "):
         return digest, None
     return digest, normalised
 

@@ -5,16 +5,27 @@ signatures and spilled texts and unions the pairs that verify.
 
 The walk is the finder's definition of *which* pairs are candidates and in
 *which order* they are joined (the order decides a group's reported score, the
-weakest link that joined it). Each band runs in passes so that little of it is
-a Python loop per pair: the walk lists the band's candidate pairs in order (most
-buckets hold two members and take an inline path); repeats within the band are
-dropped keeping first occurrences (`dict.fromkeys`); slot agreement is counted
-for all of them at once on signatures read as big integers; only the pairs left
-— about a third — reach the ordered join, which is the pair-by-pair loop it
-always was: skip pairs already joined or already verified, verify, union. A
-pair's later occurrence in a band could only repeat what its first did
-(agreement is fixed, sets only merge), so the result is the one the
-pair-by-pair walk gave. Memory stays at one band's pairs.
+weakest link that joined it): buckets by their first member, within a bucket
+`_length_pairs`' order (a big bucket: `_bucket`'s splits). Each band runs as
+array passes (numpy, imported inside the functions that use it so that the
+commands importing this module for the Dask engine never load it): one stable
+sort of the band's keys gives the buckets; buckets of up to ``BUCKET_CAP``
+members — nearly all — are paired and length-checked at once per bucket size,
+bigger ones go through `_bucket` in Python; the pairs are put in walk order by
+a stable sort on their bucket's first member, repeats dropped keeping first
+occurrences, and slot agreement counted on the signatures as a uint32 matrix.
+Only the pairs left reach the ordered join, the pair-by-pair loop it always
+was: skip pairs already joined or already verified, verify, union. A pair's
+later occurrence in a band could only repeat what its first did (agreement is
+fixed, sets only merge), so the result is the one the pair-by-pair walk gave.
+
+With the helper process (`Verifier.run`), it walks the last ``HELPER_BANDS``
+bands and verifies their pairs with a join of its own, reading the finder's
+spill file through /proc (`dedupe_store._SpillReader`); this process walks
+and joins the first bands meanwhile, then joins the helper's pairs in order,
+taking its scores instead of verifying again (`_Joiner` says why that is the
+same result). Where the file cannot be opened there, the helper only walks.
+Memory stays at one band's pairs.
 """
 
 from __future__ import annotations
@@ -51,7 +62,7 @@ class Walk:
     helper process can walk some bands (`walk_bands`) while the finder joins others."""
 
     def __init__(self, sigs: array, sig_lengths: array, threshold: float) -> None:
-        import numpy as np  # numpy: lazily (module doc)
+        import numpy as np  # lazily: see the module doc
 
         self.sigs = sigs
         self.sig_lengths = sig_lengths
@@ -72,7 +83,7 @@ class Walk:
         bigger ones go through `_bucket`; the pairs are then put in walk order (by
         their bucket's first member) before repeats are dropped.
         """
-        import numpy as np  # numpy: lazily (module doc)
+        import numpy as np  # lazily: see the module doc
 
         members, firsts, sizes = self._buckets(active, band)
         pairs, order_keys = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
@@ -100,7 +111,7 @@ class Walk:
         length (stably), then every pair i < j in that order whose longer text may
         reach the threshold (sorted, so `_length_pairs`' break is this filter).
         Returns the pairs, bucket by bucket, and each one's bucket's first member."""
-        import numpy as np  # numpy: lazily (module doc)
+        import numpy as np  # lazily: see the module doc
 
         buckets = members[firsts[:, None] + np.arange(size)]
         lengths = self.float_lengths[buckets]
@@ -118,7 +129,7 @@ class Walk:
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Active signatures grouped by the band's key: ``members`` (ascending within
         a bucket) and each bucket of ≥ 2 (its start in ``members`` and its size)."""
-        import numpy as np  # numpy: lazily (module doc)
+        import numpy as np  # lazily: see the module doc
 
         if self._active is None:
             self._active = np.flatnonzero(np.frombuffer(active, dtype=np.uint8))
@@ -222,7 +233,7 @@ class _Joiner:
     def join(self, pairs: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
         """Join the pairs that verify (``known``: scores from the helper, NaN where it
         did not verify); returns the scores verified here (NaN elsewhere)."""
-        import numpy as np  # numpy: lazily (module doc)
+        import numpy as np  # lazily: see the module doc
 
         sig_rows, sets, text, threshold = self.sig_rows, self.sets, self.text, self.threshold
         find, tried = sets.find, self.tried

@@ -140,7 +140,7 @@ def _shingles(blocks: list[bytes], owners: list[int], prints: Prints
     edges = np.cumsum([0] + [len(block) + 1 for block in blocks])
     tokens = np.diff(np.searchsorted(starts, edges))
     block = np.repeat(np.arange(len(blocks)), tokens)
-    _dialogues(data, solid, ends, tokens, blocks, owners, prints)
+    _dialogues(data, solid, ends, tokens, edges[:-1], owners, prints)
     sizes = ends - starts
     lanes = _lanes(buf, data, starts, ends, sizes)
     longs = sizes >= d.MIN_WORD_LEN  # ≡ int.from_bytes(token) ≥ 2**24: no token has a 0 byte
@@ -169,13 +169,12 @@ def _shingles(blocks: list[bytes], owners: list[int], prints: Prints
 
 
 def _dialogues(data: bytes, solid: np.ndarray, ends: np.ndarray, tokens: np.ndarray,
-               blocks: list[bytes], owners: list[int], prints: Prints) -> None:
+               edges: np.ndarray, owners: list[int], prints: Prints) -> None:
     """Length and (when kept) the words joined by single spaces of every block:
     ``b" ".join(normalised.split())``, for the blocks that are whole dialogues
     (`fingerprint_batch` did the others)."""
     lengths, dialogues = prints.lengths, prints.dialogues
-    joined = [len(block) - block.count(b" ") + words - 1
-              for block, words in zip(blocks, tokens.tolist(), strict=True)]
+    joined = (np.add.reduceat(solid, edges, dtype=np.int64) + tokens - 1).tolist()
     if dialogues is not None:
         keep = solid.copy()
         inner = np.ones(len(ends), dtype=bool)
