@@ -4,7 +4,7 @@ Split from `dedupe` (the finder), whose module doc defines what a fingerprint
 is; this module computes the very same values for a batch of entries (a step
 of ~2000 lines) with array operations instead of per-token Python, because the
 per-entry Python of shingling and signing was ~75 % of a `dedupe` run
-(docs/architecture.md, "Near-duplicates"). numpy is imported here only: the
+(README, Performance). numpy is imported here only: the
 finder loads this module when it first fingerprints lines, never on the way to
 the app's first frame or for `stats` / `validate`.
 
