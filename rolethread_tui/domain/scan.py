@@ -160,8 +160,8 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     - ("match", query, spans, lines) → (index, score) of those matching the query;
     - ("where-match", query, spans) → (matches, odd lines) and ("where-rows", spans)
       → summary rows, for `stats --where` without the scan (`where_first`);
-    - ("fingerprint", keep, stop, spans, lines) → (index, fingerprint) for a
-      duplicate finder's ``job``;
+    - ("fingerprint", keep, stop, spans, lines) → (entries in order, their
+      `dedupe_batch.Prints`) for a duplicate finder's ``job_stop``;
     - ("bands", signatures, lengths, active, start, stop, threshold) → each
       band's candidate pairs (`dedupe_bands.walk_bands`);
     - ("slop-rates",) → the human rate of each stock word (`slop.baseline`);
@@ -216,13 +216,17 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             raise ValueError(f"unknown helper request {kind!r}")
 
 
-def _fingerprints(fd: int, keep: bool, stop: frozenset[int], spans: list[Span],
-                  lines: list[Given]) -> list[tuple[int, Any]]:
-    from .dedupe import fingerprint_lines
+def _fingerprints(fd: int, keep: bool, stop: Any, spans: list[Span],
+                  lines: list[Given]) -> tuple[list[int], Any]:
+    from .dedupe_batch import fingerprint_batch
 
-    todo = [*_read_spans(fd, spans), *lines]
-    found = fingerprint_lines((line for _, line, _ in todo), keep, stop)
-    return [(index, fp) for (index, _, _), fp in zip(todo, found, strict=True)]
+    todo = sorted([*_read_spans(fd, spans), *lines], key=_first)
+    return [index for index, _, _ in todo], fingerprint_batch([line for _, line, _ in todo],
+                                                              keep, stop)
+
+
+def _first(item: Given) -> int:
+    return item[0]
 
 
 def _read_spans(fd: int, spans: list[Span]) -> list[Given]:
