@@ -1,9 +1,10 @@
 """The slop lens computed in pieces answers exactly as in one piece (docs/slop.md).
 
-Two speed paths must not change the report: the helper process that counts and
+Three speed paths must not change the report: the helper process that counts and
 scores half of a large file (`slop.helper`, through `scan.share`, with its
-fallbacks when the helper fails), and the memory of sentences already counted
-(`slop.sentences`), on and off. Compared on templated data (`benchmarks/datagen.py`,
+fallbacks when the helper fails), the memory of sentences already counted
+(`slop.sentences`), on and off, and the sample read by sentence or by entry
+(`slop.lexicon`). Compared on templated data (`benchmarks/datagen.py`,
 sentences repeat) and on varied prose with planted slop (`slopgen`, they do not).
 """
 
@@ -16,7 +17,7 @@ import orjson
 import pytest
 
 from rolethread_tui.domain import scan
-from rolethread_tui.domain.slop import counts, sentences, source
+from rolethread_tui.domain.slop import counts, lexicon, sentences, source
 from rolethread_tui.domain.slop.source import file_slop
 
 from .slopgen import make_batch
@@ -112,3 +113,30 @@ def test_remembering_sentences_changes_nothing(data: Path,
     assert _answer(data) == remembered
     # datagen repeats most sentences, slopgen almost none
     assert [s.remember for s in made] == [data.stem == "datagen", True, False]
+
+
+def _phrases(found: lexicon.Lexicon) -> tuple:
+    """The candidates and each one's phrase (phrase numbers follow a set's order)."""
+    return found.grams, [found.phrases[p] for p in found.phrase_of]
+
+
+def test_reading_the_sample_by_sentence_or_by_entry_changes_nothing(
+        data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = data.read_bytes().splitlines()
+    made: list[lexicon._Sample] = []
+
+    class Seen(lexicon._Sample):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(lexicon, "_Sample", Seen)
+    found = lexicon.discover(lines)
+    assert found.grams
+    monkeypatch.setattr(lexicon, "TRIAL", 1)
+    monkeypatch.setattr(lexicon, "MIN_REPEATS", 1.01)  # by entry after the first
+    assert _phrases(lexicon.discover(lines)) == _phrases(found)
+    monkeypatch.setattr(lexicon, "MIN_REPEATS", 0.0)  # by sentence throughout
+    assert _phrases(lexicon.discover(lines)) == _phrases(found)
+    # datagen repeats most sentences, slopgen almost none
+    assert [s.by_sentence for s in made] == [data.stem == "datagen", False, True]

@@ -111,6 +111,19 @@ def plain(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass").translate(_TABLE)
 
 
+_BLANK_BREAK, _BREAK_BLANK = b" " + BREAK, BREAK + b" "
+
+
+def sentences_of(raw: bytes) -> list[bytes]:
+    """The parts of `plain` bytes between BREAKs, as keys: no counted 4-gram crosses
+    a BREAK, so a text's 4-grams are its parts' (`slop.sentences`, `slop.lexicon`).
+
+    Runs of breaks make empty parts, and a blank beside a break makes a part differ
+    from the same words elsewhere: both go (neither holds a word)."""
+    return list(filter(None, raw.replace(_BLANK_BREAK, BREAK)
+                       .replace(_BREAK_BLANK, BREAK).split(BREAK)))
+
+
 def gram_hashes(tokens: list[bytes]) -> list[int]:
     """The hash of every run of ``GRAM`` consecutive words, in text order.
 
