@@ -64,7 +64,7 @@ def _answer(path: Path, parallel: bool = False) -> tuple[bytes, tuple]:
 
 def test_the_helper_changes_nothing(data: Path, alone: tuple, monkeypatch: pytest.MonkeyPatch
                                     ) -> None:
-    monkeypatch.setattr(source, "PARALLEL_MIN_ENTRIES", 0)
+    monkeypatch.setattr(source, "PARALLEL_MIN_BYTES", 0)
     answers = []
     receive = scan.Helper.receive
     monkeypatch.setattr(scan.Helper, "receive", lambda self: answers.append(receive(self))
@@ -77,7 +77,7 @@ def test_the_helper_changes_nothing(data: Path, alone: tuple, monkeypatch: pytes
 def test_a_failing_helper_changes_nothing(data: Path, alone: tuple,
                                           monkeypatch: pytest.MonkeyPatch, fails_at: int) -> None:
     """The helper dies before the human rates (1), its counts (2) or its scores (3) come back."""
-    monkeypatch.setattr(source, "PARALLEL_MIN_ENTRIES", 0)
+    monkeypatch.setattr(source, "PARALLEL_MIN_BYTES", 0)
     calls = []
     receive = scan.Helper.receive
 

@@ -22,6 +22,18 @@ from .report import Verdicts, judge, plain_entries
 ReadRange = Callable[[int, int], bytes]
 
 
+def prepare() -> dict[bytes, float | None]:
+    """The stock words' human rates (`baseline.stock_rates`), with what counting
+    needs made ready meanwhile (the phrase lists' scanner, ~0.2 s): asked while
+    the caller reads the index and the sample, so none of it waits for the lexicon."""
+    from .baseline import stock_rates
+    from .lists import scanner, stock_words
+
+    scanner()
+    stock_words()
+    return stock_rates()
+
+
 class SlopShare:
     """The helper's side: the entries it counted, kept until they are scored."""
 
