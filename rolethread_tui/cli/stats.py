@@ -19,7 +19,7 @@ import orjson
 from ..domain.insights import bar, compute_insights, share, sparkline
 from ..domain.review import ORIGINS, STATUSES
 from .common import accept_dash_values, add_config_option, open_session, validation_settings
-from .engine_dask import add_engine_options
+from .options import add_engine_options
 
 LABEL = 30  # width of a figure's label in the text form
 BAR = 20
