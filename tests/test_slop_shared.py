@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from rolethread_tui.domain import scan
-from rolethread_tui.domain.slop import counts, lexicon, sentences, source
+from rolethread_tui.domain.slop import counts, lexicon, sentences, sharing, source
 from rolethread_tui.domain.slop.source import file_slop
 
 from .slopgen import make_batch
@@ -62,22 +62,33 @@ def _answer(path: Path, parallel: bool = False) -> tuple[bytes, tuple]:
     return orjson.dumps(report.as_json(lines.__getitem__)), report.to_plain()
 
 
-def test_the_helper_changes_nothing(data: Path, alone: tuple, monkeypatch: pytest.MonkeyPatch
-                                    ) -> None:
+@pytest.mark.parametrize(("step", "waits"), [(100_000, False), (150, True), (150, False)])
+def test_the_helper_changes_nothing(data: Path, alone: tuple, monkeypatch: pytest.MonkeyPatch,
+                                    step: int, waits: bool) -> None:
+    """The helper counts one share (all the file) or several (150+ entries from the
+    end at a time): given its next share after each step here (``waits``) or when
+    its answer is in."""
     monkeypatch.setattr(source, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(sharing, "STEP", step)
+    if waits:
+        monkeypatch.setattr(scan.Helper, "answered", lambda self: True)
     answers = []
     receive = scan.Helper.receive
     monkeypatch.setattr(scan.Helper, "receive", lambda self: answers.append(receive(self))
                         or answers[-1])
     assert _answer(data, parallel=True) == alone
-    assert len(answers) == 3  # the human rates, its counts, then its scores
+    # the human rates, its counts (one answer a share), then its scores
+    assert len(answers) == 3 if step > 10_000 else len(answers) > 3 or not waits
 
 
-@pytest.mark.parametrize("fails_at", [1, 2, 3])
+@pytest.mark.parametrize("fails_at", [1, 2, 3, 4])
 def test_a_failing_helper_changes_nothing(data: Path, alone: tuple,
                                           monkeypatch: pytest.MonkeyPatch, fails_at: int) -> None:
-    """The helper dies before the human rates (1), its counts (2) or its scores (3) come back."""
+    """The helper dies before the human rates (1), its first or a later share's
+    counts (2, 3) or its scores (4) come back."""
     monkeypatch.setattr(source, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(sharing, "STEP", 400)  # two shares of datagen's 1000, three of 2000
+    monkeypatch.setattr(scan.Helper, "answered", lambda self: True)  # each after a step here
     calls = []
     receive = scan.Helper.receive
 

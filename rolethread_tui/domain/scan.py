@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import struct
 import subprocess
 import sys
@@ -94,6 +95,13 @@ class Helper:
     def receive(self) -> Any:
         return _receive(self._pipes().stdout)  # type: ignore[arg-type]
 
+    def answered(self) -> bool:
+        """Whether the answer to the request sent has begun to arrive (`receive` will
+        not wait for the helper's work). One request at a time is ever outstanding,
+        and each answer is read whole, so nothing is left in the pipe's buffer."""
+        ready, _, _ = select.select([self._pipes().stdout], [], [], 0)
+        return bool(ready)
+
     def _pipes(self) -> subprocess.Popen[bytes]:
         """The running process; a closed helper fails like a dead one (OSError)."""
         if self._proc is None:
@@ -167,8 +175,9 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     - ("slop-rates",) → the human rate of each stock word (`slop.baseline`), the
       lens's modules and lists made ready meanwhile (`slop.helper.prepare`);
     - ("slop-count", lexicon, first, starts, ends) → the slop lens's totals of
-      those lines, whose per-entry counts it keeps; ("slop-judge", verdicts) →
-      those entries scored (`slop.helper`).
+      those lines, whose per-entry counts it keeps (asked again and again: the
+      shares of `slop.sharing`); ("slop-judge", verdicts) → all the entries it
+      counted, scored (`slop.helper`).
     """
     from .search import parse
     from .search.evaluate import check_lines
@@ -204,7 +213,8 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         elif kind == "slop-count":
             from .slop.helper import SlopShare
 
-            slop = SlopShare(lambda start, end: _read_range(fd, start, end))
+            if slop is None:
+                slop = SlopShare(lambda start, end: _read_range(fd, start, end))
             _send(stdout, slop.count(*args))
         elif kind == "slop-judge" and slop is not None:
             _send(stdout, slop.judge(*args))

@@ -4,9 +4,9 @@ The reading is the caller's (a `LineStore` for the headless command, the
 session's current lines in the app); this module only decides what to read in
 which order. A caller with a second core to spare asks `file_slop` for it
 (``parallel``): on a large file a helper process (`scan.Helper`, requests in
-`slop.helper`) counts the second half of the entries from the file itself while
-this process counts the first, then scores its half while this one scores the
-first. If the helper fails, its share is computed here (`scan.share`).
+`slop.helper`) counts entries from the end of the file while this process counts
+from the start, each taking more as it finishes (`slop.sharing`), then each scores
+the entries it counted. If the helper fails, its share is computed here (`scan.share`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..store import LineStore
 from .counts import Counts, Lexicon, count_chunk, discover, merge
 from .report import SlopReport, entries_of_plain, finish, judge, plain_entries, verdicts
 from .rules import SAMPLE_ENTRIES
+from .sharing import Shares
 
 #: Lines [start, stop) of the entries at those positions.
 ReadLines = Callable[[int, int], list[bytes]]
@@ -128,25 +129,14 @@ def _slop_of_file(store: LineStore, progress: Progress | None, parallel: bool
 def _shared(helper: Helper, read: ReadLines, count: int, lexicon: Lexicon,
             rates: dict[bytes, float | None] | None, store: LineStore,
             progress: Progress | None) -> SlopReport:
-    """Entries [0, half) counted and scored here, [half, count) in the helper."""
-    half = count // 2
-    mine, theirs, asked = share(
-        helper, lambda: ("slop-count", lexicon, half, store.starts[half:], store.ends[half:]),
-        lambda: count_range(read, 0, half, lexicon, _scaled(progress, half, count), count),
-        lambda: count_range(read, half, count, lexicon))
-    total = merge(mine, theirs)
+    """Entries counted and scored here from the front, in the helper from the back
+    (`slop.sharing`: each process takes more as it finishes)."""
+    shares = Shares(helper, read, count, lexicon, store)
+    total, asked = shares.count_all(progress)
     found = verdicts(total, lexicon, rates)
-    if not asked:  # the helper failed: its half was counted here, rows and all
+    if not asked:  # the helper failed: its shares were counted here, rows and all
         return SlopReport(total.entries, judge(total.rows, found), found.phrases)
     entries, plain, _ = share(
-        helper, lambda: ("slop-judge", found), lambda: judge(mine.rows, found),
-        lambda: plain_entries(judge(count_range(read, half, count, lexicon).rows,
-                                    found).values()))
+        helper, lambda: ("slop-judge", found), lambda: judge(total.rows, found),
+        lambda: plain_entries(judge(shares.theirs_again().rows, found).values()))
     return SlopReport(total.entries, {**entries, **entries_of_plain(plain)}, found.phrases)
-
-
-def _scaled(progress: Progress | None, half: int, count: int) -> Progress | None:
-    """Progress of this process's share, reported as the whole (both halves run alike)."""
-    if progress is None or half == count or half == 0:
-        return progress
-    return lambda done, _total: progress(done * count // half, count)
