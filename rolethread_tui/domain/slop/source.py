@@ -28,10 +28,11 @@ from .sharing import Shares
 ReadLines = Callable[[int, int], list[bytes]]
 Progress = Callable[[int, int], None]
 CHUNK = 5000
-#: Smaller files are not worth a second process's start-up (~1 s of the other core;
-#: ~12k entries of ~2 KB). Bytes, not entries: the helper starts before the index
-#: is read, and the lens's work grows with the text.
-PARALLEL_MIN_BYTES = 24 << 20
+#: Smaller files are not worth a second process's start-up (~1 s of the other
+#: core; 32 MB is ~16k datagen entries). Bytes, not entries: the helper starts
+#: before the index is read. A 28 MB file of real prose (17.7k entries) ran slower
+#: with it on a busy host, where the second core is not free.
+PARALLEL_MIN_BYTES = 32 << 20
 
 
 def sample_positions(count: int, size: int = SAMPLE_ENTRIES) -> range:
