@@ -25,7 +25,7 @@ from .common import (
     open_session,
     validation_settings,
 )
-from .engine_dask import add_engine_options
+from .options import add_engine_options
 
 LABEL = 30  # width of a figure's label in the text form
 BAR = 20
