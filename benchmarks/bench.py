@@ -113,6 +113,26 @@ def fig_stats(path: str) -> dict:
     return _whole_process(["stats", path, "--json"])
 
 
+#: `stats-where` queries: none, few and many matches, and a phrase (gen-100000: 0,
+#: 5, 12,985 and 31,764 matches).
+STATS_WHERE = {"none": "lantern harbor -storm", "few": "shinobi", "many": "lantern",
+               "phrase": '"smiles warmly"'}
+
+
+def fig_stats_where(path: str) -> dict:
+    """Whole-process `stats FILE --json --where QUERY`, cold, for each of `STATS_WHERE`:
+    wall and CPU (user + sys, the helper process included). Words and phrases are
+    matched before any scan (docs/architecture.md, "stats --where on a cold file")."""
+    out: dict[str, float] = {}
+    for label, query in STATS_WHERE.items():
+        run = _cold(_measured, [sys.executable, "-m", "rolethread_tui", "stats", path,
+                                "--json", "--where", query])
+        if run["exit"]:
+            raise RuntimeError(run["stderr"])
+        out[f"{label}_wall_s"], out[f"{label}_cpu_s"] = run["wall_s"], run["cpu_s"]
+    return out
+
+
 def _whole_process(args: list[str]) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "rolethread_tui", *args],
@@ -384,8 +404,8 @@ def _export_figure(case: str):  # type: ignore[no-untyped-def]
 
 
 FIGURES = {"core": fig_core, "undo": fig_undo, "validate": fig_validate, "stats": fig_stats,
-           "search": fig_search, "dedupe": fig_dedupe, "tui": fig_tui,
-           "terminal": fig_terminal, "peers": fig_peers}
+           "stats-where": fig_stats_where, "search": fig_search, "dedupe": fig_dedupe,
+           "tui": fig_tui, "terminal": fig_terminal, "peers": fig_peers}
 FIGURES.update({f"{name}-warm": _warm(FIGURES[name])
                 for name in ("core", "stats", "validate", "terminal")})
 DEFAULT_FIGURES = ",".join(name for name in FIGURES if name != "peers")

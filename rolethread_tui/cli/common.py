@@ -7,15 +7,19 @@ import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..domain.session import Session
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from ..domain.session import Session
 
 
 @contextlib.contextmanager
 def open_session(path: str, **kwargs: object) -> Iterator[Session]:
     """Open and fully scan a file, turning the usual failures into UsageError."""
+    from ..domain.session import Session  # not for `input_file` alone (`slop`, `dedupe`)
+
     session = Session.open(input_file(path), claim_lock=False,  # reads only
                            **kwargs)  # type: ignore[arg-type]
     try:

@@ -8,8 +8,8 @@ import orjson
 
 from ..domain.dedupe_file import file_duplicate_groups
 from .common import input_file
-from .engine_dask import add_engine_options
 from .errors import UsageError
+from .options import add_engine_options
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -37,16 +37,6 @@ CONNECT_TIMEOUT = "2s"
 PAIRS_PER_TASK = 5000
 
 
-def add_engine_options(parser: argparse.ArgumentParser) -> None:
-    """`--engine` and `--scheduler`, the same on every command that runs on Dask."""
-    parser.add_argument("--engine", choices=("local", "dask"), default="local",
-                        help="dask: FILE is a glob or directory of shards, run on a Dask "
-                             "cluster (needs the 'dask' extra; docs/scale.md)")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="with --engine dask: a running scheduler (tcp://host:8786); "
-                             "default a local cluster of 2 worker processes")
-
-
 # ------------------------------------------------------------ cluster and progress
 @contextlib.contextmanager
 def connect(scheduler: str | None, processes: bool = True) -> Iterator[Any]:

@@ -16,8 +16,8 @@ import orjson
 from ..domain.convert import FORMATS
 from ..domain.export import export
 from .common import accept_dash_values, add_config_option, open_session, validation_settings
-from .engine_dask import add_engine_options
 from .errors import UsageError
+from .options import add_engine_options
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -17,8 +17,8 @@ import orjson
 from ..domain.journal_records import gc_paused
 from ..domain.slop import SlopReport, file_slop
 from .common import input_file
-from .engine_dask import add_engine_options
 from .errors import UsageError
+from .options import add_engine_options
 
 TOP_TEXT = 20  # entries shown in the text form without --top
 PHRASES_TEXT = 15

@@ -18,8 +18,14 @@ import orjson
 
 from ..domain.insights import bar, compute_insights, share, sparkline
 from ..domain.review import ORIGINS, STATUSES
-from .common import accept_dash_values, add_config_option, open_session, validation_settings
-from .engine_dask import add_engine_options
+from .common import (
+    accept_dash_values,
+    add_config_option,
+    input_file,
+    open_session,
+    validation_settings,
+)
+from .options import add_engine_options
 
 LABEL = 30  # width of a figure's label in the text form
 BAR = 20
@@ -44,13 +50,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def collect(session: Any, where: str | None, *, insights: bool = False,
             duplicates: bool = False) -> dict[str, Any]:
     """The figures `stats --json` prints (docs/cli.md keys, plus `insights`)."""
-    rids = session.rids()
     positions = None
     matched = None
     if where:
         positions = session.search(where)
         rids = [session.rid(p) for p in positions]
         matched = len(rids)
+    else:
+        rids = session.rids()
     counts = session.columns.counts(rids)
     out: dict[str, Any] = {
         "file": str(session.path),
@@ -166,14 +173,34 @@ def _duplicate_lines(dup: dict[str, Any] | None) -> list[str]:
             f"{dup['entries']:,} entries, {dup['redundant']:,} redundant copies{query}"]
 
 
+def _matched_first(args: argparse.Namespace, validation: Any) -> dict[str, Any] | None:
+    """`--where` on a file without a kept scan: the figures from the matches alone
+    (`domain.where_first`, docs/architecture.md), or None when the scan must answer.
+    Duplicate groups need every entry's text: they take the scan."""
+    if not args.where or args.duplicates:
+        return None
+    from ..domain.where_first import quick_where
+
+    view = quick_where(input_file(args.file), args.where, validation)
+    if view is None:
+        return None
+    try:
+        return collect(view, args.where, insights=args.insights)
+    finally:
+        view.close()
+
+
 def run(args: argparse.Namespace) -> int:
     if args.engine == "dask":
         from .engine_dask import run_stats
 
         return run_stats(args)
-    with open_session(args.file, validation=validation_settings(args.config)) as session:
-        stats = collect(session, args.where, insights=args.insights,
-                        duplicates=args.duplicates)
+    validation = validation_settings(args.config)
+    stats = _matched_first(args, validation)
+    if stats is None:
+        with open_session(args.file, validation=validation) as session:
+            stats = collect(session, args.where, insights=args.insights,
+                            duplicates=args.duplicates)
     if args.json:
         print(orjson.dumps(stats, option=orjson.OPT_INDENT_2).decode())
     else:

@@ -12,8 +12,8 @@ import orjson
 from ..domain.session import EntryFinding
 from ..domain.validation import FileNote, file_notes
 from .common import add_config_option, open_session, validation_settings
-from .engine_dask import add_engine_options
 from .errors import UsageError
+from .options import add_engine_options
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -3,7 +3,7 @@
 Generated batches repeat themselves: the same sample written twice, a regenerated
 reply that differs by a few words, a copy with different spacing or capitals.
 Training on such repeats over-weights them, so the reviewer needs *groups* of
-entries that say the same thing — fast enough for 100k entries (≤ 20 s, README Performance) and
+entries that say the same thing — fast enough for 100k entries (≤ 8 s, README Performance) and
 with memory that stays bounded at 1M.
 
 How it works:
@@ -72,14 +72,21 @@ signature (~150 MB at 1M). Verification needs texts again, for candidates only:
 pass ``text_of(entry)`` to re-read them (a lazy store can), or the finder spills
 the normalised dialogues to an anonymous temporary file.
 
-Speed: ~75 % of a scan is per-entry fingerprinting (normalise, shingle, sign),
-which needs no shared state once the warm-up has fixed the stop-shingles:
-:func:`add_entries` then gives half of each chunk to the scan's helper process
-(:class:`~rolethread_tui.domain.scan.Helper`, which reads its lines from the
-file itself) and does the other half meanwhile. Verification
-(:mod:`~rolethread_tui.domain.dedupe_bands`) runs each band in bulk passes
-(pairs, first occurrences, slot agreement) before the ordered join, and the
-helper walks the last bands while this process joins the first ones.
+Speed: the per-entry functions here (:func:`_shingle_hashes`, :func:`_signature`,
+:func:`_densify`; :meth:`DuplicateFinder.add` uses them) are the reference.
+:meth:`DuplicateFinder.add_lines` fingerprints ``BATCH`` lines at once instead
+(:mod:`~rolethread_tui.domain.dedupe_batch`, numpy, loaded only then): the
+per-entry Python is parsing and normalising; words, shingles and signatures
+are array operations that reproduce Python's int and tuple hashes exactly, so
+signatures — and groups — are the reference's (tests/test_dedupe_batch.py).
+Once the warm-up has fixed the stop-shingles no shared state is needed:
+:func:`~rolethread_tui.domain.dedupe_file.add_entries` gives 45 % of each step
+to the scan's helper process (:class:`~rolethread_tui.domain.scan.Helper`,
+which reads its lines from the file itself) and does the rest meanwhile.
+Verification (:mod:`~rolethread_tui.domain.dedupe_bands`) forms each band's
+buckets and pairs in bulk before the ordered join; the helper walks the last
+bands and verifies their pairs (reading the spill file) while this process
+walks and joins the first ones.
 
 Limits, by design: blocking is tuned for thresholds around 0.8–0.95. Copies
 with a few words changed, a sentence dropped, another system prompt or other
@@ -93,19 +100,18 @@ verified on that many leading bytes, and blocked on ``MAX_BLOCK_BYTES``.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import compress, filterfalse, repeat
+from itertools import compress, filterfalse, islice, repeat
 from operator import gt
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import orjson
 
+from rolethread_tui.domain.dedupe_store import _TextSpill, _UnionFind
 from rolethread_tui.domain.dedupe_text import (
     _CODE_BYTES,
     _STRUCT_TABLE,
@@ -122,6 +128,9 @@ from rolethread_tui.domain.dedupe_text import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from rolethread_tui.domain.dedupe_batch import Prints
     from rolethread_tui.domain.scan import Helper
 
 __all__ = ["OTHER_MARK", "ROLE_MARKS", "TURN_SEP", "DupGroup", "DuplicateFinder",
@@ -142,6 +151,7 @@ STOP_FRACTION = 0.01  # a shingle in ≥ 1 % of them is stock phrasing…
 STOP_MIN_DF = 10  # …and in at least this many (small batches)
 KEEP_FRACTION = 0.25  # below this share of non-stop slots, ignore the stop-shingles
 MAX_BLOCK_BYTES = 64 * 1024
+BATCH = 2000  # lines fingerprinted at once (`dedupe_batch`): ~25 MB of arrays at most
 
 _BANDS = SIG_SLOTS - 1  # overlapping: band b is slots b and b + 1
 _SLOT_MASK = (1 << 31) - 1
@@ -192,15 +202,9 @@ def _fingerprint(
     Pure, so it can run in worker processes; with ``stop`` known it also
     finishes the signature there.
     """
-    whole = _norm_bytes(text, _STRUCT_TABLE)  # one pass serves digest and dialogue
-    solid = whole.translate(None, b" ")  # letters, digits and role marks
-    empty = b"" if keep_dialogue else None
-    if len(solid.translate(None, _CODE_BYTES)) == 0:
-        return _Fingerprint(0, 0, [], empty)
-    digest = int.from_bytes(hashlib.blake2b(solid, digest_size=8).digest()) or 1
-    normalised = _strip_system(whole)
-    if not normalised.translate(None, _CODE_BYTES + b" "):
-        return _Fingerprint(digest, 0, [], empty)
+    digest, normalised = _digest_and_dialogue(text)
+    if normalised is None:
+        return _Fingerprint(digest, 0, [], b"" if keep_dialogue else None)
     tokens = normalised.split()
     length = len(normalised) - normalised.count(b" ") + len(tokens) - 1
     dialogue = b" ".join(tokens)[:MAX_VERIFY_BYTES] if keep_dialogue else None
@@ -210,6 +214,21 @@ def _fingerprint(
     if stop is None:
         return _Fingerprint(digest, length, hashes, dialogue)
     return _Fingerprint(digest, length, [], dialogue, _signature(hashes, stop))
+
+
+def _digest_and_dialogue(text: str) -> tuple[int, bytes | None]:
+    """The digest of a :func:`conversation_text` (0: no words) and its normalised
+    dialogue with uncollapsed spaces (None: no words in it); one normalising pass
+    serves both."""
+    whole = _norm_bytes(text, _STRUCT_TABLE)
+    solid = whole.translate(None, b" ")  # letters, digits and role marks
+    if not solid.strip(_CODE_BYTES):  # nothing but role marks
+        return 0, None
+    digest = int.from_bytes(hashlib.blake2b(solid, digest_size=8).digest()) or 1
+    normalised = _strip_system(whole)
+    if not normalised.strip(_CODE_BYTES + b" "):
+        return digest, None
+    return digest, normalised
 
 
 def _fingerprint_line(
@@ -291,61 +310,6 @@ def _densify(sig: list[int]) -> None:
                 break
 
 
-class _TextSpill:
-    """Normalised dialogues kept in an anonymous temporary file, not in RAM."""
-
-    def __init__(self) -> None:
-        # Lives as long as the finder; closed by close() or when collected.
-        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="rolethread-dedupe-")  # noqa: SIM115
-        self._offsets = array("Q", [0])
-        self._dirty = False
-
-    def append(self, data: bytes) -> None:
-        self._file.write(data)
-        self._offsets.append(self._offsets[-1] + len(data))
-        self._dirty = True
-
-    def read(self, row: int) -> bytes:
-        if self._dirty:
-            self._file.flush()
-            self._dirty = False
-        start = self._offsets[row]
-        return os.pread(self._file.fileno(), self._offsets[row + 1] - start, start)
-
-    def close(self) -> None:
-        self._file.close()
-
-
-class _UnionFind:
-    """Disjoint sets over rows, remembering each set's weakest verified link.
-
-    The root of a set is always its smallest row.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.parent = array("q", range(size))
-        self.weakest: dict[int, float] = {}
-
-    def find(self, row: int) -> int:
-        parent = self.parent
-        root = row
-        while parent[root] != root:
-            root = parent[root]
-        while parent[row] != root:
-            parent[row], row = root, parent[row]
-        return root
-
-    def union(self, a: int, b: int, score: float) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        if rb < ra:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        weakest = self.weakest
-        weakest[ra] = min(weakest.pop(ra, 1.0), weakest.pop(rb, 1.0), score)
-
-
 class DuplicateFinder:
     """Collects entries one by one, then reports duplicate groups.
 
@@ -366,6 +330,7 @@ class DuplicateFinder:
         self._sig_rows = array("I")  # row of each stored signature
         self._sigs = array("I")  # SIG_SLOTS values per signature, row-major
         self._stop: frozenset[int] | None = None  # None while warming up
+        self._stop_array: np.ndarray | None = None  # the same, for `dedupe_batch`
         self._warm: list[tuple[int, array]] = []
         self._warm_df: Counter[int] = Counter()
         self._warm_digests: set[int] = set()
@@ -397,13 +362,30 @@ class DuplicateFinder:
         Unparseable lines are entries without words; blank lines are not entries,
         so leave them out. Returns the number of lines added.
         """
+        from rolethread_tui.domain.dedupe_batch import fingerprint_batch  # numpy: lazily
+
         first = len(self) if start is None else start
-        keep = self._spill is not None
         added = 0
-        for line in lines:
-            self._add(first + added, _fingerprint_line(line, keep, self._stop))
-            added += 1
+        todo = iter(lines)
+        while batch := list(islice(todo, BATCH)):
+            self.add_prints(first + added, fingerprint_batch(batch, self.keeps_texts,
+                                                             self.job_stop()))
+            added += len(batch)
         return added
+
+    @property
+    def keeps_texts(self) -> bool:
+        """Whether fingerprints must carry the normalised dialogues (the spill file)."""
+        return self._spill is not None
+
+    def job_stop(self) -> np.ndarray | None:
+        """The stop-shingles as `dedupe_batch.fingerprint_batch` takes them (None
+        during the warm-up)."""
+        if self._stop is not None and self._stop_array is None:
+            from rolethread_tui.domain.dedupe_batch import stop_array
+
+            self._stop_array = stop_array(self._stop)
+        return self._stop_array
 
     @property
     def job(self) -> tuple[bool, frozenset[int]] | None:
@@ -425,6 +407,30 @@ class DuplicateFinder:
         for entry, fp in enumerate(fingerprints, start):
             self._add(entry, fp)
 
+    def add_prints(self, start: int, prints: Prints) -> None:
+        """Add entries from ``start`` fingerprinted in one batch (`dedupe_batch`)."""
+        first = len(self._entries)
+        count = len(prints.digests)
+        self._entries.extend(range(start, start + count))
+        self._digests.extend(prints.digests)
+        self._lengths.extend(prints.lengths)
+        if self._spill is not None:
+            assert prints.dialogues is not None
+            self._spill.extend(prints.dialogues)
+        if not len(prints.counts):  # signed already (or nothing to sign)
+            self._sig_rows.extend((prints.signed + first).tolist())
+            self._sigs.frombytes(prints.sigs.tobytes())
+            return
+        ends = prints.counts.cumsum().tolist()
+        for index, (end, size) in enumerate(zip(ends, prints.counts.tolist(), strict=True)):
+            if self._stop is not None:  # the warm-up ended within this batch
+                self._sign_batch(first + index, prints.hashes[end - size :],
+                                 prints.counts[index:])
+                return
+            if size:
+                self._warm_up(first + index, prints.digests[index],
+                              prints.hashes[end - size : end].tolist())
+
     def _add(self, entry: int, fp: _Fingerprint) -> None:
         row = len(self._entries)
         self._entries.append(entry)
@@ -440,14 +446,14 @@ class DuplicateFinder:
         elif self._stop is not None:
             self._store_signature(row, fp.hashes)
         else:
-            self._warm_up(row, fp)
+            self._warm_up(row, fp.digest, fp.hashes)
 
-    def _warm_up(self, row: int, fp: _Fingerprint) -> None:
+    def _warm_up(self, row: int, digest: int, hashes: list[int]) -> None:
         """Hold an entry back and count its shingles until WARMUP distinct dialogues."""
-        self._warm.append((row, array("q", fp.hashes)))
-        if fp.digest not in self._warm_digests:
-            self._warm_digests.add(fp.digest)
-            self._warm_df.update(set(fp.hashes))
+        self._warm.append((row, array("q", hashes)))
+        if digest not in self._warm_digests:
+            self._warm_digests.add(digest)
+            self._warm_df.update(set(hashes))
             if len(self._warm_digests) >= WARMUP:
                 self._end_warmup()
 
@@ -455,9 +461,31 @@ class DuplicateFinder:
         """Fix the stop-shingles and sign the entries held back meanwhile."""
         floor = max(STOP_MIN_DF, STOP_FRACTION * len(self._warm_digests))
         self._stop = frozenset(h for h, df in self._warm_df.items() if df >= floor)
-        for row, hashes in self._warm:
-            self._store_signature(row, hashes.tolist())
-        self._warm, self._warm_df, self._warm_digests = [], Counter(), set()
+        warm, self._warm, self._warm_df, self._warm_digests = self._warm, [], Counter(), set()
+        if not warm:
+            return
+        import numpy
+
+        rows = [row for row, _ in warm]
+        hashes = numpy.frombuffer(b"".join(h.tobytes() for _, h in warm), dtype=numpy.int64)
+        self._sign_batch(rows, hashes, numpy.array([len(h) for _, h in warm]))
+
+    def _sign_batch(self, rows: int | list[int], hashes: np.ndarray, counts: np.ndarray
+                    ) -> None:
+        """Sign entries at once (`dedupe_batch.sign`): ``counts[i]`` of ``hashes``
+        belong to row ``rows[i]`` (or ``rows + i``); entries without hashes get no
+        signature, as in `_add`."""
+        import numpy
+
+        from rolethread_tui.domain.dedupe_batch import sign
+
+        stop = self.job_stop()
+        assert stop is not None
+        owner = numpy.repeat(numpy.arange(len(counts)), counts)
+        signed, sigs = sign(hashes[: len(owner)], owner, len(counts), stop)
+        rows = numpy.asarray(rows) if isinstance(rows, list) else rows + numpy.arange(len(counts))
+        self._sig_rows.extend(rows[signed].tolist())
+        self._sigs.frombytes(sigs.tobytes())
 
     def _store_signature(self, row: int, hashes: list[int]) -> None:
         assert self._stop is not None

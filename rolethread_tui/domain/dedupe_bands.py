@@ -5,47 +5,56 @@ signatures and spilled texts and unions the pairs that verify.
 
 The walk is the finder's definition of *which* pairs are candidates and in
 *which order* they are joined (the order decides a group's reported score, the
-weakest link that joined it). Each band runs in passes so that little of it is
-a Python loop per pair: the walk lists the band's candidate pairs in order (most
-buckets hold two members and take an inline path); repeats within the band are
-dropped keeping first occurrences (`dict.fromkeys`); slot agreement is counted
-for all of them at once on signatures read as big integers; only the pairs left
-— about a third — reach the ordered join, which is the pair-by-pair loop it
-always was: skip pairs already joined or already verified, verify, union. A
-pair's later occurrence in a band could only repeat what its first did
-(agreement is fixed, sets only merge), so the result is the one the
-pair-by-pair walk gave. Memory stays at one band's pairs.
+weakest link that joined it): buckets by their first member, within a bucket
+`_length_pairs`' order (a big bucket: `_bucket`'s splits). Each band runs as
+array passes (numpy, imported inside the functions that use it so that the
+commands importing this module for the Dask engine never load it): one stable
+sort of the band's keys gives the buckets; buckets of up to ``BUCKET_CAP``
+members — nearly all — are paired and length-checked at once per bucket size,
+bigger ones go through `_bucket` in Python; the pairs are put in walk order by
+a stable sort on their bucket's first member, repeats dropped keeping first
+occurrences, and slot agreement counted on the signatures as a uint32 matrix.
+Only the pairs left reach the ordered join, the pair-by-pair loop it always
+was: skip pairs already joined or already verified, verify, union. A pair's
+later occurrence in a band could only repeat what its first did (agreement is
+fixed, sets only merge), so the result is the one the pair-by-pair walk gave.
+
+With the helper process (`Verifier.run`), it walks the last ``HELPER_BANDS``
+bands and verifies their pairs with a join of its own, reading the finder's
+spill file through /proc (`dedupe_store._SpillReader`); this process walks
+and joins the first bands meanwhile, then joins the helper's pairs in order,
+taking its scores instead of verifying again (`_Joiner` says why that is the
+same result). Where the file cannot be opened there, the helper only walks.
+Memory stays at one band's pairs.
 """
 
 from __future__ import annotations
 
-import operator
+import math
 from array import array
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from itertools import compress, repeat
 from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Indel
 
 from rolethread_tui.domain import dedupe as d
+from rolethread_tui.domain.dedupe_store import _SpillReader, _UnionFind
 from rolethread_tui.domain.scan import Helper, share
 
 if TYPE_CHECKING:
-    from rolethread_tui.domain.dedupe import DuplicateFinder, _UnionFind
+    import numpy as np
+
+    from rolethread_tui.domain.dedupe import DuplicateFinder
 
 _LOW = (1 << 32) - 1
 _HELPER_MIN_ROWS = 20_000  # below this, sending the signatures is not worth it
-_WORD_BYTES = 4 * d.SIG_SLOTS
-# Per 32-bit slot: all bits but the top one, and the top one (see `agreeing`).
-_SLOT_LOW = int.from_bytes(b"\xff\xff\xff\x7f" * d.SIG_SLOTS, "little")
-_SLOT_TOP = int.from_bytes(b"\x00\x00\x00\x80" * d.SIG_SLOTS, "little")
 
 
-#: Bands the helper process walks while this process walks the first ones and
-#: joins their pairs (joining — rapidfuzz on the texts — is the bigger share).
-HELPER_BANDS = 20
+#: Bands the helper process walks and verifies while this process walks and
+#: joins the first ones (then joins the helper's with its scores): 16 of 31
+#: balanced the two processes' CPU at 100k (2.7 s and 2.4 s on a loaded machine).
+HELPER_BANDS = 16
 
 
 class Walk:
@@ -53,32 +62,86 @@ class Walk:
     helper process can walk some bands (`walk_bands`) while the finder joins others."""
 
     def __init__(self, sigs: array, sig_lengths: array, threshold: float) -> None:
+        import numpy as np  # lazily: see the module doc
+
         self.sigs = sigs
         self.sig_lengths = sig_lengths
         self.threshold = threshold
         # Indel similarity ≤ 2·short/(short + long), so the longer text may be at
         # most this many times the shorter one.
         self.stretch = (2 - threshold) / threshold
-        self.pairs: list[int] = []  # one band's candidate pairs in walk order, a << 32 | b
+        self.pairs: list[int] = []  # one bucket's candidate pairs in walk order, a << 32 | b
+        self.matrix = np.frombuffer(sigs, dtype=np.uint32).reshape(-1, d.SIG_SLOTS).copy()
+        self.float_lengths = np.frombuffer(sig_lengths, dtype=np.uint32).astype(np.float64)
+        self._active: np.ndarray | None = None
 
-    def band_pairs(self, active: bytearray, band: int) -> list[int]:
-        """The band's pairs worth verifying (slots agree), first occurrences in walk order."""
-        self._walk(_band_buckets(self.sigs, active, band), band)
-        ordered = list(dict.fromkeys(self.pairs))
-        self.pairs = []
-        return agreeing(self.sigs, ordered)
+    def band_pairs(self, active: bytearray, band: int) -> np.ndarray:
+        """The band's pairs worth verifying (slots agree), first occurrences in walk order.
 
-    def _walk(self, buckets: list[list[int]], band: int) -> None:
-        """Every bucket of one band through `_bucket`; two-member ones inline."""
-        lengths, stretch, out = self.sig_lengths, self.stretch, self.pairs.append
-        for bucket in buckets:
-            if len(bucket) == 2:  # what `_length_pairs` gives for two members
-                a, b = bucket
-                la, lb = lengths[a], lengths[b]
-                if (lb <= stretch * la) if la <= lb else (la <= stretch * lb):
-                    out(a << 32 | b)
-            else:
-                self._bucket(bucket, band, 0)
+        Buckets come from one stable sort of the band's keys; buckets of up to
+        ``BUCKET_CAP`` members (nearly all) are paired and length-checked in bulk,
+        bigger ones go through `_bucket`; the pairs are then put in walk order (by
+        their bucket's first member) before repeats are dropped.
+        """
+        import numpy as np  # lazily: see the module doc
+
+        members, firsts, sizes = self._buckets(active, band)
+        pairs, order_keys = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        for size in np.unique(sizes[sizes <= d.BUCKET_CAP]).tolist():
+            bucket_pairs, heads = self._small_buckets(members, firsts[sizes == size], size)
+            pairs.append(bucket_pairs)
+            order_keys.append(heads)
+        big, heads = [], []
+        for first, size in zip(firsts[sizes > d.BUCKET_CAP].tolist(),
+                               sizes[sizes > d.BUCKET_CAP].tolist(), strict=True):
+            bucket = members[first : first + size].tolist()
+            self._bucket(bucket, band, 0)
+            big += self.pairs
+            heads += [bucket[0]] * len(self.pairs)
+            self.pairs = []
+        pairs.append(np.array(big, dtype=np.int64))
+        order_keys.append(np.array(heads, dtype=np.int64))
+        walk = np.concatenate(pairs)[np.argsort(np.concatenate(order_keys), kind="stable")]
+        _, first_seen = np.unique(walk, return_index=True)
+        return agreeing(self.matrix, walk[np.sort(first_seen)])
+
+    def _small_buckets(self, members: np.ndarray, firsts: np.ndarray, size: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """`_length_pairs` of buckets of one size, at once: each bucket sorted by
+        length (stably), then every pair i < j in that order whose longer text may
+        reach the threshold (sorted, so `_length_pairs`' break is this filter).
+        Returns the pairs, bucket by bucket, and each one's bucket's first member."""
+        import numpy as np  # lazily: see the module doc
+
+        buckets = members[firsts[:, None] + np.arange(size)]
+        lengths = self.float_lengths[buckets]
+        order = np.argsort(lengths, axis=1, kind="stable")
+        buckets = np.take_along_axis(buckets, order, axis=1)
+        lengths = np.take_along_axis(lengths, order, axis=1)
+        i, j = np.triu_indices(size, 1)  # row-major: i, then j, as the loops run
+        fits = lengths[:, j] <= self.stretch * lengths[:, i]
+        a, b = buckets[:, i], buckets[:, j]
+        keys = np.minimum(a, b) << 32 | np.maximum(a, b)
+        heads = np.broadcast_to(members[firsts][:, None], keys.shape)
+        return keys[fits], heads[fits]
+
+    def _buckets(self, active: bytearray, band: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Active signatures grouped by the band's key: ``members`` (ascending within
+        a bucket) and each bucket of ≥ 2 (its start in ``members`` and its size)."""
+        import numpy as np  # lazily: see the module doc
+
+        if self._active is None:
+            self._active = np.flatnonzero(np.frombuffer(active, dtype=np.uint8))
+        rows = self._active
+        keys = (self.matrix[rows, band].astype(np.uint64) << np.uint64(32)
+                | self.matrix[rows, band + 1])
+        order = np.argsort(keys, kind="stable")
+        keys, members = keys[order], rows[order]
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        sizes = np.diff(np.append(starts, len(keys)))
+        big = sizes >= 2
+        return members, starts[big], sizes[big]
 
     def _bucket(self, bucket: list[int], band: int, depth: int) -> None:
         """Pairs of a bucket: all when small; a big one is split on the next band.
@@ -130,94 +193,91 @@ class Verifier(Walk):
                          array("I", map(finder._lengths.__getitem__, finder._sig_rows)),
                          threshold)
         self.sig_rows = finder._sig_rows
-        self.sets = sets
-        self.tried: set[int] = set()
-        self.text = lru_cache(maxsize=d._TEXT_CACHE)(finder._dialogue)
+        self.joiner = _Joiner(finder._sig_rows, sets, finder._dialogue, threshold)
+        self.texts = finder._spill.shared() if finder._spill is not None else None
 
     def run(self, skip: bytearray, helper: Helper | None = None) -> None:
         """Walk and join every band; with a helper process, it walks the last
-        ``HELPER_BANDS`` meanwhile (if it fails, they are walked here)."""
+        ``HELPER_BANDS`` meanwhile and verifies their pairs as far as it can tell
+        (`walk_bands`); if it fails, they are walked here."""
         active = bytearray(not skip[row] for row in self.sig_rows)
         mine = d._BANDS - HELPER_BANDS if helper is not None else d._BANDS
         args = (self.sigs, self.sig_lengths, active, mine, d._BANDS, self.threshold)
+        texts = None if self.texts is None else (*self.texts, self.sig_rows)
+        join = self.joiner.join
         _, theirs, _ = share(
             helper if len(self.sig_rows) >= _HELPER_MIN_ROWS else None,
-            lambda: ("bands", *args),
-            lambda: [self._join(self.band_pairs(active, band)) for band in range(mine)],
+            lambda: ("bands", *args, texts),
+            lambda: [join(self.band_pairs(active, band)) for band in range(mine)],
             lambda: walk_bands(*args))
-        for pairs in theirs:
-            self._join(pairs)
+        for pairs, scores in theirs:
+            join(pairs, scores)
 
-    def _join(self, pairs: list[int]) -> None:
-        """Verify the candidate pairs in walk order, joining rows similar enough.
 
-        A pair whose rows are already in one set is not verified: its score
-        could not change the group, nor the weakest link that joined it.
-        """
+class _Joiner:
+    """Verifies candidate pairs in walk order and joins the rows similar enough.
+
+    A pair whose rows are already in one set, or that was verified before, is
+    not verified: its score could not change the group, nor the weakest link
+    that joined it. The helper process runs one over its bands with sets of its
+    own: a pair it skips is one this process skips too (its joins are a subset
+    of ours, made in the same order), so its scores can stand in for ours.
+    """
+
+    def __init__(self, sig_rows: array, sets: _UnionFind, text: Callable[[int], bytes],
+                 threshold: float) -> None:
+        self.sig_rows, self.sets, self.threshold = sig_rows, sets, threshold
+        self.text = lru_cache(maxsize=d._TEXT_CACHE)(text)
+        self.tried: set[int] = set()
+
+    def join(self, pairs: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
+        """Join the pairs that verify (``known``: scores from the helper, NaN where it
+        did not verify); returns the scores verified here (NaN elsewhere)."""
+        import numpy as np  # lazily: see the module doc
+
         sig_rows, sets, text, threshold = self.sig_rows, self.sets, self.text, self.threshold
         find, tried = sets.find, self.tried
         similarity = Indel.normalized_similarity
-        for key in pairs:
+        scores = [math.nan] * len(pairs)
+        given = known.tolist() if known is not None else scores
+        for index, key in enumerate(pairs.tolist()):
             row_a, row_b = sig_rows[key >> 32], sig_rows[key & _LOW]
             if find(row_a) == find(row_b) or key in tried:
                 continue
             tried.add(key)
-            score = similarity(text(row_a), text(row_b), score_cutoff=threshold)
+            score = given[index]
+            if score != score:  # NaN: not verified by the helper
+                score = scores[index] = similarity(text(row_a), text(row_b),
+                                                   score_cutoff=threshold)
             if score >= threshold:
                 sets.union(row_a, row_b, score)
+        return np.array(scores)
 
 
 def walk_bands(sigs: array, sig_lengths: array, active: bytearray, start: int, stop: int,
-               threshold: float) -> list[list[int]]:
-    """`Walk.band_pairs` of bands ``start..stop``: what the helper process answers."""
+               threshold: float, texts: tuple[str, bytes, array] | None = None
+               ) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """`Walk.band_pairs` of bands ``start..stop``, each with its pairs' scores
+    (`_Joiner.join`) when ``texts`` (the finder's spill file as
+    `dedupe_store._TextSpill.shared` names it, and its signature rows) can be
+    read here: what the helper process answers."""
+
     walk = Walk(sigs, sig_lengths, threshold)
-    return [walk.band_pairs(active, band) for band in range(start, stop)]
+    bands = [walk.band_pairs(active, band) for band in range(start, stop)]
+    reader = _SpillReader.open(*texts[:2]) if texts is not None else None
+    if reader is None:
+        return [(pairs, None) for pairs in bands]
+    with reader:
+        joiner = _Joiner(texts[2], _UnionFind(len(reader)), reader.read, threshold)
+        return [(pairs, joiner.join(pairs)) for pairs in bands]
 
 
-def agreeing(sigs: array, pairs: list[int]) -> list[int]:
-    """The pairs (a << 32 | b) whose signatures agree in at least ``MIN_AGREE`` slots.
+def agreeing(matrix: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The pairs (a << 32 | b) whose signatures (rows of ``matrix``) agree in at
+    least ``MIN_AGREE`` slots."""
 
-    Each signature is read as one integer of ``SIG_SLOTS`` 32-bit words; for the
-    XOR of two, ``((x & low) + low) | x`` has a word's top bit set exactly when
-    that word is non-zero (the addition never carries out of a word), so the
-    differing slots are one ``bit_count``. All of it is C-level ``map``s.
-    """
-    if not pairs:
-        return []
-    data = memoryview(sigs).cast("B")
-
-    def words(indexes: Iterable[int]) -> Iterator[int]:
-        starts = list(map(operator.mul, indexes, repeat(_WORD_BYTES)))
-        ends = map(operator.add, starts, repeat(_WORD_BYTES))
-        return map(int.from_bytes, map(data.__getitem__, map(slice, starts, ends)),
-                   repeat("little"))
-
-    x = list(map(operator.xor, words(map(operator.rshift, pairs, repeat(32))),
-                 words(map(operator.and_, pairs, repeat(_LOW)))))
-    tops = map(operator.and_, map(operator.or_, map(operator.add, map(
-        operator.and_, x, repeat(_SLOT_LOW)), repeat(_SLOT_LOW)), x), repeat(_SLOT_TOP))
-    most = d.SIG_SLOTS - d.MIN_AGREE
-    return list(compress(pairs, map(most.__ge__, map(int.bit_count, tops))))
-
-
-def _band_buckets(sigs: array, active: bytearray, band: int) -> list[list[int]]:
-    """Buckets (≥ 2 active signature indexes, ascending) of equal values in one band's
-    slots, ordered by their first member.
-
-    A band is two adjacent 32-bit slots, so reading the signatures as 64-bit words
-    gives every band key in one C-level slice; keys are counted with ``Counter``
-    and only the few signatures whose key is shared are grouped in Python (a
-    sort-based grouping with no Python loop measured twice as slow).
-    """
-    if not sigs:
-        return []
-    keys = band_keys(sigs, band)
-    shared = {key for key, count in Counter(keys).items() if count > 1}
-    buckets: dict[int, list[int]] = {}
-    for index in compress(range(len(keys)), map(shared.__contains__, keys)):
-        if active[index]:
-            buckets.setdefault(keys[index], []).append(index)
-    return [bucket for bucket in buckets.values() if len(bucket) > 1]
+    same = matrix[pairs >> 32] == matrix[pairs & _LOW]
+    return pairs[same.sum(axis=1) >= d.MIN_AGREE]
 
 
 def band_keys(sigs: array, band: int) -> list[int]:

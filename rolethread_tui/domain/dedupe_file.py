@@ -11,7 +11,7 @@ import os
 from array import array
 from collections.abc import Callable
 
-from rolethread_tui.domain.dedupe import DupGroup, DuplicateFinder, _Fingerprint
+from rolethread_tui.domain.dedupe import DupGroup, DuplicateFinder
 from rolethread_tui.domain.scan import Given, Helper, Span, share
 from rolethread_tui.domain.scan_cache import ScanCache, groups_result, kept
 from rolethread_tui.domain.store import LineStore
@@ -44,23 +44,21 @@ def add_entries(
     """
     for start in range(0, count, STEP):
         stop = min(start + STEP, count)
-        job = finder.job
+        job = finder.job_stop()
         if job is None or helper is None or not helper.active:
             finder.add_lines(lines(start, stop), start)
             continue
         split = stop - int((stop - start) * HELPER_SHARE)
         _mine, theirs, shared = share(
-            helper, lambda job=job, split=split, stop=stop: ("fingerprint", *job,
-                                                             *spans(split, stop)),
+            helper, lambda job=job, split=split, stop=stop: ("fingerprint", finder.keeps_texts,
+                                                             job, *spans(split, stop)),
             lambda start=start, split=split: finder.add_lines(lines(start, split), start),
             lambda split=split, stop=stop: (finder.add_lines(lines(split, stop), split)
                                             if split < stop else None))
         if shared:
-            finder.add_fingerprints(split, (fp for _, fp in sorted(theirs, key=_first)))
-
-
-def _first(pair: tuple[int, _Fingerprint]) -> int:
-    return pair[0]
+            entries, prints = theirs
+            assert entries == list(range(split, stop))
+            finder.add_prints(split, prints)
 
 
 def file_duplicate_groups(

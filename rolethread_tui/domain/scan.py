@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import select
 import struct
 import subprocess
 import sys
@@ -63,20 +64,21 @@ class Helper:
     """
 
     def __init__(self, size: int, validation: dict[str, Any] | None, enabled: bool,
-                 fd: int = -1, min_bytes: int | None = None) -> None:
+                 fd: int = -1, min_bytes: int | None = None, rows: bool = True) -> None:
         """`fd`: the session's open file, inherited by the helper so it can read
         lines itself — the very bytes the session loaded, even after a save.
         Files under `min_bytes` (default PARALLEL_MIN_BYTES) are not worth
-        the helper's start-up."""
+        the helper's start-up. Without `rows` (the slop lens) the helper does
+        not prepare the scan's checks at start-up."""
         self._proc: subprocess.Popen[bytes] | None = None
         # One request/answer at a time on the pipes; close() takes it too, so a
         # session closing never pulls the pipes from under an exchange.
         self.lock = threading.RLock()
         floor = PARALLEL_MIN_BYTES if min_bytes is None else min_bytes
         if enabled and size >= floor and (os.cpu_count() or 1) > 1:
-            self._start(validation, fd)
+            self._start(validation, fd, rows)
 
-    def _start(self, validation: dict[str, Any] | None, fd: int) -> None:
+    def _start(self, validation: dict[str, Any] | None, fd: int, rows: bool) -> None:
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "rolethread_tui.domain.scan"],
@@ -87,7 +89,8 @@ class Helper:
                 pass_fds=(fd,) if fd >= 0 else (),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )
-            _send(self._proc.stdin, {"validation": validation, "fd": fd})  # type: ignore[arg-type]
+            _send(self._proc.stdin,  # type: ignore[arg-type]
+                  {"validation": validation, "fd": fd, "rows": rows})
         except OSError:
             self._proc = None
 
@@ -100,6 +103,13 @@ class Helper:
 
     def receive(self) -> Any:
         return _receive(self._pipes().stdout)  # type: ignore[arg-type]
+
+    def answered(self) -> bool:
+        """Whether the answer to the request sent has begun to arrive (`receive` will
+        not wait for the helper's work). One request at a time is ever outstanding,
+        and each answer is read whole, so nothing is left in the pipe's buffer."""
+        ready, _, _ = select.select([self._pipes().stdout], [], [], 0)
+        return bool(ready)
 
     def _pipes(self) -> subprocess.Popen[bytes]:
         """The running process; a closed helper fails like a dead one (OSError)."""
@@ -169,24 +179,25 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
       `summary.pack_columns` packs them — a third of the pickling of row tuples,
       on both sides of the pipe —, the seconds they took);
     - ("match", query, spans, lines) → (index, score) of those matching the query;
-    - ("fingerprint", keep, stop, spans, lines) → (index, fingerprint) for a
-      duplicate finder's ``job``;
+    - ("where-match", query, spans) → (matches, odd lines) and ("where-rows", spans)
+      → summary rows, for `stats --where` without the scan (`where_first`);
+    - ("fingerprint", keep, stop, spans, lines) → (entries in order, their
+      `dedupe_batch.Prints`) for a duplicate finder's ``job_stop``;
     - ("bands", signatures, lengths, active, start, stop, threshold) → each
       band's candidate pairs (`dedupe_bands.walk_bands`);
-    - ("slop-rates",) → the human rate of each stock word (`slop.baseline`);
+    - ("slop-rates",) → the human rate of each stock word (`slop.baseline`), the
+      lens's modules and lists made ready meanwhile (`slop.helper.prepare`);
     - ("slop-count", lexicon, first, starts, ends) → the slop lens's totals of
-      those lines, whose per-entry counts it keeps; ("slop-judge", verdicts) →
-      those entries scored (`slop.helper`).
+      those lines, whose per-entry counts it keeps (asked again and again: the
+      shares of `slop.sharing`); ("slop-judge", verdicts) → all the entries it
+      counted, scored (`slop.helper`).
     """
-    from .validation import make_checker
-
     settings = _receive(stdin)
     fd = settings["fd"]
-    checker = make_checker(settings["validation"])
     # Compile the patterns now (~0.15 s), while the scan computes its first chunk
-    # alone, instead of after the first request arrives with the helper's share.
-    checker(None)
-    compute = Columns(checker).compute
+    # alone, instead of after the first request arrives with the helper's share;
+    # a helper of the slop lens (no "rows") compiles them only if ever asked.
+    compute = _columns(settings["validation"]) if settings.get("rows", True) else None
     slop: Any = None
     while True:
         try:
@@ -194,6 +205,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         except EOFError:
             return
         if kind == "rows":
+            compute = compute or _columns(settings["validation"])
             _send(stdout, _rows(fd, compute, *args))
         elif kind == "match":  # the query language loads only when a search comes
             from .search import parse
@@ -201,6 +213,11 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
             source, spans, lines = args
             _send(stdout, check_lines(parse(source), [*_read_spans(fd, spans), *lines]))
+        elif kind in ("where-match", "where-rows"):
+            from .where_first import answer
+
+            compute = compute or _columns(settings["validation"])
+            _send(stdout, answer(kind, fd, compute, args))
         elif kind == "fingerprint":
             _send(stdout, _fingerprints(fd, *args))
         elif kind == "bands":
@@ -208,13 +225,14 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
             _send(stdout, walk_bands(*args))
         elif kind == "slop-rates":
-            from .slop.baseline import stock_rates
+            from .slop.helper import prepare
 
-            _send(stdout, stock_rates())
+            _send(stdout, prepare())
         elif kind == "slop-count":
             from .slop.helper import SlopShare
 
-            slop = SlopShare(lambda start, end: _read_range(fd, start, end))
+            if slop is None:
+                slop = SlopShare(lambda start, end: _read_range(fd, start, end))
             _send(stdout, slop.count(*args))
         elif kind == "slop-judge" and slop is not None:
             _send(stdout, slop.judge(*args))
@@ -222,13 +240,26 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             raise ValueError(f"unknown helper request {kind!r}")
 
 
-def _fingerprints(fd: int, keep: bool, stop: frozenset[int], spans: list[Span],
-                  lines: list[Given]) -> list[tuple[int, Any]]:
-    from .dedupe import fingerprint_lines
+def _columns(validation: dict[str, Any] | None) -> Callable[..., Any]:
+    """The summary rows' computation, its checks compiled."""
+    from .validation import make_checker
 
-    todo = [*_read_spans(fd, spans), *lines]
-    found = fingerprint_lines((line for _, line, _ in todo), keep, stop)
-    return [(index, fp) for (index, _, _), fp in zip(todo, found, strict=True)]
+    checker = make_checker(validation)
+    checker(None)
+    return Columns(checker).compute
+
+
+def _fingerprints(fd: int, keep: bool, stop: Any, spans: list[Span],
+                  lines: list[Given]) -> tuple[list[int], Any]:
+    from .dedupe_batch import fingerprint_batch
+
+    todo = sorted([*_read_spans(fd, spans), *lines], key=_first)
+    return [index for index, _, _ in todo], fingerprint_batch([line for _, line, _ in todo],
+                                                              keep, stop)
+
+
+def _first(item: Given) -> int:
+    return item[0]
 
 
 def _read_spans(fd: int, spans: list[Span]) -> list[Given]:

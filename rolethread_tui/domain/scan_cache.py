@@ -169,6 +169,15 @@ class ScanCache:
     def _result_head(self, name: str) -> bytes:
         return _RESULT_MAGIC + self.base + name.encode() + b"\n"
 
+    def has_scan(self) -> bool:
+        """Whether a scan is kept for this file, settings and code (its header read,
+        no more): `stats --where` then reads it instead of matching lines first."""
+        try:
+            with open(self.path, "rb") as f:
+                return f.read(len(_MAGIC) + len(self.key)) == _MAGIC + self.key
+        except OSError:
+            return False
+
     def has_result(self, name: str) -> bool:
         """Whether a result is kept for this file and code (its header read, no more)."""
         head = self._result_head(name)

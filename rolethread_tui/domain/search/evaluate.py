@@ -59,7 +59,8 @@ def scan(
             yield i, result
 
 
-Candidate = tuple[int, bytes, bool]
+#: (position, line, valid): valid None when no scan column says (`_matched`).
+Candidate = tuple[int, bytes, bool | None]
 
 
 def candidates(
@@ -120,22 +121,28 @@ def check_lines(query: Query, todo: Iterable[Candidate]) -> list[tuple[int, floa
     return out
 
 
-def _matched(query: Query, line: bytes, valid: bool
+def _matched(query: Query, line: bytes, valid: bool | None
              ) -> tuple[list[Any] | None, str | None] | None:
     """(turns, None) for a parsed line whose text terms match, (None, its text) for
-    a raw line that matches, None when the line does not match."""
-    if valid:
+    a raw line that matches, None when the line does not match.
+
+    ``valid`` None: not known yet (no scan column, `where_first`); the parse
+    decides, as the scan's column would (a line orjson reads is an object
+    exactly when the scan's parse is one)."""
+    if valid is not False:
         try:
-            turns = turns_of(orjson.loads(line))
+            value = orjson.loads(line)
         except orjson.JSONDecodeError:
             pass
         else:
-            return (turns, None) if query.matches_text(turns) else None
+            if valid or type(value) is dict:
+                turns = turns_of(value)
+                return (turns, None) if query.matches_text(turns) else None
     text = line.decode("utf-8", "replace")
     return (None, text) if query.matches_raw(text) else None
 
 
-def _check_line(query: Query, line: bytes, valid: bool) -> float | None:
+def _check_line(query: Query, line: bytes, valid: bool | None) -> float | None:
     """Score of a line that matches the text terms, None when it does not."""
     hit = _matched(query, line, valid)
     if hit is None:
@@ -144,7 +151,7 @@ def _check_line(query: Query, line: bytes, valid: bool) -> float | None:
     return query.score_raw(text) if turns is None else query.score(turns)
 
 
-def _ranked_text(query: Query, line: bytes, valid: bool) -> str | None:
+def _ranked_text(query: Query, line: bytes, valid: bool | None) -> str | None:
     """The text ``~`` scores for a line matching the text terms (None when it does
     not): what `Query.score` / `score_raw` would score for `_check_line`."""
     hit = _matched(query, line, valid)

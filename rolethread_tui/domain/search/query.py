@@ -133,6 +133,13 @@ class Query:
         return self.needs_text or self.fuzzy is not None
 
     @property
+    def prefilters(self) -> bool:
+        """Whether `raw_prefilter` can reject a line (a required word or phrase it can
+        look for in raw bytes): a text query that reads no column matches without
+        the scan then (`where_first`)."""
+        return bool(self._raw_terms)
+
+    @property
     def has_column_filters(self) -> bool:
         return any(isinstance(t, SetTerm | RangeTerm) and t.field != "slop" for t in self.terms)
 

@@ -22,7 +22,7 @@ from .rules import SIGNALS
 # Loaded on first use: the query parser needs only the signal names, and the
 # counting modules import `insights`, which imports the search package.
 _HOMES = {
-    "Counts": "counts", "Lexicon": "counts", "count_chunk": "counts", "discover": "counts",
+    "Counts": "counts", "Lexicon": "lexicon", "count_chunk": "counts", "discover": "lexicon",
     "merge": "counts", "EntrySlop": "report", "Phrase": "report", "SlopMark": "report",
     "SlopReport": "report", "finish": "report", "Signal": "score", "file_slop": "source",
     "slop_of": "source",

@@ -37,13 +37,16 @@ def chain(repeated: dict[int, int], links: Counter[tuple[int, int]],
             c = parent[c]
         return c
 
-    follows: dict[int, tuple[int, int]] = {}  # a -> (entries, b): a's strongest successor
+    # a -> (entries, b): a's strongest successor. Candidates are numbered in the order
+    # they first occur, so a tie goes the same way whatever order `links` is in.
+    follows: dict[int, tuple[int, int]] = {}
     for (a, b), n in links.items():
         if a == b or a not in repeated or b not in repeated:
             continue
         if n >= LINK_SHARE * max(repeated[a], repeated[b]):
             parent[root(a)] = root(b)
-            if n > follows.get(a, (0, 0))[0]:
+            best = follows.get(a, (0, 0))  # ties: the one first seen in the sample
+            if n > best[0] or (n == best[0] and b < best[1]):
                 follows[a] = (n, b)
     groups: dict[int, list[int]] = {}
     for c in repeated:

@@ -1,6 +1,6 @@
 """An entry's words, candidate phrases and stock words, counted sentence by sentence.
 
-No counted 4-gram spans a `BREAK` (a lexicon never holds one: `counts.discover`),
+No counted 4-gram spans a `BREAK` (a lexicon never holds one: `lexicon.discover`),
 so an entry's candidate phrases are the union of its sentences', its stock words'
 uses are the sums of its sentences' and its word count is theirs plus one per
 BREAK: the very numbers `counts` would get from the whole entry's words. Generated
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from operator import itemgetter
 
-from .text import BREAK, GRAM, split_words
+from .text import BREAK, GRAM, sentences_of, split_words
 
 #: What one text contributes: (words, candidate phrase numbers, (stock word, uses)).
 Facts = tuple[int, frozenset[int], tuple[tuple[bytes, int], ...]]
@@ -33,7 +33,6 @@ TRIAL = 10_000
 MIN_REPEATS = 0.5
 
 _EMPTY: frozenset[int] = frozenset()
-_BLANK_BREAK, _BREAK_BLANK = b" " + BREAK, BREAK + b" "
 _words_of, _phrases_of, _stock_of = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
@@ -52,10 +51,7 @@ class Sentences:
         """Words, candidate phrases and stock-word uses (sorted by word) of one text."""
         if not self.remember:
             return self._count(split_words(raw))
-        # Runs of breaks make empty parts, and a blank beside a break makes a part
-        # differ from the same words elsewhere: both go (neither holds a word).
-        parts = list(filter(None, raw.replace(_BLANK_BREAK, BREAK)
-                            .replace(_BREAK_BLANK, BREAK).split(BREAK)))
+        parts = sentences_of(raw)
         known = list(map(self._memory.get, parts))
         if None in known:
             known = self._learn(parts, known)

@@ -4,9 +4,9 @@ The reading is the caller's (a `LineStore` for the headless command, the
 session's current lines in the app); this module only decides what to read in
 which order. A caller with a second core to spare asks `file_slop` for it
 (``parallel``): on a large file a helper process (`scan.Helper`, requests in
-`slop.helper`) counts the second half of the entries from the file itself while
-this process counts the first, then scores its half while this one scores the
-first. If the helper fails, its share is computed here (`scan.share`).
+`slop.helper`) counts entries from the end of the file while this process counts
+from the start, each taking more as it finishes (`slop.sharing`), then each scores
+the entries it counted. If the helper fails, its share is computed here (`scan.share`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,17 @@ from ..store import LineStore
 from .counts import Counts, Lexicon, count_chunk, discover, merge
 from .report import SlopReport, entries_of_plain, finish, judge, plain_entries, verdicts
 from .rules import SAMPLE_ENTRIES
+from .sharing import Shares
 
 #: Lines [start, stop) of the entries at those positions.
 ReadLines = Callable[[int, int], list[bytes]]
 Progress = Callable[[int, int], None]
 CHUNK = 5000
-#: Files with fewer entries are not worth a second process's start-up.
-PARALLEL_MIN_ENTRIES = 20_000
+#: Smaller files are not worth a second process's start-up (~1 s of the other
+#: core; 32 MB is ~16k datagen entries). Bytes, not entries: the helper starts
+#: before the index is read. A 28 MB file of real prose (17.7k entries) ran slower
+#: with it on a busy host, where the second core is not free.
+PARALLEL_MIN_BYTES = 32 << 20
 
 
 def sample_positions(count: int, size: int = SAMPLE_ENTRIES) -> range:
@@ -95,27 +99,27 @@ def report_from_plain(plain: tuple) -> tuple[SlopReport, array]:
 
 def _slop_of_file(store: LineStore, progress: Progress | None, parallel: bool
                   ) -> tuple[SlopReport, array]:
-    for _ in store.index_chunks():
-        pass
-    count = len(store.starts)
-
-    def read(start: int, stop: int) -> list[bytes]:
-        if start >= stop:
-            return []
-        base = store.starts[start]
-        block = store.read_range(base, store.ends[stop - 1])
-        return [block[store.starts[r] - base:store.ends[r] - base]
-                for r in range(start, stop)]
-
-    # Started before the sample is read, so its start-up overlaps that pass.
-    helper = Helper(store.size, None, parallel and count >= PARALLEL_MIN_ENTRIES,
-                    fd=store.fileno(), min_bytes=0)
+    # Started first, so its start-up (and the human baseline it loads: `slop-rates`)
+    # overlaps reading the index and the sample here.
+    helper = Helper(store.size, None, parallel, fd=store.fileno(),
+                    min_bytes=PARALLEL_MIN_BYTES, rows=False)
     try:
+        for _ in store.index_chunks():
+            pass
+        count = len(store.starts)
+
+        def read(start: int, stop: int) -> list[bytes]:
+            if start >= stop:
+                return []
+            base = store.starts[start]
+            block = store.read_range(base, store.ends[stop - 1])
+            return [block[store.starts[r] - base:store.ends[r] - base]
+                    for r in range(start, stop)]
+
         if not helper.active:
             lexicon = lexicon_of(count, read)
             counts = count_range(read, 0, count, lexicon, progress, count)
             return finish(counts, lexicon), store.lines
-        # Meanwhile the helper loads the human baseline (and the lens's modules).
         lexicon, rates, _ = share(helper, lambda: ("slop-rates",),
                                   lambda: lexicon_of(count, read), lambda: None)
         return _shared(helper, read, count, lexicon, rates, store, progress), store.lines
@@ -126,25 +130,14 @@ def _slop_of_file(store: LineStore, progress: Progress | None, parallel: bool
 def _shared(helper: Helper, read: ReadLines, count: int, lexicon: Lexicon,
             rates: dict[bytes, float | None] | None, store: LineStore,
             progress: Progress | None) -> SlopReport:
-    """Entries [0, half) counted and scored here, [half, count) in the helper."""
-    half = count // 2
-    mine, theirs, asked = share(
-        helper, lambda: ("slop-count", lexicon, half, store.starts[half:], store.ends[half:]),
-        lambda: count_range(read, 0, half, lexicon, _scaled(progress, half, count), count),
-        lambda: count_range(read, half, count, lexicon))
-    total = merge(mine, theirs)
+    """Entries counted and scored here from the front, in the helper from the back
+    (`slop.sharing`: each process takes more as it finishes)."""
+    shares = Shares(helper, read, count, lexicon, store)
+    total, asked = shares.count_all(progress)
     found = verdicts(total, lexicon, rates)
-    if not asked:  # the helper failed: its half was counted here, rows and all
+    if not asked:  # the helper failed: its shares were counted here, rows and all
         return SlopReport(total.entries, judge(total.rows, found), found.phrases)
     entries, plain, _ = share(
-        helper, lambda: ("slop-judge", found), lambda: judge(mine.rows, found),
-        lambda: plain_entries(judge(count_range(read, half, count, lexicon).rows,
-                                    found).values()))
+        helper, lambda: ("slop-judge", found), lambda: judge(total.rows, found),
+        lambda: plain_entries(judge(shares.theirs_again().rows, found).values()))
     return SlopReport(total.entries, {**entries, **entries_of_plain(plain)}, found.phrases)
-
-
-def _scaled(progress: Progress | None, half: int, count: int) -> Progress | None:
-    """Progress of this process's share, reported as the whole (both halves run alike)."""
-    if progress is None or half == count or half == 0:
-        return progress
-    return lambda done, _total: progress(done * count // half, count)

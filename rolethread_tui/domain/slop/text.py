@@ -111,6 +111,18 @@ def plain(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass").translate(_TABLE)
 
 
+def sentences_of(raw: bytes) -> list[bytes]:
+    """The parts of `plain` bytes between BREAKs, as keys: no counted 4-gram crosses
+    a BREAK, so a text's 4-grams are its parts' (`slop.sentences`, `slop.lexicon`).
+
+    Runs of breaks make empty parts, which go. A blank beside a break stays: the
+    same words with and without it are two keys of the same facts, which costs a
+    few more distinct parts than stripping blanks (two more passes over every
+    text, ~9 of ~33 µs an entry on datagen) would save.
+    """
+    return list(filter(None, raw.split(BREAK)))
+
+
 def gram_hashes(tokens: list[bytes]) -> list[int]:
     """The hash of every run of ``GRAM`` consecutive words, in text order.
 

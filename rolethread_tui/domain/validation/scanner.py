@@ -256,10 +256,10 @@ class Scanner:
             groups = []
             for start in range(0, len(needles), self.GROUP):
                 members = list(enumerate(needles))[start:start + self.GROUP]
-                groups.append((_matcher_for([n for _, n in members]),
-                               [(pi, _matcher_for([n])) for pi, n in members]))
+                groups.append((_Later([n for _, n in members]),
+                               [(pi, _Later([n])) for pi, n in members]))
             self.group_matchers.append(groups)
-            self.list_matchers.append(_matcher_for(needles))
+            self.list_matchers.append(_Later(needles))
             everything.update(*(n or {""} for n in needles))
         self.any_matcher = _ALWAYS if "" in everything else make_matcher(minimal(everything))
         #: screen(text) is False when no pattern can match `text` and it holds no
@@ -317,6 +317,23 @@ def _screen_for(needles: Iterable[str]) -> Callable[[str], bool | None] | None:
 
 def _unsure(_: str) -> None:
     return None
+
+
+class _Later:
+    """A `_matcher_for` built on its first search. Only the first search (every
+    needle at once) runs on a clean entry, so most of the tree is never needed,
+    and each Rust matcher costs ~3-4 ms to build: ~0.1 s of a process's start."""
+
+    __slots__ = ("_matcher", "_needles")
+
+    def __init__(self, needle_sets: list[frozenset[str] | None]) -> None:
+        self._needles = needle_sets
+        self._matcher: Matcher | None = None
+
+    def __call__(self, text: str) -> bool:
+        if self._matcher is None:
+            self._matcher = _matcher_for(self._needles)
+        return self._matcher(text)
 
 
 def _matcher_for(needle_sets: list[frozenset[str] | None]) -> Matcher:
