@@ -124,11 +124,13 @@ def test_the_app_and_its_scan_run_with_a_short_gil_switch_interval(data, monkeyp
     import rolethread_tui.tui.app as app_mod
 
     real = app_mod.create_app
-    seen = []
+    seen, fps = [], []
+    monkeypatch.delenv("TEXTUAL_FPS", raising=False)
 
     def create_and_note(*args, **kwargs):
         app = real(*args, **kwargs)                          # the scan starts in here
         seen.append(sys.getswitchinterval())
+        fps.append(os.environ.get("TEXTUAL_FPS"))
         os.kill(os.getpid(), signal.SIGTERM)
         return app
 
@@ -141,6 +143,27 @@ def test_the_app_and_its_scan_run_with_a_short_gil_switch_interval(data, monkeyp
     assert seen == [pytest.approx(tui_entry.UI_SWITCH_INTERVAL)]
     assert seen[0] < before / 10
     assert sys.getswitchinterval() == before
+    assert fps == [str(tui_entry.UI_FPS)] and "TEXTUAL_FPS" not in os.environ
+
+
+def test_a_fresh_app_process_repaints_on_a_120_fps_grid_unless_told_otherwise():
+    """Textual reads TEXTUAL_FPS when it is imported: the app's process imports it
+    inside `responsive_ui`, so its screens tick every 1/120 s — and a user's own
+    TEXTUAL_FPS wins."""
+    import subprocess
+
+    probe = ("import os, sys\n"
+             "from rolethread_tui.cli.tui_entry import responsive_ui\n"
+             "with responsive_ui():\n"
+             "    from textual.screen import UPDATE_PERIOD\n"
+             "print(round(1 / UPDATE_PERIOD), os.environ.get('TEXTUAL_FPS'))\n")
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                          text=True, check=True, timeout=60)
+    assert done.stdout.split() == ["120", "None"]
+    done = subprocess.run([sys.executable, "-c", probe], env={**env, "TEXTUAL_FPS": "30"},
+                          capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.split() == ["30", "30"]
 
 
 def test_the_app_runs_under_a_web_driver_on_pipes(data):
