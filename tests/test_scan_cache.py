@@ -107,6 +107,34 @@ def test_the_cache_is_what_is_read(tmp_path, generated, _small_files_cached, mon
     assert _scan(path) == cold
 
 
+def test_chunks_shared_with_the_helper_are_read_back_too(tmp_path, generated,
+                                                         _small_files_cached, monkeypatch):
+    """With the helper process, a chunk is stored while the next one computes — after
+    the index has moved on: its cache segment must still say where *it* ended, or a
+    warm open finds the cache wrong, drops it and scans everything again."""
+    from rolethread_tui.domain import engine, scan
+
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(store, "CHUNK", 256 << 10)  # >= 64 entries: worth sharing
+    real_rows, shared = engine.Engine._rows, []
+
+    def noted(self, *args: Any) -> Any:
+        cols, was_shared = real_rows(self, *args)
+        shared.append(was_shared)
+        return cols, was_shared
+
+    monkeypatch.setattr(engine.Engine, "_rows", noted)
+    path = _written(tmp_path, generated)
+    cold = _scan(path)
+    assert sum(shared) >= 2  # the helper computed part of several chunks
+
+    def no_rows(*_args: Any) -> list:
+        raise AssertionError("a row was computed on a warm open")
+
+    monkeypatch.setattr(engine.Engine, "_rows", no_rows)
+    assert _scan(path) == cold
+
+
 def _rewrite_same_size(path: Path) -> None:
     """Change one byte of a reply in place, keeping the size and the mtime."""
     st = os.stat(path)

@@ -157,15 +157,19 @@ class Engine:
         left idle while this thread stores rows (docs/architecture.md, the scan).
         """
         self._landed = count
-        waiting: list[list[Any]] = []  # columns computed, in order, not landed yet
+        # columns computed, in order, not landed yet, each with the store's index state
+        # just after its chunk was indexed: the cache segment must say where *it*
+        # ended, not where indexing has reached since (a warm open checks it)
+        waiting: list[tuple[list[Any], tuple[int, int]]] = []
 
         def land() -> bool:
             return self._land(waiting, fresh)
         try:
             for chunk, spans in self.store.index_chunks():
-                first = self._landed + sum(len(cols[0]) for cols in waiting)
+                first = self._landed + sum(len(cols[0]) for cols, _ in waiting)
+                indexed = (self.store._physical, self.store.indexed)
                 cols, shared = self._rows(chunk, spans, helper, first, land)
-                waiting.append(cols)
+                waiting.append((cols, indexed))
                 if self._closing or (not shared and not land()):
                     return False
             if not land():
@@ -177,13 +181,14 @@ class Engine:
             if fresh is not None:
                 fresh.discard()  # nothing left to discard once finished
 
-    def _land(self, waiting: list[list[Any]], fresh: Writer | None) -> bool:
+    def _land(self, waiting: list[tuple[list[Any], tuple[int, int]]],
+              fresh: Writer | None) -> bool:
         """Store and publish the computed chunks; False when the session is closing."""
         if not waiting:
             return not self._closing
-        for cols in waiting:
+        for cols, indexed in waiting:
             if fresh is not None:
-                fresh.add(self.store, self._landed, cols)
+                fresh.add(self.store, self._landed, cols, indexed)
             self.columns.append_columns(cols)
             self._landed += len(cols[0])
         waiting.clear()

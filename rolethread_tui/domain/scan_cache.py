@@ -289,21 +289,27 @@ class Writer:
             self.discard()
             raise
 
-    def add(self, store: LineStore, first: int, cols: list[Any]) -> None:
-        """One scanned chunk: its records start at `first` in the store's index."""
+    def add(self, store: LineStore, first: int, cols: list[Any],
+            indexed: tuple[int, int] | None = None) -> None:
+        """One scanned chunk: its records start at `first` in the store's index.
+
+        `indexed`: the store's (physical lines, bytes indexed) just after this
+        chunk was indexed, when indexing has moved on since (the scan lands a chunk
+        while the next computes); default the store's state now.
+        """
         if self._file is None:
             return
+        physical, done = indexed if indexed is not None else (store._physical, store.indexed)
         stop = first + len(cols[0])
         index = tuple(column[first:stop].tobytes()
                       for column in (store.starts, store.ends, store.endings, store.lines))
         try:
-            data = marshal.dumps((index, self._before, store._physical, store.indexed,
-                                  pack_columns(cols)))
+            data = marshal.dumps((index, self._before, physical, done, pack_columns(cols)))
             self._file.write(_RECORD.pack(zlib.crc32(data), len(data)))
             self._file.write(data)
         except (OSError, ValueError):
             self.discard()
-        self._before = store.indexed
+        self._before = done
 
     def finish(self, store: LineStore) -> None:
         """Close the file and put it in place (the end mark makes it complete).
