@@ -101,8 +101,9 @@ UI_SWITCH_INTERVAL = 0.0002
 
 #: Textual's screen updates tick on a fixed 1/FPS grid: a key arriving just after a
 #: tick waits for the next one. At Textual's 60 that is up to 16.7 ms, which is what
-#: a held key's 90th percentile paid (on a pty, 100k, quiet: 26-31 -> 13-15 ms at
-#: 120; the same bytes per key). Only when the user has not set TEXTUAL_FPS.
+#: a held key's 90th percentile paid (on a pty, 100k, quiet, 7 runs each: 15-31 ms,
+#: median 19.6, at 60 -> 13-17 ms, median 15.4, at 120; the same bytes per key).
+#: Only when the user has not set TEXTUAL_FPS.
 UI_FPS = 120
 
 
