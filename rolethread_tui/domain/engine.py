@@ -167,7 +167,7 @@ class Engine:
         try:
             for chunk, spans in self.store.index_chunks():
                 first = self._landed + sum(len(cols[0]) for cols, _ in waiting)
-                indexed = (self.store._physical, self.store.indexed)
+                indexed = self.store.index_state()
                 cols, shared = self._rows(chunk, spans, helper, first, land)
                 waiting.append((cols, indexed))
                 if self._closing or (not shared and not land()):

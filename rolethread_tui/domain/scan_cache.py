@@ -299,7 +299,7 @@ class Writer:
         """
         if self._file is None:
             return
-        physical, done = indexed if indexed is not None else (store._physical, store.indexed)
+        physical, done = indexed if indexed is not None else store.index_state()
         stop = first + len(cols[0])
         index = tuple(column[first:stop].tobytes()
                       for column in (store.starts, store.ends, store.endings, store.lines))

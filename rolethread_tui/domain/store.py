@@ -155,6 +155,11 @@ class LineStore:
     def tail_start(self) -> int:
         return self.line_end(self.count - 1) if self.count else (len(BOM) if self.bom else 0)
 
+    def index_state(self) -> tuple[int, int]:
+        """(physical lines, bytes) indexed so far: where a scan-cache segment of the
+        chunk just indexed ends (`scan_cache.Writer.add`)."""
+        return self._physical, self.indexed
+
     def index_chunks(self) -> Iterator[tuple[bytes, list[tuple[int, int]]]]:
         """Index the file chunk by chunk, yielding each chunk and its new records.
 
