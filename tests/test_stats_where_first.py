@@ -56,8 +56,16 @@ def _planted() -> list[bytes]:
     lone = (b'{"messages":[{"role":"user","content":"lone \\ud800 surrogate"},'
             b'{"role":"assistant","content":"ok"}]}')
     bom = b"\xef\xbb\xbf" + same
+    # shown as `inf` and `{'a': nan}`: words the earlier copy's bytes do not hold
+    inf = b'{"messages":[{"role":"user","content":1e400},{"role":"assistant","content":"ok"}]}'
+    inf_text = b'{"messages":[{"role":"user","content":"inf"},{"role":"assistant","content":"ok"}]}'
+    obj = (b'{"messages":[{"role":"user","content":{"a":NaN}},'
+           b'{"role":"assistant","content":"ok"}]}')
+    obj_text = (b'{"messages":[{"role":"user","content":"{\'a\': nan}"},'
+                b'{"role":"assistant","content":"ok"}]}')
     dup_keys = same[:-1] + b',"messages":' + orjson.dumps(_BASE["messages"]) + b"}"
-    return [nan, same, spaced, big, reviewed, escaped, huge, bom, number, number_text,
+    return [nan, same, spaced, big, reviewed, escaped, huge, bom, inf, obj, number, number_text,
+            inf_text, obj_text,
             number, lone, lone, dup_keys, same, b"[1, 2, 3]", b'"lantern"', b"{broken lantern",
             b'{"messages":"nope"}', b'{"conversations":[{"from":"human","value":"rain"},'
             b'{"from":"gpt","value":"The rain on the harbour lantern."}]}']
@@ -117,7 +125,8 @@ def test_queries_that_need_the_scan_take_it(dataset, query):
     assert quick_where(dataset, query, None) is None
 
 
-@pytest.mark.parametrize("query", ["100000.0", "lantern", "surrogate", "zzodd"])
+@pytest.mark.parametrize("query", ["100000.0", "lantern", "surrogate", "zzodd", "inf",
+                                   "\"'a': nan\""])
 def test_a_match_that_is_not_plain_takes_the_scan(dataset, query):
     """A match whose parse may differ (NaN: the search reads its raw text), or
     whose text may be a number's `str` (`100000.0`: an earlier 1e5 hides it)."""

@@ -23,7 +23,6 @@ scan cache, unchanged) and a query this cannot answer (`eligible`).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Sequence
 from functools import partial
@@ -60,6 +59,7 @@ _WINDOW = 64  # a mantissa longer than this holds a run of 19 digits anyway
 # NaN / Infinity (orjson refuses them), surrogate escapes (a lone one too)
 _ODD_BYTES = (b"NaN", b"Infinity", b"\\ud", b"\\uD")
 _NUMBER_START = frozenset("-0123456789")
+_FLOAT_WORDS = frozenset(("inf", "-inf", "nan"))  # str() of 1e400, -1e400, NaN
 
 
 def eligible(query: Query) -> bool:
@@ -103,20 +103,22 @@ def plain_turns(value: object) -> bool:
 
 
 def _str_of_value(text: str) -> bool:
-    """Whether `text` is the `str` of a float or of an object (a dict's repr)."""
+    """Whether `text` may be the `str` of a float or of an object (a dict's repr).
+
+    Cautious on purpose: ``inf`` / ``nan`` are a float's (1e400, NaN read by the
+    stdlib), and text in braces opening on a quote with a ``": "`` may be a dict's
+    (JSON keys are strings; compact JSON text has no space) — one holding ``nan``
+    is no literal `ast` could read back."""
+    if text in _FLOAT_WORDS:
+        return True
     first = text[:1]
     if first in _NUMBER_START:
         try:
             return repr(float(text)) == text
         except ValueError:
             return False
-    if first == "{" and text[-1:] == "}":
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return False
-        return isinstance(value, dict) and repr(value) == text
-    return False
+    return first == "{" and text[-1:] == "}" and (
+        text == "{}" or (text[1:2] in ("'", '"') and ": " in text))  # repr's key: value
 
 
 def plain_line(line: bytes) -> bool:
