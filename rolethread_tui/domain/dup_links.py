@@ -19,6 +19,18 @@ if TYPE_CHECKING:  # the finder (rapidfuzz) loads when groups are first searched
 SHOWN = 5  # partners named in a note; more become "…"
 
 
+def earlier_copies(digests: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """position → the first position with the same conversation, from (position,
+    digest) pairs in file order: the dataset-level `duplicate` check (digest 0: no
+    conversation, never one). The scan's answer and `stats --where`'s share it."""
+    first: dict[int, int] = {}
+    out: dict[int, int] = {}
+    for position, key in digests:
+        if key and (seen := first.setdefault(key, position)) != position:
+            out[position] = seen
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class DupLink:
     """One entry's membership: its check, the group's score, its digest then,

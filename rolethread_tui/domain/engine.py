@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .document import Document
-from .dup_links import DupLink, group_links, note, partners
+from .dup_links import DupLink, earlier_copies, group_links, note, partners
 from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .journal_records import gc_paused
@@ -380,14 +380,8 @@ class Engine:
     # ----------------------------------------------------------- duplicates
     def exact_duplicates(self) -> dict[int, int]:
         """position → first position with the same conversation (roles and texts)."""
-        first: dict[int, int] = {}
-        out: dict[int, int] = {}
         digest = self.columns.digest
-        for i, rid in enumerate(self.doc.rids()):
-            key = digest[rid]
-            if key and (seen := first.setdefault(key, i)) != i:
-                out[i] = seen
-        return out
+        return earlier_copies((i, digest[rid]) for i, rid in enumerate(self.doc.rids()))
 
     def duplicate_groups(self, threshold: float = 0.9) -> list[DupGroup]:
         """Exact and near-duplicate groups (positions), once per document version.

@@ -24,13 +24,14 @@ scan cache, unchanged) and a query this cannot answer (`eligible`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from .dup_links import earlier_copies
 from .formats import turns as turns_of
 from .records import parse_line
 from .scan import Helper, share
@@ -249,8 +250,8 @@ def _view(store: LineStore, query: Query, validation: dict[str, Any] | None,
     if not all(plain for (_, plain), p in zip(rows, order, strict=True) if p in matched):
         return None
     columns.append_many([row for row, _ in rows])
-    rids = {p: k for k, p in enumerate(order)}
-    _mark_duplicates(columns, order, matched)
+    rids = {p: k for k, p in enumerate(order)}  # in file order, as `order`
+    _mark_duplicates(columns, rids, matched)
     if query.fuzzy is not None:
         hits.sort(key=lambda hit: (-hit[1], hit[0]))
     else:
@@ -258,26 +259,35 @@ def _view(store: LineStore, query: Query, validation: dict[str, Any] | None,
     return WhereView(store, [i for i, _ in hits], columns, rids)
 
 
+def _halves(store: LineStore, positions: Sequence[int], helper: Helper, ask: tuple,
+            here: Callable[[Sequence[int]], Any]) -> Iterator[Any]:
+    """`here(part)` of each block of `positions`, the second half of a block asked
+    of the helper as ``(*ask, its spans)`` meanwhile (computed here if it fails):
+    answers in order, two per block."""
+    for start in range(0, len(positions), BLOCK):
+        block = positions[start:start + BLOCK]
+        half = len(block) // 2 if len(block) >= SHARE_MIN else len(block)
+        mine, theirs, _ = share(helper if half < len(block) else None,
+                                partial(_ask, *ask, _spans(store, block[half:])),
+                                partial(here, block[:half]), partial(here, block[half:]))
+        yield mine
+        yield theirs
+
+
 def _match(store: LineStore, query: Query, helper: Helper
            ) -> tuple[list[tuple[int, float]], set[int]]:
     """Every line matched against `query`, a block at a time, half in the helper."""
     hits: list[tuple[int, float]] = []
     odd: set[int] = set()
-    for start in range(0, store.count, BLOCK):
-        block = range(start, min(start + BLOCK, store.count))
-        half = len(block) // 2 if len(block) >= SHARE_MIN else len(block)
-        (found, flagged), (theirs, their_odd), _ = share(
-            helper if half < len(block) else None,
-            partial(_ask, "where-match", query.source, _spans(store, block[half:])),
-            partial(_match_here, store, query, block[:half]),
-            partial(_match_here, store, query, block[half:]))
+    for found, flagged in _halves(store, range(store.count), helper,
+                                  ("where-match", query.source),
+                                  partial(_match_here, store, query)):
         hits += found
-        hits += theirs
-        odd.update(flagged, their_odd)
+        odd.update(flagged)
     return hits, odd
 
 
-def _match_here(store: LineStore, query: Query, positions: range
+def _match_here(store: LineStore, query: Query, positions: Sequence[int]
                 ) -> tuple[list[tuple[int, float]], list[int]]:
     return where_lines(query, _lines(store, positions))
 
@@ -287,16 +297,9 @@ def _rows(store: LineStore, order: list[int], compute: Any, helper: Helper
     """(the scan's row, `plain_turns`) of the entries at `order` (file order), half
     in the helper."""
     rows: list[tuple[tuple, bool]] = []
-    for start in range(0, len(order), BLOCK):
-        block = order[start:start + BLOCK]
-        half = len(block) // 2 if len(block) >= SHARE_MIN else len(block)
-        mine, theirs, _ = share(
-            helper if half < len(block) else None,
-            partial(_ask, "where-rows", _spans(store, block[half:])),
-            partial(_rows_here, store, compute, block[:half]),
-            partial(_rows_here, store, compute, block[half:]))
-        rows += mine
-        rows += theirs
+    for part in _halves(store, order, helper, ("where-rows",),
+                        partial(_rows_here, store, compute)):
+        rows += part
     return rows
 
 
@@ -309,15 +312,13 @@ def _ask(*request: object) -> tuple[object, ...]:
     return request
 
 
-def _mark_duplicates(columns: Columns, order: Sequence[int], matched: set[int]) -> None:
+def _mark_duplicates(columns: Columns, rids: dict[int, int], matched: set[int]) -> None:
     """The `duplicate` issue of each match with an earlier entry of the same
-    conversation (`Engine._mark_exact_duplicates`, over the entries that can be one)."""
-    first: dict[int, int] = {}
+    conversation (`dup_links.earlier_copies`, over the entries that can be one)."""
     digests = columns.digest
-    for rid, position in enumerate(order):
-        key = digests[rid]
-        if key and first.setdefault(key, position) != position and position in matched:
-            columns.add_issue(rid, "duplicate", "warning")
+    for position in earlier_copies((p, digests[rid]) for p, rid in rids.items()):
+        if position in matched:
+            columns.add_issue(rids[position], "duplicate", "warning")
 
 
 def _spans(store: LineStore, positions: Sequence[int]) -> list[tuple[int, int, int, None]]:
