@@ -51,3 +51,41 @@ def test_searches_split_with_the_helper_give_the_same_matches(write, monkeypatch
         for query in queries:
             assert fast.search(query) == slow.search(query), query
         assert fast.search("dragon")[:3] == [0, 4, 9]
+
+
+def test_validate_ids_split_with_the_helper_are_the_ids_one_process_gives(write, monkeypatch):
+    """`validate` reads half of its entries' ids in the helper process the scan kept:
+    ids held in the line (plain, escaped, RoleThread Lite's uuid), hashed lines, edited
+    and added entries, a BOM on the first line — the same ids as one process."""
+    from rolethread_tui.domain import entry_ids
+
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(entry_ids, "HELPER_IDS", 10)
+    asked = []
+    send = scan.Helper.send
+    monkeypatch.setattr(scan.Helper, "send",
+                        lambda self, req: asked.append(req[0]) or send(self, req))
+    lines = []
+    for i in range(2500):
+        entry = chat(("user", f"q{i}"), ("assistant", "  padded  "))  # edge-whitespace
+        if i % 3 == 1:
+            entry["id"] = f"own-{i}"
+        elif i % 3 == 2 and i % 2:
+            entry["_rolethread"] = {"entry_uuid": i}
+        text = json.dumps(entry)
+        lines.append(text.replace('"id"', '"\\u0069d"') if i % 11 == 1 else text)
+    path = write(["\ufeff" + lines[0], *lines[1:], "{broken"])
+    with Session.open(path, parallel=True) as fast, \
+            Session.open(path, parallel=False, claim_lock=False) as slow:  # a 2nd view
+        for s in (fast, slow):
+            s.wait()
+            s.edit_message(2000, 1, "edited, still padded  ")
+            s.set_status(2300, "accepted")
+            s.delete_entries([5])
+        found = fast.validate()
+        assert "ids" in asked, "the helper process was not asked"
+        assert found == slow.validate()
+    ids = {f.entry: f.id for f in found}
+    assert ids[1] == "own-1" and ids[6] == "own-7"  # entry 5 deleted
+    assert ids[2211] == "own-2212"  # `"\u0069d"`, in the helper's half
+    assert len({ids[0], ids[2], ids[3]}) == 3  # hashed lines

@@ -116,8 +116,8 @@ class Document:
         """The entry's stable id (`review.entry_id`). An unedited line that cannot
         hold an id is hashed without a parse: `validate` and `export` ask for many."""
         raw = self.original(rid)
-        if rid not in self._states and not rv.may_hold_id(raw):
-            return rv.line_id(raw)
+        if rid not in self._states and rid < self.store.count:
+            return rv.loaded_id(raw)
         return rv.entry_id(self.value(rid), raw)
 
     def entry_ids(self, rids: Sequence[int]) -> list[str]:
@@ -130,10 +130,8 @@ class Document:
             raw = next(lines) if rid < count else b""
             if rid in states or rid >= count:
                 out.append(rv.entry_id(self.value(rid), raw))
-            elif rv.may_hold_id(raw):
-                out.append(rv.entry_id(parse_line(raw), raw))
             else:
-                out.append(rv.line_id(raw))
+                out.append(rv.loaded_id(raw))
         return out
 
     def edited_ids(self) -> list[int]:

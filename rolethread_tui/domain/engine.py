@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .document import Document
 from .dup_links import DupLink, earlier_copies, group_links, note, partners
+from .entry_ids import entry_ids
 from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .journal_records import gc_paused
@@ -362,7 +363,7 @@ class Engine:
         duplicates = self.exact_duplicates()
         rids = doc.rids()
         flagged = [i for i, rid in enumerate(rids) if issue_count[rid] or i in duplicates]
-        ids = doc.entry_ids([rids[i] for i in flagged])
+        ids = entry_ids(doc, self._search, [rids[i] for i in flagged])
         for i, eid in zip(flagged, ids, strict=True):
             rid = rids[i]
             line = lines[rid] if rid < self.store.count else None

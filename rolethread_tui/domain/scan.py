@@ -181,6 +181,8 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     - ("match", query, spans, lines) → (index, score) of those matching the query;
     - ("where-match", query, spans) → (matches, odd lines) and ("where-rows", spans)
       → summary rows, for `stats --where` without the scan (`where_first`);
+    - ("ids", starts, ends) → `review.loaded_id` of the lines at those file ranges
+      (`validate`'s entry ids, `entry_ids.entry_ids`);
     - ("fingerprint", keep, stop, spans, lines) → (entries in order, their
       `dedupe_batch.Prints`) for a duplicate finder's ``job_stop``;
     - ("bands", signatures, lengths, active, start, stop, threshold) → each
@@ -218,6 +220,8 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
             compute = compute or _columns(settings["validation"])
             _send(stdout, answer(kind, fd, compute, args))
+        elif kind == "ids":
+            _send(stdout, _loaded_ids(fd, *args))
         elif kind == "fingerprint":
             _send(stdout, _fingerprints(fd, *args))
         elif kind == "bands":
@@ -256,6 +260,14 @@ def _fingerprints(fd: int, keep: bool, stop: Any, spans: list[Span],
     todo = sorted([*_read_spans(fd, spans), *lines], key=_first)
     return [index for index, _, _ in todo], fingerprint_batch([line for _, line, _ in todo],
                                                               keep, stop)
+
+
+def _loaded_ids(fd: int, starts: list[int], ends: list[int]) -> list[str]:
+    from .review import loaded_id
+    from .store import read_in_blocks
+
+    return [loaded_id(line) for line in read_in_blocks(
+        starts, ends, lambda start, end: _read_range(fd, start, end))]
 
 
 def _first(item: Given) -> int:

@@ -13,7 +13,7 @@ import hashlib
 import os
 import threading
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,15 +132,8 @@ class LineStore:
         a time: lines at most `near` bytes apart come from one read (reading the gap
         is cheaper than another read), up to `block` bytes; one block in memory."""
         starts, ends = self.starts, self.ends
-        k = 0
-        while k < len(rids):
-            base, j = starts[rids[k]], k + 1
-            while (j < len(rids) and 0 <= starts[rids[j]] - ends[rids[j - 1]] < near
-                   and ends[rids[j]] - base <= block):
-                j += 1
-            data = self.read_range(base, ends[rids[j - 1]])
-            yield from (data[starts[r] - base:ends[r] - base] for r in rids[k:j])
-            k = j
+        yield from read_in_blocks([starts[r] for r in rids], [ends[r] for r in rids],
+                                  self.read_range, block, near)
 
     def line_end(self, rid: int) -> int:
         """Offset just past record rid's line ending."""
@@ -255,3 +248,21 @@ class LineStore:
     def publish(self, count: int) -> None:
         """Make records below `count` visible to readers (after their columns exist)."""
         self.count = count
+
+
+def read_in_blocks(starts: Sequence[int], ends: Sequence[int],
+                   read_range: Callable[[int, int], bytes], block: int = 4 << 20,
+                   near: int = 64 << 10) -> Iterator[bytes]:
+    """The byte ranges [starts[k], ends[k]) in order (ascending, not overlapping), read a
+    block at a time: ranges at most `near` bytes apart come from one read (reading the gap
+    is cheaper than another read), up to `block` bytes; one block in memory. The store
+    reads its lines so, and the helper process the lines it is sent (`scan.serve`)."""
+    k = 0
+    while k < len(starts):
+        base, j = starts[k], k + 1
+        while (j < len(starts) and 0 <= starts[j] - ends[j - 1] < near
+               and ends[j] - base <= block):
+            j += 1
+        data = read_range(base, ends[j - 1])
+        yield from (data[a - base:b - base] for a, b in zip(starts[k:j], ends[k:j], strict=True))
+        k = j
