@@ -174,3 +174,100 @@ def test_integers_keep_every_digit_whatever_the_buffer(raw, exact):
             assert value == {"s": "12345678901234567890", "f": 1.5e300}
         else:
             assert value == {"n": exact} and type(value["n"]) is int
+
+
+@pytest.mark.parametrize("way", ["kernel copy", "no kernel copy", "kernel copy fails midway"])
+def test_a_save_copies_the_untouched_bytes_whichever_way_it_copies(tmp_path: Path, monkeypatch,
+                                                                   way):
+    """Unchanged runs are copied by the kernel (`os.copy_file_range`), written back to the
+    disk as the copy goes (a kick every `KICK` bytes), and read and written where the
+    kernel cannot copy — before or midway: the same bytes every way."""
+    from rolethread_tui.domain import writer
+
+    monkeypatch.setattr(writer._Output, "KICK", 4096)  # many kicks on a small file
+    monkeypatch.setattr(writer._Output, "BUFFER", 100)
+    real = getattr(writer.os, "copy_file_range", None)
+    calls = []
+
+    def copy(*args: int) -> int:
+        calls.append(args)
+        if way == "no kernel copy" or (way == "kernel copy fails midway" and len(calls) > 2):
+            raise OSError(18, "Invalid cross-device link")
+        return real(*args)  # type: ignore[misc]
+
+    if real is None:
+        pytest.skip("no os.copy_file_range here")
+    monkeypatch.setattr(writer.os, "copy_file_range", copy)
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(HOSTILE)
+    with Session.open(path) as s:
+        s.wait()
+        s.save(tmp_path / "same.jsonl")
+        s.set_status(1, "accepted")
+        s.edit_message(9, 0, "edited")
+        s.save(tmp_path / "edited.jsonl")
+    assert (tmp_path / "same.jsonl").read_bytes() == HOSTILE
+    edited = (tmp_path / "edited.jsonl").read_bytes().split(b"\n")
+    before = HOSTILE.split(b"\n")
+    assert [k for k, (a, b) in enumerate(zip(before, edited, strict=True)) if a != b] == [3, 11]
+    assert len(calls) >= (1 if way == "no kernel copy" else 3)
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.sampled_from([b'{"a":1}', b'{"b":2}', b"", b"   ", b"{broken"]),
+                      min_size=1, max_size=14),
+       endings=st.lists(st.sampled_from([b"\n", b"\r\n"]), min_size=14, max_size=14),
+       bom=st.booleans(), final=st.booleans(), data=st.data())
+def test_a_save_visiting_only_the_edited_entries_writes_what_visiting_all_writes(
+        tmp_path: Path, lines, endings, bom, final, data):
+    """`pieces` with the edited records known (`_key_positions`) gives the bytes of the
+    entry-by-entry walk: blank lines, CRLF, a BOM, a last line without an ending."""
+    from rolethread_tui.domain.store import LineStore
+    from rolethread_tui.domain.writer import FileRange, pieces
+
+    raw = (b"\xef\xbb\xbf" if bom else b"") + b"".join(
+        line + ending for line, ending in zip(lines, endings, strict=False))
+    if not final:
+        raw = raw.rstrip(b"\r\n")
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(raw)
+    store = LineStore(path)
+    try:
+        store.publish(sum(len(spans) for _, spans in store.index_chunks()))
+        assert store.count == sum(1 for line in lines if line.strip())
+        edited = data.draw(st.sets(st.integers(0, max(store.count - 1, 0))))
+        new = {r: b'{"edited":%d}' % r for r in edited if r < store.count}
+
+        def written(known: set[int] | None) -> bytes:
+            out = pieces(store, range(store.count), store.count, new.get, known)
+            return b"".join(b"".join(p.read()) if isinstance(p, FileRange) else p for p in out)
+        assert written(set(new)) == written(None)
+        if not new:
+            assert written(set()) == raw
+    finally:
+        store.close()
+
+
+def test_a_save_whose_writeback_fails_fails_and_leaves_the_file(tmp_path: Path, monkeypatch):
+    """The thread that writes a big save back while it is copied (`writer._Flusher`)
+    meets a disk error: the save raises it, no temp file stays, the file is as it was."""
+    import errno
+
+    from rolethread_tui.domain import writer
+
+    monkeypatch.setattr(writer._Output, "KICK", 4096)
+
+    def broken(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(writer, "_datasync", broken)
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(HOSTILE)
+    with Session.open(path) as s:
+        s.wait()
+        s.set_status(0, "accepted")
+        with pytest.raises(OSError, match="Input/output"):
+            s.save()
+    assert path.read_bytes() == HOSTILE
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".rolethread", "hostile.jsonl"]

@@ -356,7 +356,8 @@ class Session(SessionOps):
             order = self.rids()
             landing = (self.journal.saving if same_as_source and self.journal is not None
                        else None)  # a save killed after the rename still counts as landed
-            write_atomic(dest, pieces(self.store, order, len(order), self.doc.save_line),
+            write_atomic(dest, pieces(self.store, order, len(order), self.doc.save_line,
+                                      self.doc.edited_ids()),
                          before_replace=landing)
             if same_as_source:
                 self._disk_stamp = FileStamp.of(dest)

@@ -11,9 +11,11 @@ import contextlib
 import os
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from .process import alive
 from .store import BOM, ENDINGS, LineStore
@@ -25,22 +27,31 @@ BACKUPS_KEPT = 5
 
 def pieces(
     store: LineStore,
-    order: Iterable[int],
+    order: Sequence[int],
     total: int,
     changed: Callable[[int], bytes | None],
-) -> Iterator[bytes]:
-    """The output file as a stream of byte pieces.
+    edited: Iterable[int] | None = None,
+) -> Iterator[bytes | FileRange]:
+    """The output file as a stream of byte pieces (runs of unchanged lines as
+    `FileRange`s of the loaded file).
 
     `changed(rid)` gives a record's new line content, or None when the record
     is an original line left as read. Records beyond the loaded file (new
-    entries) always come through `changed`.
+    entries) always come through `changed`. `edited`: every rid `changed` may
+    give a line for, when known; with the file's own order (no insert, delete
+    or move), only the entries around those are visited (`_key_positions`):
+    a save after one edit of a million
+    entries is a few steps, not a million.
     """
     if store.bom:
         yield BOM
     newline = ENDINGS[store.endings[0]] if store.count and store.endings[0] else b"\n"
     run: list[int] = []  # [start, end) of a pending copy from the source file
-    prev = -2
-    for k, rid in enumerate(order):
+    positions: Iterable[int] = range(total)
+    if edited is not None and order == range(store.count) and total == store.count:
+        positions = _key_positions(store, edited, total)
+    for k in positions:
+        rid, prev = order[k], order[k - 1] if k else -2
         last = k == total - 1
         line = changed(rid) if rid < store.count else None
         original = rid < store.count and line is None
@@ -64,19 +75,46 @@ def pieces(
             yield from _flush(store, run)
             run = []
             yield newline
-        prev = rid
     yield from _flush(store, run)
     yield store.read_range(store.tail_start(), store.size)
 
 
-def _flush(store: LineStore, run: list[int]) -> Iterator[bytes]:
-    if not run:
-        return
-    start, end = run
-    while start < end:
-        step = min(PIECE, end - start)
-        yield store.read_range(start, start + step)
-        start += step
+def _key_positions(store: LineStore, edited: Iterable[int], total: int) -> list[int]:
+    """The positions `pieces` must visit when entry k is record k: each edited entry,
+    the ones just before and after it, the first and the last. Between two of
+    these, every entry is an unchanged line following its predecessor, whose only
+    effect would be to extend the pending copy to its end — which the last of them
+    does alone. (Only the file's last line can lack a line ending, and it is
+    visited.)"""
+    keys = {0, total - 1}
+    for k in edited:
+        if k < total:
+            keys.update((k - 1, k, k + 1))
+    return sorted(k for k in keys if 0 <= k < total)
+
+
+def _flush(store: LineStore, run: list[int]) -> Iterator[FileRange]:
+    if run and run[0] < run[1]:
+        yield FileRange(store.fileno(), run[0], run[1])
+
+
+class FileRange(NamedTuple):
+    """Bytes [start, end) of an open file, for `write_atomic` to copy without reading
+    them into Python (`os.copy_file_range`: the kernel copies, on some file systems
+    shares the blocks). Reading it gives the bytes (`read`), as far as the file goes."""
+
+    fd: int
+    start: int
+    end: int
+
+    def read(self) -> Iterator[bytes]:
+        start = self.start
+        while start < self.end:
+            data = os.pread(self.fd, min(PIECE, self.end - start), start)
+            if not data:
+                return
+            yield data
+            start += len(data)
 
 
 def real_path(path: str | os.PathLike[str]) -> Path:
@@ -94,7 +132,7 @@ def temp_prefix(target: Path) -> str:
     return f".{target.name}.{os.getpid()}-"
 
 
-def write_atomic(target: Path, data: Iterable[bytes], *,
+def write_atomic(target: Path, data: Iterable[bytes | FileRange], *,
                  before_replace: Callable[[Path], None] | None = None) -> None:
     """Temp file in the target's directory, fsync, rename over the target.
 
@@ -110,12 +148,15 @@ def write_atomic(target: Path, data: Iterable[bytes], *,
     real = real_path(target)
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(real), suffix=".tmp", dir=real.parent)
     try:
-        with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+        with _Output(fd) as out:
             for piece in data:
-                out.write(piece)
+                if type(piece) is FileRange:
+                    out.copy(piece)
+                else:
+                    out.write(piece)  # type: ignore[arg-type]
             out.flush()
-            _take_attributes(out.fileno(), real)
-            os.fsync(out.fileno())
+            _take_attributes(fd, real)
+            out.sync()
         if before_replace is not None:
             before_replace(Path(tmp))
         os.replace(tmp, real)
@@ -124,6 +165,139 @@ def write_atomic(target: Path, data: Iterable[bytes], *,
             os.unlink(tmp)
         raise
     fsync_dir(real.parent)
+
+
+class _Output:
+    """`write_atomic`'s temp file: small pieces buffered, file ranges copied by the
+    kernel, and the disk kept writing while the copy goes on.
+
+    Linux writes dirty pages back only once they are many or old, so left alone a
+    2 GB save copies first and then waits for the whole file in `fsync`. Here,
+    every `KICK` bytes a thread (`_Flusher`) asks for what is written so far to
+    reach the disk while this one copies on, so the final fsync waits for the
+    tail only. Measured on a 2 GB file: copy then fsync 3.3–5.6 s, overlapped
+    2.7–3.1 s (docs/safety.md: the rename still waits for the final fsync).
+    """
+
+    BUFFER = 1 << 20
+    KICK = 64 << 20
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._buffer: list[bytes] = []
+        self._buffered = 0
+        self._written = 0  # bytes in the file
+        self._kicked = 0  # of which the flusher was asked to write back
+        self._kernel_copy = hasattr(os, "copy_file_range")
+        self._flusher: _Flusher | None = None
+
+    def __enter__(self) -> _Output:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._flusher is not None:
+                self._flusher.stop()
+        finally:
+            os.close(self.fd)
+
+    def write(self, data: bytes) -> None:
+        self._buffer.append(data)
+        self._buffered += len(data)
+        if self._buffered >= self.BUFFER:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffered:
+            self._write_all(b"".join(self._buffer))
+            self._buffer.clear()
+            self._buffered = 0
+
+    def sync(self) -> None:
+        """Everything written durable (the flusher's error, if it had one, raised)."""
+        self.flush()
+        if self._flusher is not None:
+            self._flusher.stop()
+        os.fsync(self.fd)
+
+    def copy(self, piece: FileRange) -> None:
+        """The range's bytes, as far as its file goes (as reading it would give)."""
+        self.flush()
+        start = piece.start
+        while self._kernel_copy and start < piece.end:
+            step = min(piece.end - start, self.KICK)
+            try:
+                done = os.copy_file_range(piece.fd, self.fd, step, start, self._written)
+            except OSError:  # not between these files here (old kernel, special file)
+                self._kernel_copy = False
+                break
+            if not done:  # the file ends early: as `read` would, stop
+                return
+            start += done
+            self._advance(done)
+        for data in FileRange(piece.fd, start, piece.end).read():
+            self._write_all(data)
+
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            done = os.pwrite(self.fd, view, self._written)
+            view = view[done:]
+            self._advance(done)
+
+    def _advance(self, done: int) -> None:
+        self._written += done
+        if self._written - self._kicked >= self.KICK:
+            if self._flusher is None:
+                self._flusher = _Flusher(self.fd)
+            self._flusher.kick()
+            self._kicked = self._written
+
+
+#: Data (and the size that reads it) to the disk; macOS has only fsync.
+_datasync = getattr(os, "fdatasync", os.fsync)
+
+
+class _Flusher:
+    """A thread that writes a file's dirty pages back (`fdatasync`) when kicked,
+    while the writer goes on; kicks that come while it works make one more pass."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._wake = threading.Condition()
+        self._kicked = self._stopping = False
+        self.error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name="save-flusher", daemon=True)
+        self._thread.start()
+
+    def kick(self) -> None:
+        with self._wake:
+            self._kicked = True
+            self._wake.notify()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not (self._kicked or self._stopping):
+                    self._wake.wait()
+                if not self._kicked:
+                    return
+                self._kicked = False
+            try:
+                _datasync(self._fd)
+            except OSError as exc:  # the writer raises it; the final fsync would too
+                self.error = exc
+                return
 
 
 def _take_attributes(fd: int, target: Path) -> None:
