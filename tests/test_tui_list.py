@@ -181,3 +181,41 @@ async def test_a_failing_duplicate_search_is_reported_and_the_app_stays(write, m
         assert any("disk went away" in str(n.message) for n in app._notifications)
         await pilot.press("j")
         assert app.screen.query_one(EntryList).current == 1
+
+
+async def test_the_list_follows_the_scan_without_laying_the_screen_out_again(write, monkeypatch):
+    """Scan progress moves the scrollbar only (`EntryList.grow`): the rows on screen
+    stay as rendered; a filtered view or a wider number column (999 → 1,000) renders
+    them again; at the end every entry is there to reach."""
+    from rolethread_tui.domain import store
+
+    monkeypatch.setattr(store, "CHUNK", 8 << 10)  # a chunk of ~25 entries: many events
+    monkeypatch.setattr(store, "FIRST_CHUNK", 8 << 10)
+    reloads = []
+    real_reload = EntryList.reload
+    monkeypatch.setattr(EntryList, "reload", lambda self: reloads.append(self.count)
+                        or real_reload(self))
+    path = write([json.dumps(clean_entry(i)) for i in range(2500)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        entries = app.screen.query_one(EntryList)
+        assert entries.virtual_size.height == 2500
+        assert entries.vertical_scrollbar.window_virtual_size == 2500
+        assert "   1 " in screen_text(app) and "1/2500" in screen_text(app)
+
+        reloads.clear()
+        rendered = len(entries._cache)
+        entries.grow()  # more published, none on screen changed: no new row
+        assert reloads == [] and len(entries._cache) == rendered
+        entries._digits = 3  # as if the last rows drawn were numbered up to 999
+        entries.grow()
+        assert reloads == [2500]
+        entries.set_view([0, 1, 2])
+        reloads.clear()
+        entries.grow()
+        assert reloads == [3]
+        entries.set_view(None)
+        await pilot.press("G")
+        await pilot.pause()
+        assert "2500 " in screen_text(app) and "2500/2500" in screen_text(app)

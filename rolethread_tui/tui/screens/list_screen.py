@@ -135,9 +135,14 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
         self.set_class(height < SHORT, "-short")
         self.set_class(width < NARROW, "-narrow")
 
-    def _sync_rows(self) -> None:
+    def _sync_rows(self, grown: bool = False) -> None:
+        """The list and status bar after the session's rows changed (`grown`: the scan
+        appended some, and those on screen are as they were)."""
         session = self.app.session
-        self.entries.reload()
+        if grown:
+            self.entries.grow()
+        else:
+            self.entries.reload()
         if len(session) and not self._rows_drawn:
             self._rows_drawn = True  # once they are on screen, the scan may go on
             self.call_after_refresh(self.app.first_rows_drawn)
@@ -166,7 +171,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
     def _session_changed(self, message: SessionChanged) -> None:
         event = message.event
         if event.kind in ("scan", "scanned"):
-            self._sync_rows()
+            self._sync_rows(grown=event.kind == "scan")
             if event.kind == "scanned":
                 self._count_worker()
                 self._after_scan()

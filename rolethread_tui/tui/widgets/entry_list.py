@@ -101,8 +101,25 @@ class EntryList(QuietScrollView, can_focus=True):
         bottom (`G` showed 293–304 of 305).
         """
         self._cache.clear()
+        self._digits = len(str(len(self.session)))  # the number column's width
         self.virtual_size = Size(self.scrollable_content_region.width, self.count)
         self.refresh()
+
+    _digits = 0
+
+    def grow(self) -> None:
+        """Entries were appended (the scan published more) and none on screen changed:
+        only the scrollbar moves, set as Textual sets it without a layout. A `reload`
+        lays the screen out again and renders every row: ~30 ms of the UI thread per
+        scan chunk, taken from the scan (docs/architecture.md, "The scan and the UI").
+        A filtered view, a scrollbar not shown yet (rows below may come into view) or
+        a wider number column (999 → 1,000) reload."""
+        if (self.view is not None or not self.show_vertical_scrollbar
+                or len(str(len(self.session))) != self._digits):
+            self.reload()
+            return
+        self._size_updated(self.size, Size(self.scrollable_content_region.width, self.count),
+                           self.container_size, layout=False)
 
     @property
     def rows_shown(self) -> int:
