@@ -39,9 +39,8 @@ def pieces(
     is an original line left as read. Records beyond the loaded file (new
     entries) always come through `changed`. `edited`: every rid `changed` may
     give a line for, when known; with the file's own order (no insert, delete
-    or move), only the entries around those are visited (`_key_positions`):
-    a save after one edit of a million
-    entries is a few steps, not a million.
+    or move), only the entries around those are visited (`_key_positions`): a
+    save after one edit of a million entries is a few steps, not a million.
     """
     if store.bom:
         yield BOM
