@@ -20,6 +20,7 @@ from .dup_links import DupLink, earlier_copies, group_links, note, partners
 from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .journal_records import gc_paused
+from .review import ORIGINS, STATUSES
 from .scan import Helper, Span, rows_of, share
 from .scan_cache import SLOP_RESULT, ScanCache, Writer, groups_result, identity, kept
 from .store import BOM, LineStore
@@ -502,10 +503,12 @@ class Engine:
 
         self.wait()
         rows = RowView(self.doc)
+        passes = rows.column_filter(query)
         total = len(self.doc)
         for start in range(0, total, chunk):
             stop = min(start + chunk, total)
-            done, todo = candidates(query, rows, _no_lines, range(start, stop), rows.valid_at)
+            done, todo = candidates(query, rows, _no_lines, range(start, stop), rows.valid_at,
+                                    passes)
             if todo:
                 done.extend(self._check_text(query, [i for i, _, _ in todo]))
                 done.sort()
@@ -573,12 +576,28 @@ class RowView(Sequence[Row]):
 
     def __init__(self, doc: Document) -> None:
         self._rids = doc.rids()
+        self._columns = doc.columns
         self._row = doc.columns.row
         self._valid = doc.columns.valid
 
     def valid_at(self, i: int) -> bool:
         """Just the `valid` column: no row object when no column filter needs one."""
         return bool(self._valid[self._rids[i]])
+
+    def column_filter(self, query: Query) -> Callable[[int], bool]:
+        """The query's column filters by position, read straight from the column
+        arrays (`Query.column_filter`): the values `Row` would hold, no `Row` built."""
+        check = query.column_filter(self._field)
+        rids = self._rids
+        return lambda i: check(rids[i])
+
+    def _field(self, name: str) -> Callable[[int], Any]:
+        """The reader of one `RowLike` field by record id."""
+        cols = self._columns
+        if name in ("status", "origin"):
+            codes, names = (cols.status, STATUSES) if name == "status" else (cols.origin, ORIGINS)
+            return lambda rid: names[codes[rid]]
+        return getattr(cols, name).__getitem__
 
     def __len__(self) -> int:
         return len(self._rids)
