@@ -66,24 +66,19 @@ Candidate = tuple[int, bytes, bool | None]
 def candidates(
     query: Query, rows: Sequence[RowLike], line_at: LineAt, indexes: Iterable[int],
     valid_at: Callable[[int], bool] | None = None,
-    passes_at: Callable[[int], bool] | None = None,
 ) -> tuple[list[tuple[int, float]], list[Candidate]]:
     """The cheap stages: (matches decided by columns alone, lines still to check).
 
     Splitting here lets a caller spread the expensive stage (`check_lines`:
-    parse and match text) over more than one process. With ``valid_at`` and
-    ``passes_at`` (the column filters by index, `Query.column_filter`) no row
-    object is built.
+    parse and match text) over more than one process.
     """
     passes = query.column_predicate
     done: list[tuple[int, float]] = []
     todo: list[Candidate] = []
-    if valid_at is not None and (passes_at is not None or not query.has_column_filters):
-        kept = ([i for i in indexes if passes_at(i)]
-                if passes_at is not None and query.has_column_filters else indexes)
+    if not query.has_column_filters and valid_at is not None:  # no row objects needed
         if not query.needs_turns:
-            return [(i, 0.0) for i in kept], todo
-        return done, [(i, line_at(i).removeprefix(_BOM), valid_at(i)) for i in kept]
+            return [(i, 0.0) for i in indexes], todo
+        return done, [(i, line_at(i).removeprefix(_BOM), valid_at(i)) for i in indexes]
     for i in indexes:
         row = rows[i]
         if not passes(row):
