@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import astuple, dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,9 @@ from .events import Emitter, SessionEvent
 from .journal_records import gc_paused
 from .scan import Helper, Span, rows_of, share
 from .scan_cache import SLOP_RESULT, ScanCache, Writer, groups_result, identity, kept
+from .search_split import RowView, SearchSplit
 from .store import BOM, LineStore
-from .summary import Columns, Row, join_columns, pack_columns, rows_as_columns, unpack_columns
+from .summary import Columns, join_columns, pack_columns, rows_as_columns, unpack_columns
 from .validation import Finding
 
 if TYPE_CHECKING:
@@ -91,6 +93,7 @@ class Engine:
         self.scan_bytes = 0
         self._landed = 0  # rows of the scan stored in the columns so far
         self._main_share = MAIN_SHARE
+        self._search_split = SearchSplit(MAIN_SHARE)
         self._thread = threading.Thread(target=self._scan, name="rolethread-scan", daemon=True)
 
     # ----------------------------------------------------------- the scan
@@ -459,7 +462,9 @@ class Engine:
         def compute() -> list[int]:
             hits = [hit for _done, found in self.search_chunks(q) for hit in found]
             if q.fuzzy is not None:
-                hits.sort(key=lambda hit: (-hit[1], hit[0]))
+                # best first, ties in file order: the chunks come in file order and a
+                # reverse sort keeps equal keys in order (no (-score, i) tuple per hit)
+                hits.sort(key=itemgetter(1), reverse=True)
             return apply_slop(q, [i for i, _ in hits], marks)
 
         return list(self.cached(("search", q.source), compute))
@@ -498,32 +503,30 @@ class Engine:
 
     def search_chunks(self, query: Query, chunk: int = 20_000
                       ) -> Iterator[tuple[int, list[tuple[int, float]]]]:
-        """(entries done, hits with scores) chunk by chunk, for a cancellable worker."""
-        from .search.evaluate import candidates
+        """(entries done, hits with scores) chunk by chunk, for a cancellable worker.
 
+        The stages of `search.evaluate.scan`, by position: the column filters read
+        the column arrays (`RowView.column_filter`), the lines of the positions
+        they keep are read and matched in blocks, shared with the helper process.
+        """
         self.wait()
-        rows = RowView(self.doc)
         total = len(self.doc)
+        passes = RowView(self.doc).column_filter(query) if query.has_column_filters else None
         for start in range(0, total, chunk):
             stop = min(start + chunk, total)
-            done, todo = candidates(query, rows, _no_lines, range(start, stop), rows.valid_at)
-            if todo:
-                done.extend(self._check_text(query, [i for i, _, _ in todo]))
-                done.sort()
-            yield stop, done
+            kept = (range(start, stop) if passes is None
+                    else [i for i in range(start, stop) if passes(i)])
+            if not query.needs_turns:
+                yield stop, [(i, 0.0) for i in kept]
+                continue
+            found = self._check_text(query, list(kept)) if kept else []
+            found.sort()
+            yield stop, found
 
     def _check_text(self, query: Query, positions: list[int]) -> list[tuple[int, float]]:
-        """Read-and-match positions, half of them in the helper process."""
-        from .search.evaluate import check_lines
-
+        """Read-and-match positions, a share of them in the helper process."""
         helper = self._search_helper() if len(positions) >= 400 else None
-        half = len(positions) // 2 if helper else len(positions)
-        found, theirs, _ = share(
-            helper, lambda: ("match", query.source, *self._spans(positions[half:])),
-            lambda: check_lines(query, self._candidates(positions[:half])),
-            lambda: check_lines(query, self._candidates(positions[half:])))
-        found.extend(theirs)
-        return found
+        return self._search_split.check(query, positions, helper, self._candidates, self._spans)
 
     def _candidates(self, positions: list[int]) -> list[Candidate]:
         """(position, current line, valid) with one read for the whole span."""
@@ -568,26 +571,3 @@ class Engine:
             self._search = None
         self._helper_args = (self._helper_args[0], False)
 
-
-class RowView(Sequence[Row]):
-    """Summary rows by position, as the query evaluator reads them."""
-
-    def __init__(self, doc: Document) -> None:
-        self._rids = doc.rids()
-        self._row = doc.columns.row
-        self._valid = doc.columns.valid
-
-    def valid_at(self, i: int) -> bool:
-        """Just the `valid` column: no row object when no column filter needs one."""
-        return bool(self._valid[self._rids[i]])
-
-    def __len__(self) -> int:
-        return len(self._rids)
-
-    def __getitem__(self, i: int) -> Row:  # type: ignore[override]
-        return self._row(self._rids[i])
-
-
-def _no_lines(i: int) -> bytes:
-    """Line reader for the column stage: lines are read later, in blocks."""
-    return b""

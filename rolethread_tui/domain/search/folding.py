@@ -78,13 +78,15 @@ class RawTerm:
     """A required term as it must appear in a lowered raw line, with its hiding places.
 
     If ``needle`` is not in the line, the term can still be in the decoded text
-    behind a fold character (``utf8``: (probe byte, UTF-8 sequence) pairs; the
-    single-byte probe is a memchr, the full sequence is only looked for when
-    the probe hits) or behind a ``\\uXXXX`` escape (``escapes``: the XXXX).
+    behind a fold character (``utf8``: (probe byte, the UTF-8 sequences it is
+    in) pairs; the single-byte probe is a memchr, and a sequence is only looked
+    for when its probe hits; sequences share a probe, ``\\xac`` for the six
+    ligatures, so a line pays one memchr per distinct probe, 5 rather than 13
+    for ``"smiles warmly"``) or behind a ``\\uXXXX`` escape (``escapes``: the XXXX).
     """
 
     needle: bytes
-    utf8: tuple[tuple[bytes, bytes], ...]
+    utf8: tuple[tuple[bytes, tuple[bytes, ...]], ...]
     escapes: frozenset[bytes]
 
     def absent_from(self, line_lower: bytes) -> bool:
@@ -94,9 +96,11 @@ class RawTerm:
     def may_hide_in(self, line_lower: bytes) -> bool:
         """Whether the term could be in the text without ``needle`` being in the bytes."""
         if not line_lower.isascii():
-            for probe, sequence in self.utf8:
-                if probe in line_lower and sequence in line_lower:
-                    return True
+            for probe, sequences in self.utf8:
+                if probe in line_lower:
+                    for sequence in sequences:
+                        if sequence in line_lower:
+                            return True
         return not self.escapes.isdisjoint(_ESCAPE_RE.findall(line_lower))
 
 
@@ -108,6 +112,14 @@ def _probe(sequence: bytes) -> bytes:
     are rare.
     """
     return sequence[1:2] if len(sequence) == 3 else sequence[-1:]
+
+
+def _by_probe(guard: str) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """The fold characters' UTF-8 sequences grouped by probe byte, in first-seen order."""
+    groups: dict[bytes, list[bytes]] = {}
+    for c in guard:
+        groups.setdefault(_probe(c.encode()), []).append(c.encode())
+    return tuple((probe, tuple(sequences)) for probe, sequences in groups.items())
 
 
 def raw_term(term: str) -> RawTerm | None:
@@ -122,6 +134,6 @@ def raw_term(term: str) -> RawTerm | None:
     hidden = set(term) | {c.upper() for c in term} | set(guard)
     return RawTerm(
         needle=term.encode("ascii"),
-        utf8=tuple((_probe(c.encode()), c.encode()) for c in guard),
+        utf8=_by_probe(guard),
         escapes=frozenset(f"{ord(c):04x}".encode() for c in hidden),
     )
