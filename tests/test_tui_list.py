@@ -206,8 +206,16 @@ async def test_the_list_follows_the_scan_without_laying_the_screen_out_again(wri
 
         reloads.clear()
         rendered = len(entries._cache)
-        entries.grow()  # more published, none on screen changed: no new row
+        entries.grow()  # nothing new: nothing to do
         assert reloads == [] and len(entries._cache) == rendered
+        with monkeypatch.context() as more:  # 500 more published, none on screen changed
+            more.setattr(EntryList, "count", property(lambda self: 3000))
+            entries.grow()
+            assert reloads == [] and len(entries._cache) == rendered
+            assert entries.virtual_size.height == 3000
+            assert entries.vertical_scrollbar.window_virtual_size == 3000
+            assert entries.max_scroll_y == 3000 - entries.rows_shown  # `G` can reach it
+        entries.grow()  # back to the 2500 there are
         entries._digits = 3  # as if the last rows drawn were numbered up to 999
         entries.grow()
         assert reloads == [2500]

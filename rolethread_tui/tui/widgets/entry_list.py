@@ -109,7 +109,8 @@ class EntryList(QuietScrollView, can_focus=True):
 
     def grow(self) -> None:
         """Entries were appended (the scan published more) and none on screen changed:
-        only the scrollbar moves, set as Textual sets it without a layout. A `reload`
+        only the scrollbar and the scroll range change (`Widget._scroll_update`, what
+        Textual runs for a size set without a layout). A `reload`
         lays the screen out again and renders every row: ~30 ms of the UI thread per
         scan chunk, taken from the scan (docs/architecture.md, "The scan and the UI").
         A filtered view, a scrollbar not shown yet (rows below may come into view) or
@@ -118,8 +119,10 @@ class EntryList(QuietScrollView, can_focus=True):
                 or len(str(len(self.session))) != self._digits):
             self.reload()
             return
-        self._size_updated(self.size, Size(self.scrollable_content_region.width, self.count),
-                           self.container_size, layout=False)
+        size = Size(self.scrollable_content_region.width, self.count)
+        if size != self.virtual_size:
+            self.set_reactive(EntryList.virtual_size, size)  # no watcher: no layout
+            self._scroll_update(size)  # the scrollbar's sizes, the scroll range
 
     @property
     def rows_shown(self) -> int:
