@@ -47,12 +47,18 @@ class FirstRows:
 class Begun:
     """A file opened for the app: the session (or the recovery question to ask
     first), how it was opened (to open it again), and the scan's hold, listening
-    until the app takes over (`release` stops it)."""
+    until the app takes over (`release`)."""
 
     start: Opened | Opening
     open_args: dict[str, Any]
     first_rows: FirstRows = field(default_factory=FirstRows)
-    release: Callable[[], None] = lambda: None
+    _unhold: Callable[[], None] | None = None
+
+    def release(self) -> None:
+        """Stop the hold's listening (the app listens from now on); once only."""
+        unhold, self._unhold = self._unhold, None
+        if unhold is not None:
+            unhold()
 
     def abandon(self) -> None:
         """No app after all: close the session (or leave the question unasked) and
@@ -80,5 +86,5 @@ def begin_review(path: str | Path, config: Config, output: str | Path | None = N
         return Begun(opening, open_args)
     begun = Begun(opening.finish(None), open_args)
     assert isinstance(begun.start, Opened)
-    begun.release = begun.start.session.subscribe(begun.first_rows.hold)
+    begun._unhold = begun.start.session.subscribe(begun.first_rows.hold)
     return begun
