@@ -449,9 +449,10 @@ def create_app(path: str | Path, config: Config | None = None, *,
     """
     config = config or Config()
     if readonly:
-        validation = None if config.default_validation else config.validation
+        options = {"validation": None if config.default_validation else config.validation,
+                   **session_options}
         session = Session.open(path, target=output, reviewer=effective_reviewer(config),
-                               claim_lock=False, validation=validation, **session_options)
+                               claim_lock=False, **options)
         return RoleThreadApp(Opened(Path(path), session, None, "opened read-only"), config)
     begun = begun or begin_review(path, config, output, **session_options)
     app = RoleThreadApp(begun.start, config, first_rows=begun.first_rows,
