@@ -254,8 +254,10 @@ def fig_dedupe(path: str) -> dict:
 
 
 def _forget_journal(path: str) -> None:
-    """Benchmarks start clean: no recovery question from an earlier killed run."""
-    for leftover in (Path(path).parent / ".rolethread").glob(Path(path).name + ".journal*"):
+    """Benchmarks start clean: no recovery question from an earlier killed run. The
+    journal lives beside the real file when the data file is a symlink (docs/safety.md)."""
+    real = Path(path).resolve()
+    for leftover in (real.parent / ".rolethread").glob(real.name + ".journal*"):
         leftover.unlink()
 
 

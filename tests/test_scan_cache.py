@@ -487,22 +487,31 @@ def test_a_failure_keeping_a_save_never_fails_the_save(tmp_path, generated, monk
 
 
 def test_kept_answers_change_key_with_the_libraries_they_come_from(monkeypatch):
-    from importlib import metadata
-
     real = scan_cache.code_version()
-    version = metadata.version
+    version = scan_cache._dist_version
 
     def without_wordfreq(name: str) -> str:
-        if name == "wordfreq":
-            raise metadata.PackageNotFoundError(name)
-        return version(name)
+        return "absent" if name == "wordfreq" else version(name)
 
     scan_cache.code_version.cache_clear()
-    monkeypatch.setattr(metadata, "version", without_wordfreq)
+    monkeypatch.setattr(scan_cache, "_dist_version", without_wordfreq)
     try:
         assert scan_cache.code_version() != real
     finally:
         scan_cache.code_version.cache_clear()
+
+
+def test_library_versions_are_what_importlib_metadata_reads():
+    """Read from the dist-info folders' names (no `importlib.metadata` import on the
+    way to the first frame), they are the versions the metadata gives."""
+    from importlib import metadata
+
+    for name in ("orjson", "pydantic-core", "rapidfuzz", "wordfreq", "no-such-dist-here"):
+        try:
+            expected = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            expected = "absent"
+        assert scan_cache._dist_version(name) == expected, name
 
 
 def _segments(cache: Path) -> tuple[bytes, list[bytes]]:

@@ -130,22 +130,29 @@ def responsive_ui() -> Iterator[None]:
 
 
 def _run_app(args: argparse.Namespace, path: Path, signals: StartupSignals) -> int:
+    """The file is opened (its scan started) before the app's module loads Textual:
+    the first rows are computed meanwhile (`tui/start.py`, issue #18)."""
     from ..domain.config import load_config
-    from ..tui.app import create_app
+    from ..tui.start import begin_review
 
     config, warnings = load_config(args.config)
     for warning in warnings:
         print(f"rolethread-tui: {warning}", file=sys.stderr)
-    app = None
+    app = begun = None
     try:
         with signals.deferred():  # the lock is taken in there: never lose the app holding it
-            app = create_app(path, config, output=args.output)
+            begun = begin_review(path, config, args.output)
+            from ..tui.app import create_app
+
+            app = create_app(path, config, output=args.output, begun=begun)
         _watch_terminal(sys.stdin.fileno())
         app.run()
     finally:
         if app is not None:
             app.shutdown_session()  # done on unmount too; here if the app died early
             app.finished()
+        elif begun is not None:  # the app was never made: the lock is released here
+            begun.abandon()
     return app.return_code or 0
 
 

@@ -21,6 +21,7 @@ from .dup_links import DupLink, earlier_copies, group_links, note, partners
 from .entry_ids import entry_ids
 from .errors import ScanError
 from .events import Emitter, SessionEvent
+from .first_rows import first_by_helper
 from .journal_records import gc_paused
 from .scan import Helper, Span, rows_of, share
 from .scan_cache import SLOP_RESULT, ScanCache, Writer, groups_result, identity, kept
@@ -70,9 +71,10 @@ class Engine:
 
     def __init__(self, store: LineStore, columns: Columns, events: Emitter,
                  validation: dict[str, Any] | None, parallel: bool,
-                 cacheable: bool = False) -> None:
+                 cacheable: bool = False, helper_first: bool = False) -> None:
         """`cacheable`: the rows depend on `validation` alone (no custom checker),
-        so a finished scan may be kept in and read back from `scan_cache`."""
+        so a finished scan may be kept in and read back from `scan_cache`.
+        `helper_first`: the helper computes the first chunk (`first_rows`)."""
         self.store = store
         self.columns = columns
         self.doc: Document  # attached right after construction (it needs our waits)
@@ -94,6 +96,7 @@ class Engine:
         self._landed = 0  # rows of the scan stored in the columns so far
         self._main_share = MAIN_SHARE
         self._search_split = SearchSplit(MAIN_SHARE)
+        self._helper_first = helper_first
         self._thread = threading.Thread(target=self._scan, name="rolethread-scan", daemon=True)
 
     # ----------------------------------------------------------- the scan
@@ -221,6 +224,8 @@ class Engine:
         """
         view = memoryview(chunk)
         compute = self.columns.compute
+        if not self.store.count and self._helper_first and helper.active:
+            return first_by_helper(self.store.starts[0], view, spans, helper, compute), False
         # the first chunk never waits for the helper to start: first rows at once
         if len(spans) < 64 or not self.store.count or not helper.active:
             return rows_as_columns(rows_of(compute, view, spans)), False

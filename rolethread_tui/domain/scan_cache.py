@@ -77,24 +77,39 @@ def code_version() -> str:
     Python version and those of the libraries whose answers they keep: orjson,
     pydantic-core (the Rust matcher), rapidfuzz (duplicate verification) and
     wordfreq (the slop lens's stock words, absent or not)."""
-    from importlib import metadata
+    from .resources import DISTRIBUTION
 
-    def version(name: str) -> str:  # the metadata, not an import (wordfreq's is 0.15 s)
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return "absent"
-
-    from .resources import package_version
-
-    libraries = "|".join(version(n) for n in ("orjson", "pydantic-core", "rapidfuzz",
-                                               "wordfreq"))
-    digest = hashlib.sha1(f"{package_version()}|{sys.version}|{libraries}".encode())
+    libraries = "|".join(_dist_version(n) for n in ("orjson", "pydantic-core", "rapidfuzz",
+                                                     "wordfreq"))
+    digest = hashlib.sha1(f"{_dist_version(DISTRIBUTION)}|{sys.version}|{libraries}".encode())
     root = Path(__file__).parent
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".txt", ".json")):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _dist_version(name: str) -> str:
+    """An installed distribution's version, without importing it (wordfreq's import
+    is 0.15 s): from its ``NAME-VERSION.dist-info`` folder, the first on `sys.path`
+    as `importlib.metadata` finds it; only a distribution installed otherwise asks
+    `importlib.metadata`, whose import (~30 ms) every open paid, on the interpreter
+    the app's first frame needs (docs/architecture.md, "Start-up")."""
+    prefix = name.replace("-", "_").lower() + "-"
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for found in names:
+            if found.lower().startswith(prefix) and found.endswith(".dist-info"):
+                return found[len(prefix):-len(".dist-info")]
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def identity(store: LineStore) -> tuple[int, ...]:

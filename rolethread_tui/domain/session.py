@@ -43,9 +43,11 @@ class Session(SessionOps):
 
     def __init__(self, path: str | Path, *, checker: Checker | None = None,
                  validation: dict[str, Any] | None = None, parallel: bool = True,
-                 reviewer: str | None = None, target: str | Path | None = None) -> None:
+                 reviewer: str | None = None, target: str | Path | None = None,
+                 helper_first: bool = False) -> None:
         """`validation` holds checker settings (config's `validation`); a custom
-        `checker` callable instead keeps the scan in one process."""
+        `checker` callable instead keeps the scan in one process. `helper_first`:
+        the helper process computes the first rows (the app's start: `Engine`)."""
         self.path = Path(path)
         self.target = Path(target) if target else self.path
         self.store = LineStore(self.path)
@@ -53,7 +55,8 @@ class Session(SessionOps):
         self.reviewer = reviewer or reviewer_name()
         self.events = Emitter()
         self.engine = Engine(self.store, self.columns, self.events, validation,
-                             parallel and checker is None, cacheable=checker is None)
+                             parallel and checker is None, cacheable=checker is None,
+                             helper_first=helper_first)
         self.doc = Document(self.store, self.columns, self.events, self.engine.ensure,
                             self.engine.wait)
         self.engine.doc = self.doc

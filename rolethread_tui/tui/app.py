@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from .messages import SessionChanged
 from .safe_text import clean
 from .screens.list_screen import ListScreen
 from .screens.recovery import ExitSignals, announce, offer_recovery
+from .start import Begun, FirstRows, begin_review
 from .theming import (
     ansi_color_override,
     apply_theme,
@@ -58,10 +60,6 @@ def _actions_provider() -> type[Any]:
     return ActionsProvider
 
 
-#: Seconds the scan may wait, after its first rows, for the first frame to draw them.
-FIRST_FRAME_HOLD = 1.0
-
-
 class RoleThreadApp(App[None]):
     """Review a JSONL dataset: list → editor → back, all through one session.
 
@@ -82,7 +80,11 @@ class RoleThreadApp(App[None]):
 
     session: Session
 
-    def __init__(self, start: Opened | Opening, config: Config | None = None) -> None:
+    def __init__(self, start: Opened | Opening, config: Config | None = None, *,
+                 first_rows: FirstRows | None = None,
+                 release: Callable[[], None] | None = None) -> None:
+        """`first_rows` / `release`: the scan's hold the file was opened with
+        (`start.begin_review`), kept by the app, its listener released."""
         super().__init__(ansi_color=ansi_color_override())
         self.config = config or Config()
         self.opened: Opened | None = None
@@ -94,8 +96,8 @@ class RoleThreadApp(App[None]):
         self.state = load_state()
         self._state_lock = threading.Lock()  # one state write at a time, newest last
         self._state_version = self._state_written = 0
-        self._unsubscribe: Any = lambda: None
-        self._first_frame = threading.Event()
+        self._unsubscribe: Any = release or (lambda: None)
+        self._first_rows = first_rows or FirstRows()
         self._exit_signals = ExitSignals(self, self._forced_exit)
         # The starting theme, registered and set before the stylesheet is first parsed
         # (see `preset_theme`); the palette's other themes come after the first frame.
@@ -104,7 +106,7 @@ class RoleThreadApp(App[None]):
             self, self.config, self._start_theme)
         self._theme_preset = preset_theme(self, self._start_theme)
         if isinstance(start, Opened):
-            self._adopt(start)
+            self._adopt(start, self._first_rows)
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -113,14 +115,14 @@ class RoleThreadApp(App[None]):
         super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout,
                        markup=False)
 
-    def _adopt(self, opened: Opened) -> None:
-        self._unsubscribe()
+    def _adopt(self, opened: Opened, first_rows: FirstRows | None = None) -> None:
+        self._unsubscribe()  # the previous session's listener, or the opening's hold
         self.opened = opened
         self.session = opened.session
         self.readonly = opened.readonly
         if opened.readonly:  # the domain refuses every change from now on, for every caller
             opened.session.set_read_only(opened.readonly_reason)
-        self._first_frame = threading.Event()  # set once the first rows are on screen
+        self._first_rows = first_rows or FirstRows()  # set once the first rows are drawn
         self._unsubscribe = opened.session.subscribe(self._forward)
 
     @property
@@ -136,20 +138,17 @@ class RoleThreadApp(App[None]):
 
         First rows first (issue #18): a "scan" event is the scan thread telling
         us rows are published. Until the first frame has drawn them, the scan
-        waits here (at most FIRST_FRAME_HOLD), so it does not take the
-        interpreter from the UI thread while Textual builds that frame; it then
-        goes on at full speed.
+        waits here (`FirstRows.hold`), so it does not take the interpreter from
+        the UI thread while Textual builds that frame.
         """
         for screen in self.screen_stack:
             if isinstance(screen, ListScreen):
                 screen.post_message(SessionChanged(event))
-        if event.kind == "scan" and not self._first_frame.is_set():
-            self._first_frame.wait(FIRST_FRAME_HOLD)
-            self._first_frame.set()
+        self._first_rows.hold(event)
 
     def first_rows_drawn(self) -> None:
         """The list has drawn its first rows: the scan may go on (see `_forward`)."""
-        self._first_frame.set()
+        self._first_rows.drawn()
 
     def on_mount(self) -> None:
         self.sub_title = clean(str(self.data_path))
@@ -439,27 +438,26 @@ def keymap_screens() -> tuple[type[Any], ...]:
 
 def create_app(path: str | Path, config: Config | None = None, *,
                output: str | Path | None = None, readonly: bool = False,
-               **session_options: Any) -> RoleThreadApp:
+               begun: Begun | None = None, **session_options: Any) -> RoleThreadApp:
     """Open `path` (the scan starts at once) and build the app around it.
 
     Takes the lock (read-only when a live session holds it). A leftover
     journal with unsaved changes is not decided here: the app asks on start
     (`RecoveryScreen`). `readonly`: no lock, no journal, nothing changes.
+    `begun`: the file already opened by `start.begin_review` (the CLI opens it
+    before it imports this module).
     """
     config = config or Config()
-    # default checks: None, so that opening builds no settings model (pydantic) on the
-    # way to the first frame; the checks are the same
-    validation = None if config.default_validation else config.validation
-    options: dict[str, Any] = {"validation": validation, **session_options}
-    reviewer = effective_reviewer(config)
     if readonly:
-        session = Session.open(path, target=output, reviewer=reviewer, claim_lock=False,
-                               **options)
+        options = {"validation": None if config.default_validation else config.validation,
+                   **session_options}
+        session = Session.open(path, target=output, reviewer=effective_reviewer(config),
+                               claim_lock=False, **options)
         return RoleThreadApp(Opened(Path(path), session, None, "opened read-only"), config)
-    opening = begin(path, reviewer=reviewer, output=output, **options)
-    app = RoleThreadApp(opening if opening.question is not None else opening.finish(None),
-                        config)
-    app.open_args = {"reviewer": reviewer, "output": output, **options}
+    begun = begun or begin_review(path, config, output, **session_options)
+    app = RoleThreadApp(begun.start, config, first_rows=begun.first_rows,
+                        release=begun.release)
+    app.open_args = begun.open_args
     return app
 
 

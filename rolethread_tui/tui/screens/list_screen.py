@@ -52,6 +52,9 @@ SLOP_ON_OPEN = 20_000
 
 
 
+#: Seconds the footer's keys wait for the first rows before they are built anyway.
+FOOTER_HELD = 0.3
+
 #: Seconds between a cursor move and its preview: just over one 60 fps frame.
 PREVIEW_DELAY = 0.02
 
@@ -104,7 +107,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
                 yield Preview(session, id="preview")
             yield FlagSidebar(self.app.config.flags, session.reviewer, id="sidebar")
         yield StatusBar(id="status")
-        yield QuietFooter()
+        yield QuietFooter(held=True)  # until the first rows are drawn (`_first_rows_drawn`)
         yield LinePrompt(id="line-prompt")
 
     # ------------------------------------------------------------ lifecycle
@@ -124,6 +127,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
         self.entries.focus()
         self._resume: int | None = last_position(self.app.state, self.app.data_path) or None
         self._sync_rows()
+        if not self._rows_drawn:  # no rows yet (an empty file, a cold start): keys soon
+            self.set_timer(FOOTER_HELD, self.query_one(QuietFooter).release)
         self._count_worker()
         if not self.app.session.scanning:  # a small file may be scanned before we listen
             self._after_scan()
@@ -145,7 +150,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
             self.entries.reload()
         if len(session) and not self._rows_drawn:
             self._rows_drawn = True  # once they are on screen, the scan may go on
-            self.call_after_refresh(self.app.first_rows_drawn)
+            self.call_after_refresh(self._first_rows_drawn)
         bar = self.status_bar
         bar.total = len(session)
         bar.progress = session.progress if session.scanning else None
@@ -160,6 +165,11 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
 
     _shown: int | None = None
     _rows_drawn = False
+
+    def _first_rows_drawn(self) -> None:
+        """The first rows are on screen: the scan goes on, the footer's keys are built."""
+        self.app.first_rows_drawn()
+        self.query_one(QuietFooter).release()
 
     def _position_now(self, position: int | None) -> None:
         """The counter follows the cursor in the key's own frame: a frame of its own

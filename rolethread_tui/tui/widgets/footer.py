@@ -6,6 +6,11 @@ whether or not a key came or went. Each rebuild is a layout pass and a repaint
 of the whole line, ~0.6 KB over SSH, several times per key (a note saved cost
 four of them). This one compares what it would show with what it shows.
 
+It can also be *held* until the list's first rows are drawn (`held`,
+`release`): its first build — a widget per key, their styles, a layout — took
+~30-45 ms of the UI thread just before the frame that showed the first rows
+(issue #18; docs/architecture.md, "Start-up"). The keys follow a frame later.
+
 It can also be *covered*: the line prompt (`line_prompt.py`) is drawn over it
 on its own layer, and while it is, the footer is hidden and does not rebuild
 for the prompt's own keys; when uncovered it catches up only if its keys
@@ -26,6 +31,19 @@ class QuietFooter(Footer):
 
     _shown: tuple[Any, ...] | None = None
     _covered = False
+    _waiting: Screen[Any] | None = None  # a rebuild asked for while held
+
+    def __init__(self, *, held: bool = False) -> None:
+        super().__init__()
+        self.held = held
+
+    def release(self) -> None:
+        """No longer held: build the keys now if they were asked for meanwhile."""
+        self.held = False
+        screen, self._waiting = self._waiting, None
+        if screen is not None and self.is_attached:
+            # in the footer's own context: its rebuild binds data to the footer
+            self.call_later(self.bindings_changed, screen)
 
     @property
     def covered(self) -> bool:
@@ -53,6 +71,9 @@ class QuietFooter(Footer):
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         if self._covered:
+            return
+        if self.held:
+            self._waiting = screen
             return
         if self._shown is not None and self._keys(screen) == self._shown:
             return

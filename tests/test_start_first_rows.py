@@ -1,0 +1,98 @@
+"""The app's start (issue #18): the helper computes the first chunk, with the very rows
+the one-process scan gives, and the file is opened before Textual loads."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from rolethread_tui import Session
+from rolethread_tui.domain import SessionEvent, scan
+from rolethread_tui.tui.start import FirstRows, begin_review
+
+from .conftest import chat, clean_entry
+
+
+def _lines() -> list[str]:
+    lines = ["\ufeff" + json.dumps(clean_entry(0)), "{broken"]
+    for i in range(1, 2500):  # more than the first chunk
+        lines.append(json.dumps(clean_entry(i)) if i % 7 else json.dumps(
+            chat(("user", f"q{i}"), ("Narrator", "  as an AI I cannot  "))))
+    return lines
+
+
+def test_first_chunk_from_the_helper_gives_the_same_rows(write, monkeypatch):
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    asked = []
+    send = scan.Helper.send
+    monkeypatch.setattr(scan.Helper, "send", lambda self, r: asked.append(r) or send(self, r))
+    path = write(_lines())
+    with Session.open(path, helper_first=True) as first, \
+            Session.open(path, parallel=False, claim_lock=False) as alone:
+        first.wait()
+        alone.wait()
+        assert len(first) == len(alone) == 2501
+        assert [first.row(i) for i in range(len(first))] == \
+            [alone.row(i) for i in range(len(alone))]
+        assert first.counts() == alone.counts()
+    kind, base, spans = asked[0]
+    assert (kind, base, spans[0][0]) == ("rows", 3, 0)  # the whole first chunk, after the BOM
+
+
+def test_a_dead_helper_leaves_the_first_rows_to_this_process(write, monkeypatch):
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+
+    def fail(self, request):
+        raise OSError("helper gone")
+
+    monkeypatch.setattr(scan.Helper, "send", fail)
+    path = write(_lines())
+    with Session.open(path, helper_first=True) as first, \
+            Session.open(path, parallel=False, claim_lock=False) as alone:
+        first.wait()
+        alone.wait()
+        assert [first.row(i) for i in range(len(first))] == \
+            [alone.row(i) for i in range(len(alone))]
+
+
+def test_the_scan_waits_at_its_first_rows_until_they_are_drawn():
+    first_rows = FirstRows()
+    waited = threading.Event()
+
+    def scan_thread() -> None:
+        first_rows.hold(SessionEvent("change"))  # not a scan event: no wait
+        first_rows.hold(SessionEvent("scan"))
+        waited.set()
+
+    thread = threading.Thread(target=scan_thread)
+    thread.start()
+    time.sleep(0.05)
+    assert not waited.is_set()
+    first_rows.drawn()
+    thread.join(1)
+    assert waited.is_set()
+    start = time.perf_counter()
+    first_rows.hold(SessionEvent("scan"))  # drawn: never waits again
+    assert time.perf_counter() - start < 0.05
+
+
+def test_begin_review_opens_the_session_for_the_app(write, tmp_path, monkeypatch):
+    monkeypatch.setenv("ROLETHREAD_STATE", str(tmp_path / "state.json"))
+    from rolethread_tui.domain import Config
+
+    path = write([json.dumps(clean_entry(i)) for i in range(3)])
+    begun = begin_review(path, Config())
+    try:
+        assert begun.open_args["helper_first"] and begun.open_args["validation"] is None
+        session = begun.start.session
+        begun.first_rows.drawn()
+        session.wait()
+        assert len(session) == 3
+    finally:
+        begun.abandon()
+    again = begin_review(path, Config())  # the lock was released: writable again
+    try:
+        assert again.start.readonly_reason is None
+    finally:
+        again.abandon()
