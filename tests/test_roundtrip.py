@@ -271,3 +271,25 @@ def test_a_save_whose_writeback_fails_fails_and_leaves_the_file(tmp_path: Path, 
             s.save()
     assert path.read_bytes() == HOSTILE
     assert sorted(p.name for p in tmp_path.iterdir()) == [".rolethread", "hostile.jsonl"]
+
+
+def test_a_kernel_copy_that_copies_nothing_short_of_the_end_falls_back_to_reading(
+        tmp_path: Path, monkeypatch):
+    """`copy_file_range` may answer 0 before the source's end where a file system cannot
+    copy between these files (documented for some kernels and special files): the rest
+    of the range is read and written, not dropped from the saved file."""
+    from rolethread_tui.domain import writer
+
+    if not hasattr(writer.os, "copy_file_range"):
+        pytest.skip("no os.copy_file_range here")
+    monkeypatch.setattr(writer.os, "copy_file_range", lambda *args: 0)
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(HOSTILE)
+    with Session.open(path) as s:
+        s.wait()
+        s.save(tmp_path / "same.jsonl")
+        s.set_status(1, "accepted")
+        s.save(tmp_path / "edited.jsonl")
+    assert (tmp_path / "same.jsonl").read_bytes() == HOSTILE
+    edited = (tmp_path / "edited.jsonl").read_bytes()
+    assert len(edited) > len(HOSTILE) and edited.endswith(HOSTILE.split(b"\n")[-1])

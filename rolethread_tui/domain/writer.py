@@ -230,8 +230,8 @@ class _Output:
             except OSError:  # not between these files here (old kernel, special file)
                 self._kernel_copy = False
                 break
-            if not done:  # the file ends early: as `read` would, stop
-                return
+            if not done:  # the file ends early, or the kernel copies nothing from it
+                break  # (some file systems answer 0 short of the end): `read` tells which
             start += done
             self._advance(done)
         for data in FileRange(piece.fd, start, piece.end).read():
