@@ -293,3 +293,33 @@ def test_a_kernel_copy_that_copies_nothing_short_of_the_end_falls_back_to_readin
     assert (tmp_path / "same.jsonl").read_bytes() == HOSTILE
     edited = (tmp_path / "edited.jsonl").read_bytes()
     assert len(edited) > len(HOSTILE) and edited.endswith(HOSTILE.split(b"\n")[-1])
+
+
+def test_a_save_of_many_short_runs_reads_them_and_copies_the_long_ones(tmp_path: Path,
+                                                                       monkeypatch):
+    """Runs shorter than `_Output.SMALL` are read into the buffer (a kernel copy per
+    entry cost twice the CPU of a save with every third entry deleted); the long one
+    (the 3 MB line) is still copied by the kernel; the bytes are the same either way."""
+    from rolethread_tui.domain import writer
+
+    real = getattr(writer.os, "copy_file_range", None)
+    if real is None:
+        pytest.skip("no os.copy_file_range here")
+    sizes: list[int] = []
+
+    def copy(src: int, dst: int, count: int, *offsets: int) -> int:
+        sizes.append(count)
+        return real(src, dst, count, *offsets)
+
+    monkeypatch.setattr(writer.os, "copy_file_range", copy)
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(HOSTILE)
+    with Session.open(path) as s:
+        s.wait()
+        kept = [s.line_bytes(i) for i in range(len(s)) if i % 3]
+        s.delete_entries([i for i in range(len(s)) if i % 3 == 0])
+        s.save(tmp_path / "fewer.jsonl")
+    saved = (tmp_path / "fewer.jsonl").read_bytes()
+    assert [line.strip() for line in saved.removeprefix(b"\xef\xbb\xbf").splitlines()
+            if line.strip()] == [line.strip() for line in kept]
+    assert sizes and all(n >= writer._Output.SMALL for n in sizes)

@@ -179,6 +179,7 @@ class _Output:
     """
 
     BUFFER = 1 << 20
+    SMALL = 256 << 10  # shorter file ranges are read, not copied by the kernel
     KICK = 64 << 20
 
     def __init__(self, fd: int) -> None:
@@ -220,7 +221,15 @@ class _Output:
         os.fsync(self.fd)
 
     def copy(self, piece: FileRange) -> None:
-        """The range's bytes, as far as its file goes (as reading it would give)."""
+        """The range's bytes, as far as its file goes (as reading it would give).
+
+        A short range is read into the buffer: a kernel copy is one syscall that
+        writes as well, so a save of many short runs (every third entry deleted,
+        a moved order) paid twice the CPU of reading them and writing once a MB."""
+        if piece.end - piece.start < self.SMALL:
+            for data in piece.read():
+                self.write(data)
+            return
         self.flush()
         start = piece.start
         while self._kernel_copy and start < piece.end:
