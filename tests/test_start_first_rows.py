@@ -96,3 +96,20 @@ def test_begin_review_opens_the_session_for_the_app(write, tmp_path, monkeypatch
         assert again.start.readonly_reason is None
     finally:
         again.abandon()
+
+
+def test_an_abandoned_start_ends_the_scans_hold(write, tmp_path, monkeypatch):
+    """No app after all (Textual failed to import, the app failed to build): the scan,
+    held at its first rows for a frame that will never come, goes on at once, so
+    closing the session does not wait out `FIRST_FRAME_HOLD`."""
+    monkeypatch.setenv("ROLETHREAD_STATE", str(tmp_path / "state.json"))
+    from rolethread_tui.domain import Config
+    from rolethread_tui.tui import start
+
+    monkeypatch.setattr(start, "FIRST_FRAME_HOLD", 30.0)
+    path = write(_lines())
+    begun = begin_review(path, Config())
+    assert not begun.start.session.wait(0.5)  # held after its first rows
+    began = time.perf_counter()
+    begun.abandon()
+    assert time.perf_counter() - began < 3  # not the 5 s closing waits for the scan

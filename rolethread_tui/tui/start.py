@@ -62,8 +62,10 @@ class Begun:
 
     def abandon(self) -> None:
         """No app after all: close the session (or leave the question unasked) and
-        release the lock, the journal kept."""
+        release the lock, the journal kept. The scan's hold ends too: no frame will
+        draw its first rows, and closing waits for the scan thread."""
         self.release()
+        self.first_rows.drawn()
         if isinstance(self.start, Opening):
             self.start.abandon()
         else:
