@@ -223,8 +223,12 @@ def test_a_save_visiting_only_the_edited_entries_writes_what_visiting_all_writes
         tmp_path: Path, lines, endings, bom, final, data):
     """`pieces` with the edited records known (`_key_positions`) gives the bytes of the
     entry-by-entry walk: blank lines, CRLF, a BOM, a last line without an ending."""
+    from rolethread_tui.domain import writer
     from rolethread_tui.domain.store import LineStore
     from rolethread_tui.domain.writer import FileRange, pieces
+
+    keyed = writer.KEYED_SHARE
+    writer.KEYED_SHARE = 1.0  # the keyed walk whatever the share edited (restored below)
 
     raw = (b"\xef\xbb\xbf" if bom else b"") + b"".join(
         line + ending for line, ending in zip(lines, endings, strict=False))
@@ -246,6 +250,7 @@ def test_a_save_visiting_only_the_edited_entries_writes_what_visiting_all_writes
         if not new:
             assert written(set()) == raw
     finally:
+        writer.KEYED_SHARE = keyed
         store.close()
 
 

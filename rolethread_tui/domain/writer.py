@@ -21,6 +21,9 @@ from .process import alive
 from .store import BOM, ENDINGS, LineStore
 
 PIECE = 8 << 20
+#: Past this share of edited entries, `pieces` walks them all: a set of three keys per
+#: edit, sorted, costs more than the walk (every one of 1M edited: 0.36 s against ~1 s).
+KEYED_SHARE = 1 / 8
 BACKUP_DIR = ".rolethread"
 BACKUPS_KEPT = 5
 
@@ -48,7 +51,9 @@ def pieces(
     run: list[int] = []  # [start, end) of a pending copy from the source file
     positions: Iterable[int] = range(total)
     if edited is not None and order == range(store.count) and total == store.count:
-        positions = _key_positions(store, edited, total)
+        edited = list(edited)
+        if len(edited) <= total * KEYED_SHARE:
+            positions = _key_positions(store, edited, total)
     for k in positions:
         rid, prev = order[k], order[k - 1] if k else -2
         last = k == total - 1
