@@ -140,11 +140,12 @@ def _shingles(blocks: list[bytes], owners: list[int], prints: Prints
     edges = np.cumsum([0] + [len(block) + 1 for block in blocks])
     tokens = np.diff(np.searchsorted(starts, edges))
     block = np.repeat(np.arange(len(blocks)), tokens)
-    _dialogues(data, solid, ends, tokens, edges[:-1], owners, prints)
     sizes = ends - starts
+    firsts = np.concatenate(([0], np.cumsum(tokens)))  # each block's first token
+    _dialogues(data, solid, ends, tokens, _per_block(sizes, firsts), owners, prints)
     lanes = _lanes(buf, data, starts, ends, sizes)
     longs = sizes >= d.MIN_WORD_LEN  # ≡ int.from_bytes(token) ≥ 2**24: no token has a 0 byte
-    long_count = np.bincount(block[longs], minlength=len(blocks))
+    long_count = _per_block(longs, firsts)
     whole = long_count < d.SHINGLE  # too few long words: every word counts
     if whole.any():
         chosen = longs | whole[block]
@@ -168,13 +169,20 @@ def _shingles(blocks: list[bytes], owners: list[int], prints: Prints
     return hashes, np.asarray(owners, dtype=np.int64)[owner]
 
 
+def _per_block(values: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+    """Sums of per-token ``values`` per block (``firsts``: each block's first token,
+    then the token count): cumulative sums read at the edges, ~5x cheaper than
+    ``np.bincount`` of the tokens' blocks or ``np.add.reduceat`` of their bytes."""
+    return np.diff(np.concatenate(([0], np.cumsum(values, dtype=np.int64)))[firsts])
+
+
 def _dialogues(data: bytes, solid: np.ndarray, ends: np.ndarray, tokens: np.ndarray,
-               edges: np.ndarray, owners: list[int], prints: Prints) -> None:
+               letters: np.ndarray, owners: list[int], prints: Prints) -> None:
     """Length and (when kept) the words joined by single spaces of every block:
     ``b" ".join(normalised.split())``, for the blocks that are whole dialogues
-    (`fingerprint_batch` did the others)."""
+    (`fingerprint_batch` did the others); ``letters``: each block's bytes but spaces."""
     lengths, dialogues = prints.lengths, prints.dialogues
-    joined = (np.add.reduceat(solid, edges, dtype=np.int64) + tokens - 1).tolist()
+    joined = (letters + tokens - 1).tolist()
     if dialogues is not None:
         keep = solid.copy()
         inner = np.ones(len(ends), dtype=bool)
