@@ -22,7 +22,9 @@ the reference; tests/test_dedupe_batch.py compares the two on random token lists
   becomes 1546275796.
 - Signatures take per-slot minima with ``np.minimum.at`` over
   ``entry * SIG_SLOTS + slot`` and apply the same stop-shingle fallback and
-  rotation densification as the reference.
+  rotation densification as the reference. Half the shingles of generated
+  text are stop-shingles; they are looked up in an open-addressing table
+  probed a few times over the whole array (`_is_stop`), not by binary searches.
 """
 
 from __future__ import annotations
