@@ -61,6 +61,9 @@ class Walk:
     """The band walk: each band's candidate pairs, in order; needs no texts, so the
     helper process can walk some bands (`walk_bands`) while the finder joins others."""
 
+    matrix: np.ndarray | None = None  # the signatures, one row each (set by __init__)
+    _split_keys: dict[int, memoryview] | None = None  # `_keys`' last bands
+
     def __init__(self, sigs: array, sig_lengths: array, threshold: float) -> None:
         import numpy as np  # lazily: see the module doc
 
@@ -74,7 +77,6 @@ class Walk:
         self.matrix = np.frombuffer(sigs, dtype=np.uint32).reshape(-1, d.SIG_SLOTS).copy()
         self.float_lengths = np.frombuffer(sig_lengths, dtype=np.uint32).astype(np.float64)
         self._active: np.ndarray | None = None
-        self._split_keys: dict[int, memoryview] = {}
 
     def _keys(self, band: int) -> memoryview:
         """Every signature's key in a band (its two slots as one 64-bit word), for
@@ -84,12 +86,17 @@ class Walk:
         the bands 2, 4 and 6 further."""
         import numpy as np  # lazily: see the module doc
 
+        if self._split_keys is None:
+            self._split_keys = {}
         keys = self._split_keys.get(band)
         if keys is None:
             if len(self._split_keys) >= 4:
                 del self._split_keys[next(iter(self._split_keys))]
-            keys = memoryview(self.matrix[:, band].astype(np.uint64) << np.uint64(32)
-                              | self.matrix[:, band + 1])
+            matrix = self.matrix
+            if matrix is None:  # a walk of a few buckets (`shards.bands`): no matrix
+                matrix = np.frombuffer(self.sigs, dtype=np.uint32).reshape(-1, d.SIG_SLOTS)
+            keys = memoryview(matrix[:, band].astype(np.uint64) << np.uint64(32)
+                              | matrix[:, band + 1])
             self._split_keys[band] = keys
         return keys
 
