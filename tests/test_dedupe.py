@@ -516,3 +516,29 @@ def test_a_failure_between_request_and_answer_leaves_no_answer_for_the_next(
             session.duplicate_groups()
         for query in ("harbour", "~lantern"):
             assert session.search(query) == alone.search(query), query
+
+
+def test_composing_starters_are_every_starter_that_composes():
+    """`dedupe_text._COMPOSING_STARTERS` (starters NFKC may compose with the character
+    before them, never plain) is what this Unicode version says, when it applies."""
+    from rolethread_tui.domain import dedupe_text
+
+    if unicodedata.unidata_version not in dedupe_text._PLAIN_VERSIONS:
+        pytest.skip("no character is plain under this Unicode version (see _PLAIN_VERSIONS)")
+    seconds = set(map(chr, [*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)]))
+    for code in range(0x110000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            second = chr(int(parts[1], 16))
+            if not unicodedata.combining(second):
+                seconds.add(second)
+    assert seconds == dedupe_text._COMPOSING_STARTERS
+
+
+@pytest.mark.parametrize("text", [
+    "—…é", "\u1100\u1161 …", "\u0b47\u0b3e…", "x\u00a0—\u0301É", "ǅ…\ufb01", "Å…Ω\u212b",
+])
+def test_plain_characters_skip_nfkc_without_changing_it(text):
+    """Texts of ASCII and plain characters skip the NFKC pass; others take it."""
+    assert normalise(text) == _reference_normalise(text)
+    assert normalise(text) == _reference_normalise(text)  # the characters are known now

@@ -231,3 +231,18 @@ def test_numpy_stays_out_of_the_commands_that_need_no_duplicates():
             "rolethread_tui.domain.session, rolethread_tui.domain.dedupe_file; "
             "assert 'numpy' not in sys.modules, 'numpy imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-(1 << 63), max_value=(1 << 63) - 1), min_size=1,
+                max_size=60, unique=True),
+       st.lists(st.integers(min_value=0, max_value=15), max_size=200),
+       st.lists(st.integers(min_value=-(1 << 63), max_value=(1 << 63) - 1), max_size=50))
+def test_stop_lookup_equals_set_membership(stop, low_bits, others):
+    """`_is_stop` (an open-addressing table) says exactly what ``in stop`` says,
+    also where many stop-shingles share a home slot (equal low bits)."""
+    stop = stop + [(value & ~15) | bits for value, bits in zip(stop, low_bits, strict=False)]
+    stop = list(dict.fromkeys(stop))
+    queries = stop + others + [value ^ 1 for value in stop]
+    found = b._is_stop(np.array(queries, dtype=np.int64), b.stop_array(frozenset(stop)))
+    assert found.tolist() == [value in set(stop) for value in queries]

@@ -61,6 +61,9 @@ class Walk:
     """The band walk: each band's candidate pairs, in order; needs no texts, so the
     helper process can walk some bands (`walk_bands`) while the finder joins others."""
 
+    matrix: np.ndarray | None = None  # the signatures, one row each (set by __init__)
+    _split_keys: dict[int, memoryview] | None = None  # `_keys`' last bands
+
     def __init__(self, sigs: array, sig_lengths: array, threshold: float) -> None:
         import numpy as np  # lazily: see the module doc
 
@@ -74,6 +77,28 @@ class Walk:
         self.matrix = np.frombuffer(sigs, dtype=np.uint32).reshape(-1, d.SIG_SLOTS).copy()
         self.float_lengths = np.frombuffer(sig_lengths, dtype=np.uint32).astype(np.float64)
         self._active: np.ndarray | None = None
+
+    def _keys(self, band: int) -> memoryview:
+        """Every signature's key in a band (its two slots as one 64-bit word), for
+        `_split`: indexing a memoryview gives plain ints, ~2x faster than slicing
+        the signatures into tuples (`_split`: 0.55 -> 0.28 s of the walk at 100k).
+        The last four bands' are kept (800 KB each at 100k): a band splits on
+        the bands 2, 4 and 6 further."""
+        import numpy as np  # lazily: see the module doc
+
+        if self._split_keys is None:
+            self._split_keys = {}
+        keys = self._split_keys.get(band)
+        if keys is None:
+            if len(self._split_keys) >= 4:
+                del self._split_keys[next(iter(self._split_keys))]
+            matrix = self.matrix
+            if matrix is None:  # a walk of a few buckets (`shards.bands`): no matrix
+                matrix = np.frombuffer(self.sigs, dtype=np.uint32).reshape(-1, d.SIG_SLOTS)
+            keys = memoryview(matrix[:, band].astype(np.uint64) << np.uint64(32)
+                              | matrix[:, band + 1])
+            self._split_keys[band] = keys
+        return keys
 
     def band_pairs(self, active: bytearray, band: int) -> np.ndarray:
         """The band's pairs worth verifying (slots agree), first occurrences in walk order.
@@ -155,7 +180,7 @@ class Walk:
         if len(bucket) <= d.BUCKET_CAP:
             pairs = self._length_pairs(bucket)
         elif depth < d.SPLIT_DEPTH:
-            for part in _split(self.sigs, bucket, (band + 2 * depth + 2) % d._BANDS):
+            for part in _split(self._keys((band + 2 * depth + 2) % d._BANDS), bucket):
                 self._bucket(part, band, depth + 1)
             return
         else:
@@ -288,12 +313,12 @@ def band_keys(sigs: array, band: int) -> list[int]:
     return words.cast("Q")[band // 2 :: d.SIG_SLOTS // 2].tolist()
 
 
-def _split(sigs: array, bucket: list[int], band: int) -> Iterator[list[int]]:
-    """Sub-buckets (≥ 2 members) of a bucket by the values of another band."""
-    parts: dict[tuple[int, ...], list[int]] = {}
+def _split(keys: memoryview, bucket: list[int]) -> Iterator[list[int]]:
+    """Sub-buckets (≥ 2 members) of a bucket by its members' ``keys`` in another
+    band (`Walk._keys`), in the order of their first members."""
+    parts: dict[int, list[int]] = {}
     for index in bucket:
-        base = index * d.SIG_SLOTS + band
-        parts.setdefault(tuple(sigs[base : base + d.BAND_ROWS]), []).append(index)
+        parts.setdefault(keys[index], []).append(index)
     return (part for part in parts.values() if len(part) > 1)
 
 

@@ -22,7 +22,9 @@ the reference; tests/test_dedupe_batch.py compares the two on random token lists
   becomes 1546275796.
 - Signatures take per-slot minima with ``np.minimum.at`` over
   ``entry * SIG_SLOTS + slot`` and apply the same stop-shingle fallback and
-  rotation densification as the reference.
+  rotation densification as the reference. Half the shingles of generated
+  text are stop-shingles; they are looked up in an open-addressing table
+  probed a few times over the whole array (`_is_stop`), not by binary searches.
 """
 
 from __future__ import annotations
@@ -50,6 +52,13 @@ _WORD = 8  # bytes per chunk of a token's value
 _MAX_CHUNKS = 8  # longer tokens are hashed by Python
 _EMPTY = np.zeros(0, dtype=np.int64)
 assert d.SHINGLE == 3 and 1 << (d.SIG_SLOTS.bit_length() - 1) == d.SIG_SLOTS
+# A batch's arrays are 1–5 MB. glibc maps blocks that big afresh (a page fault
+# on every first touch, unmapped when freed) until freeing a mapped block raises
+# its threshold to that block's size; one 16 MB block freed now (never touched,
+# so no fault) keeps the batches' arrays on the heap: the helper's page faults
+# 138k -> 30k, its sys time 0.61 -> 0.29 s at 100k. (A `reduceat` that cast the
+# bytes to int64, gone now, used to do this by chance.) Elsewhere: no effect.
+np.empty(16 << 20, dtype=np.uint8)
 
 
 @dataclass(slots=True)
@@ -140,11 +149,12 @@ def _shingles(blocks: list[bytes], owners: list[int], prints: Prints
     edges = np.cumsum([0] + [len(block) + 1 for block in blocks])
     tokens = np.diff(np.searchsorted(starts, edges))
     block = np.repeat(np.arange(len(blocks)), tokens)
-    _dialogues(data, solid, ends, tokens, edges[:-1], owners, prints)
     sizes = ends - starts
+    firsts = np.concatenate(([0], np.cumsum(tokens)))  # each block's first token
+    _dialogues(data, solid, ends, tokens, _per_block(sizes, firsts), owners, prints)
     lanes = _lanes(buf, data, starts, ends, sizes)
     longs = sizes >= d.MIN_WORD_LEN  # ≡ int.from_bytes(token) ≥ 2**24: no token has a 0 byte
-    long_count = np.bincount(block[longs], minlength=len(blocks))
+    long_count = _per_block(longs, firsts)
     whole = long_count < d.SHINGLE  # too few long words: every word counts
     if whole.any():
         chosen = longs | whole[block]
@@ -168,13 +178,26 @@ def _shingles(blocks: list[bytes], owners: list[int], prints: Prints
     return hashes, np.asarray(owners, dtype=np.int64)[owner]
 
 
+def _per_block(values: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+    """Sums of per-token ``values`` per block (``firsts``: each block's first token,
+    then the token count). Over tokens, not bytes (`np.add.reduceat` of the bytes
+    was ~5x slower), and without whole-array temporaries, which the allocator
+    would map afresh for every batch (page faults cost more than the sums)."""
+    empty = firsts[1:] == firsts[:-1]
+    if not len(values):
+        return np.zeros(len(empty), dtype=np.int64)
+    sums = np.add.reduceat(values, np.minimum(firsts[:-1], len(values) - 1), dtype=np.int64)
+    sums[empty] = 0  # reduceat gives the value at the index for an empty block
+    return sums
+
+
 def _dialogues(data: bytes, solid: np.ndarray, ends: np.ndarray, tokens: np.ndarray,
-               edges: np.ndarray, owners: list[int], prints: Prints) -> None:
+               letters: np.ndarray, owners: list[int], prints: Prints) -> None:
     """Length and (when kept) the words joined by single spaces of every block:
     ``b" ".join(normalised.split())``, for the blocks that are whole dialogues
-    (`fingerprint_batch` did the others)."""
+    (`fingerprint_batch` did the others); ``letters``: each block's bytes but spaces."""
     lengths, dialogues = prints.lengths, prints.dialogues
-    joined = (np.add.reduceat(solid, edges, dtype=np.int64) + tokens - 1).tolist()
+    joined = (letters + tokens - 1).tolist()
     if dialogues is not None:
         keep = solid.copy()
         inner = np.ones(len(ends), dtype=bool)
@@ -264,8 +287,7 @@ def sign(hashes: np.ndarray, owner: np.ndarray, size: int, stop: np.ndarray
     if not len(stop):
         mins, filled = _minima(flipped, key, size)
     else:
-        at = np.searchsorted(stop, hashes).clip(max=len(stop) - 1)
-        free = stop[at] != hashes
+        free = ~_is_stop(hashes, stop)
         mins, filled = _minima(flipped[free], key[free], size)
         have = filled.sum(axis=1)
         check = entries[have[entries] < d.KEEP_FRACTION * slots]
@@ -281,6 +303,52 @@ def sign(hashes: np.ndarray, owner: np.ndarray, size: int, stop: np.ndarray
     sig[~filled] = -1
     _densify(sig, filled)
     return entries, sig.astype(np.uint32)
+
+
+def _is_stop(hashes: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Which hashes are stop-shingles: an open-addressing table (`_stop_table`)
+    probed a few times over the whole array — half the shingles are stop ones,
+    and binary searches for them (``np.searchsorted``) were ~8 µs an entry."""
+    table, probes = _stop_table(stop)
+    mask = len(table) - 1
+    slot = hashes & mask  # the home slots (low bits, as `_stop_table` placed them)
+    read = np.take(table, slot)
+    found = read == hashes
+    same = np.empty_like(found)
+    for _ in range(1, probes):  # in place: fresh temporaries cost page faults
+        np.add(slot, 1, out=slot)
+        np.bitwise_and(slot, mask, out=slot)
+        np.take(table, slot, out=read)
+        found |= np.equal(read, hashes, out=same)
+    return found
+
+
+_TABLES: dict[bytes, tuple[np.ndarray, int]] = {}
+
+
+def _stop_table(stop: np.ndarray) -> tuple[np.ndarray, int]:
+    """The stop-shingles by their low bits, in a table 16–32x larger than the set
+    (linear probing), and how many slots from its home a lookup must read.
+    Empty slots hold a stop-shingle too, so that every match is one. Kept per
+    set: a finder signs all its batches with one (the helper gets it anew each time)."""
+    key = stop.tobytes()
+    if key in _TABLES:
+        return _TABLES[key]
+    size = 1 << max(4, (16 * len(stop)).bit_length())
+    slots: list[int | None] = [None] * size
+    probes = 1
+    for value in stop.tolist():
+        home = value & (size - 1)
+        step = 0
+        while slots[(home + step) & (size - 1)] is not None:
+            step += 1
+        slots[(home + step) & (size - 1)] = value
+        probes = max(probes, step + 1)
+    filler = int(stop[0])
+    table = np.array([filler if v is None else v for v in slots], dtype=np.int64)
+    _TABLES.clear()  # one set at a time
+    _TABLES[key] = table, probes
+    return table, probes
 
 
 def _minima(flipped: np.ndarray, key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import operator
 import re
 import unicodedata
-from typing import Final
 
 from rapidfuzz.distance import Indel
 
@@ -79,17 +78,23 @@ def _norm_bytes(text: str, table: bytes) -> bytes:
     per-character maps, so they are applied once per *distinct* non-ASCII
     character (a handful per entry) as byte replacements, rather than as a regex
     and a casefold over the whole text: 2x faster on prose with curly quotes,
-    dashes and accented names.
+    dashes and accented names. The NFKC pass itself is skipped when every such
+    character is *plain* (`_char`): then the text is NFKC already, once the
+    ``_ASCII_COMPAT`` characters are replaced by their (ASCII) NFKC forms —
+    which happens on the bytes, with the other replacements.
     """
     if text.isascii():
         return text.encode().translate(table)
-    if not unicodedata.is_normalized("NFKC", text):  # the C quick check is ~20x cheaper
-        text = _nfkc(text)
     raw = text.encode("utf-8", "surrogatepass")
-    for char in set(raw.translate(None, _ASCII).decode("utf-8", "surrogatepass")):
-        swap = _SWAPS.get(char, _UNSEEN)
-        if swap is _UNSEEN:
-            swap = _swap(char)
+    chars = set(raw.translate(None, _ASCII).decode("utf-8", "surrogatepass"))
+    found = [_CHARS.get(char) or _char(char) for char in chars]
+    if not all(plain for plain, _ in found):
+        if not unicodedata.is_normalized("NFKC", text):  # the C quick check is cheap
+            text = _nfkc(text)
+            raw = text.encode("utf-8", "surrogatepass")
+            chars = set(raw.translate(None, _ASCII).decode("utf-8", "surrogatepass"))
+        found = [_CHARS.get(char) or _char(char) for char in chars]
+    for _, swap in found:
         if swap is not None:
             raw = raw.replace(*swap)
     return raw.translate(table)
@@ -102,10 +107,22 @@ _ASCII = bytes(range(128))
 # most replies through a full NFKC pass (~18 µs each) otherwise.
 _ASCII_COMPAT = tuple((char, unicodedata.normalize("NFKC", char))
                       for char in "\u2026\u00a0\u202f\u2002\u2003\u2009\u200a\ufb01\ufb02")
+# Starters (combining class 0) that can be the second character of a canonical
+# composition: Hangul vowel and final jamo, and these (every 2-character
+# canonical decomposition whose second character is a starter, in Unicode 14:
+# Python 3.11; tests/test_dedupe.py recomputes the list). Their NFKC quick check
+# is "maybe": they are never plain. Under a Unicode version not checked here
+# (add it to ``_PLAIN_VERSIONS`` once that test passes) no character is plain
+# and every non-ASCII text takes the NFKC check, as before.
+_COMPOSING_STARTERS = frozenset(
+    "\u09be\u09d7\u0b3e\u0b56\u0b57\u0bbe\u0bd7\u0cc2\u0cd5\u0cd6\u0d3e\u0d57\u0dcf"
+    "\u0ddf\u0fb5\u0fb7\u102e\u1b35\U00011127\U0001133e\U00011357\U000114b0"
+    "\U000114ba\U000114bd\U000115af\U00011930"
+    + "".join(map(chr, range(0x1161, 0x1176))) + "".join(map(chr, range(0x11A8, 0x11C3))))
+_PLAIN_VERSIONS = ("14.0.0",)
 
 
-_UNSEEN: Final = ()
-_SWAPS: dict[str, tuple[bytes, bytes] | None] = {}
+_CHARS: dict[str, tuple[bool, tuple[bytes, bytes] | None]] = {}  # `_char` of each one seen
 
 
 def _nfkc(text: str) -> str:
@@ -117,17 +134,35 @@ def _nfkc(text: str) -> str:
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
+def _char(char: str) -> tuple[bool, tuple[bytes, bytes] | None]:
+    """What one non-ASCII character needs: whether it is *plain* — one of
+    ``_ASCII_COMPAT``, or a character NFKC keeps as it is whatever its neighbours
+    (NFKC-stable, combining class 0, not a composing starter), so that ASCII and
+    plain characters make an NFKC text once the former are replaced — and its
+    replacement as (old, new) UTF-8 (None: kept). A compatibility character
+    becomes its NFKC form, any other its `_swap`."""
+    compat = dict(_ASCII_COMPAT).get(char)
+    if compat is not None:
+        found = (True, (char.encode(), compat.encode()))
+    else:
+        plain = (unicodedata.unidata_version in _PLAIN_VERSIONS
+                 and not unicodedata.combining(char) and char not in _COMPOSING_STARTERS
+                 and unicodedata.normalize("NFKC", char) == char)
+        found = (plain, _swap(char))
+    if len(_CHARS) < 1 << 16:  # bounded: texts use few distinct characters
+        _CHARS[char] = found
+    return found
+
+
 def _swap(char: str) -> tuple[bytes, bytes] | None:
     """What one non-ASCII character becomes: casefolded, with non-word characters
     (those a ``\\W`` regex matches) blanked; as (old, new) UTF-8, None if kept."""
     new = char.casefold()
     if not new.isalnum():
         new = "".join(c if c.isalnum() else " " for c in new)
-    swap = None if new == char else (
-        char.encode("utf-8", "surrogatepass"), new.encode("utf-8", "surrogatepass"))
-    if len(_SWAPS) < 1 << 16:  # bounded: texts use few distinct characters
-        _SWAPS[char] = swap
-    return swap
+    if new == char:
+        return None
+    return char.encode("utf-8", "surrogatepass"), new.encode("utf-8", "surrogatepass")
 
 
 def _strip_system(data: bytes) -> bytes:
