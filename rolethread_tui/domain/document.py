@@ -341,4 +341,7 @@ class Document:
         if self._order is None:
             self._order = array("q", range(self.store.count))
         self._order = splice.apply(self._order)
+        if len(self._order) == self.store.count and self._order == array(
+                "q", range(self.store.count)):
+            self._order = None  # the file's own order again (an undo): its fast paths too
         self._pos = None
