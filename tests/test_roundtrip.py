@@ -177,6 +177,21 @@ def test_integers_keep_every_digit_whatever_the_buffer(raw, exact):
             assert value == {"n": exact} and type(value["n"]) is int
 
 
+def _hostile_saved(tmp_path: Path, edit: bool) -> tuple[bytes, bytes]:
+    """HOSTILE saved untouched, then with entry 1 accepted (and entry 9's first message
+    edited when `edit`): the bytes of both saves."""
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(HOSTILE)
+    with Session.open(path) as s:
+        s.wait()
+        s.save(tmp_path / "same.jsonl")
+        s.set_status(1, "accepted")
+        if edit:
+            s.edit_message(9, 0, "edited")
+        s.save(tmp_path / "edited.jsonl")
+    return (tmp_path / "same.jsonl").read_bytes(), (tmp_path / "edited.jsonl").read_bytes()
+
+
 @pytest.mark.parametrize("way", ["kernel copy", "no kernel copy", "kernel copy fails midway"])
 def test_a_save_copies_the_untouched_bytes_whichever_way_it_copies(tmp_path: Path, monkeypatch,
                                                                    way):
@@ -199,16 +214,9 @@ def test_a_save_copies_the_untouched_bytes_whichever_way_it_copies(tmp_path: Pat
     if real is None:
         pytest.skip("no os.copy_file_range here")
     monkeypatch.setattr(writer.os, "copy_file_range", copy)
-    path = tmp_path / "hostile.jsonl"
-    path.write_bytes(HOSTILE)
-    with Session.open(path) as s:
-        s.wait()
-        s.save(tmp_path / "same.jsonl")
-        s.set_status(1, "accepted")
-        s.edit_message(9, 0, "edited")
-        s.save(tmp_path / "edited.jsonl")
-    assert (tmp_path / "same.jsonl").read_bytes() == HOSTILE
-    edited = (tmp_path / "edited.jsonl").read_bytes().split(b"\n")
+    same, edited_bytes = _hostile_saved(tmp_path, edit=True)
+    assert same == HOSTILE
+    edited = edited_bytes.split(b"\n")
     before = HOSTILE.split(b"\n")
     assert [k for k, (a, b) in enumerate(zip(before, edited, strict=True)) if a != b] == [3, 11]
     assert len(calls) >= (1 if way == "no kernel copy" else 3)
@@ -289,15 +297,8 @@ def test_a_kernel_copy_that_copies_nothing_short_of_the_end_falls_back_to_readin
     if not hasattr(writer.os, "copy_file_range"):
         pytest.skip("no os.copy_file_range here")
     monkeypatch.setattr(writer.os, "copy_file_range", lambda *args: 0)
-    path = tmp_path / "hostile.jsonl"
-    path.write_bytes(HOSTILE)
-    with Session.open(path) as s:
-        s.wait()
-        s.save(tmp_path / "same.jsonl")
-        s.set_status(1, "accepted")
-        s.save(tmp_path / "edited.jsonl")
-    assert (tmp_path / "same.jsonl").read_bytes() == HOSTILE
-    edited = (tmp_path / "edited.jsonl").read_bytes()
+    same, edited = _hostile_saved(tmp_path, edit=False)
+    assert same == HOSTILE
     assert len(edited) > len(HOSTILE) and edited.endswith(HOSTILE.split(b"\n")[-1])
 
 
