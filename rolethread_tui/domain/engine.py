@@ -23,7 +23,7 @@ from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .first_rows import first_by_helper
 from .journal_records import gc_paused
-from .scan import Helper, Span, rows_of, share
+from .scan import Helper, Pace, Span, rows_of, share
 from .scan_cache import SLOP_RESULT, ScanCache, Writer, groups_result, identity, kept
 from .search_split import RowView, SearchSplit
 from .store import BOM, LineStore
@@ -94,7 +94,7 @@ class Engine:
         self.scan_error: BaseException | None = None
         self.scan_bytes = 0
         self._landed = 0  # rows of the scan stored in the columns so far
-        self._main_share = MAIN_SHARE
+        self._pace = Pace(MAIN_SHARE)  # the scan's split with the helper
         self._search_split = SearchSplit(MAIN_SHARE)
         self._helper_first = helper_first
         self._thread = threading.Thread(target=self._scan, name="rolethread-scan", daemon=True)
@@ -218,9 +218,8 @@ class Engine:
         helper process computed some, reading its lines from the file itself; then
         `land` runs first, while the helper works.
 
-        The split follows what each side managed on the last chunk (`_main_share`):
-        the other workers of a shared machine, or this thread's landing, can make
-        either side the slower one.
+        The split follows what each side managed on the last chunk (`scan.Pace`):
+        this thread's landing, or a busy host, can make either side the slower one.
         """
         view = memoryview(chunk)
         compute = self.columns.compute
@@ -229,7 +228,7 @@ class Engine:
         # the first chunk never waits for the helper to start: first rows at once
         if len(spans) < 64 or not self.store.count or not helper.active:
             return rows_as_columns(rows_of(compute, view, spans)), False
-        mine = min(max(int(len(spans) * self._main_share), 1), len(spans) - 1)
+        mine = self._pace.split(len(spans))
         split = spans[mine][0]
         base = self.store.starts[first] - spans[0][0] + split
         took = [0.0]
@@ -245,10 +244,8 @@ class Engine:
             helper, lambda: ("rows", base, [(s - split, e - split) for s, e in spans[mine:]]),
             here, lambda: (pack_columns(rows_as_columns(rows_of(compute, view, spans[mine:]))),
                            0.0))
-        if ok and took[0] > 0 and seconds > 0:
-            ours, others = mine / took[0], (len(spans) - mine) / seconds
-            share_now = min(max(ours / (ours + others), 0.2), 0.8)
-            self._main_share = (self._main_share + share_now) / 2
+        if ok:
+            self._pace.update(mine, len(spans) - mine, took[0], seconds)
         return join_columns(cols, unpack_columns(theirs)), True
 
     def wait(self, timeout: float | None = None) -> bool:

@@ -135,6 +135,32 @@ T = TypeVar("T")
 _FAILED: Final = object()
 
 
+class Pace:
+    """This process's share of a job split with the helper, moved after each split
+    toward both sides finishing together: the other workers of a shared machine, or
+    this side's own extra work, can make either side the slower one. The scan's
+    chunks (`engine.Engine._rows`) and a search's lines (`search_split`) follow one."""
+
+    LOW, HIGH = 0.2, 0.8
+
+    def __init__(self, share: float) -> None:
+        self.share = share
+
+    def split(self, n: int) -> int:
+        """How many of `n` items (n ≥ 2) this side takes: at least one each."""
+        return min(max(int(n * self.share), 1), n - 1)
+
+    def update(self, mine: int, theirs: int, my_seconds: float, their_seconds: float) -> None:
+        """After a split: each side's items and the seconds they took."""
+        if my_seconds > 0 and their_seconds > 0:
+            ours, others = mine / my_seconds, theirs / their_seconds
+            self.follow(ours / (ours + others))
+
+    def follow(self, share: float) -> None:
+        """Halfway to `share`, within LOW..HIGH."""
+        self.share = min(max((self.share + share) / 2, self.LOW), self.HIGH)
+
+
 def share(helper: Helper | None, request: Callable[[], object], here: Callable[[], T],
           alone: Callable[[], Any]) -> tuple[T, Any, bool]:
     """Split one piece of work with the helper process: the one split-and-fallback.

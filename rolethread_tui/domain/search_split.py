@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .review import ORIGINS, STATUSES
-from .scan import Helper, Span, share
+from .scan import Helper, Pace, Span, share
 from .summary import Row
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class SearchSplit:
     side may be the one a busy host slows down."""
 
     def __init__(self, share: float) -> None:
-        self.share = share  # this side's share of the lines
+        self.pace = Pace(share)  # this side's share of the lines
 
     def check(self, query: Query, positions: list[int], helper: Helper | None,
               lines: Callable[[list[int]], list[Candidate]],
@@ -78,7 +78,7 @@ class SearchSplit:
 
         if helper is None or not helper.active:
             return check_lines(query, lines(positions))
-        mine = min(max(int(len(positions) * self.share), 1), len(positions) - 1)
+        mine = self.pace.split(len(positions))
         took = [0.0, 0.0]  # this side's seconds, and when it finished
 
         def here() -> Hits:
@@ -104,8 +104,6 @@ class SearchSplit:
         if seconds <= 0:
             return
         if waited > 0.005:
-            ours, others = mine / seconds, theirs / (seconds + waited)
-            now = ours / (ours + others)
+            self.pace.update(mine, theirs, seconds, seconds + waited)
         else:
-            now = self.share - 0.05
-        self.share = min(max((self.share + now) / 2, 0.2), 0.8)
+            self.pace.follow(self.pace.share - 0.05)
