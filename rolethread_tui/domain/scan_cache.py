@@ -97,12 +97,8 @@ def _dist_version(name: str) -> str:
     the app's first frame needs (docs/architecture.md, "Start-up")."""
     prefix = name.replace("-", "_").lower() + "-"
     for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for found in names:
-            if found.lower().startswith(prefix) and found.endswith(".dist-info"):
+        for found in _dist_infos(entry):
+            if found.lower().startswith(prefix):
                 return found[len(prefix):-len(".dist-info")]
     from importlib import metadata
 
@@ -110,6 +106,16 @@ def _dist_version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "absent"
+
+
+@functools.lru_cache(maxsize=64)
+def _dist_infos(entry: str) -> tuple[str, ...]:
+    """The ``.dist-info`` folders of one `sys.path` entry, listed once for all the
+    distributions `code_version` asks about."""
+    try:
+        return tuple(n for n in os.listdir(entry or ".") if n.endswith(".dist-info"))
+    except OSError:
+        return ()
 
 
 def identity(store: LineStore) -> tuple[int, ...]:
