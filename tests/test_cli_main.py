@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -108,3 +109,73 @@ async def test_the_sample_copy_says_so_in_the_status_bar(isolated_home):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert "sample copy:" in screen_text(app).splitlines()[-2]
+
+
+class _FakeServer:
+    """Stands in for textual-serve's `Server` (no browser here): records what it is given."""
+
+    made: ClassVar[list[tuple[str, str, int]]] = []
+
+    def __init__(self, command: str, host: str, port: int) -> None:
+        _FakeServer.made.append((command, host, port))
+
+    def serve(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_serve(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, int]]:
+    import types
+
+    package, module = types.ModuleType("textual_serve"), types.ModuleType("textual_serve.server")
+    module.Server = _FakeServer  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "textual_serve", package)
+    monkeypatch.setitem(sys.modules, "textual_serve.server", module)
+    _FakeServer.made = []
+    return _FakeServer.made
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "[::1]", "127.8.9.10"])
+def test_serve_on_loopback_needs_no_permission(host: str, tmp_path: Path, fake_serve: list,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    batch = tmp_path / "b.jsonl"
+    batch.write_text('{"messages": []}\n', "utf-8")
+    assert main([str(batch), "--serve", "--host", host, "--port", "8123"]) == 0
+    (command, given_host, port), = fake_serve
+    assert (given_host, port) == (host, 8123) and str(batch) in command
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "", "192.168.1.20", "example.org"])
+def test_serve_beyond_this_machine_is_refused_without_allow_remote(
+        host: str, tmp_path: Path, fake_serve: list,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    batch = tmp_path / "b.jsonl"
+    batch.write_text('{"messages": []}\n', "utf-8")
+    assert main([str(batch), "--serve", "--host", host]) == 2
+    err = capsys.readouterr().err
+    assert fake_serve == [] and err.count("\n") == 1
+    assert repr(host) in err and "--allow-remote" in err and "Traceback" not in err
+
+
+def test_allow_remote_serves_and_says_so_with_the_name_shown_literally(
+        tmp_path: Path, fake_serve: list, capsys: pytest.CaptureFixture[str]) -> None:
+    batch = tmp_path / "b\x1b[31mred.jsonl"
+    batch.write_text('{"messages": []}\n', "utf-8")
+    assert main([str(batch), "--serve", "--host", "0.0.0.0", "--allow-remote"]) == 0
+    assert [made[1] for made in fake_serve] == ["0.0.0.0"]
+    err = capsys.readouterr().err
+    assert "anyone who reaches it can edit the file" in err and "'0.0.0.0'" in err
+    assert "\x1b" not in err and "\\x1b[31mred.jsonl" in err
+
+
+def test_serve_without_the_extra_is_a_usage_error_after_the_host_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "textual_serve", None)  # not installed
+    batch = tmp_path / "b.jsonl"
+    batch.write_text('{"messages": []}\n', "utf-8")
+    assert main([str(batch), "--serve", "--host", "0.0.0.0"]) == 2
+    assert "--allow-remote" in capsys.readouterr().err
+    assert main([str(batch), "--serve"]) == 2
+    assert "pip install 'rolethread-tui[serve]'" in capsys.readouterr().err

@@ -39,11 +39,43 @@ def build_parser() -> argparse.ArgumentParser:
                    help="serve the app in a browser (needs the 'serve' extra)")
     p.add_argument("--host", default="127.0.0.1", help="--serve address (default localhost)")
     p.add_argument("--port", type=int, default=8000, help="--serve port (default 8000)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="let --serve listen on an address other than loopback (anyone "
+                        "who reaches it can edit the file)")
     return p
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only accepts connections from this machine. An empty host,
+    0.0.0.0 or :: listen on every interface; a name other than localhost may
+    resolve to anything, so only addresses that are loopback count."""
+    import ipaddress  # only for --serve: not on the way to the first frame
+
+    if host.strip().lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_serve_host(args: argparse.Namespace, path: Path) -> None:
+    """docs/cli.md "Serving in a browser": a served app edits the file for whoever
+    reaches it, so an address beyond this machine needs --allow-remote, and is
+    announced on stderr when it is given."""
+    if is_loopback(args.host):
+        return
+    if not args.allow_remote:
+        raise UsageError(f"--host {args.host!r} is reachable from other machines, and anyone "
+                         "who reaches the app can edit the file; add --allow-remote to "
+                         "serve it there anyway")
+    print(f"rolethread-tui: serving {str(path)!r} on {args.host!r} port {args.port} "
+          "(--allow-remote): anyone who reaches it can edit the file", file=sys.stderr)
 
 
 def serve(args: argparse.Namespace, path: Path) -> int:
     """Browser mode via textual-serve, bound to localhost unless told otherwise."""
+    check_serve_host(args, path)
     try:
         from textual_serve.server import Server
     except ImportError as exc:
