@@ -113,3 +113,33 @@ def test_an_abandoned_start_ends_the_scans_hold(write, tmp_path, monkeypatch):
     began = time.perf_counter()
     begun.abandon()
     assert time.perf_counter() - began < 3  # not the 5 s closing waits for the scan
+
+
+def test_the_helper_has_most_of_the_next_chunk_before_the_first_rows_show(write, monkeypatch):
+    """The app holds the scan at its first rows until its first frame, and this process
+    then compiles its checks: the helper is given most of the next chunk before that,
+    instead of idling through both (docs/architecture.md, "Start-up")."""
+    from rolethread_tui.domain.store import LineStore
+
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    order: list[tuple[str, int]] = []
+    send, publish = scan.Helper.send, LineStore.publish
+
+    def sent(self, request):  # type: ignore[no-untyped-def]
+        if request[0] == "rows":
+            order.append(("helper", len(request[2])))
+        return send(self, request)
+
+    def published(self, count):  # type: ignore[no-untyped-def]
+        order.append(("shown", count))
+        return publish(self, count)
+
+    monkeypatch.setattr(scan.Helper, "send", sent)
+    monkeypatch.setattr(LineStore, "publish", published)
+    path = write(_lines() * 2)  # a first chunk and a second one
+    with Session.open(path, helper_first=True) as session:
+        session.wait()
+        total = len(session)
+    (_, first), (_, theirs) = order[:2]
+    assert order[2] == ("shown", first)  # the first rows show after the second request
+    assert theirs >= 0.75 * (total - first)  # ... which is most of the second chunk

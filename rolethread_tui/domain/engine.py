@@ -223,15 +223,23 @@ class Engine:
         """
         view = memoryview(chunk)
         compute = self.columns.compute
-        if not self.store.count and self._helper_first and helper.active:
-            return first_by_helper(self.store.starts[0], view, spans, helper, compute), False
+        if first == 0 and self._helper_first and helper.active:
+            # Landed by the next chunk's `here`, once the helper has most of that chunk:
+            # it computes while the app holds the scan for its first frame
+            # (`tui.start.FirstRows`) and this side compiles its checks.
+            self._pace = Pace(Pace.LOW)
+            return first_by_helper(self.store.starts[0], view, spans, helper, compute), True
         # the first chunk never waits for the helper to start: first rows at once
-        if len(spans) < 64 or not self.store.count or not helper.active:
+        if len(spans) < 64 or first == 0 or not helper.active:
+            land()  # what waits shows first (the scan thread checks for closing next)
             return rows_as_columns(rows_of(compute, view, spans)), False
         mine = self._pace.split(len(spans))
         split = spans[mine][0]
         base = self.store.starts[first] - spans[0][0] + split
         took = [0.0]
+        # the first rows' landing waits for the app's first frame, and this side then
+        # compiles its checks: one-offs that say nothing of either side's pace
+        once = self._landed == 0 and self._helper_first
 
         def here() -> list[Any]:
             start = time.perf_counter()
@@ -244,7 +252,7 @@ class Engine:
             helper, lambda: ("rows", base, [(s - split, e - split) for s, e in spans[mine:]]),
             here, lambda: (pack_columns(rows_as_columns(rows_of(compute, view, spans[mine:]))),
                            0.0))
-        if ok:
+        if ok and not once:
             self._pace.update(mine, len(spans) - mine, took[0], seconds)
         return join_columns(cols, unpack_columns(theirs)), True
 
