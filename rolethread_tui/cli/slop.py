@@ -12,12 +12,11 @@ import argparse
 import sys
 from array import array
 
-import orjson
-
 from ..domain.journal_records import gc_paused
 from ..domain.slop import SlopReport, file_slop
 from .common import input_file
 from .errors import UsageError
+from .json_out import Items, write_document
 from .options import add_engine_options
 
 TOP_TEXT = 20  # entries shown in the text form without --top
@@ -50,8 +49,9 @@ def run(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     if args.json:
         with gc_paused():  # 100k acyclic dicts (see `slop.source.file_slop`)
-            doc = report.as_json(_line_of(lines), args.top)
-            sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+            ranked, entry, phrases = report.json_parts(_line_of(lines), args.top)
+            write_document(sys.stdout.buffer, {"entries": Items(ranked, entry),
+                                               "phrases": phrases})
         return 0
     print(render_text(report, lines, TOP_TEXT if args.top is None else args.top))
     return 0

@@ -6,13 +6,13 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
-
-import orjson
+from typing import Any
 
 from ..domain.session import EntryFinding
 from ..domain.validation import FileNote, file_notes
 from .common import add_config_option, open_session, validation_settings
 from .errors import UsageError
+from .json_out import Items, write_document
 from .options import add_engine_options
 
 
@@ -76,15 +76,16 @@ def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, 
     per-entry lines (the counts on stderr still include them)."""
     by_severity = Counter(f.severity for f in findings)
     if as_json:
-        doc = {"findings": [f.as_dict() for f in findings],
-               "notes": [note.as_dict() for note in notes],
-               "counts": {"error": by_severity["error"], "warning": by_severity["warning"],
-                          "info": by_severity["info"]},
-               "by_check": dict(Counter(f.check for f in findings).most_common())}
+        doc: dict[str, Any] = {
+            "findings": Items(findings, EntryFinding.as_dict),
+            "notes": [note.as_dict() for note in notes],
+            "counts": {"error": by_severity["error"], "warning": by_severity["warning"],
+                       "info": by_severity["info"]},
+            "by_check": dict(Counter(f.check for f in findings).most_common())}
         if out is not None:
             doc["fixed_entries"] = fixed
             doc["output"] = str(out)
-        sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+        write_document(sys.stdout.buffer, doc)
         return
     for note in notes:
         print(f"note: {note.severity}: {note.text}")

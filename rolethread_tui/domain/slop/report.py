@@ -95,13 +95,19 @@ class SlopReport:
     def as_json(self, line_of: Callable[[int], int | None], top: int | None = None
                 ) -> dict[str, Any]:
         """The `slop --json` document (docs/slop.md); ``line_of``: 1-based line of a position."""
+        ranked, entry, phrases = self.json_parts(line_of, top)
+        return {"entries": [entry(p) for p in ranked], "phrases": phrases}
+
+    def json_parts(self, line_of: Callable[[int], int | None], top: int | None = None
+                   ) -> tuple[list[int], Callable[[int], dict[str, Any]], list[dict[str, Any]]]:
+        """`as_json`'s pieces: the positions in the order the entries are listed, the
+        object of one, and the phrases. The command encodes the entries a batch at a
+        time from these instead of building the whole document (`cli/json_out.py`)."""
         ranked = self.ranked()
         if top is not None:
             ranked = ranked[:top]
-        return {
-            "entries": [self._entry_json(p, line_of(p)) for p in ranked],
-            "phrases": [{"text": ph.text, "entries": ph.entries} for ph in self.phrases],
-        }
+        phrases = [{"text": ph.text, "entries": ph.entries} for ph in self.phrases]
+        return ranked, lambda p: self._entry_json(p, line_of(p)), phrases
 
     def _entry_json(self, position: int, line: int | None) -> dict[str, Any]:
         found = self.entries.get(position)
