@@ -60,19 +60,20 @@ class ScopedText:
             if type(messages) is not list:
                 return ""  # no conversation: no turns (`formats.detect_shape`)
             role_key, text_key = "from", "value"
-        keep, learn = self._keep.get, self._learn
-        parts: list[str] = []
-        for message in messages:
-            if type(message) is not dict:
-                return None
-            role, text = message.get(role_key), message.get(text_key)
-            if type(role) is not str or type(text) is not str:
-                return None
-            kept = keep(role)
-            if kept is None:
-                kept = learn(role)
-            if kept:
-                parts.append(text)
+        keep, parts = self._keep, []
+        try:  # a message that is no dict, or lacks a key, raises: the caller takes turns()
+            for message in messages:
+                role, text = message[role_key], message[text_key]
+                if type(role) is not str or type(text) is not str:
+                    return None
+                try:
+                    kept = keep[role]
+                except KeyError:
+                    kept = self._learn(role)
+                if kept:
+                    parts.append(text)
+        except (KeyError, TypeError):
+            return None
         return "\n".join(parts)
 
     def _learn(self, role: str) -> bool:
