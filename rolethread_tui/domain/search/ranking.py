@@ -1,7 +1,7 @@
 """The `~` ranking over many lines: each line's ranked text, scored in batches.
 
-A fuzzy-only query (no words or phrases to match) spends about a third of its
-time per entry outside rapidfuzz: the parse, the (role, text) pairs of
+A fuzzy-only query (no words or phrases to match) spent about half of its time
+per entry outside rapidfuzz, a quarter of it on the (role, text) pairs of
 `formats.turns`, the scope and the join (docs/query.md, "How it runs"). Here
 the ranked text is read straight from the parsed message list (`ScopedText`),
 without the pairs, and the texts are scored a batch at a time
@@ -30,7 +30,7 @@ SCORE_BATCH = 1024
 #: Role names remembered per query: a file of character names cannot grow it unbounded.
 _ROLES_KEPT = 4096
 
-#: (position, ranked text, or None when the line does not match the text terms).
+#: ``(line, valid)`` -> the text ``~`` scores for it, None when it does not match the text terms.
 TextOf = Callable[[bytes, "bool | None"], "str | None"]
 
 
