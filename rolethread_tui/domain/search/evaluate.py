@@ -15,6 +15,7 @@ import orjson
 
 from ..formats import turns as turns_of
 from .query import Query
+from .ranking import rank_lines
 from .rows import RowLike
 
 LineAt = Callable[[int], bytes]
@@ -23,9 +24,6 @@ LineAt = Callable[[int], bytes]
 SlopMarks = Mapping[int, tuple[float, frozenset[str]]]
 _CLEAN: tuple[float, frozenset[str]] = (0.0, frozenset())
 _BOM = b"\xef\xbb\xbf"
-#: Texts scored per rapidfuzz call: enough to amortise the call, few enough that
-#: the batch (text and processed copy, ~3 KB per entry) stays a few MB.
-_SCORE_BATCH = 1024
 
 
 def scan(
@@ -94,24 +92,13 @@ def check_lines(query: Query, todo: Iterable[Candidate]) -> list[tuple[int, floa
     """The expensive stages, raw-byte prefilter then parse and match: (index, score).
 
     With a ``~`` term the texts of the matching lines are scored together
-    (`Query.score_texts`: one rapidfuzz call for the batch, not one per line).
+    (`ranking.rank_lines`: one rapidfuzz call for a batch, not one per line).
     """
     prefilter = query.raw_prefilter if query.needs_text else None
     out: list[tuple[int, float]] = []
     if query.fuzzy is not None:
-        found, texts = [], []
-        for i, line, valid in todo:
-            if prefilter is not None and not prefilter(line.lower()):
-                continue
-            text = _ranked_text(query, line, valid)
-            if text is not None:
-                found.append(i)
-                texts.append(text)
-                if len(texts) == _SCORE_BATCH:
-                    out.extend(zip(found, query.score_texts(texts), strict=True))
-                    found, texts = [], []
-        out.extend(zip(found, query.score_texts(texts), strict=True))
-        return out
+        return rank_lines(query, todo, lambda line, valid: _ranked_text(query, line, valid),
+                          prefilter)
     for i, line, valid in todo:
         if prefilter is not None and not prefilter(line.lower()):
             continue

@@ -268,10 +268,14 @@ class Query:
         query = self._fuzzy_processed
         processed = list(map(utils.default_process, texts))
         scores = [0.0] * len(texts)
-        long = [i for i, p in enumerate(processed) if len(p) >= len(query)]
-        for i in (i for i, p in enumerate(processed) if len(p) < len(query)):
-            scores[i] = self._score_text(texts[i])
-        hits = process.extract(query, [processed[i] for i in long], scorer=fuzz.partial_ratio,
+        if not processed or min(map(len, processed)) >= len(query):  # the usual batch
+            long, choices = range(len(texts)), processed
+        else:
+            long = [i for i, p in enumerate(processed) if len(p) >= len(query)]
+            for i in (i for i, p in enumerate(processed) if len(p) < len(query)):
+                scores[i] = self._score_text(texts[i])
+            choices = [processed[i] for i in long]
+        hits = process.extract(query, choices, scorer=fuzz.partial_ratio,
                                processor=None, score_cutoff=FUZZY_FLOOR, limit=None)
         for _, score, k in hits:
             scores[long[k]] = float(score)
