@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from rolethread_tui.tui.app import create_app
 from rolethread_tui.tui.widgets.entry_list import EntryList
@@ -115,3 +116,38 @@ async def test_undo_works_while_a_filter_shows_nothing(write):
         await pilot.press("u")
         await settle(app, pilot)
         assert app.session.row(0).status == "unreviewed"
+
+
+def _few_refusals() -> list[dict]:
+    out = [clean_entry(i) for i in range(200)]
+    for i in range(3, 200, 25):  # 8 matches: the filtered list fits on screen
+        out[i]["messages"][2]["content"] = "I'm sorry, but as an AI language model I cannot."
+    return out
+
+
+def _cursor_row_on_screen(entries: EntryList) -> bool:
+    top = round(entries.scroll_offset.y)
+    return top <= entries.cursor < top + entries.rows_shown
+
+
+async def test_leaving_a_filter_that_fit_on_screen_keeps_the_cursor_row_on_screen(write):
+    """DESIGN §4: the cursor row is always on screen. From a filter short enough to
+    need no scrollbar, `esc` (or a go-to, which clears the filter) showed rows 1-13
+    around a cursor on entry 179, so `a` acted on an entry the list did not show."""
+    app = create_app(write(_few_refusals()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        entries = app.screen.query_one(EntryList)
+        for leave in (["escape"], ["colon", *"120", "enter"]):
+            await pilot.press("slash", *"issue:refusal", "enter")
+            await settle(app, pilot)
+            await pilot.press("G")
+            await settle(app, pilot)
+            assert entries.view is not None and not entries.show_vertical_scrollbar
+            await pilot.press(*leave)
+            await settle(app, pilot)
+            assert entries.view is None and entries.current in (178, 119)
+            assert _cursor_row_on_screen(entries), leave
+            # no horizontal scrollbar: the rows are as wide as the space inside the bar
+            assert entries.virtual_size.width == entries.scrollable_content_region.width
+            assert re.search(rf"^▶ *{entries.current + 1} ", screen_text(app), re.M)

@@ -90,7 +90,15 @@ class EntryList(QuietScrollView, can_focus=True):
         if keep is not None:
             row = _row_of(view, keep)
         self.reload()
+        # The scrollbar and scroll range of the new row count now, not at the next
+        # layout: from a view that fit on screen (no scrollbar), the scroll to the
+        # cursor below was refused and the list showed rows 1-13 around a cursor
+        # on row 274 (`Widget._scroll_update`, as in `grow`).
+        self._scroll_update(self.virtual_size)
+        if self.virtual_size.width != self.scrollable_content_region.width:
+            self.reload()  # the scrollbar came or went: the width inside it changed
         self.cursor = min(row, max(self.count - 1, 0))
+        self._scroll_to_cursor()  # the cursor may keep its row number, unwatched
         self._post_moved()
 
     def reload(self) -> None:
