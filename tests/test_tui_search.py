@@ -151,3 +151,33 @@ async def test_leaving_a_filter_that_fit_on_screen_keeps_the_cursor_row_on_scree
             # no horizontal scrollbar: the rows are as wide as the space inside the bar
             assert entries.virtual_size.width == entries.scrollable_content_region.width
             assert re.search(rf"^▶ *{entries.current + 1} ", screen_text(app), re.M)
+
+
+async def test_a_range_starts_at_the_entry_last_marked_whatever_the_filter_was(write):
+    """`V` ranged from a row number: a `space` on match 3 of a search, then `esc`
+    and a go-to, marked rows 3-10 of the whole list — entries never picked. The
+    status bar's count follows each mark at once."""
+    app = create_app(write(_few_refusals()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        entries = app.screen.query_one(EntryList)
+        await pilot.press("slash", *"issue:refusal", "enter")
+        await settle(app, pilot)
+        await pilot.press("j", "j", "space")       # marks entry 53, the third match
+        await pilot.pause()
+        assert "●1 marked" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("colon", *"50", "enter", "V")  # entry 49 .. entry 53
+        await pilot.pause()
+        marked = sorted(app.session.position(r) for r in entries.marked)
+        assert marked == [49, 50, 51, 52, 53]
+        assert "●5 marked" in screen_text(app)
+        await pilot.press("slash", *"issue:refusal", "enter")
+        await settle(app, pilot)
+        await pilot.press("G", "V")                # the anchor (entry 49) is not a match:
+        await pilot.pause()                        # only the entry under the cursor joins
+        assert sorted(app.session.position(r) for r in entries.marked) == [*marked, 178]
+        await pilot.press("space")                 # unmark 178
+        await pilot.pause()
+        assert "●5 marked" in screen_text(app)

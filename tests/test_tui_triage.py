@@ -362,3 +362,35 @@ async def test_another_tools_metadata_is_shown_read_only_where_a_reviewer_reads(
             if keys == ["z"]:  # the editor's header cuts the line at the width
                 assert "[b]2[/b]" in text
     assert path.read_bytes() == before
+
+
+async def test_a_new_entry_left_empty_is_dropped_and_one_with_a_note_kept(write):
+    """`N` then `esc` left an empty entry (a `no-messages` error) in the file; an
+    empty new message in the editor was already dropped the same way."""
+    path = write([clean_entry(0), clean_entry(1)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("N")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EditorScreen) and len(app.session) == 3
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert len(app.session) == 2 and not app.session.dirty
+        assert "Empty new entry dropped." in notes(app)
+        await pilot.press("N")
+        await settle(app, pilot)
+        await pilot.press("n", *"to write later", "enter", "escape")
+        await settle(app, pilot)
+        added = [app.session.entry(i) for i in range(3) if "_review" in app.session.entry(i)]
+        assert len(app.session) == 3 and added[0]["_review"]["note"] == "to write later"
+    assert app.session.undo() and app.session.undo() and len(app.session) == 2
+
+
+async def test_undo_and_redo_with_nothing_to_do_say_so_in_words(write):
+    app = create_app(write([clean_entry(0)]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("u", "ctrl+r")
+        await pilot.pause()
+        assert {"Nothing to undo.", "Nothing to redo."} <= set(notes(app))  # not "undi"

@@ -261,11 +261,19 @@ class RoleThreadApp(App[None]):
         self.save_state_soon()
 
     # ------------------------------------------------------------ editor
-    def open_editor(self, position: int, message: int = 0) -> None:
+    def open_editor(self, position: int, message: int = 0,
+                    closed: Callable[[], None] | None = None) -> None:
         """The editor on `position`; back in the list, the cursor is on the entry the
-        editor showed last (`>` / `<` move through the file there)."""
+        editor showed last (`>` / `<` move through the file there), then `closed` runs."""
 
         def back(result: Any) -> None:
+            try:
+                _go_back(result)
+            finally:
+                if closed is not None:
+                    closed()
+
+        def _go_back(result: Any) -> None:
             index = getattr(result, "index", None)
             home = next((s for s in self.screen_stack if isinstance(s, ListScreen)), None)
             if home is not None and index is not None and index < len(self.session):

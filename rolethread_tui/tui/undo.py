@@ -33,7 +33,7 @@ def undo_step(node: DOMNode, session: Session, *, redo: bool) -> bool:
     label = session.redo_label if redo else session.undo_label
     verb = "Redid" if redo else "Undid"
     if label is None:
-        node.notify(f"Nothing to {verb[:-1].lower()}.", timeout=2)
+        node.notify(f"Nothing to {'redo' if redo else 'undo'}.", timeout=2)
         return False
     ok, done = run_op(node, session.redo if redo else session.undo)
     if ok and done:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -94,6 +95,9 @@ class BulkMixin:
     """Mixed into ListScreen: `space` / `V` marks, `B` bulk actions on marks or matches."""
 
     app: RoleThreadApp
+    #: The record last marked or unmarked with `space` or `V`: where `V` ranges from.
+    #: A record id, not a row: a row number means another entry once the filter
+    #: changes (V after a search, esc and a go-to marked rows 3-10 for a space on 261).
     _anchor: int | None = None
 
     def action_toggle_mark(self) -> None:
@@ -103,22 +107,36 @@ class BulkMixin:
             return
         rid = self.app.session.rid(position)
         entries.marked.symmetric_difference_update({rid})
-        self._anchor = entries.cursor
-        entries.refresh_rows(None)
+        self._anchor = rid
+        self._marks_changed(entries)
         entries.action_cursor_down()
 
     def action_mark_range(self) -> None:
-        """Mark every row from the last mark to the cursor."""
+        """Mark every row from the last entry marked (when this list shows it) to the cursor."""
         entries = self.query_one(EntryList)  # type: ignore[attr-defined]
-        anchor = self._anchor if self._anchor is not None else entries.cursor
+        session = self.app.session
+        if entries.current is None:
+            return
+        anchor = entries.cursor
+        start = session.position(self._anchor) if self._anchor is not None else None
+        if start is not None:
+            row = start if entries.view is None else _row_in(entries.view, start)
+            anchor = entries.cursor if row is None else row
         low, high = sorted((anchor, entries.cursor))
         for row in range(low, high + 1):
             position = entries.position_at(row)
             if position is not None:
-                entries.marked.add(self.app.session.rid(position))
-        self._anchor = entries.cursor
-        entries.refresh_rows(None)
+                entries.marked.add(session.rid(position))
+        self._anchor = session.rid(entries.current)
+        self._marks_changed(entries)
         self.notify(f"{count(len(entries.marked), 'entry')} marked")
+
+    def _marks_changed(self, entries: EntryList) -> None:
+        """The rows' marks and the status bar's count, in this frame."""
+        entries.refresh_rows(None)
+        bar = self.status_bar  # type: ignore[attr-defined]
+        bar.marked = len(entries.marked)
+        bar.redraw()
 
     def _bulk_targets(self) -> tuple[list[int], str]:
         entries = self.query_one(EntryList)  # type: ignore[attr-defined]
@@ -189,7 +207,17 @@ class BulkMixin:
             return
         entries = self.query_one(EntryList)  # type: ignore[attr-defined]
         entries.marked.clear()
+        self._anchor = None
         if action == "delete" and entries.view is not None:
             entries.set_view(None)
         entries.refresh_rows(None)
         self.notify(f"{count(changed, 'entry')} changed · u undoes it")
+
+
+def _row_in(view: Sequence[int], position: int) -> int | None:
+    """The row showing `position` in a filtered list, or None when it does not show it
+    (a ranked list, `~` or `order:slop`, is not in file order: no bisecting)."""
+    try:
+        return view.index(position)
+    except ValueError:
+        return None

@@ -541,12 +541,23 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
         current = self.entries.current
         after = current if current is not None else None
         if self._run(lambda: self._add_entry(after)):
-            self.app.open_editor(self._added)
+            added, label = self._added, self.app.session.undo_label
+            self.app.open_editor(added, closed=lambda: self._drop_if_untouched(added, label))
 
     _added = 0
 
     def _add_entry(self, after: int | None) -> None:
         self._added = self.app.session.add_entry([], after=after)
+
+    def _drop_if_untouched(self, position: int, label: str | None) -> None:
+        """`N` then straight back (no message, note or tag: the add is still the last
+        step): the empty entry goes again, as an empty new message does in the editor."""
+        session = self.app.session
+        untouched = (label is not None and session.undo_label == label
+                     and position < len(session)
+                     and not session.entry(position).get("messages"))
+        if untouched and self._run(session.undo):
+            self.notify("Empty new entry dropped.", timeout=3)
 
     def action_goto_prompt(self) -> None:
         """`:` then a number and enter: go to that entry (digits alone toggle flags)."""
