@@ -227,3 +227,21 @@ async def test_the_list_follows_the_scan_without_laying_the_screen_out_again(wri
         await pilot.press("G")
         await pilot.pause()
         assert "2500 " in screen_text(app) and "2500/2500" in screen_text(app)
+
+
+async def test_lines_that_are_json_but_not_objects_show_as_json(write):
+    """A bare array, a string or null on a line: the list and the preview showed
+    Python's view of them (`None`, `'text'`, `[{'role': …`, "(NoneType)")."""
+    path = write(['[{"role": "user", "content": "a bare array"}]', '"just a string"', "null",
+                  json.dumps(clean_entry(0))])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        shot = screen_text(app)
+        assert '[{"role": "user", "content": "a bare array"}]' in shot
+        assert '"just a string"' in shot and "null" in shot
+        assert "None" not in shot and "'" not in shot.split("\n─")[0]
+        for kind in ("array", "string", "null"):
+            assert f"not a JSON object ({kind})" in screen_text(app)
+            await pilot.press("j")
+            await pilot.pause()

@@ -16,6 +16,8 @@ from typing import Any
 from . import formats
 from . import review as rv
 from .records import FlaggedRecord, RawLine
+from .summary import json_text
+from .validation.structure import json_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +149,12 @@ def raw_reason(value: object) -> str:
     if isinstance(value, RawLine):
         return f"not valid JSON: {value.error}"
     if not isinstance(value, dict):
-        return f"not a JSON object ({type(value).__name__})"
+        return f"not a JSON object ({json_type(value)})"
     return "no messages / conversations list"
 
 
 def _raw_text(value: object) -> str:
-    if isinstance(value, RawLine):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
+    return str(value) if isinstance(value, RawLine) else json_text(value)
 
 
 def _fixes(review: dict[str, Any]) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ the background scan and refreshed by the session when an op changes a record.
 from __future__ import annotations
 
 import hashlib
+import json
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -79,9 +80,15 @@ def preview_of(value: object, turns: list[tuple[str | None, str]] | None = None)
     else:
         turns = formats.turns(value) if turns is None else turns
         text = next((t for r, t in turns if r == "user"), turns[0][1] if turns else "")
-        if not turns and not isinstance(value, dict):
-            text = repr(value)
+        if not turns and not isinstance(value, dict):  # a JSON string, array, null…
+            text = json_text(value)
     return _preview_text(text)
+
+
+def json_text(value: object) -> str:
+    """A parsed value as JSON text, as a line that is not an object shows it (the list's
+    preview, the reading view): never Python's repr (``None``, ``'text'``)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _preview_text(text: str) -> str:
