@@ -24,6 +24,7 @@ from .events import Emitter, SessionEvent
 from .history import Change, History, Replaced, Reviewed, Splice, State, apply_change, revert_change
 from .journal import Journal
 from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
+from .review_splice import spliced
 from .store import LineStore
 from .summary import Columns
 
@@ -169,8 +170,12 @@ class Document:
         if isinstance(state, Replaced):
             return state.line
         original = self.store.line(rid)
-        return encode_value(rv.set_review(parse_line(original), state.review),
-                            detect_style(original))
+        value, style = parse_line(original), detect_style(original)
+        if isinstance(value, dict):  # only `_review` changed: only its bytes do
+            kept = spliced(original, value, state.review, style)
+            if kept is not None:
+                return kept
+        return encode_value(rv.set_review(value, state.review), style)
 
     def line_bytes(self, i: int) -> bytes:
         """Entry i's current line as it would be saved (no line ending)."""
