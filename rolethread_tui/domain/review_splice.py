@@ -2,10 +2,11 @@
 
 A status, a flag, a note or a tag changes `_review` alone. Encoding the whole
 record again for it rewrote what nobody touched: `\\u00e9` became `é`, `\\/`
-became `/`, the spaces around the line went (docs/formats.md, "Saving": a diff
-shows only what the reviewer changed). Here the `_review` member's value is
-replaced in the line's own bytes (added before the closing brace when the line
-has none, taken out with its comma for None), encoded in the line's style.
+became `/`, the spaces around the line went (a diff must show only what the
+reviewer changed: docs/formats.md, "Writing back: byte preservation"). Here
+the `_review` member's value is replaced in the line's own bytes (added before
+the closing brace when the line has none, taken out with its comma for None),
+encoded in the line's style.
 
 Every splice is checked: the spliced line must parse to exactly the record the
 change means. When it does not — `"_review"` found nested rather than at the
