@@ -150,6 +150,24 @@ async def test_reopening_puts_the_cursor_where_the_reviewer_left(write):
         assert again.screen.query_one(EntryList).current == 36
 
 
+async def test_the_position_is_kept_once_the_cursor_rests_not_only_on_a_clean_exit(
+        write, monkeypatch):
+    """After a crash the file reopened where the app last ended cleanly: the position
+    was written only then. Now it is written once the cursor rests on an entry."""
+    from rolethread_tui.domain.state import last_position, load_state
+    from rolethread_tui.tui.screens import list_screen
+
+    monkeypatch.setattr(list_screen, "POSITION_KEPT_AFTER", 0.05)
+    path = write([clean_entry(i) for i in range(50)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("colon", *"37", "enter")
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        assert last_position(load_state(), path) == 36  # on disk while the app runs
+
+
 async def test_editor_decides_and_moves_to_the_next_entry(write):
     path = write([clean_entry(i) for i in range(3)])
     app = create_app(path)

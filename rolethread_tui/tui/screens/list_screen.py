@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.reactive import Reactive
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
@@ -57,6 +58,11 @@ FOOTER_HELD = 0.3
 
 #: Seconds between a cursor move and its preview: just over one 60 fps frame.
 PREVIEW_DELAY = 0.02
+
+#: Seconds the cursor stays on an entry before its position is written to the UI
+#: state: a session that ends in a crash (kill -9, a lost terminal) reopens there
+#: too, not where the app last ended cleanly. Held keys write nothing.
+POSITION_KEPT_AFTER = 2.0
 
 
 class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
@@ -216,7 +222,16 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
     def _moved(self, message: EntryList.Moved) -> None:
         if message.position is not None:  # saved with the UI state when the app ends
             remember_position(self.app.state, self.app.data_path, message.position)
+            self._keep_position_later()
         self._show_current()
+
+    _position_timer: Timer | None = None
+
+    def _keep_position_later(self) -> None:
+        """Write the UI state once the cursor has rested `POSITION_KEPT_AFTER` s."""
+        if self._position_timer is not None:
+            self._position_timer.stop()
+        self._position_timer = self.set_timer(POSITION_KEPT_AFTER, self.app.save_state_soon)
 
     _preview_due = False
 
