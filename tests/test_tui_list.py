@@ -245,3 +245,21 @@ async def test_lines_that_are_json_but_not_objects_show_as_json(write):
             assert f"not a JSON object ({kind})" in screen_text(app)
             await pilot.press("j")
             await pilot.pause()
+
+
+async def test_the_reading_views_fixes_hint_works_there_too(write):
+    """The findings in the reading view say "[F fixes]"; `F` did nothing there."""
+    messy = chat(("system", "Be Mira."), ("User", "hi there  "), ("assistant", "Hello\u200b!"))
+    app = create_app(write([clean_entry(0), messy]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "z")
+        await settle(app, pilot)
+        assert "[F fixes]" in screen_text(app)
+        await pilot.press("F")
+        await pilot.pause()
+        assert "All safe fixes" in screen_text(app)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.session.entry(1)["messages"][2]["content"] == "Hello!"
+        assert "[F fixes]" not in screen_text(app)  # the view shows the fixed entry

@@ -50,6 +50,8 @@ class ReadingScreen(KeymapOrder, QuietCovered):
         Binding("h", "list('mark_refined')", "Refined", show=False, id="mark_refined"),
         Binding("n", "list('edit_note')", "Note", show=False, id="edit_note"),
         Binding("t", "list('tag')", "Tag", show=False, id="tag"),
+        # the findings shown here say "[F fixes]", as on the list
+        Binding("F", "list('fix_entry')", "Fix", show=False, id="fix_entry"),
         Binding("u,ctrl+z", "list('undo')", "Undo", id="undo"),
         Binding("ctrl+r,ctrl+y", "list('redo')", "Redo", show=False, id="redo"),
         Binding("z,escape", "back", "List", id="reading_back"),
