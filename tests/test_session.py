@@ -198,4 +198,8 @@ def test_h_vouches_takes_a_vouch_back_and_refuses_on_an_edited_entry(write):
     with pytest.raises(OpError, match="stays refined"):
         s.toggle_refined(1)
     assert s.row(1).origin == "refined"
+    added = s.add_entry([{"role": "user", "content": "mine"}])
+    with pytest.raises(OpError, match="written by a person"):  # was silently nothing
+        s.toggle_refined(added)
+    assert s.row(added).origin == "human"
     s.close()

@@ -74,12 +74,16 @@ class SessionOps:
 
     def toggle_refined(self, i: int) -> int:
         """`h`: vouch for a generated entry; again, take back a vouch. An entry whose
-        messages a person edited stays refined: that is refused with the reason."""
+        messages a person edited stays refined, and one written by a person is human:
+        both are refused with the reason."""
         review = rv.review_of(self.entry(i))
         if rv.can_unvouch(review):
             return self._review("unmark refined", i, ops.unvouch)
         if rv.origin_of(review) == rv.REFINED:
             raise ops.OpError(f"Messages of entry {i + 1} were edited: it stays refined.")
+        if rv.origin_of(review) == rv.HUMAN:  # said, not silently left as it is
+            raise ops.OpError(f"Entry {i + 1} was written by a person: there is no "
+                              "generated text to vouch for.")
         return self.mark_refined(i)
 
     def set_origin(self, i: int | Iterable[int], origin: str) -> int:
