@@ -102,6 +102,8 @@ async def test_help_lists_every_key(write):
         for needed in ("accept", "reject", "needs_work", "toggle_flag_1", "mark_refined",
                        "undo", "redo", "save", "help", "quit", "cursor_down", "open_editor"):
             assert needed in ids
+        assert ("1", "Flag 3: out_of_character", "toggle_flag_3")[1:] in [
+            row[1:] for row in app.key_table()]  # the flag's name, not only its number
         await pilot.press("question_mark")
         await pilot.pause()
         assert "toggle_flag_9" in screen_text(app) or "Keys" in screen_text(app)
@@ -263,3 +265,22 @@ async def test_the_reading_views_fixes_hint_works_there_too(write):
         await settle(app, pilot)
         assert app.session.entry(1)["messages"][2]["content"] == "Hello!"
         assert "[F fixes]" not in screen_text(app)  # the view shows the fixed entry
+
+
+async def test_help_names_each_flag_key_and_shows_a_flag_name_literally(write):
+    from rolethread_tui.domain import Config
+
+    config = Config(flags=["[bold]loud[/bold]", "tone"])
+    app = create_app(write([clean_entry(0)]), config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        for _ in range(20):  # the flag keys are at the end of the table
+            if "Flag 2: tone" in screen_text(app):
+                break
+            await pilot.press("pagedown")
+            await pilot.pause()
+        text = screen_text(app)
+        assert "Flag 1: [bold]loud[/bold]" in text and "Flag 2: tone" in text
+

@@ -425,11 +425,19 @@ class RoleThreadApp(App[None]):
                     keys = self.get_key_display(binding)
                     old = rows.get(bid)
                     if old is None:
-                        rows[bid] = (keys, binding.description or binding.action, bid)
+                        rows[bid] = (keys, self._described(binding), bid)
                     elif keys not in old[0].split(" / "):
                         rows[bid] = (f"{old[0]} / {keys}", old[1], old[2])
         order = binding_order(self.screen)  # a re-bound key keeps its place
         return sorted(rows.values(), key=lambda row: order.get(row[2], len(order)))
+
+    def _described(self, binding: Any) -> str:
+        """A binding's help text; a flag key names its flag ("Flag 3: out_of_character")."""
+        text = binding.description or binding.action
+        number = (binding.id or "").removeprefix("toggle_flag_")
+        if number.isdigit() and 1 <= int(number) <= len(self.config.flags):
+            text = f"{text}: {self.config.flags[int(number) - 1]}"
+        return text
 
 
 def keymap_screens() -> tuple[type[Any], ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
@@ -25,8 +26,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("key", style="bold cyan", no_wrap=True)
         table.add_column("action")
         table.add_column("binding id", style="dim", no_wrap=True)
-        for keys, description, binding_id in self.rows:
-            table.add_row(keys, description, binding_id)
+        for keys, description, binding_id in self.rows:  # flag names come from the config:
+            table.add_row(Text(keys), Text(description), Text(binding_id))  # never markup
         with KeyScroll():
             yield Static(table)
             yield Static(
