@@ -310,14 +310,18 @@ async def test_the_slop_lens_marks_rows_highlights_phrases_and_flags_from_insigh
         rows = app.screen.rows
         first = next(k for k, r in enumerate(rows) if r.key.startswith("f:phrase:"))
         app.screen.query_one("FigureList").highlighted = first
+        holders = report.phrase_entries(0)
+        session.toggle_flag(holders[0], "repetitive", on=True)  # one holder already was
         await pilot.press("R")
         await pilot.pause()
-        holders = report.phrase_entries(0)
         assert all("repetitive" in session.row(p).flags for p in holders)
+        assert any(n.message.startswith(f"Flagged {len(holders) - 1:,} entries repetitive "
+                                        "(1 already was)") for n in app._notifications)
         await pilot.press("enter")
         await settle(app, pilot)
         assert sorted(app.screen.query_one(EntryList).view) == holders
-        assert session.undo() and not any("repetitive" in session.row(p).flags for p in holders)
+        assert session.undo()
+        assert [p for p in holders if "repetitive" in session.row(p).flags] == holders[:1]
 
 
 async def test_near_duplicates_side_by_side_with_the_differences_marked(write):

@@ -334,7 +334,10 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
             self, lambda: self.app.session.toggle_flag(positions, "repetitive", on=True))
         if not ok:
             return
-        self.notify(f"Flagged {count(changed, 'entry')} repetitive · u in the list undoes it")
+        already = len(positions) - changed  # the undo step names every entry of the phrase
+        were = f" ({already:,} already {'was' if already == 1 else 'were'})" if already else ""
+        self.notify(f"Flagged {count(changed, 'entry')} repetitive{were} · u in the list "
+                    "undoes it")
 
     @property
     def rows(self) -> list[Row]:
