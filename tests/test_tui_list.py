@@ -164,6 +164,15 @@ async def test_palette_actions_goto_duplicates_and_export(write, tmp_path):
         out = tmp_path / "out.jsonl"
         await pilot.press("ctrl+a", "ctrl+k", *str(out), "enter")
         await settle(app, pilot)
+        before = path.read_bytes()
+        await app.run_action("export_prompt(None)")  # over the file under review:
+        await pilot.pause()
+        await pilot.press("w", "ctrl+a", "ctrl+k", *str(path), "enter")
+        await settle(app, pilot)
+        assert "Overwrite it?" not in screen_text(app)  # refused before it is asked
+        assert any("refusing to export over the file being read" in n.message
+                   for n in app._notifications)
+        assert path.read_bytes() == before
     lines = out.read_text().splitlines()
     assert len(lines) == 5 and all(set(json.loads(x)) == {"messages"} for x in lines)
 

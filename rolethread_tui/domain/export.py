@@ -125,8 +125,9 @@ def export(
     """
     session.wait()
     out = Path(out_path)
-    if _same_file(out, Path(session.path)):
-        raise ValueError(f"{out}: refusing to export over the file being read")
+    refused = export_refusal(session, out)
+    if refused:
+        raise ValueError(refused)
     if fmt is None and clean:
         fmt = "chatml"
     summary = ExportSummary(out, fmt, clean, left_out=[] if report is not None else None)
@@ -137,6 +138,15 @@ def export(
     if report is not None:
         write_atomic(Path(report), report_lines(summary.left_out or []))
     return summary
+
+
+def export_refusal(session: Any, out_path: str | os.PathLike[str]) -> str | None:
+    """Why an export to `out_path` is refused whatever is answered (None: it is not):
+    asked first, a question such as "overwrite it?" would come before a refusal."""
+    out = Path(out_path)
+    if _same_file(out, Path(session.path)):
+        return f"{out}: refusing to export over the file being read"
+    return None
 
 
 def report_lines(left_out: Iterable[tuple[int | None, int, str]]) -> Iterator[bytes]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...domain import export_entries as export
+from ...domain import export_refusal
 from .prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
@@ -31,6 +32,10 @@ def _ask_path(app: RoleThreadApp, positions: list[int] | None, key: str) -> None
 
 
 def _check_path(app: RoleThreadApp, positions: list[int] | None, key: str, out: Path) -> None:
+    refused = export_refusal(app.session, out)
+    if refused:  # before "overwrite it?", whose yes would only meet this refusal
+        app.notify(f"Export failed: {refused}", severity="error")
+        return
     if out.exists():
         app.push_screen(ConfirmScreen(f"{out} exists. Overwrite it?"),
                         lambda yes: yes and _write(app, positions, key, out))

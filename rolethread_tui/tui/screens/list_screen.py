@@ -15,8 +15,6 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from ...domain import (
-    SAFE_FIXES,
-    Finding,
     last_position,
     remember_position,
     sample_label,
@@ -35,7 +33,8 @@ from ..widgets.sidebar import FlagSidebar
 from ..widgets.status_bar import StatusBar
 from ..wording import count
 from .bulk import BulkMixin
-from .prompts import ConfirmScreen, PromptScreen
+from .fixing import FixesMixin
+from .prompts import PromptScreen
 from .reading import ReadingScreen
 from .searching import SearchMixin
 
@@ -65,7 +64,7 @@ PREVIEW_DELAY = 0.02
 POSITION_KEPT_AFTER = 2.0
 
 
-class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
+class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
     BINDINGS = [
@@ -425,57 +424,6 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, QuietCovered):
                 return
             row += step
         self.notify("No more entries with issues in this direction.")
-
-    def action_validation_summary(self) -> None:
-        """Counts by check; opens the list filtered to a check, or fixes all of it."""
-        from .validation import ValidationSummaryScreen
-
-        counts = self.app.session.counts()["issues"]
-        self.app.push_screen(ValidationSummaryScreen(counts, len(self.app.session)),
-                             self._summary_chosen)
-
-    def _summary_chosen(self, choice: tuple[str, str] | None) -> None:
-        if choice is None:
-            return
-        kind, value = choice
-        if kind == "filter":
-            self.apply_query(value)
-            return
-        session = self.app.session
-        positions = session.search(f"issue:{value}")
-
-        def confirmed(yes: bool | None) -> None:
-            if yes and self._run(lambda: self._fix_all(positions, value)):
-                self.notify(f"Fixed {value} in {count(self._fixed, 'entry')} · u undoes it",
-                            markup=False)
-
-        question = f"Apply the {value} fix to {count(len(positions), 'entry')}? (one undo step)"
-        self.app.push_screen(ConfirmScreen(question), confirmed)
-
-    _fixed = 0
-
-    def _fix_all(self, positions: list[int], check: str) -> None:
-        self._fixed = self.app.session.apply_fixes(positions, {check}, label=f"fix all {check}")
-
-    def action_fix_entry(self) -> None:
-        position = self._guard()
-        if position is None:
-            return
-        from .validation import FixPickerScreen
-
-        fixable = [f for f in self.app.session.findings(position)
-                   if f.fixable and f.check in SAFE_FIXES]
-        if not fixable:
-            self.notify("No safe automatic fix for this entry.")
-            return
-
-        def chosen(pick: Finding | str | None) -> None:
-            if pick == "all":
-                self._run(lambda: self.app.session.apply_fixes([position]))
-            elif isinstance(pick, Finding):
-                self._run(lambda: self.app.session.fix_finding(position, pick))
-
-        self.app.push_screen(FixPickerScreen(position, fixable), chosen)
 
     def action_insights(self) -> None:
         """The insights screen; a figure chosen there filters this list."""
