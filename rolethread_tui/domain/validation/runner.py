@@ -190,8 +190,87 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
     """All message, role-order and text checks of one conversation, appended to `out`.
 
     Returns the role code and, when every message had an accepted role and
-    text, the texts in order (see `check_and_read`). The loop is inlined on
-    purpose: it runs for every message of every entry.
+    text, the texts in order (see `check_and_read`).
+    """
+    read = _read_plain(messages, shape)
+    if read is None:
+        read = _read_messages(messages, shape, out)
+    code_list, texts, reply_at, replies, other_at, others, system = read
+    code = "".join(code_list)
+    check_order(code, ctx, out)
+    plain = texts is not None and _plain_texts(texts, replies, ctx.short_response)
+    if others:
+        if not plain:
+            other_at = _positions(code, "a", False) if other_at is None else other_at
+            other_at, others = _check_texts(other_at, others, messages, shape, 0, out)
+        if others and maybe_hidden("\n".join(others)):
+            other_at = _positions(code, "a", False) if other_at is None else other_at
+            _check_hidden(other_at, others, out)
+    if replies:
+        if not plain:
+            reply_at = _positions(code, "a", True) if reply_at is None else reply_at
+            reply_at, replies = _check_texts(reply_at, replies, messages, shape,
+                                             ctx.short_response, out)
+        joined = _scan_replies(reply_at, replies, ctx.scanner, out, code)
+        if system and ":" in joined:
+            reply_at = _positions(code, "a", True) if reply_at is None else reply_at
+            _check_speakers(reply_at, replies, joined, system, out)
+    return code, texts
+
+
+#: What a pass over the messages reads: role codes, all texts (None unless every
+#: message had an accepted role and text), the replies and the other turns with
+#: their message indexes (None: the positions of "a", or of the rest, in the
+#: code), and the first system text.
+_Read = tuple[list[str], "list[str] | None", "list[int] | None", list[str],
+              "list[int] | None", list[str], "str | None"]
+
+
+def _read_plain(messages: list[Any], shape: Shape) -> _Read | None:
+    """The usual conversation read fast, or None for anything else (`_read_messages`).
+
+    Usual: every message an object with a string role the shape accepts as is,
+    under the shape's first role key, and string text under its first text key.
+    Then every message is a turn, so no index lists are kept (`_positions`
+    finds them from the code, which only a finding needs). Subscripts that may
+    raise cost less than ``.get`` calls and the tests of the general loop; this
+    runs for every message of every entry.
+    """
+    accepted = roles.ACCEPTED[shape]
+    rkey, tkey = (_CHATML_ROLE, _CHATML_TEXT) if shape == "chatml" else _SHAREGPT_KEYS
+    codes: list[str] = []
+    texts: list[str] = []
+    replies: list[str] = []
+    others: list[str] = []
+    try:
+        for message in messages:
+            name = message[rkey]
+            text = message[tkey]
+            if type(text) is not str or type(name) is not str or type(message) is not dict:
+                return None
+            code = accepted[name]
+            codes.append(code)
+            texts.append(text)
+            if code == "a":
+                replies.append(text)
+            else:
+                others.append(text)
+    except (KeyError, TypeError, IndexError):  # not a dict, a key missing, an odd role
+        return None
+    at = codes.index("s") if "s" in codes else -1
+    return codes, texts, None, replies, None, others, texts[at] if at >= 0 else None
+
+
+def _positions(code: str, wanted: str, equal: bool) -> list[int]:
+    """Indexes of the messages whose code is (or, if not `equal`, is not) `wanted`."""
+    return [k for k, c in enumerate(code) if (c == wanted) is equal]
+
+
+def _read_messages(messages: list[Any], shape: Shape, out: list[Finding]) -> _Read:
+    """Read any conversation, appending the per-message structure and role findings.
+
+    The loop is inlined on purpose: `_read_plain` gives up on every entry with
+    an odd message, role or key, and then this runs for each of its messages.
     """
     texts: list[str] | None = []
     codes: list[str] = []
@@ -241,23 +320,7 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
                 system = text
             other_at.append(index)
             others.append(text)
-    code = "".join(codes)
-    check_order(code, ctx, out)
-    plain = texts is not None and _plain_texts(texts, replies, ctx.short_response)
-    if others:
-        if not plain:
-            other_at, others = _check_texts(other_at, others, messages, shape, 0, out)
-        if others and maybe_hidden("\n".join(others)):
-            _check_hidden(other_at, others, out)
-    if replies:
-        if not plain:
-            reply_at, replies = _check_texts(reply_at, replies, messages, shape,
-                                             ctx.short_response, out)
-        if replies:
-            joined = _scan_replies(reply_at, replies, ctx.scanner, out)
-            if system and ":" in joined:
-                _check_speakers(reply_at, replies, joined, system, out)
-    return code, texts
+    return codes, texts, reply_at, replies, other_at, others, system
 
 
 def _check_speakers(indexes: list[int], texts: list[str], joined: str, system: str,
@@ -377,16 +440,20 @@ def _check_hidden(indexes: list[int], texts: list[str], out: list[Finding]) -> N
             out.append(found)
 
 
-def _scan_replies(indexes: list[int], texts: list[str], scanner: Scanner,
-                  out: list[Finding]) -> str:
+def _scan_replies(indexes: list[int] | None, texts: list[str], scanner: Scanner,
+                  out: list[Finding], code: str) -> str:
     """Hidden characters, refusal and format-leak in the replies, all at once first.
 
-    Returns the replies joined (the speaker-label check reads them too).
+    `indexes` None: the replies are the "a" messages of `code` (found only if
+    the screen fires). Returns the replies joined (the speaker-label check
+    reads them too).
     """
     joined = "\n".join(texts)
     screen = scanner.screen(joined)  # it also leaves the UTF-8 form cached for maybe_hidden
     if screen is False:  # no needle, no hidden character: the usual
         return joined
+    if indexes is None:
+        indexes = _positions(code, "a", True)
     searched = joined
     if maybe_hidden(joined):
         _check_hidden(indexes, texts, out)
