@@ -28,8 +28,6 @@ from ..formats import (
     SHAREGPT_ROLE_KEYS,
     SHAREGPT_TEXT_KEYS,
     Shape,
-    conversation_key,
-    detect_shape,
     role_key,
     text_key,
 )
@@ -146,8 +144,14 @@ def check_dict(record: dict[str, Any], ctx: Context) -> list[Finding]:
 
 def _check_dict(record: dict[str, Any], ctx: Context) -> tuple[list[Finding], Turns | None]:
     out: list[Finding] = []
-    shape = detect_shape(record)
-    messages = record[conversation_key(shape)] if shape is not None else None
+    # `formats.detect_shape` and `conversation_key`, inlined: once per entry
+    messages = record.get("messages")
+    if isinstance(messages, list):
+        shape: Shape | None = "chatml"
+    else:
+        messages = record.get("conversations")
+        shape = "sharegpt" if isinstance(messages, list) else None
+        messages = messages if shape else None
     turns = None
     if messages:
         codes, texts = check_conversation(messages, shape, ctx, out)  # type: ignore[arg-type]
@@ -400,14 +404,14 @@ def check_order(code: str, ctx: Context, out: list[Finding]) -> None:
 
     They depend on the code alone, and a file repeats a few codes (a fifth of a
     generated one opens with the assistant: "sauaua"), so the findings of short
-    codes are kept (`Finding` is immutable) instead of found again each time.
+    codes are kept (`Finding` is immutable) instead of found again each time:
+    one cached call, cheaper than the string tests that would tell the usual
+    clean conversation apart first.
     """
-    if (code.startswith("su") and code.endswith("a") and code.count("s") == 1
-            and "uu" not in code and "aa" not in code
-            and code.count("ua") < ctx.split_exchanges):
-        return  # the usual clean conversation: nothing to report
     if len(code) <= _KEPT_CODE:
-        out.extend(_order_findings(code, ctx.split_exchanges))
+        found = _order_findings(code, ctx.split_exchanges)
+        if found:
+            out.extend(found)
     else:
         _check_order(code, ctx.split_exchanges, out)
 
@@ -415,7 +419,7 @@ def check_order(code: str, ctx: Context, out: list[Finding]) -> None:
 _KEPT_CODE = 64  # longer codes are rare and would make the kept ones costly to hold
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _order_findings(code: str, split_exchanges: int) -> tuple[Finding, ...]:
     out: list[Finding] = []
     _check_order(code, split_exchanges, out)
