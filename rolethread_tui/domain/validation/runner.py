@@ -157,7 +157,7 @@ def _check_dict(record: dict[str, Any], ctx: Context) -> tuple[list[Finding], Tu
         codes, texts = check_conversation(messages, shape, ctx, out)  # type: ignore[arg-type]
         if texts is not None:  # one text per role code, by construction: no strict=,
             # which makes zip a keyword call (~0.3 µs more per entry in 3.11)
-            turns = list(zip(map(_CANONICAL.__getitem__, codes), texts))  # noqa: B905
+            turns = list(zip(_roles_of(codes), texts))  # noqa: B905
     else:
         out.append(structure.check_no_messages(record, shape))  # type: ignore[arg-type]
     if "_review" in record or "tags" in record:
@@ -167,6 +167,17 @@ def _check_dict(record: dict[str, Any], ctx: Context) -> tuple[list[Finding], Tu
     if len(out) > 1:
         out.sort(key=_order)
     return out, turns
+
+
+@lru_cache(maxsize=4096)
+def _roles_of(code: str) -> tuple[str, ...]:
+    """The canonical role of each message of a role code of "s", "u" and "a" only.
+
+    Kept per code, like `_order_findings` (whose lookup has already hashed the
+    code): zipping a kept tuple is ~0.25 µs an entry cheaper than mapping the
+    code's characters each time.
+    """
+    return tuple(map(_CANONICAL.__getitem__, code))
 
 
 def _order(f: Finding) -> tuple[int, int]:
