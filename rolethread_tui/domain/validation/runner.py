@@ -226,10 +226,11 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
             reply_at = _positions(code, "a", True) if reply_at is None else reply_at
             reply_at, replies = _check_texts(reply_at, replies, messages, shape,
                                              ctx.short_response, out)
-        joined = _scan_replies(reply_at, replies, ctx.scanner, out, code)
-        if system and ":" in joined:
-            reply_at = _positions(code, "a", True) if reply_at is None else reply_at
-            _check_speakers(reply_at, replies, joined, system, out)
+        if replies:
+            joined = _scan_replies(reply_at, replies, ctx.scanner, out, code)
+            if system and ":" in joined:
+                reply_at = _positions(code, "a", True) if reply_at is None else reply_at
+                _check_speakers(reply_at, replies, joined, system, out)
     return code, texts
 
 
