@@ -134,6 +134,7 @@ def _length_and_first_user(turns: list[tuple[str | None, str]]) -> tuple[int, st
 #: The review cells of a record without `_review` or `tags`: most records of a
 #: generated file, which then cost nothing here (see `_review_cells`).
 _NO_REVIEW = (0, 0, (), ())
+_MAX_U32 = 0xFFFFFFFF  # the turns and length columns are arrays of "I"
 
 
 def _review_cells(value: dict[str, Any], intern: dict[tuple[str, ...], tuple[str, ...]]
@@ -226,24 +227,28 @@ class Columns:
         else:
             findings = self.checker(value)
             turns = formats.turns(value)
-        stored = tuple(map(_FINDING_CELLS, findings)) if findings else ()
-        codes, count, severity = issue_cells(stored)
+        if findings:
+            stored = tuple(map(_FINDING_CELLS, findings))
+            codes, count, severity = issue_cells(stored)
+        else:  # the usual entry: no call for nothing
+            stored, codes, count, severity = (), (), 0, 0
         intern = self._interned
         is_dict = isinstance(value, dict)
         status, origin, flags, tags = (
             _review_cells(value, intern) if is_dict and (REVIEW_KEY in value or "tags" in value)
             else _NO_REVIEW)
         length, first_user = _length_and_first_user(turns)
+        n_turns = len(turns)
         return (
             is_dict,
             status,
             origin,
             flags,
             tags,
-            min(len(turns), 0xFFFFFFFF),
-            min(length, 0xFFFFFFFF),
+            n_turns if n_turns <= _MAX_U32 else _MAX_U32,
+            length if length <= _MAX_U32 else _MAX_U32,
             _preview_text(first_user) if first_user is not None else preview_of(value, turns),
-            _intern(intern, codes),
+            intern.setdefault(codes, codes),  # `_intern`, inlined
             count,
             severity,
             conversation_digest(turns),

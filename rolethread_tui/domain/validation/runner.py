@@ -28,8 +28,6 @@ from ..formats import (
     SHAREGPT_ROLE_KEYS,
     SHAREGPT_TEXT_KEYS,
     Shape,
-    conversation_key,
-    detect_shape,
     role_key,
     text_key,
 )
@@ -146,14 +144,20 @@ def check_dict(record: dict[str, Any], ctx: Context) -> list[Finding]:
 
 def _check_dict(record: dict[str, Any], ctx: Context) -> tuple[list[Finding], Turns | None]:
     out: list[Finding] = []
-    shape = detect_shape(record)
-    messages = record[conversation_key(shape)] if shape is not None else None
+    # `formats.detect_shape` and `conversation_key`, inlined: once per entry
+    messages = record.get("messages")
+    if isinstance(messages, list):
+        shape: Shape | None = "chatml"
+    else:
+        messages = record.get("conversations")
+        shape = "sharegpt" if isinstance(messages, list) else None
+        messages = messages if shape else None
     turns = None
     if messages:
         codes, texts = check_conversation(messages, shape, ctx, out)  # type: ignore[arg-type]
         if texts is not None:  # one text per role code, by construction: no strict=,
             # which makes zip a keyword call (~0.3 µs more per entry in 3.11)
-            turns = list(zip(map(_CANONICAL.__getitem__, codes), texts))  # noqa: B905
+            turns = list(zip(_roles_of(codes), texts))  # noqa: B905
     else:
         out.append(structure.check_no_messages(record, shape))  # type: ignore[arg-type]
     if "_review" in record or "tags" in record:
@@ -163,6 +167,17 @@ def _check_dict(record: dict[str, Any], ctx: Context) -> tuple[list[Finding], Tu
     if len(out) > 1:
         out.sort(key=_order)
     return out, turns
+
+
+@lru_cache(maxsize=4096)
+def _roles_of(code: str) -> tuple[str, ...]:
+    """The canonical role of each message of a role code of "s", "u" and "a" only.
+
+    Kept per code, like `_order_findings` (whose lookup has already hashed the
+    code): zipping a kept tuple is ~0.25 µs an entry cheaper than mapping the
+    code's characters each time.
+    """
+    return tuple(map(_CANONICAL.__getitem__, code))
 
 
 def _order(f: Finding) -> tuple[int, int]:
@@ -190,8 +205,88 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
     """All message, role-order and text checks of one conversation, appended to `out`.
 
     Returns the role code and, when every message had an accepted role and
-    text, the texts in order (see `check_and_read`). The loop is inlined on
-    purpose: it runs for every message of every entry.
+    text, the texts in order (see `check_and_read`).
+    """
+    read = _read_plain(messages, shape)
+    if read is None:
+        read = _read_messages(messages, shape, out)
+    code_list, texts, reply_at, replies, other_at, others, system = read
+    code = "".join(code_list)
+    check_order(code, ctx, out)
+    plain = texts is not None and _plain_texts(texts, replies, ctx.short_response)
+    if others:
+        if not plain:
+            other_at = _positions(code, "a", False) if other_at is None else other_at
+            other_at, others = _check_texts(other_at, others, messages, shape, 0, out)
+        if others and maybe_hidden("\n".join(others)):
+            other_at = _positions(code, "a", False) if other_at is None else other_at
+            _check_hidden(other_at, others, out)
+    if replies:
+        if not plain:
+            reply_at = _positions(code, "a", True) if reply_at is None else reply_at
+            reply_at, replies = _check_texts(reply_at, replies, messages, shape,
+                                             ctx.short_response, out)
+        if replies:
+            joined = _scan_replies(reply_at, replies, ctx.scanner, out, code)
+            if system and ":" in joined:
+                reply_at = _positions(code, "a", True) if reply_at is None else reply_at
+                _check_speakers(reply_at, replies, joined, system, out)
+    return code, texts
+
+
+#: What a pass over the messages reads: role codes, all texts (None unless every
+#: message had an accepted role and text), the replies and the other turns with
+#: their message indexes (None: the positions of "a", or of the rest, in the
+#: code), and the first system text.
+_Read = tuple[list[str], "list[str] | None", "list[int] | None", list[str],
+              "list[int] | None", list[str], "str | None"]
+
+
+def _read_plain(messages: list[Any], shape: Shape) -> _Read | None:
+    """The usual conversation read fast, or None for anything else (`_read_messages`).
+
+    Usual: every message an object with a string role the shape accepts as is,
+    under the shape's first role key, and string text under its first text key.
+    Then every message is a turn, so no index lists are kept (`_positions`
+    finds them from the code, which only a finding needs). Subscripts that may
+    raise cost less than ``.get`` calls and the tests of the general loop; this
+    runs for every message of every entry.
+    """
+    accepted = roles.ACCEPTED[shape]
+    rkey, tkey = (_CHATML_ROLE, _CHATML_TEXT) if shape == "chatml" else _SHAREGPT_KEYS
+    codes: list[str] = []
+    texts: list[str] = []
+    replies: list[str] = []
+    others: list[str] = []
+    try:
+        for message in messages:
+            name = message[rkey]
+            text = message[tkey]
+            if type(text) is not str or type(name) is not str or type(message) is not dict:
+                return None
+            code = accepted[name]
+            codes.append(code)
+            texts.append(text)
+            if code == "a":
+                replies.append(text)
+            else:
+                others.append(text)
+    except (KeyError, TypeError, IndexError):  # not a dict, a key missing, an odd role
+        return None
+    at = codes.index("s") if "s" in codes else -1
+    return codes, texts, None, replies, None, others, texts[at] if at >= 0 else None
+
+
+def _positions(code: str, wanted: str, equal: bool) -> list[int]:
+    """Indexes of the messages whose code is (or, if not `equal`, is not) `wanted`."""
+    return [k for k, c in enumerate(code) if (c == wanted) is equal]
+
+
+def _read_messages(messages: list[Any], shape: Shape, out: list[Finding]) -> _Read:
+    """Read any conversation, appending the per-message structure and role findings.
+
+    The loop is inlined on purpose: `_read_plain` gives up on every entry with
+    an odd message, role or key, and then this runs for each of its messages.
     """
     texts: list[str] | None = []
     codes: list[str] = []
@@ -241,23 +336,7 @@ def check_conversation(messages: list[Any], shape: Shape, ctx: Context,
                 system = text
             other_at.append(index)
             others.append(text)
-    code = "".join(codes)
-    check_order(code, ctx, out)
-    plain = texts is not None and _plain_texts(texts, replies, ctx.short_response)
-    if others:
-        if not plain:
-            other_at, others = _check_texts(other_at, others, messages, shape, 0, out)
-        if others and maybe_hidden("\n".join(others)):
-            _check_hidden(other_at, others, out)
-    if replies:
-        if not plain:
-            reply_at, replies = _check_texts(reply_at, replies, messages, shape,
-                                             ctx.short_response, out)
-        if replies:
-            joined = _scan_replies(reply_at, replies, ctx.scanner, out)
-            if system and ":" in joined:
-                _check_speakers(reply_at, replies, joined, system, out)
-    return code, texts
+    return codes, texts, reply_at, replies, other_at, others, system
 
 
 def _check_speakers(indexes: list[int], texts: list[str], joined: str, system: str,
@@ -337,14 +416,14 @@ def check_order(code: str, ctx: Context, out: list[Finding]) -> None:
 
     They depend on the code alone, and a file repeats a few codes (a fifth of a
     generated one opens with the assistant: "sauaua"), so the findings of short
-    codes are kept (`Finding` is immutable) instead of found again each time.
+    codes are kept (`Finding` is immutable) instead of found again each time:
+    one cached call, cheaper than the string tests that would tell the usual
+    clean conversation apart first.
     """
-    if (code.startswith("su") and code.endswith("a") and code.count("s") == 1
-            and "uu" not in code and "aa" not in code
-            and code.count("ua") < ctx.split_exchanges):
-        return  # the usual clean conversation: nothing to report
     if len(code) <= _KEPT_CODE:
-        out.extend(_order_findings(code, ctx.split_exchanges))
+        found = _order_findings(code, ctx.split_exchanges)
+        if found:
+            out.extend(found)
     else:
         _check_order(code, ctx.split_exchanges, out)
 
@@ -352,7 +431,7 @@ def check_order(code: str, ctx: Context, out: list[Finding]) -> None:
 _KEPT_CODE = 64  # longer codes are rare and would make the kept ones costly to hold
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _order_findings(code: str, split_exchanges: int) -> tuple[Finding, ...]:
     out: list[Finding] = []
     _check_order(code, split_exchanges, out)
@@ -377,16 +456,20 @@ def _check_hidden(indexes: list[int], texts: list[str], out: list[Finding]) -> N
             out.append(found)
 
 
-def _scan_replies(indexes: list[int], texts: list[str], scanner: Scanner,
-                  out: list[Finding]) -> str:
+def _scan_replies(indexes: list[int] | None, texts: list[str], scanner: Scanner,
+                  out: list[Finding], code: str) -> str:
     """Hidden characters, refusal and format-leak in the replies, all at once first.
 
-    Returns the replies joined (the speaker-label check reads them too).
+    `indexes` None: the replies are the "a" messages of `code` (found only if
+    the screen fires). Returns the replies joined (the speaker-label check
+    reads them too).
     """
     joined = "\n".join(texts)
     screen = scanner.screen(joined)  # it also leaves the UTF-8 form cached for maybe_hidden
     if screen is False:  # no needle, no hidden character: the usual
         return joined
+    if indexes is None:
+        indexes = _positions(code, "a", True)
     searched = joined
     if maybe_hidden(joined):
         _check_hidden(indexes, texts, out)
