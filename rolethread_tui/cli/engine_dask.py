@@ -29,7 +29,7 @@ from ..domain.shards import bands, merging, tasks
 from ..domain.shards.partitions import PARTITION_BYTES, Partition, plan, shard_paths
 from ..domain.validation import file_notes
 from ..domain.writer import write_atomic
-from .common import validation_settings
+from .common import given_path, output_path, validation_settings
 from .errors import UsageError
 
 #: Seconds to wait for a scheduler given with --scheduler.
@@ -75,6 +75,7 @@ def gather(client: Any, futures: list[Any], label: str) -> list[Any]:
 
 def shards(pattern: str) -> list[Path]:
     """The shards FILE names, or a usage error when it names none."""
+    given_path(pattern, "a FILE, folder or glob of shards")
     paths = shard_paths(pattern)
     if not paths:
         raise UsageError(f"{pattern}: no shards (give a file, a directory of .jsonl "
@@ -409,7 +410,8 @@ def run_export(args: argparse.Namespace) -> int:
     _refuse(args, "--where")
     from .export import check_output
 
-    out = Path(args.output)
+    out = output_path(args.output, "-o/--output")
+    report = None if args.report is None else output_path(args.report, "--report")
     settings = validation_settings(args.config)
 
     def work(client: Any, paths: list[Path]) -> int:
@@ -419,14 +421,14 @@ def run_export(args: argparse.Namespace) -> int:
             out.mkdir(parents=True, exist_ok=True)
         for target in output_targets(out, paths):
             check_output(target, paths, args.force)
-        if args.report:
-            check_output(Path(args.report), paths, args.force)
+        if report is not None:
+            check_output(report, paths, args.force)
         summary, left_out = export_shards(client, paths, out, fmt=args.format,
                                           clean=args.clean,
                                           include_rejected=args.include_rejected,
                                           validation=settings)
-        if args.report:
-            write_atomic(Path(args.report), (orjson.dumps(
+        if report is not None:
+            write_atomic(report, (orjson.dumps(
                 {"file": f, "line": line, "entry": k, "reason": reason}) + b"\n"
                 for f, line, k, reason in left_out))
         print(summary.render(), file=sys.stderr)
