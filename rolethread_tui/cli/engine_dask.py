@@ -28,6 +28,7 @@ from ..domain.review import ORIGINS, STATUSES
 from ..domain.shards import bands, merging, tasks
 from ..domain.shards.partitions import PARTITION_BYTES, Partition, plan, shard_paths
 from ..domain.validation import file_notes
+from ..domain.wording import count
 from ..domain.writer import write_atomic
 from .common import given_path, output_path, validation_settings
 from .errors import UsageError
@@ -145,8 +146,9 @@ def run_validate(args: argparse.Namespace) -> int:
                     print(f"{f['file']}:{f['line']}{msg}: {f['severity']}: {f['check']}: "
                           f"{f['text']}")
         c = doc["counts"]
-        print(f"{c['error']} errors, {c['warning']} warnings, {c['info']} info "
-              f"({doc['entries']} entries in {len(paths)} shards)", file=sys.stderr)
+        print(f"{count(c['error'], 'error')}, {count(c['warning'], 'warning')}, "
+              f"{c['info']:,} info ({count(doc['entries'], 'entry')} in "
+              f"{count(len(paths), 'shard')})", file=sys.stderr)
         return 1 if c["error"] else 0
 
     return _run(args, work)
@@ -237,7 +239,7 @@ def run_stats(args: argparse.Namespace) -> int:
         else:
             from .stats import render_text
 
-            print(render_text({**stats, "file": f"{len(paths)} shards ({args.file})"}))
+            print(render_text({**stats, "file": f"{count(len(paths), 'shard')} ({args.file})"}))
         return 0
 
     return _run(args, work)
@@ -340,8 +342,8 @@ def run_dedupe(args: argparse.Namespace) -> int:
         for g in doc["groups"]:
             kind = "exact" if g["exact"] else f"near {g['score']:.2f}"
             print(f"{kind}: " + ", ".join(f"{m['file']}:{m['line']}" for m in g["members"]))
-        print(f"{len(doc['groups'])} groups, "
-              f"{sum(len(g['members']) for g in doc['groups'])} entries")
+        print(f"{count(len(doc['groups']), 'group')}, "
+              f"{count(sum(len(g['members']) for g in doc['groups']), 'entry')}")
         return 0
 
     return _run(args, work)

@@ -43,6 +43,8 @@ _EXPORTS: dict[str, str] = {
     "Figure": "insights", "Insights": "insights", "add_content": "insights",
     "add_duplicates": "insights", "bar": "insights", "basic_insights": "insights",
     "share": "insights", "sparkline": "insights", "export_entries": "export",
+    # wording
+    "count": "wording",
 }
 # a submodule binds its own name on the package when imported, so a function
 # named like its module (`export.export`) is exported under another name
