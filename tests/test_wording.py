@@ -69,3 +69,21 @@ async def test_tui_counts_of_one(write) -> None:
         editor = screen_text(app)
         assert "1 message" in editor and not ONE_PLURAL.search(editor), editor
 
+
+async def test_the_read_only_hint_names_a_palette_command_that_exists(write) -> None:
+    from rolethread_tui.tui.app import create_app
+    from rolethread_tui.tui.commands import EXTRA_COMMANDS
+
+    from .tui_helpers import settle
+
+    path = write([clean_entry(0), clean_entry(1)])
+    path.chmod(0o444)  # read-only, even for root (docs/safety.md)
+    app = create_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        hints = [str(n.message) for n in app._notifications if "Read-only" in str(n.message)]
+    assert hints, [n.message for n in app._notifications]
+    named = re.findall(r"'([^']+)'", hints[-1])
+    assert named and set(named) <= {title for title, _, _ in EXTRA_COMMANDS}, hints[-1]
