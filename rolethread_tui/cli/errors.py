@@ -26,7 +26,8 @@ class Parser(argparse.ArgumentParser):
     lines a pipeline's log has to be read around; `-h` still shows it."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message.replace(chr(10), ' ')}\n")
+        line = " ".join(message.splitlines())
+        self.exit(2, f"{self.prog}: {line}\n")
 
     def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                    namespace: argparse.Namespace | None = None) -> argparse.Namespace:
@@ -45,4 +46,3 @@ class Parser(argparse.ArgumentParser):
                 if chosen is not None:
                     return chosen
         return self
-

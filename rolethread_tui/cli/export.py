@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     if report is not None:
         check_output(report, [source, out], args.force)
     settings = validation_settings(args.config)
-    with open_session(args.file, validation=settings) as session:  # a missing FILE: here
+    with open_session(args.file, validation=settings) as session:
         positions = selected(session, args.where)
         summary = export(session, out, fmt=args.format, positions=positions,
                          clean=args.clean, include_rejected=args.include_rejected,
