@@ -28,7 +28,7 @@ def test_stats_json_has_the_documented_keys(write, capsys):
 def test_stats_text_form(write, capsys):
     path = write([clean_entry(1)])
     assert main(["stats", str(path)]) == 0
-    assert "1 entries" in capsys.readouterr().out
+    assert ": 1 entry, " in capsys.readouterr().out
 
 
 def test_missing_file_is_one_line_and_exit_2(tmp_path):

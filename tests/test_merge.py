@@ -79,7 +79,7 @@ def test_conflicting_decisions_are_reported_and_both_kept(write, tmp_path):
                                     "review": {"status": "rejected", "flags": ["refusal"],
                                                "by": "bob"}}]
     assert CONFLICT_TAG in review["tags"]
-    assert "e1" in report.render() and "1 conflicts" in report.render()
+    assert "e1" in report.render() and "1 conflict (" in report.render()
 
 
 def test_content_conflict_keeps_the_other_text(write, tmp_path):

@@ -128,6 +128,36 @@ def test_a_new_file_follows_the_umask(tmp_path, umask_022):
     assert mode(other) == 0o640
 
 
+def test_a_failed_write_names_the_file_asked_for_not_the_temp_file(tmp_path):
+    """The temp file (`.x.jsonl.<pid>-XXXXXXXX.tmp`) is gone when the message is read:
+    the error names the path the caller gave, whichever step failed."""
+    from rolethread_tui.cli.errors import describe
+
+    missing = tmp_path / "gone" / "x.jsonl"  # mkstemp fails
+    with pytest.raises(FileNotFoundError) as made:
+        writer.write_atomic(missing, [b"{}\n"])
+    assert describe(made.value) == f"{missing}: No such file or directory"
+    folder = tmp_path / "folder.jsonl"  # the rename over a folder fails
+    (folder / "inside").mkdir(parents=True)
+    with pytest.raises(IsADirectoryError) as renamed:
+        writer.write_atomic(folder, [b"{}\n"])
+    assert (renamed.value.filename, renamed.value.filename2) == (str(folder), None)
+    assert describe(renamed.value) == f"{folder}: Is a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.jsonl"]  # no temp left
+
+
+def test_an_error_naming_another_file_keeps_its_name(tmp_path):
+    """`before_replace` (the journal's note) failing on its own file is not the target's."""
+    other = tmp_path / "journal"
+
+    def fail(_tmp):
+        raise PermissionError(13, "Permission denied", str(other))
+
+    with pytest.raises(PermissionError) as failed:
+        writer.write_atomic(tmp_path / "x.jsonl", [b"{}\n"], before_replace=fail)
+    assert failed.value.filename == str(other)
+
+
 @pytest.mark.parametrize("command", [
     ["export", "{data}", "-o", "{out}"],
     ["merge", "{data}", "{data2}", "-o", "{out}"],

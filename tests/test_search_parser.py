@@ -167,39 +167,41 @@ def test_scope(text: str, scope: set) -> None:
 @pytest.mark.parametrize(
     ("text", "position", "fragment"),
     [
-        ("stauts:accepted", 0, "unknown field 'stauts' at 0 — did you mean 'status'?"),
-        ("dragon stauts:x", 7, "unknown field 'stauts' at 7"),
+        ("stauts:accepted", 0, "unknown field 'stauts' at column 1 — did you mean 'status'?"),
+        ("dragon stauts:x", 7, "unknown field 'stauts' at column 8"),
         ("-stauts:x", 1, "(fields: status, origin, flag, tag, issue, turns, len, role, in"),
         ("re: hello", 0, 'quote it: "re:"'),
-        ("status:accpted", 7, "bad value 'accpted' for status at 7 — did you mean 'accepted'?"),
-        ("status:accepted,bogus", 16, "bad value 'bogus' for status at 16"),
-        ("status:", 0, "status: needs a value: accepted, rejected, needs_work, unreviewed"),
-        ("status:accepted,", 16, "empty value in the status: list at 16"),
+        ("status:accpted", 7,
+         "bad value 'accpted' for status at column 8 — did you mean 'accepted'?"),
+        ("status:accepted,bogus", 16, "bad value 'bogus' for status at column 17"),
+        ("status:", 0, "status: needs a value: accepted, rejected, needs_work, unreviewed "
+                    "(at column 1)"),
+        ("status:accepted,", 16, "empty value in the status: list at column 17"),
         ("origin:robot", 7, "bad value 'robot' for origin"),
         ("flag:", 0, "flag: needs a name like flag:refusal"),
         ("issue:refual", 6, "did you mean 'refusal'?"),
         ("role:narrator", 5, "bad value 'narrator' for role"),
-        ("-role:system", 0, "-role: at 0 cannot be negated"),
-        ("-in:user", 0, "cannot be negated"),
-        ('x "unclosed', 2, "unclosed quote at 2"),
-        ('tag:"oops', 4, "unclosed quote at 4"),
-        ('~"oops', 1, "unclosed quote at 1"),
+        ("-role:system", 0, "-role: at column 1 cannot be negated"),
+        ("-in:user", 0, "-in: at column 1 cannot be negated"),
+        ('x "unclosed', 2, "unclosed quote at column 3"),
+        ('tag:"oops', 4, "unclosed quote at column 5"),
+        ('~"oops', 1, "unclosed quote at column 2"),
         ("turns:abc", 6, "turns: needs a number like turns:>5"),
         ("turns:", 0, "turns: needs a number like turns:>5"),
-        ("turns:>", 6, "got '>'"),
+        ("turns:>", 6, "got '>' at column 7"),
         ("turns:-1", 6, "turns: needs a number"),
         ("turns:1.5", 6, "turns: needs a number"),
         ("turns:>1e9", 6, "turns: needs a number"),
-        ("turns:1,2", 8, "turns: takes one number or range"),
-        ("turns:6..2", 6, "can never match"),
+        ("turns:1,2", 8, "turns: takes one number or range, like turns:>5 (at column 9)"),
+        ("turns:6..2", 6, "turns:6..2 at column 7 can never match"),
         ("turns:<0", 6, "can never match"),
         ("len:abc", 4, "len: needs a number like len:<200"),
-        ("dragon -", 7, "'-' at 7 needs a word"),
-        ("- dragon", 0, "'-' at 0 needs a word"),
-        ("-~x", 0, "cannot be negated"),
-        ("~", 0, "~ at 0 needs text"),
-        ("x ~   ", 2, "~ at 2 needs text"),
-        ('~"a" ~b', 5, "only one ~ term"),
+        ("dragon -", 7, "'-' at column 8 needs a word"),
+        ("- dragon", 0, "'-' at column 1 needs a word"),
+        ("-~x", 0, "cannot be negated (at column 1)"),
+        ("~", 0, "~ at column 1 needs text"),
+        ("x ~   ", 2, "~ at column 3 needs text"),
+        ('~"a" ~b', 5, "only one ~ term is allowed (the second at column 6)"),
     ],
 )
 def test_errors(text: str, position: int, fragment: str) -> None:
@@ -208,6 +210,18 @@ def test_errors(text: str, position: int, fragment: str) -> None:
     assert caught.value.position == position
     assert fragment in str(caught.value)
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("text", ["status:maybe", '"unclosed', "dragon -", "stauts:x", "turns:6..2",
+                                  "-order:slop", '~"a" ~b', "status:accepted,"])
+def test_an_error_says_its_position_once_as_a_column(text: str) -> None:
+    """One position per message, 1-based as a person counts (docs/query.md): no
+    0-based offset beside it, and nothing appends a second one (the TUI, `--where`)."""
+    with pytest.raises(QueryError) as caught:
+        parse(text)
+    message = str(caught.value)
+    assert message.count(" at ") == 1 and f"column {caught.value.position + 1}" in message
+    assert f"at {caught.value.position}" not in message.replace("at column", "")
 
 
 def test_error_span_covers_the_bad_value() -> None:

@@ -56,8 +56,9 @@ async def test_bad_query_points_at_the_token_and_keeps_the_text(write):
         await pilot.pause()
         await pilot.pause()
         text = screen_text(app)
-        assert "unknown field 'stauts' at 0" in text      # the prompt comes back, explained
+        assert "unknown field 'stauts' at column 1" in text  # the prompt comes back, explained
         assert "stauts:accepted" in text                   # with the text kept for fixing
+        assert "(at column" not in text                    # the position is said once
         await pilot.press("escape")
 
 

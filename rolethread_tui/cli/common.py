@@ -51,9 +51,24 @@ def validation_settings(config_path: str | None) -> Any:
     return None if config.default_validation else config.validation
 
 
+def given_path(path: str, what: str = "FILE") -> Path:
+    """`path` as a Path, or a UsageError when it is empty: ``Path("")`` is ``.``,
+    the current folder, which a command would report as "is a directory" (or,
+    with `--engine dask`, read as a folder of shards). Blank counts as empty, as
+    for the TUI's FILE."""
+    if not path.strip():
+        raise UsageError(f"empty path: name {what}")
+    return Path(path)
+
+
+def output_path(path: str, option: str) -> Path:
+    """The file an option (``-o/--output``, ``--report``) names for writing."""
+    return given_path(path, f"the file {option} writes")
+
+
 def input_file(path: str) -> Path:
     """The file a command reads, or a UsageError saying why it can't be read."""
-    file = Path(path)
+    file = given_path(path, "a FILE to read")
     if not file.exists():
         raise UsageError(f"{path}: no such file")
     if file.is_dir():

@@ -7,6 +7,7 @@ import argparse
 import orjson
 
 from ..domain.dedupe_file import file_duplicate_groups
+from ..domain.wording import count
 from .common import input_file
 from .errors import UsageError
 from .options import add_engine_options
@@ -40,5 +41,6 @@ def run(args: argparse.Namespace) -> int:
     for g, ls in zip(groups, lines, strict=True):
         kind = "exact" if g.exact else f"near {g.score:.2f}"
         print(f"{kind}: lines {', '.join(map(str, ls))}")
-    print(f"{len(groups)} groups, {sum(len(g.entries) for g in groups)} entries")
+    print(f"{count(len(groups), 'group')}, "
+          f"{count(sum(len(g.entries) for g in groups), 'entry')}")
     return 0

@@ -28,8 +28,9 @@ from ..domain.review import ORIGINS, STATUSES
 from ..domain.shards import bands, merging, tasks
 from ..domain.shards.partitions import PARTITION_BYTES, Partition, plan, shard_paths
 from ..domain.validation import file_notes
+from ..domain.wording import count
 from ..domain.writer import write_atomic
-from .common import validation_settings
+from .common import given_path, output_path, validation_settings
 from .errors import UsageError
 
 #: Seconds to wait for a scheduler given with --scheduler.
@@ -75,6 +76,7 @@ def gather(client: Any, futures: list[Any], label: str) -> list[Any]:
 
 def shards(pattern: str) -> list[Path]:
     """The shards FILE names, or a usage error when it names none."""
+    given_path(pattern, "a FILE, folder or glob of shards")
     paths = shard_paths(pattern)
     if not paths:
         raise UsageError(f"{pattern}: no shards (give a file, a directory of .jsonl "
@@ -144,8 +146,9 @@ def run_validate(args: argparse.Namespace) -> int:
                     print(f"{f['file']}:{f['line']}{msg}: {f['severity']}: {f['check']}: "
                           f"{f['text']}")
         c = doc["counts"]
-        print(f"{c['error']} errors, {c['warning']} warnings, {c['info']} info "
-              f"({doc['entries']} entries in {len(paths)} shards)", file=sys.stderr)
+        print(f"{count(c['error'], 'error')}, {count(c['warning'], 'warning')}, "
+              f"{c['info']:,} info ({count(doc['entries'], 'entry')} in "
+              f"{count(len(paths), 'shard')})", file=sys.stderr)
         return 1 if c["error"] else 0
 
     return _run(args, work)
@@ -236,7 +239,7 @@ def run_stats(args: argparse.Namespace) -> int:
         else:
             from .stats import render_text
 
-            print(render_text({**stats, "file": f"{len(paths)} shards ({args.file})"}))
+            print(render_text({**stats, "file": f"{count(len(paths), 'shard')} ({args.file})"}))
         return 0
 
     return _run(args, work)
@@ -339,8 +342,8 @@ def run_dedupe(args: argparse.Namespace) -> int:
         for g in doc["groups"]:
             kind = "exact" if g["exact"] else f"near {g['score']:.2f}"
             print(f"{kind}: " + ", ".join(f"{m['file']}:{m['line']}" for m in g["members"]))
-        print(f"{len(doc['groups'])} groups, "
-              f"{sum(len(g['members']) for g in doc['groups'])} entries")
+        print(f"{count(len(doc['groups']), 'group')}, "
+              f"{count(sum(len(g['members']) for g in doc['groups']), 'entry')}")
         return 0
 
     return _run(args, work)
@@ -409,7 +412,8 @@ def run_export(args: argparse.Namespace) -> int:
     _refuse(args, "--where")
     from .export import check_output
 
-    out = Path(args.output)
+    out = output_path(args.output, "-o/--output")
+    report = None if args.report is None else output_path(args.report, "--report")
     settings = validation_settings(args.config)
 
     def work(client: Any, paths: list[Path]) -> int:
@@ -419,14 +423,14 @@ def run_export(args: argparse.Namespace) -> int:
             out.mkdir(parents=True, exist_ok=True)
         for target in output_targets(out, paths):
             check_output(target, paths, args.force)
-        if args.report:
-            check_output(Path(args.report), paths, args.force)
+        if report is not None:
+            check_output(report, paths, args.force)
         summary, left_out = export_shards(client, paths, out, fmt=args.format,
                                           clean=args.clean,
                                           include_rejected=args.include_rejected,
                                           validation=settings)
-        if args.report:
-            write_atomic(Path(args.report), (orjson.dumps(
+        if report is not None:
+            write_atomic(report, (orjson.dumps(
                 {"file": f, "line": line, "entry": k, "reason": reason}) + b"\n"
                 for f, line, k, reason in left_out))
         print(summary.render(), file=sys.stderr)

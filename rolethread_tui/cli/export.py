@@ -7,7 +7,9 @@ The summary goes to stderr so that stdout stays clean for pipelines (and
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,15 @@ import orjson
 
 from ..domain.convert import FORMATS
 from ..domain.export import export
-from .common import accept_dash_values, add_config_option, open_session, validation_settings
+from ..domain.writer import real_path, temp_prefix
+from .common import (
+    accept_dash_values,
+    add_config_option,
+    input_file,
+    open_session,
+    output_path,
+    validation_settings,
+)
 from .errors import UsageError
 from .options import add_engine_options
 
@@ -48,7 +58,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def check_output(out: Path, inputs: list[Path], force: bool) -> None:
-    """Refuse to write over an input, over an existing file (without --force), or nowhere."""
+    """Refuse to write over an input, over an existing file (without --force), or
+    where no file can be made. Checked before anything is written: `export
+    --report` writes two files, and a report that fails once OUT is there would
+    leave OUT behind (the re-run: "already exists")."""
     for path in inputs:
         if out.resolve() == path.resolve() or (out.exists() and path.exists()
                                                and out.samefile(path)):
@@ -59,6 +72,20 @@ def check_output(out: Path, inputs: list[Path], force: bool) -> None:
         raise UsageError(f"{out}: already exists (use --force to overwrite)")
     if not out.parent.is_dir():
         raise UsageError(f"{out.parent}: no such directory")
+    check_writable(out)
+
+
+def check_writable(out: Path) -> None:
+    """Make and remove a temp file where `out` will be written, as the atomic save
+    does (`write_atomic`): a folder that refuses it (no permission, a read-only or
+    pseudo file system such as /sys or /proc) fails here, naming `out`."""
+    real = real_path(out)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(real), suffix=".tmp", dir=real.parent)
+    except OSError as exc:
+        raise UsageError(f"{out}: {exc.strerror or exc}") from exc
+    os.close(fd)
+    os.unlink(tmp)
 
 
 def selected(session: Any, where: str | None) -> list[int] | None:
@@ -81,18 +108,18 @@ def run(args: argparse.Namespace) -> int:
         from .engine_dask import run_export
 
         return run_export(args)
-    out = Path(args.output)
-    source = Path(args.file)
-    if source.exists():
-        check_output(out, [source], args.force)
-        if args.report:
-            check_output(Path(args.report), [source, out], args.force)
+    out = output_path(args.output, "-o/--output")
+    report = None if args.report is None else output_path(args.report, "--report")
+    source = input_file(args.file)
+    check_output(out, [source], args.force)
+    if report is not None:
+        check_output(report, [source, out], args.force)
     settings = validation_settings(args.config)
-    with open_session(args.file, validation=settings) as session:  # a missing FILE: here
+    with open_session(args.file, validation=settings) as session:
         positions = selected(session, args.where)
         summary = export(session, out, fmt=args.format, positions=positions,
                          clean=args.clean, include_rejected=args.include_rejected,
-                         report=args.report)
+                         report=report)
     print(summary.render(), file=sys.stderr)
     if args.json:
         print(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2).decode())

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from importlib import import_module
 
-from .errors import UsageError, describe
+from .errors import Parser, UsageError, describe
 
 #: The headless commands, each a module of this package. Imported only when the
 #: parser is built: the TUI (no subcommand) starts without any of them — they
@@ -37,7 +37,7 @@ Each command has its own help: rolethread-tui COMMAND -h. Exit codes: 0 done,
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, or of ``command`` alone (the one being run: the
     other commands' modules, and what they import, are not loaded)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rolethread-tui",
         description="Review and curate conversational fine-tuning datasets (JSONL).",
         epilog=EXAMPLES,

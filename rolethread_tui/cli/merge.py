@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import orjson
 
 from ..domain.merge import merge
+from .common import input_file, output_path
 from .errors import UsageError
 from .export import check_output
 
@@ -35,13 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.seed is not None and not args.shuffle:
         raise UsageError("--seed only makes sense with --shuffle")
-    files = [Path(f) for f in args.files]
-    for f in files:
-        if not f.exists():
-            raise UsageError(f"{f}: no such file")
-        if f.is_dir():
-            raise UsageError(f"{f}: is a directory")
-    out = Path(args.output)
+    files = [input_file(f) for f in args.files]
+    out = output_path(args.output, "-o/--output")
     check_output(out, files, args.force)
     report = merge(files, out, shuffle=args.shuffle, seed=args.seed)
     print(report.render(), file=sys.stderr)

@@ -14,6 +14,7 @@ from array import array
 
 from ..domain.journal_records import gc_paused
 from ..domain.slop import SlopReport, file_slop
+from ..domain.wording import count
 from .common import input_file
 from .errors import UsageError
 from .json_out import Items, write_document
@@ -62,13 +63,13 @@ def _line_of(lines: array):  # type: ignore[no-untyped-def]
 
 
 def _progress(done: int, total: int) -> None:
-    print(f"\rslop: {done:,}/{total:,} entries", end="", file=sys.stderr, flush=True)
+    print(f"\rslop: {done:,}/{count(total, 'entry')}", end="", file=sys.stderr, flush=True)
 
 
 def render_text(report: SlopReport, lines: array, top: int) -> str:
     """Top phrases, then the worst entries with their signals (file text shown as is)."""
-    out = [f"{report.total:,} entries, {len(report.entries):,} with a signal, "
-           f"{len(report.phrases):,} repeated phrases"]
+    out = [f"{count(report.total, 'entry')}, {len(report.entries):,} with a signal, "
+           f"{count(len(report.phrases), 'repeated phrase')}"]
     if report.phrases:
         out += ["", f"{'entries':>8}  {'x rate':>7}  phrase"]
         out += [f"{p.entries:>8,}  {p.over:>7.1f}  {p.text}"

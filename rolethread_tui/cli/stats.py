@@ -18,6 +18,7 @@ import orjson
 
 from ..domain.insights import bar, compute_insights, share, sparkline
 from ..domain.review import ORIGINS, STATUSES
+from ..domain.wording import count
 from .common import (
     accept_dash_values,
     add_config_option,
@@ -96,7 +97,7 @@ def _duplicate_groups(session: Any, positions: list[int] | None) -> list[Any] | 
 
 # ---------------------------------------------------------------- text form
 def render_text(stats: dict[str, Any]) -> str:
-    lines = [f"{stats['file']}: {stats['entries']} entries, {stats['invalid']} invalid"]
+    lines = [f"{stats['file']}: {count(stats['entries'], 'entry')}, {stats['invalid']} invalid"]
     if "matched" in stats:
         lines.append(f"matched: {stats['matched']}")
     for key in ("status", "origin", "flags", "tags", "issues"):
@@ -148,7 +149,7 @@ def _content_lines(ins: dict[str, Any]) -> list[str]:
     if ins["replies"] is None:
         return ["(reply lengths, openings, dialogue share, system prompts, reviewers: "
                 "add --insights)"]
-    lines = _section(f"Assistant reply length (chars, {ins['replies']:,} replies)",
+    lines = _section(f"Assistant reply length (chars, {count(ins['replies'], 'reply')})",
                      ins["reply_length_histogram"], spark=True)
     approx = " (approximate)" if ins["openings_approximate"] else ""
     lines += _section(f"Top openings of assistant replies{approx}", ins["top_openings"])
@@ -158,7 +159,7 @@ def _content_lines(ins: dict[str, Any]) -> list[str]:
     prompts = ins["system_prompts"]
     lines += _section(
         f"System prompts: {prompts['distinct']:,} distinct; top {len(prompts['top'])} = "
-        f"{prompts['concentration']:.1%} of {prompts['with_system']:,} entries with one",
+        f"{prompts['concentration']:.1%} of {count(prompts['with_system'], 'entry')} with one",
         prompts["top"])
     if not ins["complete"]:
         lines.append("(interrupted: figures cover part of the file)")
@@ -169,8 +170,9 @@ def _duplicate_lines(dup: dict[str, Any] | None) -> list[str]:
     if dup is None:
         return []
     query = f"  {dup['query']}" if dup["query"] else ""
-    return [f"Duplicates: {dup['groups']:,} groups ({dup['exact_groups']:,} exact), "
-            f"{dup['entries']:,} entries, {dup['redundant']:,} redundant copies{query}"]
+    return [f"Duplicates: {count(dup['groups'], 'group')} ({dup['exact_groups']:,} exact), "
+            f"{count(dup['entries'], 'entry')}, {count(dup['redundant'], 'redundant copy')}"
+            f"{query}"]
 
 
 def _matched_first(args: argparse.Namespace, validation: Any) -> dict[str, Any] | None:

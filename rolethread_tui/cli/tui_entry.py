@@ -22,11 +22,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
-from .errors import UsageError
+from .errors import Parser, UsageError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="rolethread-tui",
         description="Review a JSONL dataset in the terminal. Headless commands: "
                     "validate, stats, export, dedupe, merge (rolethread-tui COMMAND -h).",

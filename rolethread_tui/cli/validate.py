@@ -10,7 +10,8 @@ from typing import Any
 
 from ..domain.session import EntryFinding
 from ..domain.validation import FileNote, file_notes
-from .common import add_config_option, open_session, validation_settings
+from ..domain.wording import count
+from .common import add_config_option, open_session, output_path, validation_settings
 from .errors import UsageError
 from .json_out import Items, write_document
 from .options import add_engine_options
@@ -31,12 +32,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _check_args(args: argparse.Namespace) -> Path | None:
     if not args.fix:
-        if args.output:
+        if args.output is not None:
             raise UsageError("-o/--output is only used with --fix")
         return None
-    if not args.output:
+    if args.output is None:
         raise UsageError("--fix needs -o OUT (the input file is never modified)")
-    out = Path(args.output)
+    out = output_path(args.output, "-o/--output")
     if out.exists() and out.resolve() == Path(args.file).resolve():
         raise UsageError("-o must not be the input file")
     if out.exists() and not args.force:
@@ -96,7 +97,8 @@ def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, 
         where = f"line {f.line}" if f.line is not None else f"entry {f.entry + 1}"
         msg = f" message {f.message}" if f.message is not None else ""
         print(f"{where}{msg}: {f.severity}: {f.check}: {f.text}")
-    print(f"{by_severity['error']} errors, {by_severity['warning']} warnings, "
-          f"{by_severity['info']} info", file=sys.stderr)
+    print(f"{count(by_severity['error'], 'error')}, "
+          f"{count(by_severity['warning'], 'warning')}, {by_severity['info']:,} info",
+          file=sys.stderr)
     if out is not None:
-        print(f"fixed {fixed} entries → {out}", file=sys.stderr)
+        print(f"fixed {count(fixed, 'entry')} → {out}", file=sys.stderr)

@@ -44,6 +44,8 @@ _EXPORTS: dict[str, str] = {
     "add_duplicates": "insights", "bar": "insights", "basic_insights": "insights",
     "share": "insights", "sparkline": "insights", "export_entries": "export",
     "export_refusal": "export",
+    # wording
+    "count": "wording",
 }
 # a submodule binds its own name on the package when imported, so a function
 # named like its module (`export.export`) is exported under another name

@@ -48,6 +48,7 @@ from . import formats
 from . import review as rv
 from .records import RawLine, detect_style, encode_value, parse_line
 from .store import LineStore
+from .wording import count
 from .writer import write_atomic
 
 CONFLICTS_KEY = "conflicts"
@@ -112,7 +113,7 @@ class MergeReport:
 
     def render(self, limit: int = 10) -> str:
         """Counts, then the first `limit` conflicts and duplicate groups."""
-        lines = [f"merged {len(self.files)} files ({sum(self.read):,} entries) into "
+        lines = [f"merged {count(len(self.files), 'file')} ({count(sum(self.read), 'entry')}) into "
                  f"{self.out}: wrote {self.written:,}"]
         if self.identical or self.completed:
             lines.append(f"same id: {self.identical:,} identical copies dropped, "
@@ -120,7 +121,7 @@ class MergeReport:
         if self.seed is not None:
             lines.append(f"shuffled with --seed {self.seed}")
         if self.conflicts:
-            lines.append(f"{len(self.conflicts):,} conflicts (both versions kept in "
+            lines.append(f"{count(len(self.conflicts), 'conflict')} (both versions kept in "
                          f"_review.{CONFLICTS_KEY}; find them with --where tag:{CONFLICT_TAG}):")
             for c in self.conflicts[:limit]:
                 others = ", ".join(str(p) for p, _ in c.others)
@@ -129,7 +130,7 @@ class MergeReport:
             if len(self.conflicts) > limit:
                 lines.append(f"  ... and {len(self.conflicts) - limit:,} more")
         if self.duplicates:
-            lines.append(f"{len(self.duplicates):,} groups of identical conversations "
+            lines.append(f"{count(len(self.duplicates), 'group')} of identical conversations "
                          "(all kept; see `dedupe`):")
             for group in self.duplicates[:limit]:
                 lines.append("  " + ", ".join(f"{p} ({i})" for i, p in group))

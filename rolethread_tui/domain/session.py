@@ -28,6 +28,7 @@ from .session_ops import SessionOps
 from .store import FileStamp, LineStore
 from .summary import Checker, Columns, Row
 from .validation import Finding, make_checker
+from .wording import count
 from .writer import backup, pieces, write_atomic
 
 if TYPE_CHECKING:
@@ -302,7 +303,8 @@ class Session(SessionOps):
         self.wait()
         self.doc.reserve_rids(pending.max_rid)
         pending.replay(self.doc)
-        self.events.emit(SessionEvent("change", f"recovered {pending.change_count} changes"))
+        recovered = count(pending.change_count, "change")
+        self.events.emit(SessionEvent("change", f"recovered {recovered}"))
 
     # ----------------------------------------------------------- saving
     def check_disk(self) -> None:

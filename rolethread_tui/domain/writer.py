@@ -151,9 +151,10 @@ def write_atomic(target: Path, data: Iterable[bytes | FileRange], *,
     (the journal notes the save there, see `Journal.saving`).
     """
     real = real_path(target)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(real), suffix=".tmp", dir=real.parent)
+    with _named_as(target, real):
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(real), suffix=".tmp", dir=real.parent)
     try:
-        with _Output(fd) as out:
+        with _named_as(target, real), _Output(fd) as out:
             for piece in data:
                 if type(piece) is FileRange:
                     out.copy(piece)
@@ -164,12 +165,27 @@ def write_atomic(target: Path, data: Iterable[bytes | FileRange], *,
             out.sync()
         if before_replace is not None:
             before_replace(Path(tmp))
-        os.replace(tmp, real)
+        with _named_as(target, real):
+            os.replace(tmp, real)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     fsync_dir(real.parent)
+
+
+@contextlib.contextmanager
+def _named_as(target: Path, real: Path) -> Iterator[None]:
+    """A failure of the temp file (making it, writing it, renaming it) names the
+    file the caller asked for: `.x.jsonl.123-ab12cd34.tmp` is gone by the time
+    the message is read, and a user who gave `-o x.jsonl` cannot tell it is theirs
+    (docs/safety.md). Errors naming another file are left as they are."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None or os.path.basename(exc.filename).startswith(temp_prefix(real)):
+            exc.filename, exc.filename2 = os.fspath(target), None
+        raise
 
 
 class _Output:

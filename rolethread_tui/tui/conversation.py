@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..domain import EntryView, Finding, MessageView
 from .safe_text import clean, literal, one_line
+from .wording import count
 
 ROLE_STYLE = {"system": "bold magenta", "user": "bold cyan", "assistant": "bold green"}
 ORIGIN_STYLE = {"generated": "dim", "refined": "bold yellow", "human": "bold green"}
@@ -41,7 +42,7 @@ def capped(text: str, highlight: Sequence[str] = (), phrases: Sequence[str] = ()
         out.highlight_words([clean(h) for h in highlight if h], style=MATCH_STYLE,
                             case_sensitive=False)
     if len(text) > DISPLAY_CHARS:
-        out.append(f"\n… {len(text) - DISPLAY_CHARS:,} more characters (e: edit all)",
+        out.append(f"\n… {count(len(text) - DISPLAY_CHARS, 'more character')} (e: edit all)",
                    style="dim")
     return out
 
@@ -104,7 +105,7 @@ def render_entry(view: EntryView, highlight: Sequence[str] = (),
         out.append_text(render_message(message, highlight=highlight, phrases=phrases))
         out.append("\n\n")
     if len(view.messages) > MAX_MESSAGES:
-        out.append(f"… {len(view.messages) - MAX_MESSAGES:,} more messages (e: the editor "
+        out.append(f"… {count(len(view.messages) - MAX_MESSAGES, 'more message')} (e: the editor "
                    "shows every one)", style="dim")
     if not view.messages:
         out.append("(no messages)", style="dim")

@@ -78,6 +78,12 @@ def parse(text: str, *, checks: Mapping[str, str] | None = None) -> Query:
     return Query(_Parser(text, CHECK_SEVERITY if checks is None else checks).terms(), text)
 
 
+def _column(offset: int) -> str:
+    """Where an error is, as people count: the 1-based column (`QueryError.position`
+    stays the 0-based offset, for code that highlights the token)."""
+    return f"column {offset + 1}"
+
+
 def _suggest(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" — did you mean '{close[0]}'?" if close else ""
@@ -119,7 +125,7 @@ class _Parser:
                 c = text[i]
             out.append(c)
             i += 1
-        raise QueryError(f"unclosed quote at {start}", start, len(text))
+        raise QueryError(f"unclosed quote at {_column(start)}", start, len(text))
 
     def _read_bare(self, stops: str) -> str:
         text, start = self.text, self.pos
@@ -156,16 +162,18 @@ class _Parser:
         start = self.pos
         if self._peek() == "~":
             if has_fuzzy:
-                raise QueryError(f"only one ~ term is allowed (second at {start})", start)
+                raise QueryError(
+                    f"only one ~ term is allowed (the second at {_column(start)})", start)
             return self._fuzzy()
         negated = self._peek() == "-"
         if negated:
             self.pos += 1
             if self._at_end() or self._peek().isspace():
-                raise QueryError(f"'-' at {start} needs a word, \"phrase\" or filter after it",
-                                 start)
+                raise QueryError(
+                    f"'-' at {_column(start)} needs a word, \"phrase\" or filter after it", start)
             if self._peek() == "~":
-                raise QueryError(f"a ~ term ranks, it cannot be negated (at {start})", start)
+                raise QueryError(
+                    f"a ~ term ranks, it cannot be negated (at {_column(start)})", start)
         if self._peek() == '"':
             phrase = self._read_quoted()
             return TextTerm(phrase, phrase=True, negated=negated) if phrase else None
@@ -183,7 +191,8 @@ class _Parser:
             text = self.text[self.pos:].strip()
             self.pos = len(self.text)
         if not text.strip():
-            raise QueryError(f"~ at {start} needs text to rank by, like ~dragon fight", start)
+            raise QueryError(
+                f"~ at {_column(start)} needs text to rank by, like ~dragon fight", start)
         return FuzzyTerm(text)
 
     def _field(self, typed: str, negated: bool) -> Term:
@@ -193,23 +202,23 @@ class _Parser:
         if name not in FIELDS:
             token = self._read_bare("")
             raise QueryError(
-                f"unknown field '{typed}' at {start}{_suggest(name, FIELDS)} "
+                f"unknown field '{typed}' at {_column(start)}{_suggest(name, FIELDS)} "
                 f"(fields: {', '.join(FIELDS)}; to search for the text, quote it: \"{token}\")",
                 start, self.pos,
             )
         self.pos += len(typed) + 1
         items = self._read_items()
         if len(items) == 1 and not items[0][0]:
-            raise QueryError(f"{name}: needs {self._expected(name)} (at {start})",
+            raise QueryError(f"{name}: needs {self._expected(name)} (at {_column(start)})",
                              start, self.pos)
         for value, pos in items:
             if not value.strip():
-                raise QueryError(f"empty value in the {name}: list at {pos}", pos)
+                raise QueryError(f"empty value in the {name}: list at {_column(pos)}", pos)
         if name in RANGE_FIELDS:
             return self._range(name, items, negated)
         if name in ("role", "in"):
             if negated:
-                raise QueryError(f"-{name}: at {start - 1} cannot be negated; "
+                raise QueryError(f"-{name}: at {_column(start - 1)} cannot be negated; "
                                  f"name the roles to search instead, like in:user", start - 1)
             return ScopeTerm(self._roles(name, items))
         if name == "order":
@@ -218,7 +227,7 @@ class _Parser:
 
     def _order(self, items: list[Item], negated: bool, start: int) -> OrderTerm:
         if negated:
-            raise QueryError(f"-order: at {start - 1} cannot be negated; use order:slop",
+            raise QueryError(f"-order: at {_column(start - 1)} cannot be negated; use order:slop",
                              start - 1)
         value = items[0][0]
         if len(items) > 1 or value.strip().casefold() not in ORDER_VALUES:
@@ -250,7 +259,8 @@ class _Parser:
     def _bad_value(self, name: str, value: str, pos: int) -> QueryError:
         choices = self._choices(name)
         return QueryError(
-            f"bad value '{value}' for {name} at {pos}{_suggest(value.casefold(), choices)} "
+            f"bad value '{value}' for {name} at {_column(pos)}"
+            f"{_suggest(value.casefold(), choices)} "
             f"(expected {', '.join(choices)})",
             pos, pos + len(value),
         )
@@ -308,17 +318,17 @@ class _Parser:
         value, pos = items[0]
         if len(items) > 1:
             raise QueryError(f"{name}: takes one number or range, like "
-                             f"{RANGE_EXAMPLES[name]} (at {items[1][1]})", items[1][1])
+                             f"{RANGE_EXAMPLES[name]} (at {_column(items[1][1])})", items[1][1])
         bounds = _parse_range(value)
         if bounds is None:
             raise QueryError(
                 f"{name}: needs a number like {RANGE_EXAMPLES[name]}, {name}:<=3, "
-                f"{name}:4 or {name}:2..6 (got '{value}' at {pos})",
+                f"{name}:4 or {name}:2..6 (got '{value}' at {_column(pos)})",
                 pos, pos + len(value),
             )
         low, high = bounds
         if low is not None and high is not None and low > high:
-            raise QueryError(f"{name}:{value} at {pos} can never match (empty range)",
+            raise QueryError(f"{name}:{value} at {_column(pos)} can never match (empty range)",
                              pos, pos + len(value))
         return RangeTerm(name, low, high, negated, shown=value)
 

@@ -32,6 +32,7 @@ from ..conversation import ORIGIN_STYLE, capped, foreign_line, render_message, r
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..safe_text import clean, one_line
 from ..undo import run_op, undo_step
+from ..wording import count
 from .editing import ROLE_CYCLE, Editing, SafeTextArea
 from .prompts import ConfirmScreen, PromptScreen
 
@@ -172,7 +173,7 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
             out.append_text(saved)
             return out
         out.append(f" · id {clean(view.id[:18])} · "
-                   f"{len(view.messages)} messages\n")
+                   f"{count(len(view.messages), 'message')}\n")
         out.append_text(Text.assemble(view.status, " · ",
                                       (view.origin, ORIGIN_STYLE[view.origin])))
         out.append_text(saved)
@@ -196,27 +197,27 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
     def _window(self) -> range:
         """The messages drawn: all of a normal entry, a window around the selection
         of a huge one (50k messages would be 50k widgets: seconds per key)."""
-        count = len(self.view.messages)
-        if count <= WINDOW:
-            return range(count)
-        start = max(0, min(self.selected - WINDOW // 2, count - WINDOW))
+        total = len(self.view.messages)
+        if total <= WINDOW:
+            return range(total)
+        start = max(0, min(self.selected - WINDOW // 2, total - WINDOW))
         return range(start, start + WINDOW)
 
     def _refresh_messages(self) -> None:
         box = self.query_one("#messages", VerticalScroll)
         views = list(box.query(MessageView))
-        count = len(self.view.messages)
-        self.selected = max(0, min(self.selected, count - 1))
-        self.query_one("#empty-hint").display = not count
+        total = len(self.view.messages)
+        self.selected = max(0, min(self.selected, total - 1))
+        self.query_one("#empty-hint").display = not total
         self._shown = self._window()
         rendered = [render_message(self.view.messages[m], diff=self.show_diff)
                     for m in self._shown]
-        if len(self._shown) < count:  # say what is outside the window, and how to reach it
-            rendered[0] = Text(f"… {self._shown.start:,} messages above (k, g)\n",
+        if len(self._shown) < total:  # say what is outside the window, and how to reach it
+            rendered[0] = Text(f"… {count(self._shown.start, 'message')} above (k, g)\n",
                                style="dim") + rendered[0] if self._shown.start else rendered[0]
-            below = count - self._shown.stop
+            below = total - self._shown.stop
             if below:
-                rendered[-1].append(f"\n… {below:,} messages below (j, G)", style="dim")
+                rendered[-1].append(f"\n… {count(below, 'message')} below (j, G)", style="dim")
         for extra in views[len(rendered):]:
             extra.remove()
         for widget, text in zip(views, rendered, strict=False):

@@ -152,7 +152,7 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
     def _title(self, done: float | None = None) -> str:
         session = self.app.session
         tail = f" · ready in {done:.1f} s" if done is not None else ""
-        return f"Insights · {session.path.name} · {len(session):,} entries{tail}"
+        return f"Insights · {session.path.name} · {count(len(session), 'entry')}{tail}"
 
     # ------------------------------------------------------------ workers
     @work(thread=True, exclusive=True, group="insights")

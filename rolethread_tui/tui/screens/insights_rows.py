@@ -12,6 +12,7 @@ from rich.text import Text
 
 from ...domain import Figure, Insights, bar, share, sparkline
 from ..safe_text import one_line
+from ..wording import count
 
 if TYPE_CHECKING:
     from ...domain import SlopReport
@@ -152,7 +153,7 @@ def _content_rows(rows: RowBuilder, ins: Insights, content_note: str) -> None:
             rows.header(title)
             rows.note(title, content_note)
         return
-    rows.header("Assistant reply length", f"chars, {ins.replies:,} replies",
+    rows.header("Assistant reply length", f"chars, {count(ins.replies, 'reply')}",
                 spark=[f.count for f in ins.reply_length_histogram])
     rows.figures("replies", ins.reply_length_histogram, "no replies")
     approx = ", approximate" if ins.openings_approximate else ""
@@ -217,8 +218,9 @@ def _duplicate_rows(rows: RowBuilder, ins: Insights, note: str) -> None:
         rows.note("duplicates", "no duplicate groups found")
         return
     total = ins.entries
-    rows.figure("dup", Figure(f"entries in {dup.groups:,} groups ({dup.exact_groups:,} exact)",
-                              dup.entries, share(dup.entries, total), dup.query))
+    groups = f"{count(dup.groups, 'group')} ({dup.exact_groups:,} exact)"
+    rows.figure("dup", Figure(f"entries in {groups}", dup.entries, share(dup.entries, total),
+                              dup.query))
     rows.figure("dup", Figure("redundant copies", dup.redundant, share(dup.redundant, total)))
 
 

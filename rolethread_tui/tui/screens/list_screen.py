@@ -546,8 +546,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
     def action_save(self) -> None:
         session = self.app.session
         if session.read_only:
-            self.notify(f"Read-only: {session.readonly_reason}. Save a copy from the palette.",
-                        severity="warning", markup=False)
+            self.notify(f"Read-only: {session.readonly_reason}. For a copy: ctrl+p, "
+                        "'Export: current filter…'.", severity="warning", markup=False)
             return
         self.app.save()
 

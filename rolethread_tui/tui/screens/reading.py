@@ -31,6 +31,7 @@ from ..widgets.footer import QuietFooter
 from ..widgets.line_prompt import LinePrompt
 from ..widgets.lines import LineView
 from ..widgets.quiet import QuietCovered
+from ..wording import count
 
 if TYPE_CHECKING:
     from .list_screen import ListScreen
@@ -109,7 +110,7 @@ class ReadingScreen(KeymapOrder, QuietCovered):
         view = session.view(position)
         head = Text.assemble((f"Entry {position + 1}/{len(session)}", "bold"), " · ",
                              view.status, " · ", (view.origin, ORIGIN_STYLE[view.origin]),
-                             f" · {len(view.messages)} messages")
+                             f" · {count(len(view.messages), 'message')}")
         if session.dirty:
             head.append(" · ● unsaved", style="bold")
         if self.home.query_text:

@@ -51,7 +51,7 @@ class SearchMixin:
         try:
             query = parse(text)
         except QueryError as exc:
-            self.notify(f"{exc.message} (at column {exc.position + 1})", severity="error")
+            self.notify(exc.message, severity="error")  # it says the column
             self.action_search(text, error=exc.message)
             return
         remember_search(self.app.state, text)

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from ...domain import CHECKS, FIXABLE_CHECKS, SAFE_FIXES, Finding, file_notes
 from ..safe_text import clean
 from ..widgets.picker import Picker
+from ..wording import count
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -42,8 +43,8 @@ class ValidationSummaryScreen(ModalScreen[tuple[str, str] | None]):
         rows = sorted(self.issues.items(),
                       key=lambda kv: (_ORDER.get(CHECKS.get(kv[0], "info"), 3), -kv[1]))
         with Vertical():
-            yield Label(f"Validation: {sum(self.issues.values())} findings by entry, "
-                        f"{self.total} entries", markup=False)
+            yield Label(f"Validation: {count(sum(self.issues.values()), 'finding')} by entry, "
+                        f"{count(self.total, 'entry')}", markup=False)
             options = [Option(self._row(check, n), id=check) for check, n in rows]
             yield Picker(*options) if options else Label("No findings.", markup=False)
             yield Label("enter: show these entries · F: fix all (safe fixes) · esc: close",
@@ -54,7 +55,7 @@ class ValidationSummaryScreen(ModalScreen[tuple[str, str] | None]):
         out = Text()
         out.append(f"{severity:<8}", style=SEVERITY_STYLE.get(severity, ""))
         out.append(f"{check:<20}")
-        out.append(f"{n:>9,} entries")
+        out.append(f"{n:>9,} {'entry' if n == 1 else 'entries'}")
         if check in self.file_wide:
             out.append("  file-wide", style="bold")
         if check in SAFE_FIXES:
