@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .review import ORIGINS, STATUSES
 from .scan import Helper, Pace, Span, share
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .search.evaluate import Candidate
 
 Hits = list[tuple[int, float]]
+T = TypeVar("T")
 
 
 class RowView(Sequence[Row]):
@@ -61,10 +62,11 @@ class RowView(Sequence[Row]):
 
 
 class SearchSplit:
-    """Matches lines here and in the helper process, the split following the pace
-    each side kept on the last call, as the scan's does (`Engine._rows`): this
-    side also picks the positions and builds the helper's request, and either
-    side may be the one a busy host slows down."""
+    """Splits work on lines between here and the helper process, the split
+    following the pace each side kept on the last call, as the scan's does
+    (`Engine._rows`): this side also picks the positions and builds the helper's
+    request, and either side may be the one a busy host slows down. A search's
+    matching (`check`) and `stats --where`'s match-and-rows (`where_first`) use it."""
 
     def __init__(self, share: float) -> None:
         self.pace = Pace(share)  # this side's share of the lines
@@ -76,25 +78,36 @@ class SearchSplit:
         ``spans`` gives them as the helper reads them (file offsets, edited bytes)."""
         from .search.evaluate import check_lines
 
-        if helper is None or not helper.active:
-            return check_lines(query, lines(positions))
+        found, theirs = self.split(
+            positions, helper, lambda part: check_lines(query, lines(part)),
+            lambda part: ("match", query.source, *spans(part)))
+        if theirs:
+            found.extend(theirs)
+        return found
+
+    def split(self, positions: Sequence[int], helper: Helper | None,
+              here: Callable[[Sequence[int]], T], request: Callable[[Sequence[int]], tuple]
+              ) -> tuple[T, T | None]:
+        """(``here`` of this side's first part of ``positions``, the helper's answer to
+        ``request`` of the rest — or ``here`` of it when the helper failed); the
+        second is None when the helper is not used (all of them were done here)."""
+        if helper is None or not helper.active or len(positions) < 2:
+            return here(positions), None
         mine = self.pace.split(len(positions))
         took = [0.0, 0.0]  # this side's seconds, and when it finished
 
-        def here() -> Hits:
+        def ours() -> T:
             begun = time.perf_counter()
-            found = check_lines(query, lines(positions[:mine]))
+            found = here(positions[:mine])
             took[1] = time.perf_counter()
             took[0] = took[1] - begun
             return found
 
-        found, theirs, ok = share(
-            helper, lambda: ("match", query.source, *spans(positions[mine:])), here,
-            lambda: check_lines(query, lines(positions[mine:])))
+        found, theirs, ok = share(helper, lambda: request(positions[mine:]), ours,
+                                  lambda: here(positions[mine:]))
         if ok:
             self._pace(mine, len(positions) - mine, took[0], time.perf_counter() - took[1])
-        found.extend(theirs)
-        return found
+        return found, theirs
 
     def _pace(self, mine: int, theirs: int, seconds: float, waited: float) -> None:
         """Move the split toward both sides finishing together. ``waited``: how long

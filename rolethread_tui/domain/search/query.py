@@ -66,8 +66,8 @@ class Query:
 
     __slots__ = (
         "_ascii", "_columns", "_excluded_b", "_excluded_s", "_fuzzy_processed", "_guard",
-        "_join_unsafe", "_raw_terms", "_required_b", "_required_s", "_scope_all", "_slop", "fuzzy",
-        "order", "scope", "source", "terms",
+        "_join_unsafe", "_raw_terms", "_required_b", "_required_s", "_scope_all", "_slop",
+        "_verbatim", "fuzzy", "order", "scope", "source", "terms",
     )
 
     def __init__(self, terms: Iterable[Term] = (), source: str = "") -> None:
@@ -97,6 +97,9 @@ class Query:
         self._required_b = tuple(t.encode() for t in required) if self._ascii else ()
         self._excluded_b = tuple(t.encode() for t in excluded) if self._ascii else ()
         self._guard = fold_guard([*required, *excluded]) if self._ascii else ""
+        # ASCII words to find and none to exclude: found as typed in a turn, lowered,
+        # is found folded too (`matches_text`'s first test)
+        self._verbatim = self._ascii and bool(required) and not excluded
         self._raw_terms: tuple[RawTerm, ...] = tuple(
             rt for t in required if (rt := raw_term(t)) is not None
         )
@@ -198,9 +201,15 @@ class Query:
         """Exact text check on ``formats.turns(record)``: scope, words, phrases, exclusions."""
         if not (self._required_s or self._excluded_s):
             return True
+        scoped = self._scoped(turns)
+        if self._verbatim and _all_in_some(self._required_s, scoped):
+            # the usual match: each word as typed in a turn, no text folded (~1 µs,
+            # not ~7 µs for a 2 KB entry); casefolding maps character by character
+            # and keeps lowercase ASCII as it is, so the folded text holds them too
+            return True
         if self._join_unsafe:
-            return self._match_parts(self._scoped(turns))
-        return self._match_joined(_JOIN.join(self._scoped(turns)))
+            return self._match_parts(scoped)
+        return self._match_joined(_JOIN.join(scoped))
 
     def matches_raw(self, text: str) -> bool:
         """Text check on the raw text of an unparseable line (no roles, so no scope)."""
@@ -322,6 +331,17 @@ class Query:
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
+
+
+def _all_in_some(terms: Sequence[str], texts: Sequence[str]) -> bool:
+    """Whether each of `terms` is in one of `texts`, as it is."""
+    for term in terms:
+        for text in texts:
+            if term in text:
+                break
+        else:
+            return False
+    return True
 
 
 def _contains(hay: AnyStr, required: Sequence[AnyStr], excluded: Sequence[AnyStr]) -> bool:
