@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import IO, Any, Final, TypeVar
 
 from .records import parse_line
@@ -237,10 +238,10 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             _send(stdout, _rows(fd, compute, *args))
         elif kind == "match":  # the query language loads only when a search comes
             from .search import parse
-            from .search.evaluate import check_lines
+            from .search_split import match_spans
 
             source, spans, lines = args
-            _send(stdout, check_lines(parse(source), [*_read_spans(fd, spans), *lines]))
+            _send(stdout, match_spans(parse(source), partial(_read_range, fd), spans, lines))
         elif kind == "where-match":
             from .where_first import answer
 

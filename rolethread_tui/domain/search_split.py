@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from itertools import pairwise
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .review import ORIGINS, STATUSES
 from .scan import Helper, Pace, Span, share
+from .store import BOM
 from .summary import Row
 
 if TYPE_CHECKING:
@@ -72,14 +75,13 @@ class SearchSplit:
         self.pace = Pace(share)  # this side's share of the lines
 
     def check(self, query: Query, positions: list[int], helper: Helper | None,
-              lines: Callable[[list[int]], list[Candidate]],
+              read: Callable[[int, int], bytes],
               spans: Callable[[list[int]], tuple[list[Span], list[Candidate]]]) -> Hits:
-        """(position, score) of the matching ``positions``; ``lines`` reads them here,
-        ``spans`` gives them as the helper reads them (file offsets, edited bytes)."""
-        from .search.evaluate import check_lines
-
+        """(position, score) of the matching ``positions``; ``spans`` gives them as
+        both sides read them (file offsets, edited bytes), ``read`` reads a range of
+        the file here (`match_spans`)."""
         found, theirs = self.split(
-            positions, helper, lambda part: check_lines(query, lines(part)),
+            positions, helper, lambda part: match_spans(query, read, *spans(part)),
             lambda part: ("match", query.source, *spans(part)))
         if theirs:
             found.extend(theirs)
@@ -120,3 +122,41 @@ class SearchSplit:
             self.pace.update(mine, theirs, seconds, seconds + waited)
         else:
             self.pace.follow(self.pace.share - 0.05)
+
+
+#: Below this share of a block's bytes in the lines asked, lines are read one by one.
+_DENSE = 0.5
+
+
+def match_spans(query: Query, read: Callable[[int, int], bytes], spans: list[Span],
+                lines: list[Candidate]) -> Hits:
+    """(position, score) of the matching lines at ``spans`` and of ``lines`` (edited
+    entries), in either process: the lines at ``spans`` are read as one block,
+    lowered as one and run through the raw prefilter together (`Query.passing`);
+    only the lines it lets through are sliced out, parsed and matched.
+
+    Per line that is the reading, lowering and searching of its bytes with no
+    call, slice or tuple of its own (~1.5 µs less per 2 KB line; docs/query.md,
+    "How it runs"). A ``~`` term, or lines far apart, take `check_lines`.
+    """
+    from .search.evaluate import check_lines, check_passed
+
+    if not spans:
+        return check_lines(query, lines)
+    if any(a[1] > b[1] for a, b in pairwise(spans)):
+        spans = sorted(spans, key=itemgetter(1))
+    base, top = spans[0][1], max(span[2] for span in spans)
+    data = read(base, top)
+    weight = sum(end - start for _, start, end, _ in spans)
+    if query.fuzzy is not None or not query.needs_text or weight < _DENSE * len(data):
+        given = [(i, data[a - base:b - base].removeprefix(BOM), valid)
+                 for i, a, b, valid in spans]
+        return check_lines(query, [*given, *lines])
+    starts = [span[1] - base for span in spans]
+    ends = [span[2] - base for span in spans]
+    todo = [(spans[k][0], data[starts[k]:ends[k]].removeprefix(BOM), spans[k][3])
+            for k in query.passing(data.lower(), starts, ends)]
+    found = check_passed(query, todo)
+    if lines:
+        found += check_lines(query, lines)
+    return found

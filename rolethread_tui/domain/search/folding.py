@@ -17,6 +17,8 @@ contain ASCII letters (``ß`` -> ``ss``, Kelvin sign ``K`` -> ``k``, ligature
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Every non-ASCII code point whose casefold/lower contains an ASCII character
@@ -102,6 +104,48 @@ class RawTerm:
                         if sequence in line_lower:
                             return True
         return not self.escapes.isdisjoint(_ESCAPE_RE.findall(line_lower))
+
+
+    def lines_in(self, low: bytes, starts: Sequence[int], ends: Sequence[int]) -> set[int]:
+        """Indexes k of the lines ``low[starts[k]:ends[k]]`` (a lowered block; starts
+        ascending, lines apart) that `absent_from` does not rule out, found in the
+        whole block at once: a find per line holding the needle, a memchr per probe
+        byte and one pass for the escapes, not a call per line. Bytes between the
+        lines (line endings, lines left out) are never read as a line's.
+        """
+        out = _hits(low, self.needle, starts, ends, len(self.needle))
+        for probe, sequences in self.utf8:
+            for k in _hits(low, probe, starts, ends, 1) - out:
+                line = low[starts[k]:ends[k]]
+                if any(sequence in line for sequence in sequences):
+                    out.add(k)
+        if self.escapes:
+            for match in _ESCAPE_RE.finditer(low):
+                if match.group(1) in self.escapes:
+                    k = bisect_right(starts, match.start()) - 1
+                    if k >= 0 and match.end() <= ends[k]:
+                        out.add(k)
+        return out
+
+
+def _hits(low: bytes, needle: bytes, starts: Sequence[int], ends: Sequence[int],
+          size: int) -> set[int]:
+    """Indexes of the lines of `low` holding `needle` (of `size` bytes): after a
+    hit the search goes on from the line's end, after a hit outside any line
+    from the next line's start."""
+    out: set[int] = set()
+    find, count = low.find, len(starts)
+    at = find(needle)
+    while at >= 0:
+        k = bisect_right(starts, at) - 1
+        if k >= 0 and at + size <= ends[k]:
+            out.add(k)
+            at = find(needle, ends[k])
+        elif k + 1 < count:
+            at = find(needle, max(at + 1, starts[k + 1]))
+        else:
+            break
+    return out
 
 
 def _probe(sequence: bytes) -> bytes:

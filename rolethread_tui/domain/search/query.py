@@ -195,6 +195,19 @@ class Query:
                 return False
         return True
 
+    def passing(self, low: bytes, starts: Sequence[int], ends: Sequence[int]) -> list[int]:
+        """`raw_prefilter` of many lines at once: the indexes k, ascending, of the
+        lines ``low[starts[k]:ends[k]]`` of a lowered block it lets through
+        (`RawTerm.lines_in`: one search of the block per word, no line sliced
+        or lowered on its own; docs/query.md, "How it runs")."""
+        keep: set[int] | None = None
+        for term in self._raw_terms:
+            found = term.lines_in(low, starts, ends)
+            keep = found if keep is None else keep & found
+            if not keep:
+                return []
+        return list(range(len(starts))) if keep is None else sorted(keep)
+
     # -- stage 3: parsed turns ---------------------------------------------------------
 
     def matches_text(self, turns: Turns) -> bool:
