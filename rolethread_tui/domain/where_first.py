@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ import orjson
 from .dup_links import earlier_copies
 from .formats import turns as turns_of
 from .records import parse_line
-from .scan import Helper
+from .scan import Helper, Span
 from .scan_cache import ScanCache
 from .search import Query, parse
 from .search_split import SearchSplit
@@ -147,9 +147,12 @@ Found = tuple[list[tuple[int, float]], list[tuple[int, tuple]], bool]
 _UNREAD = object()  # a line the search's parse did not read (orjson refused it, a BOM)
 
 
-def where_block(query: Query, compute: Any, lines: Iterable[tuple[int, bytes]]) -> Found:
+def where_block(query: Query, compute: Any, read: Callable[[int, int], bytes],
+                spans: Sequence[Span]) -> Found:
     """Match some lines, and compute the row of each match (and odd line) here:
-    one side's share of a block (`_scan`). ``lines``: (position, the file's line).
+    one side's share of a block (`_scan`). ``spans``: (position, start, end, _)
+    of lines in file order, read as one block with ``read`` and run through the
+    raw prefilter together (`Query.passing`, as a search does).
 
     A line the search's parse (orjson) read and orjson writes back byte for byte
     is parsed by the scan's `parse_line` into that very value: its row is computed
@@ -159,6 +162,14 @@ def where_block(query: Query, compute: Any, lines: Iterable[tuple[int, bytes]]) 
     condition on the text, whatever the line's oddness). The cyclic GC is paused
     meanwhile, as `scan.rows_of` does for the scan's rows.
     """
+    if not spans:
+        return [], [], True
+    base = spans[0][1]
+    data = read(base, spans[-1][2])
+    starts = [span[1] - base for span in spans]
+    ends = [span[2] - base for span in spans]
+    lines = [(spans[k][0], data[starts[k]:ends[k]])
+             for k in query.passing(data.lower(), starts, ends)]
     if not gc.isenabled():
         return _block(query, compute, lines)
     gc.disable()
@@ -168,16 +179,14 @@ def where_block(query: Query, compute: Any, lines: Iterable[tuple[int, bytes]]) 
         gc.enable()
 
 
-def _block(query: Query, compute: Any, lines: Iterable[tuple[int, bytes]]) -> Found:
-    prefilter = query.raw_prefilter
+def _block(query: Query, compute: Any, lines: list[tuple[int, bytes]]) -> Found:
+    """`where_block` of the lines the raw prefilter let through."""
     ranked = query.fuzzy is not None
     hits: list[int] = []
     texts: list[str] = []  # what `~` ranks, of each match
     rows: list[tuple[int, tuple]] = []
     for i, raw in lines:
         line = raw[3:] if raw[:3] == BOM else raw
-        if not prefilter(line.lower()):
-            continue
         value, turns, text = _read(line, line is raw)
         hit = query.matches_text(turns) if turns is not None else query.matches_raw(text)
         if value is not _UNREAD and orjson.dumps(value) == line:
@@ -221,12 +230,12 @@ def _read(line: bytes, parse: bool) -> tuple[Any, list | None, str]:
 def answer(kind: str, fd: int, compute: Any, args: list[Any]) -> Found:
     """The helper process's side (`scan.serve`): "where-match" (query, spans) →
     `where_block` of those lines, read from the session's file by offset."""
-    from .scan import _read_spans as read_spans
+    from .scan import _read_range as read_range
 
     if kind != "where-match":
         raise ValueError(f"unknown helper request {kind!r}")
     source, spans = args
-    return where_block(parse(source), compute, ((i, line) for i, line, _ in read_spans(fd, spans)))
+    return where_block(parse(source), compute, partial(read_range, fd), spans)
 
 
 class WhereView:
@@ -344,7 +353,7 @@ def _scan(store: LineStore, query: Query, compute: Any, helper: Helper
 
 
 def _here(store: LineStore, query: Query, compute: Any, positions: Sequence[int]) -> Found:
-    return where_block(query, compute, zip(positions, store.lines_of(positions), strict=True))
+    return where_block(query, compute, store.read_range, _spans(store, positions))
 
 
 def _ask(*request: object) -> tuple[object, ...]:
