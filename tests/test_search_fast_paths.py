@@ -147,7 +147,8 @@ def test_the_block_prefilter_lets_through_what_the_line_prefilter_does():
         block += line
         ends.append(len(block))
         asked.append(line.removeprefix(b"\xef\xbb\xbf").lower())
-    for source in (*QUERIES, "sss", "ss", "k", '" "', "u0053", "\\"):
+    for source in (*QUERIES, "sss", "ss", "k", '" "', "u0053", "\\", "smiles warmly lantern",
+                   "lantern keeper \u017f", "a e i o u"):
         query = parse(source)
         if not query.needs_text:
             continue

@@ -27,7 +27,7 @@ from typing import Any, AnyStr
 
 from rapidfuzz import fuzz, process, utils
 
-from .folding import RawTerm, fold, fold_guard, has_any, raw_term
+from .folding import RawTerm, block_escapes, fold, fold_guard, has_any, raw_term
 from .rows import RowLike
 from .terms import (
     ALL_ROLES,
@@ -56,6 +56,10 @@ _JOIN = "\x00"
 # reviewer nothing, and the cutoff lets rapidfuzz skip hopeless windows
 # (~30 % less work); those entries keep file order after the ranked ones.
 FUZZY_FLOOR = 60
+
+# `passing`: once under 1/_FEW of a block's lines are left, the next words are
+# looked for line by line (a search of the whole block would read the others too).
+_FEW = 4
 
 # Cheap, selective columns first: most rows are rejected by the first check.
 _CHECK_ORDER = ("status", "origin", "issue", "turns", "len", "flag", "tag")
@@ -199,14 +203,20 @@ class Query:
         """`raw_prefilter` of many lines at once: the indexes k, ascending, of the
         lines ``low[starts[k]:ends[k]]`` of a lowered block it lets through
         (`RawTerm.lines_in`: one search of the block per word, no line sliced
-        or lowered on its own; docs/query.md, "How it runs")."""
-        keep: set[int] | None = None
-        for term in self._raw_terms:
-            found = term.lines_in(low, starts, ends)
-            keep = found if keep is None else keep & found
+        or lowered on its own; docs/query.md, "How it runs"). Once few lines are
+        left, the next words are looked for in those lines alone."""
+        if not self._raw_terms:
+            return list(range(len(starts)))
+        escapes = block_escapes(low)
+        keep = self._raw_terms[0].lines_in(low, starts, ends, escapes)
+        for term in self._raw_terms[1:]:
             if not keep:
-                return []
-        return list(range(len(starts))) if keep is None else sorted(keep)
+                break
+            if len(keep) * _FEW < len(starts):
+                keep = {k for k in keep if not term.absent_from(low[starts[k]:ends[k]])}
+            else:
+                keep &= term.lines_in(low, starts, ends, escapes)
+        return sorted(keep)
 
     # -- stage 3: parsed turns ---------------------------------------------------------
 
