@@ -64,6 +64,8 @@ _WINDOW = 64  # a mantissa longer than this holds a run of 19 digits anyway
 _ODD_BYTES = (b"NaN", b"Infinity", b"\\ud", b"\\uD")
 _NUMBER_START = frozenset("-0123456789")
 _FLOAT_WORDS = frozenset(("inf", "-inf", "nan"))  # str() of 1e400, -1e400, NaN
+# what the `str` of a number, of an object or a float word starts with
+_SHOWN_FIRST = _NUMBER_START | {"{", "i", "n"}
 
 
 def eligible(query: Query) -> bool:
@@ -108,7 +110,10 @@ def plain_turns(value: object) -> bool:
 
 def _values_shown(turns: Iterable[tuple[str | None, str]]) -> bool:
     """Whether a turn's text may be the `str` of a number or an object."""
-    return any(_str_of_value(text) for _, text in turns)
+    for _, text in turns:  # noqa: SIM110 - a loop beats any(genexpr); most texts end here
+        if text[:1] in _SHOWN_FIRST and _str_of_value(text):
+            return True
+    return False
 
 
 def _str_of_value(text: str) -> bool:
@@ -118,7 +123,7 @@ def _str_of_value(text: str) -> bool:
     stdlib), and text in braces opening on a quote with a ``": "`` may be a dict's
     (JSON keys are strings; compact JSON text has no space) — one holding ``nan``
     is no literal `ast` could read back."""
-    if text in _FLOAT_WORDS:
+    if len(text) <= 4 and text in _FLOAT_WORDS:  # no hash of a long text
         return True
     first = text[:1]
     if first in _NUMBER_START:
