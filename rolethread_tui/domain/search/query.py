@@ -207,7 +207,13 @@ class Query:
         left, the next words are looked for in those lines alone."""
         if not self._raw_terms:
             return list(range(len(starts)))
-        escapes = block_escapes(low)
+        found: list[list[tuple[int, bytes]]] = []
+
+        def escapes() -> list[tuple[int, bytes]]:  # one pass for every word, if any asks
+            if not found:
+                found.append(block_escapes(low))
+            return found[0]
+
         keep = self._raw_terms[0].lines_in(low, starts, ends, escapes)
         for term in self._raw_terms[1:]:
             if not keep:
