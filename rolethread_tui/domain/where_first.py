@@ -2,9 +2,10 @@
 
 The session's path scans every entry (parse, checks, summary row: ~5.5 s per
 100k entries) before it matches anything. A query of words and phrases reads
-no summary column, so here the lines are matched straight from the file (half
-of them in the helper process, as a search does) and the full row is computed
-only for the matches (docs/architecture.md, "stats --where on a cold file").
+no summary column, so here the lines are matched straight from the file (a
+share of them in the helper process, as a search does) and the full row is
+computed only for the matches, by the side that matched them, from the same
+parse (docs/architecture.md, "stats --where on a cold file").
 
 What the counts take from the whole file is the dataset-level `duplicate`
 issue: an entry is one when an earlier entry has the same conversation. A
