@@ -131,3 +131,26 @@ def test_the_raw_prefilter_never_drops_a_match_of_a_planted_line():
         for line in PLANTED:
             if _check_line(query, line, None) is not None:
                 assert query.raw_prefilter(line.lower()), (source, line)
+
+
+def test_the_block_prefilter_lets_through_what_the_line_prefilter_does():
+    """`Query.passing` over one lowered block (lines apart, blank lines and lines
+    left out between them, a BOM) keeps exactly the lines `raw_prefilter` keeps."""
+    block, starts, ends, asked = b"", [], [], []
+    for k, line in enumerate([*PLANTED, *PLANTED[::-1]]):
+        if k == 3:
+            line = b"\xef\xbb\xbf" + line
+        block += b"\n  \r\n" if k % 4 == 1 else b"\n"
+        if k % 5 == 2:  # a line between the asked ones: its words never count
+            block += b'{"messages":[{"role":"user","content":"smiles warmly lantern \\u0053"}]}\n'
+        starts.append(len(block))
+        block += line
+        ends.append(len(block))
+        asked.append(line.removeprefix(b"\xef\xbb\xbf").lower())
+    for source in (*QUERIES, "sss", "ss", "k", '" "', "u0053", "\\", "smiles warmly lantern",
+                   "lantern keeper \u017f", "a e i o u"):
+        query = parse(source)
+        if not query.needs_text:
+            continue
+        expected = [k for k, line in enumerate(asked) if query.raw_prefilter(line)]
+        assert query.passing(block.lower(), starts, ends) == expected, source

@@ -536,17 +536,8 @@ class Engine:
     def _check_text(self, query: Query, positions: list[int]) -> list[tuple[int, float]]:
         """Read-and-match positions, a share of them in the helper process."""
         helper = self._search_helper() if len(positions) >= 400 else None
-        return self._search_split.check(query, positions, helper, self._candidates, self._spans)
-
-    def _candidates(self, positions: list[int]) -> list[Candidate]:
-        """(position, current line, valid) with one read for the whole span."""
-        if not positions:
-            return []
-        first = positions[0]
-        block = self.doc.lines(first, positions[-1] + 1)
-        valid, rids = self.columns.valid, self.doc.rids()
-        return [(i, block[i - first].removeprefix(BOM), bool(valid[rids[i]]))
-                for i in positions]
+        return self._search_split.check(query, positions, helper, self.store.read_range,
+                                        self._spans)
 
     def _spans(self, positions: list[int]) -> tuple[list[Span], list[Candidate]]:
         """Untouched lines as file offsets (the helper reads them); edited ones as bytes."""

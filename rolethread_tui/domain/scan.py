@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import IO, Any, Final, TypeVar
 
 from .records import parse_line
@@ -205,8 +206,8 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
       `summary.pack_columns` packs them — a third of the pickling of row tuples,
       on both sides of the pipe —, the seconds they took);
     - ("match", query, spans, lines) → (index, score) of those matching the query;
-    - ("where-match", query, spans) → (matches, odd lines) and ("where-rows", spans)
-      → summary rows, for `stats --where` without the scan (`where_first`);
+    - ("where-match", query, spans) → (matches, the summary rows of the matches and
+      odd lines, all plain), for `stats --where` without the scan (`where_first`);
     - ("ids", starts, ends) → `review.loaded_id` of the lines at those file ranges
       (`validate`'s entry ids, `entry_ids.entry_ids`);
     - ("fingerprint", keep, stop, spans, lines) → (entries in order, their
@@ -237,11 +238,11 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             _send(stdout, _rows(fd, compute, *args))
         elif kind == "match":  # the query language loads only when a search comes
             from .search import parse
-            from .search.evaluate import check_lines
+            from .search_split import match_spans
 
             source, spans, lines = args
-            _send(stdout, check_lines(parse(source), [*_read_spans(fd, spans), *lines]))
-        elif kind in ("where-match", "where-rows"):
+            _send(stdout, match_spans(parse(source), partial(_read_range, fd), spans, lines))
+        elif kind == "where-match":
             from .where_first import answer
 
             compute = compute or _columns(settings["validation"])

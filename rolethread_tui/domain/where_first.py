@@ -2,9 +2,10 @@
 
 The session's path scans every entry (parse, checks, summary row: ~5.5 s per
 100k entries) before it matches anything. A query of words and phrases reads
-no summary column, so here the lines are matched straight from the file (half
-of them in the helper process, as a search does) and the full row is computed
-only for the matches (docs/architecture.md, "stats --where on a cold file").
+no summary column, so here the lines are matched straight from the file (a
+share of them in the helper process, as a search does) and the full row is
+computed only for the matches, by the side that matched them, from the same
+parse (docs/architecture.md, "stats --where on a cold file").
 
 What the counts take from the whole file is the dataset-level `duplicate`
 issue: an entry is one when an earlier entry has the same conversation. A
@@ -23,8 +24,9 @@ scan cache, unchanged) and a query this cannot answer (`eligible`).
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,10 +36,10 @@ import orjson
 from .dup_links import earlier_copies
 from .formats import turns as turns_of
 from .records import parse_line
-from .scan import Helper, share
+from .scan import Helper, Span
 from .scan_cache import ScanCache
 from .search import Query, parse
-from .search.evaluate import Candidate, check_lines
+from .search_split import SearchSplit
 from .store import BOM, LineStore
 from .summary import Columns
 from .validation import make_checker
@@ -46,6 +48,8 @@ from .validation import make_checker
 BLOCK = 20_000
 #: Below this many lines, a job is not worth a trip to the helper.
 SHARE_MIN = 400
+#: This process's share of the first block; the next follow each side's pace.
+FIRST_SHARE = 0.5
 
 # Digits as "0", exponent marks as "e", signs as "+", the rest blanked: an integer
 # of 19+ digits (orjson turns it into a float) or an exponent of 3+ digits
@@ -61,6 +65,8 @@ _WINDOW = 64  # a mantissa longer than this holds a run of 19 digits anyway
 _ODD_BYTES = (b"NaN", b"Infinity", b"\\ud", b"\\uD")
 _NUMBER_START = frozenset("-0123456789")
 _FLOAT_WORDS = frozenset(("inf", "-inf", "nan"))  # str() of 1e400, -1e400, NaN
+# what the `str` of a number, of an object or a float word starts with
+_SHOWN_FIRST = _NUMBER_START | {"{", "i", "n"}
 
 
 def eligible(query: Query) -> bool:
@@ -100,7 +106,15 @@ def plain_turns(value: object) -> bool:
     earlier entry spelling a match's text that way might be a duplicate the
     search never parsed. Only matches are asked; a text that might be one sends
     the command to the scan."""
-    return not any(_str_of_value(text) for _, text in turns_of(value))
+    return not _values_shown(turns_of(value))
+
+
+def _values_shown(turns: Iterable[tuple[str | None, str]]) -> bool:
+    """Whether a turn's text may be the `str` of a number or an object."""
+    for _, text in turns:  # noqa: SIM110 - a loop beats any(genexpr); most texts end here
+        if text[:1] in _SHOWN_FIRST and _str_of_value(text):
+            return True
+    return False
 
 
 def _str_of_value(text: str) -> bool:
@@ -110,7 +124,7 @@ def _str_of_value(text: str) -> bool:
     stdlib), and text in braces opening on a quote with a ``": "`` may be a dict's
     (JSON keys are strings; compact JSON text has no space) — one holding ``nan``
     is no literal `ast` could read back."""
-    if text in _FLOAT_WORDS:
+    if len(text) <= 4 and text in _FLOAT_WORDS:  # no hash of a long text
         return True
     first = text[:1]
     if first in _NUMBER_START:
@@ -132,35 +146,102 @@ def plain_line(line: bytes) -> bool:
     return type(value) is not dict or turns_of(value) == turns_of(parse_line(line))
 
 
-def _row(compute: Any, line: bytes) -> tuple[tuple, bool]:
-    """The scan's row of a line, and whether its turns are plain (`plain_turns`)."""
-    value = parse_line(line)
-    return compute(value), plain_turns(value)
+#: One side's answer (`where_block`): the matches with their scores, (position,
+#: the scan's row) of the matches and odd lines in file order, and whether every
+#: match is plain (False: the command takes the full scan; the rest may be partial).
+Found = tuple[list[tuple[int, float]], list[tuple[int, tuple]], bool]
+_UNREAD = object()  # a line the search's parse did not read (orjson refused it, a BOM)
 
 
-def where_lines(query: Query, todo: list[Candidate]) -> tuple[list[tuple[int, float]], list[int]]:
-    """(matches with scores, odd lines) of some lines: one side of `_match`.
+def where_block(query: Query, compute: Any, read: Callable[[int, int], bytes],
+                spans: Sequence[Span]) -> Found:
+    """Match some lines, and compute the row of each match (and odd line) here:
+    one side's share of a block (`_scan`). ``spans``: (position, start, end, _)
+    of lines in file order, read as one block with ``read`` and run through the
+    raw prefilter together (`Query.passing`, as a search does).
 
-    Only lines the raw prefilter lets through can be odd *and* matter: a
-    line with a match's conversation holds its words (the prefilter is a
-    necessary condition on the text, whatever the line's oddness).
+    A line the search's parse (orjson) read and orjson writes back byte for byte
+    is parsed by the scan's `parse_line` into that very value: its row is computed
+    from it (no second parse), and it is plain (not odd, whatever `is_odd` says).
+    Only lines the raw prefilter lets through can be odd *and* matter: a line
+    with a match's conversation holds its words (the prefilter is a necessary
+    condition on the text, whatever the line's oddness). The cyclic GC is paused
+    meanwhile, as `scan.rows_of` does for the scan's rows.
     """
-    prefilter = query.raw_prefilter
-    passed = [c for c in todo if prefilter(c[1].lower())]
-    return check_lines(query, passed), [i for i, line, _ in passed if is_odd(line)]
+    if not spans:
+        return [], [], True
+    base = spans[0][1]
+    data = read(base, spans[-1][2])
+    starts = [span[1] - base for span in spans]
+    ends = [span[2] - base for span in spans]
+    lines = [(spans[k][0], data[starts[k]:ends[k]])
+             for k in query.passing(data.lower(), starts, ends)]
+    if not gc.isenabled():
+        return _block(query, compute, lines)
+    gc.disable()
+    try:
+        return _block(query, compute, lines)
+    finally:
+        gc.enable()
 
 
-def answer(kind: str, fd: int, compute: Any, args: list[Any]) -> Any:
-    """The helper process's side (`scan.serve`): "where-match" (query, spans) and
-    "where-rows" (spans): the lines read from the session's file by offset."""
-    from .scan import _read_spans as read_spans
+def _block(query: Query, compute: Any, lines: list[tuple[int, bytes]]) -> Found:
+    """`where_block` of the lines the raw prefilter let through."""
+    ranked = query.fuzzy is not None
+    hits: list[int] = []
+    texts: list[str] = []  # what `~` ranks, of each match
+    rows: list[tuple[int, tuple]] = []
+    for i, raw in lines:
+        line = raw[3:] if raw[:3] == BOM else raw
+        value, turns, text = _read(line, line is raw)
+        hit = query.matches_text(turns) if turns is not None else query.matches_raw(text)
+        if value is not _UNREAD and orjson.dumps(value) == line:
+            if not hit:
+                continue
+            row, plain = compute(value), not _values_shown(turns or ())
+        elif hit or is_odd(line):
+            if hit and is_odd(line) and not plain_line(raw):
+                return [], [], False
+            value = parse_line(raw)
+            row, plain = compute(value), plain_turns(value)
+        else:
+            continue
+        rows.append((i, row))
+        if hit:
+            if not plain:
+                return [], [], False
+            hits.append(i)
+            if ranked:
+                texts.append(query.ranked_text(turns) if turns is not None else text)
+    scores = query.score_texts(texts) if ranked else [0.0] * len(hits)
+    return list(zip(hits, scores, strict=True)), rows, True
 
-    if kind == "where-match":
-        source, spans = args
-        return where_lines(parse(source), read_spans(fd, spans))
-    if kind == "where-rows":
-        return [_row(compute, line) for _, line, _ in read_spans(fd, args[0])]
-    raise ValueError(f"unknown helper request {kind!r}")
+
+def _read(line: bytes, parse: bool) -> tuple[Any, list | None, str]:
+    """(the search's parse of a line or `_UNREAD`, its turns when it is an object,
+    else its text): what `search.evaluate` matches, ``valid`` unknown (no scan
+    column) — a line after a BOM is not parsed, as the scan's parse refuses it."""
+    if parse:
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if type(value) is dict:
+                return value, turns_of(value), ""
+            return value, None, line.decode("utf-8", "replace")
+    return _UNREAD, None, line.decode("utf-8", "replace")
+
+
+def answer(kind: str, fd: int, compute: Any, args: list[Any]) -> Found:
+    """The helper process's side (`scan.serve`): "where-match" (query, spans) →
+    `where_block` of those lines, read from the session's file by offset."""
+    from .scan import _read_range as read_range
+
+    if kind != "where-match":
+        raise ValueError(f"unknown helper request {kind!r}")
+    source, spans = args
+    return where_block(parse(source), compute, partial(read_range, fd), spans)
 
 
 class WhereView:
@@ -238,74 +319,47 @@ def _view(store: LineStore, query: Query, validation: dict[str, Any] | None,
         for _ in store.index_chunks():  # the helper starts meanwhile
             pass
         store.publish(len(store.starts))
-        hits, odd = _match(store, query, helper)
-        matched = {i for i, _ in hits}
-        if not all(plain_line(store.line(i)) for i in sorted(odd & matched)):
-            return None
-        order = sorted(matched | odd)
         columns = Columns(make_checker(validation))
-        rows = _rows(store, order, columns.compute, helper)
+        found = _scan(store, query, columns.compute, helper)
     finally:
         helper.close()
-    if not all(plain for (_, plain), p in zip(rows, order, strict=True) if p in matched):
+    if found is None:
         return None
-    columns.append_many([row for row, _ in rows])
-    rids = {p: k for k, p in enumerate(order)}  # in file order, as `order`
-    _mark_duplicates(columns, rids, matched)
+    hits, rows = found
+    columns.append_many([row for _, row in rows])
+    rids = {p: k for k, (p, _) in enumerate(rows)}  # in file order, as `rows`
+    _mark_duplicates(columns, rids, {i for i, _ in hits})
     if query.fuzzy is not None:
         hits.sort(key=lambda hit: (-hit[1], hit[0]))
-    else:
-        hits.sort()
     return WhereView(store, [i for i, _ in hits], columns, rids)
 
 
-def _halves(store: LineStore, positions: Sequence[int], helper: Helper, ask: tuple,
-            here: Callable[[Sequence[int]], Any]) -> Iterator[Any]:
-    """`here(part)` of each block of `positions`, the second half of a block asked
-    of the helper as ``(*ask, its spans)`` meanwhile (computed here if it fails):
-    answers in order, two per block."""
-    for start in range(0, len(positions), BLOCK):
-        block = positions[start:start + BLOCK]
-        half = len(block) // 2 if len(block) >= SHARE_MIN else len(block)
-        mine, theirs, _ = share(helper if half < len(block) else None,
-                                partial(_ask, *ask, _spans(store, block[half:])),
-                                partial(here, block[:half]), partial(here, block[half:]))
-        yield mine
-        yield theirs
-
-
-def _match(store: LineStore, query: Query, helper: Helper
-           ) -> tuple[list[tuple[int, float]], set[int]]:
-    """Every line matched against `query`, a block at a time, half in the helper."""
+def _scan(store: LineStore, query: Query, compute: Any, helper: Helper
+          ) -> tuple[list[tuple[int, float]], list[tuple[int, tuple]]] | None:
+    """`where_block` of every line, a block at a time, a share of each block in
+    the helper (`SearchSplit`): (matches, rows) in file order, or None when a
+    match is not plain."""
     hits: list[tuple[int, float]] = []
-    odd: set[int] = set()
-    for found, flagged in _halves(store, range(store.count), helper,
-                                  ("where-match", query.source),
-                                  partial(_match_here, store, query)):
-        hits += found
-        odd.update(flagged)
-    return hits, odd
+    rows: list[tuple[int, tuple]] = []
+    split = SearchSplit(FIRST_SHARE)
+    ask = partial(_ask, "where-match", query.source)
+    for start in range(0, store.count, BLOCK):
+        block = range(start, min(start + BLOCK, store.count))
+        use = helper if len(block) >= SHARE_MIN else None
+        for part in split.split(block, use, partial(_here, store, query, compute),
+                                lambda part: ask(_spans(store, part))):
+            if part is None:
+                continue
+            found, computed, plain = part
+            if not plain:
+                return None
+            hits += found
+            rows += computed
+    return hits, rows
 
 
-def _match_here(store: LineStore, query: Query, positions: Sequence[int]
-                ) -> tuple[list[tuple[int, float]], list[int]]:
-    return where_lines(query, _lines(store, positions))
-
-
-def _rows(store: LineStore, order: list[int], compute: Any, helper: Helper
-          ) -> list[tuple[tuple, bool]]:
-    """(the scan's row, `plain_turns`) of the entries at `order` (file order), half
-    in the helper."""
-    rows: list[tuple[tuple, bool]] = []
-    for part in _halves(store, order, helper, ("where-rows",),
-                        partial(_rows_here, store, compute)):
-        rows += part
-    return rows
-
-
-def _rows_here(store: LineStore, compute: Any, positions: Sequence[int]
-               ) -> list[tuple[tuple, bool]]:
-    return [_row(compute, line) for line in store.lines_of(positions)]
+def _here(store: LineStore, query: Query, compute: Any, positions: Sequence[int]) -> Found:
+    return where_block(query, compute, store.read_range, _spans(store, positions))
 
 
 def _ask(*request: object) -> tuple[object, ...]:
@@ -324,13 +378,3 @@ def _mark_duplicates(columns: Columns, rids: dict[int, int], matched: set[int]) 
 def _spans(store: LineStore, positions: Sequence[int]) -> list[tuple[int, int, int, None]]:
     starts, ends = store.starts, store.ends
     return [(i, starts[i], ends[i], None) for i in positions]
-
-
-def _lines(store: LineStore, positions: Sequence[int]) -> list[Candidate]:
-    """(position, line, None) of `positions` (ascending), read in blocks.
-
-    As `Engine._candidates` gives them: a line that starts with a BOM (one in
-    mid-file) without it, and then not valid (the scan's parse refuses it).
-    """
-    return [(i, line.removeprefix(BOM), False if line.startswith(BOM) else None)
-            for i, line in zip(positions, store.lines_of(positions), strict=True)]

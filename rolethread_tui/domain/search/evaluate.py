@@ -177,3 +177,15 @@ def apply_slop(query: Query, positions: list[int], slop: SlopMarks | None) -> li
     if query.order == "slop":
         kept.sort(key=lambda i: -mark(i, _CLEAN)[0])
     return kept
+
+
+def check_passed(query: Query, todo: Iterable[Candidate]) -> list[tuple[int, float]]:
+    """`check_lines` of lines the raw prefilter already let through (`Query.passing`
+    over a whole block): parse and match only. Not for a ``~`` term (its texts
+    are scored a batch at a time: `check_lines`)."""
+    out: list[tuple[int, float]] = []
+    for i, line, valid in todo:
+        result = _check_line(query, line, valid)
+        if result is not None:
+            out.append((i, result))
+    return out
