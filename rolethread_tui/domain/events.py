@@ -35,7 +35,11 @@ class Emitter:
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call listener on every event; returns the function that unsubscribes."""
         self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return lambda: self.unsubscribe(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def emit(self, event: SessionEvent) -> None:
         for listener in list(self._listeners):

@@ -45,16 +45,20 @@ class Session(SessionOps):
     def __init__(self, path: str | Path, *, checker: Checker | None = None,
                  validation: dict[str, Any] | None = None, parallel: bool = True,
                  reviewer: str | None = None, target: str | Path | None = None,
-                 helper_first: bool = False) -> None:
+                 helper_first: bool = False, listener: Listener | None = None) -> None:
         """`validation` holds checker settings (config's `validation`); a custom
         `checker` callable instead keeps the scan in one process. `helper_first`:
-        the helper process computes the first rows (the app's start: `Engine`)."""
+        the helper process computes the first rows (the app's start: `Engine`).
+        `listener` hears every event from the first one on: subscribed before the
+        scan starts, it cannot miss the first rows (`tui.start.FirstRows`)."""
         self.path = Path(path)
         self.target = Path(target) if target else self.path
         self.store = LineStore(self.path)
         self.columns = Columns(checker or make_checker(validation))
         self.reviewer = reviewer or reviewer_name()
         self.events = Emitter()
+        if listener is not None:
+            self.events.subscribe(listener)
         self.engine = Engine(self.store, self.columns, self.events, validation,
                              parallel and checker is None, cacheable=checker is None,
                              helper_first=helper_first)
@@ -241,6 +245,10 @@ class Session(SessionOps):
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call listener on every event (scan events come from the scan thread)."""
         return self.events.subscribe(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop calling a listener (one given to `open` as ``listener`` too)."""
+        self.events.unsubscribe(listener)
 
     # ----------------------------------------------------------- undo / redo
     def undo(self) -> bool:

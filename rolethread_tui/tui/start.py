@@ -82,11 +82,16 @@ def begin_review(path: str | Path, config: Config, output: str | Path | None = N
     options: dict[str, Any] = {"validation": validation, "helper_first": True,
                                **session_options}
     reviewer = effective_reviewer(config)
-    opening = begin(path, reviewer=reviewer, output=output, **options)
+    first_rows = FirstRows()
+    # heard from the scan's first event on: subscribed later, a scan quicker than
+    # the journal's creation (fsync) published its rows unheld
+    opening = begin(path, reviewer=reviewer, output=output, listener=first_rows.hold,
+                    **options)
     open_args = {"reviewer": reviewer, "output": output, **options}
     if opening.question is not None:
-        return Begun(opening, open_args)
-    begun = Begun(opening.finish(None), open_args)
+        return Begun(opening, open_args, first_rows)
+    begun = Begun(opening.finish(None), open_args, first_rows)
     assert isinstance(begun.start, Opened)
-    begun._unhold = begun.start.session.subscribe(begun.first_rows.hold)
+    session = begun.start.session
+    begun._unhold = lambda: session.unsubscribe(first_rows.hold)
     return begun
