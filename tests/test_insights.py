@@ -160,6 +160,9 @@ def test_top_openings(session, insights):
     # "Mira smiles, warmly at"): a close superset of what was counted.
     assert session.search(mira.query) == [0, 2]
     assert session.search(top[0].query) == [4, 5, 6, 7, 8]
+    # The app links to the entries counted, each once, which the query cannot name.
+    assert (mira.positions, top[0].positions) == ((0, 1, 2), (4, 5, 6, 7, 8))
+    assert "positions" not in json.dumps(insights.as_dict())  # not in `stats --json`
 
 
 def test_dialogue_balance(insights):
@@ -189,6 +192,7 @@ def test_system_prompt_concentration(session, insights):
     assert session.search(first.query) == [0, 1, 2, 3]
     for figure in prompts.top:
         assert len(session.search(figure.query)) == figure.count
+        assert figure.positions == tuple(session.search(figure.query))
 
 
 def test_review_progress_per_reviewer(session, insights):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import string
+from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -86,6 +87,10 @@ class Figure:
     count: int
     share: float
     query: str | None = None
+    #: The positions of the entries counted, when the query only approximates them
+    #: (top openings and system prompts: a phrase query also finds the phrase
+    #: elsewhere): the app's link shows exactly these. Not in `Insights.as_dict`.
+    positions: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +160,17 @@ class Insights:
     complete: bool = True
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain dicts and lists, ready for `orjson.dumps` (`stats --json`)."""
-        return asdict(self)
+        """Plain dicts and lists, ready for `orjson.dumps` (`stats --json`); without the
+        figures' entry positions (the app's links, up to one per entry)."""
+        return _without_positions(asdict(self))
+
+
+def _without_positions(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_positions(v) for k, v in value.items() if k != "positions"}
+    if isinstance(value, list):
+        return [_without_positions(v) for v in value]
+    return value
 
 
 # ---------------------------------------------------------------- small helpers
@@ -374,12 +388,18 @@ class _Tally:
     prompt_at: dict[int, int] = field(default_factory=dict)
     with_system: int = 0
     reviewers: Counter = field(default_factory=Counter)
+    #: The entries of each opening / prompt seen twice or more (`_also`): what a top
+    #: figure links to. Once-only keys keep just their `*_at` position.
+    opening_entries: dict[str, array] = field(default_factory=dict)
+    prompt_entries: dict[int, array] = field(default_factory=dict)
 
     def add_system(self, text: str, position: int) -> None:
         key = hash(text)  # never the text: a million distinct prompts must stay small
         self.with_system += 1
         self.prompts[key] += 1
-        self.prompt_at.setdefault(key, position)
+        first = self.prompt_at.setdefault(key, position)
+        if first != position:
+            _also(self.prompt_entries, key, first, position)
 
     def prune(self) -> None:
         """Forget openings seen once, so a batch of all-distinct replies stays bounded.
@@ -390,7 +410,23 @@ class _Tally:
         for key in [k for k, n in self.openings.items() if n == 1]:
             del self.openings[key]
             self.opening_at.pop(key, None)
+            self.opening_entries.pop(key, None)
         self.pruned = True
+
+
+def _also(entries: dict[Any, array], key: Any, first: int, position: int) -> None:
+    """Note `position` among `key`'s entries (its first one is `first`): each entry once,
+    though two of its replies open alike (an entry's replies are counted together)."""
+    found = entries.get(key)
+    if found is None:
+        entries[key] = array("I", (first, position))
+    elif found[-1] != position:
+        found.append(position)
+
+
+def _entries_of(entries: dict[Any, array], key: Any, first: int) -> tuple[int, ...]:
+    found = entries.get(key)
+    return (first,) if found is None else tuple(found)
 
 
 def _scan_entries(session: SessionLike, positions: Iterable[int], total: int,
@@ -429,8 +465,9 @@ def _add_entry(tally: _Tally, value: object, position: int) -> None:
                 continue  # nothing but spaces and punctuation
             key = " ".join(filter(None, match.groups())).casefold()
             openings[key] += 1
-            if key not in tally.opening_at:
-                tally.opening_at[key] = position
+            first = tally.opening_at.setdefault(key, position)
+            if first != position:
+                _also(tally.opening_entries, key, first, position)
             quoted = quoted_share(text) if '"' in text or "“" in text else 0.0
             dialogue[int(quoted * 5) if quoted < 1.0 else 4] += 1
             tally.dialogue_sum += quoted
@@ -492,16 +529,19 @@ def _top_openings(tally: _Tally, session: SessionLike) -> list[Figure]:
     """The most repeated openings, each linked to a phrase query on assistant turns.
 
     The phrase is the raw text of one reply that opens this way (the first one
-    seen), so the link finds that spelling anywhere in assistant turns: a close
-    superset of the replies counted.
+    seen), so the query finds that spelling anywhere in assistant turns (`stats
+    --json` prints it); the figure's ``positions`` are the entries counted, each
+    once, which the app's link shows instead.
     """
     out = []
     for key, n in tally.openings.most_common(TOP_OPENINGS):
         if n < 2:
             break  # an opening used once is not repeated
-        phrase = _example_opening(session, tally.opening_at[key], key)
+        first = tally.opening_at[key]
+        phrase = _example_opening(session, first, key)
         query = checked_query(f"in:assistant {quote(phrase)}") if phrase else None
-        out.append(Figure(key, n, share(n, tally.replies), query))
+        out.append(Figure(key, n, share(n, tally.replies), query,
+                          _entries_of(tally.opening_entries, key, first)))
     return out
 
 
@@ -516,10 +556,12 @@ def _example_opening(session: SessionLike, position: int, key: str) -> str:
 def _system_prompts(tally: _Tally, session: SessionLike) -> SystemPrompts:
     top = []
     for key, n in tally.prompts.most_common(TOP_PROMPTS):
-        text = _example_system(session, tally.prompt_at[key])
+        first = tally.prompt_at[key]
+        text = _example_system(session, first)
         phrase = _system_phrase(text)
         query = checked_query(f"in:system {quote(phrase)}") if phrase else None
-        top.append(Figure(_prompt_label(text), n, share(n, tally.with_system), query))
+        top.append(Figure(_prompt_label(text), n, share(n, tally.with_system), query,
+                          _entries_of(tally.prompt_entries, key, first)))
     concentration = share(sum(f.count for f in top), tally.with_system)
     return SystemPrompts(tally.with_system, len(tally.prompts), top, concentration)
 

@@ -313,6 +313,9 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
             text = self.slop.phrases[phrase].text
             self.dismiss(PositionsFilter(f'phrase "{text}"', self.slop.phrase_entries(phrase)))
             return
+        if row.exact is not None:  # a phrase query would also find it elsewhere
+            self.dismiss(row.exact)
+            return
         if row.query is None:
             self.notify("No list filter can show this figure's entries.", timeout=3)
             return

@@ -33,6 +33,10 @@ class PositionsFilter:
     positions: list[int]
 
 
+#: How the list's filter names a figure's exact entries, by section.
+_EXACT_NAMES = {"openings": "opening", "prompts": "system prompt"}
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One line of the figure list: a header/note (not selectable) or a figure."""
@@ -41,6 +45,9 @@ class Row:
     text: Text
     query: str | None = None
     figure: bool = False
+    #: The exact entries, when the figure knows them (`Figure.positions`), and how the
+    #: list names them: the link shows these rather than the query's superset.
+    exact: PositionsFilter | None = None
 
 
 # ---------------------------------------------------------------- row building
@@ -76,14 +83,16 @@ class RowBuilder:
         """A figure row; its label is dataset text, so it is cleaned, never markup."""
         name = Text(one_line(label if label is not None else figure.label))
         name.truncate(self.label, overflow="ellipsis", pad=True)
-        link = "→" if figure.query else " "
+        exact = (PositionsFilter(f'{_EXACT_NAMES.get(section, section)} "{figure.label}"',
+                                 list(figure.positions)) if figure.positions else None)
+        link = "→" if figure.query or exact else " "
         text = Text.assemble(
             "  ", name, " ", (bar(figure.share, self.bar), "bold"),
             f" {figure.count:>{COUNT_CELLS},} {figure.share:>{SHARE_CELLS}.1%} ", (link, "dim"),
         )
-        if not figure.query:
+        if not (figure.query or exact):
             text.stylize("dim", 2, 2 + self.label)
-        self.rows.append(Row(f"f:{section}:{figure.label}", text, figure.query, True))
+        self.rows.append(Row(f"f:{section}:{figure.label}", text, figure.query, True, exact))
 
     def figures(self, section: str, figures: list[Figure], empty: str) -> None:
         for figure in figures:
