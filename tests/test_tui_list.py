@@ -293,3 +293,19 @@ async def test_help_names_each_flag_key_and_shows_a_flag_name_literally(write):
         text = screen_text(app)
         assert "Flag 1: [bold]loud[/bold]" in text and "Flag 2: tone" in text
 
+
+
+async def test_the_sidebar_says_when_it_cuts_a_reviewer_or_flag_name(write, monkeypatch):
+    """A long reviewer name was cut with nothing to say so ("Seed 6dfd359d / mainta"),
+    and wrapped past the sidebar's edge; now the cut ends in "…" and fits."""
+    from rolethread_tui.domain import Config
+
+    monkeypatch.setenv("ROLETHREAD_REVIEWER", "Seed 6dfd359d / maintainer-of-things")
+    app = create_app(write([clean_entry(0)]), Config(flags=["out_of_character_and_more", "tone"]))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Reviewer Seed 6dfd359d / …" in text and "out_of_characte…" in text
+        assert "□ tone" in text

@@ -43,3 +43,10 @@ def one_line(text: str) -> str:
 def literal(text: str, style: str = "") -> Text:
     """A Rich Text that shows `text` exactly (markup-looking text stays text)."""
     return Text(clean(text), style=style, no_wrap=False)
+
+
+def clipped(text: str, width: int) -> str:
+    """`one_line` cut to `width` characters, the cut said with "…" (a name that does not
+    fit must not pass for a shorter one)."""
+    text = one_line(text)
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"

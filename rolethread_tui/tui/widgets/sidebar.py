@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ...domain import ORIGINS, STATUSES, EntryView
-from ..safe_text import clean
+from ..safe_text import clean, clipped
 
 
 class FlagSidebar(Static):
@@ -49,7 +49,7 @@ class FlagSidebar(Static):
         for n, name in enumerate(self.flag_names, start=1):
             mark = "■" if name in on else "□"
             out.append(f"{n} {mark} ", style="bold yellow" if name in on else "dim")
-            out.append(f"{name[:16]:<16}")
+            out.append(f"{clipped(name, 16):<16}")
             out.append(f"{flag_counts.get(name, 0):>6}\n", style="dim")
         if view and view.note:
             out.append("\nNote\n", style="bold")
@@ -61,7 +61,7 @@ class FlagSidebar(Static):
             out.append("\nOther tool (_rolethread)\n", style="bold")
             out.append(clean(view.foreign[:300]) + "\n", style="dim")
         out.append("\nReviewer ", style="bold")
-        out.append(clean(self.reviewer[:20]) + "\n")
+        out.append(clipped(self.reviewer, 17) + "\n")  # as wide as a flag's row (26)
         out.append("\nDataset\n", style="bold")
         for key, names in (("status", STATUSES), ("origin", ORIGINS)):
             counts = self._counts.get(key, Counter())
