@@ -203,3 +203,33 @@ def test_h_vouches_takes_a_vouch_back_and_refuses_on_an_edited_entry(write):
         s.toggle_refined(added)
     assert s.row(added).origin == "human"
     s.close()
+
+
+def test_a_review_changed_and_changed_back_by_hand_leaves_the_line_as_written(write, tmp_path):
+    """A flag toggled on and off (or a status set and set back) wrote a `_review` with
+    id/by/at into a line that had none: a diff for a change that is not there."""
+    line = json.dumps(clean_entry(0))
+    reviewed = json.dumps({**clean_entry(1), "_review": {"status": "rejected", "by": "ana",
+                                                          "at": "2026-01-01T00:00:00Z"}})
+    path = write([line, reviewed, json.dumps(clean_entry(2))])
+    before = path.read_bytes()
+    s = Session.open(path, reviewer="me")
+    s.wait()
+    s.toggle_flag(0, "tone")
+    s.toggle_flag(0, "tone")
+    s.set_status(1, "accepted")
+    s.set_status(1, "rejected")  # back to ana's decision: her stamp stays too
+    s.set_status([0, 2], "accepted")  # a bulk change, then one entry put back by hand
+    s.set_status(2, None)
+    assert s.row(0).status == "accepted" and not s.row(0).flags
+    assert s.row(2).status == "unreviewed" and s.row(1).status == "rejected"
+    s.save()
+    saved = path.read_bytes().split(b"\n")
+    assert saved[1:] == before.split(b"\n")[1:]  # entries 1 and 2 byte for byte
+    assert json.loads(saved[0])["_review"]["status"] == "accepted"
+    while s.undo():
+        pass
+    assert [s.row(i).status for i in range(3)] == ["unreviewed", "rejected", "unreviewed"]
+    s.save()
+    assert path.read_bytes() == before
+    s.close()

@@ -55,6 +55,10 @@ def review_op(doc: Document, reviewer: str, label: str, positions: Iterable[int]
         if adopted is not None or isinstance(before, Replaced):
             after: State = Replaced(encode_value(rv.set_review(adopted or value, new),
                                                  doc.style(rid)))
+        elif doc.says_as_loaded(rid, new):  # undone by hand: the line stays as written
+            if before is None:
+                continue  # it never left it: nothing to record
+            after = None
         else:
             doc.remember_foreign(rid, value)
             after = Reviewed(new)

@@ -222,6 +222,18 @@ def with_provenance(
     return out
 
 
+#: What stamping adds to a review: who, when, and the id it is stamped under.
+STAMPS = frozenset({"by", "at", "id"})
+
+
+def same_review(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two reviews say the same, stamps aside and empty fields as absent: a flag
+    toggled on and off, or a status set and set back, says what the line said."""
+    def said(review: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in review.items() if k not in STAMPS and v not in ([], {}, "", None)}
+    return said(a) == said(b)
+
+
 def set_review(value: dict[str, Any], review: dict[str, Any] | None) -> dict[str, Any]:
     """A shallow copy of the record with `_review` replaced (in place if present)."""
     out = dict(value)
