@@ -15,8 +15,7 @@ from typing import Any
 
 from . import formats
 from . import review as rv
-from .records import FlaggedRecord, RawLine
-from .summary import json_text
+from .records import FlaggedRecord, RawLine, json_text
 from .validation.structure import json_type
 
 

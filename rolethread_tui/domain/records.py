@@ -195,6 +195,12 @@ def encode_value(value: object, style: LineStyle = COMPACT) -> bytes:
         return json.dumps(value, separators=(style.item_sep, style.key_sep)).encode("ascii")
 
 
+def json_text(value: object) -> str:
+    """A parsed value as JSON text, as a line that is not an object shows it (the list's
+    preview, the reading view): never Python's repr (``None``, ``'text'``)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _has_big_int(data: bytes) -> bool:
     """Whether the line holds an integer of 19+ digits (maybe beyond what orjson keeps)."""
     return _LONG_DIGIT_RUN in data.translate(_DIGITS_AS_ZERO) and _BIG_INT.search(data) is not None

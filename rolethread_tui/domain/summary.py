@@ -8,7 +8,6 @@ the background scan and refreshed by the session when an op changes a record.
 from __future__ import annotations
 
 import hashlib
-import json
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -20,7 +19,7 @@ from typing import Any
 import orjson
 
 from . import formats
-from .records import RawLine
+from .records import RawLine, json_text
 from .review import (
     ORIGINS,
     REVIEW_KEY,
@@ -83,12 +82,6 @@ def preview_of(value: object, turns: list[tuple[str | None, str]] | None = None)
         if not turns and not isinstance(value, dict):  # a JSON string, array, null…
             text = json_text(value)
     return _preview_text(text)
-
-
-def json_text(value: object) -> str:
-    """A parsed value as JSON text, as a line that is not an object shows it (the list's
-    preview, the reading view): never Python's repr (``None``, ``'text'``)."""
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _preview_text(text: str) -> str:
