@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -10,7 +11,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.reactive import Reactive
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
@@ -224,13 +224,25 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
             self._keep_position_later()
         self._show_current()
 
-    _position_timer: Timer | None = None
+    _position_due = False
+    _moved_at = 0.0
 
     def _keep_position_later(self) -> None:
-        """Write the UI state once the cursor has rested `POSITION_KEPT_AFTER` s."""
-        if self._position_timer is not None:
-            self._position_timer.stop()
-        self._position_timer = self.set_timer(POSITION_KEPT_AFTER, self.app.save_state_soon)
+        """Write the UI state once the cursor has rested `POSITION_KEPT_AFTER` s. A move
+        only notes its time (this runs on every key of a held `j`); one timer at a
+        time checks, and waits again while the cursor still moves."""
+        self._moved_at = time.monotonic()
+        if not self._position_due:
+            self._position_due = True
+            self.set_timer(POSITION_KEPT_AFTER, self._keep_position)
+
+    def _keep_position(self) -> None:
+        rest = self._moved_at + POSITION_KEPT_AFTER - time.monotonic()
+        if rest > 0:
+            self.set_timer(rest, self._keep_position)
+            return
+        self._position_due = False
+        self.app.save_state_soon()
 
     _preview_due = False
 
