@@ -42,3 +42,16 @@ def test_glue_values() -> None:
     assert glue_values(["--where", "x", "--", "--where", "-y"], ["--where"]) == \
         ["--where", "x", "--", "--where", "-y"]
     assert glue_values(["--where", "-o"], ["--where"], {"-o"}) == ["--where", "-o"]
+
+
+def test_where_finds_a_decomposed_accent_typed_composed(write, capsys):
+    """Text pasted from a Mac or a PDF holds "café" as e + a combining accent; a
+    reviewer types it composed, and each finds the other (docs/query.md)."""
+    decomposed = clean_entry(0)
+    decomposed["messages"][2]["content"] = "They meet at the cafe\u0301 by the harbour."
+    composed = clean_entry(1)
+    composed["messages"][2]["content"] = "They meet at the café by the harbour."
+    path = write([decomposed, composed, clean_entry(2)])
+    for query in ("café", "cafe\u0301", "CAFÉ"):
+        assert main(["stats", str(path), "--where", query, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["matched"] == 2, query

@@ -160,6 +160,13 @@ TEXT = [
     ("café", [("user", "CAFÉ au lait")], True),
     ("ΣΊΣΥΦΟΣ", [("user", "σίσυφος")], True),
     ("zebra", [("user", "no match — at all")], False),
+    # Unicode: either canonical form finds the other (docs/query.md)
+    ("café", [("user", "a cafe\u0301 noir")], True),
+    ("cafe\u0301", [("user", "Café")], True),
+    ("CAFÉ", [("user", "CAFE\u0301")], True),
+    ("-café", [("user", "a cafe\u0301 noir")], False),
+    ("\u212b", [("user", "\u00c5ngstr\u00f6m")], True),  # the Angstrom sign is Å
+    ("café", [("user", "a cafe noir")], False),  # accents still count
 ]
 
 
@@ -239,6 +246,10 @@ def test_raw_prefilter(text: str, content: str, expected: bool) -> None:
 )
 def test_raw_prefilter_escapes(text: str, line: bytes, expected: bool) -> None:
     assert parse(text).raw_prefilter(line.lower()) is expected
+
+
+def test_highlight_marks_the_other_canonical_form() -> None:
+    assert parse("Café -noir").highlight_terms() == ["cafe\u0301", "Café"]
 
 
 def test_fold_table_is_complete() -> None:

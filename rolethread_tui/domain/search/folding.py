@@ -17,6 +17,7 @@ contain ASCII letters (``ß`` -> ``ss``, Kelvin sign ``K`` -> ``k``, ligature
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,20 @@ _SHORT_ESCAPED = frozenset('"\\/') | frozenset(map(chr, range(0x20)))
 def fold(text: str) -> str:
     """Casefold, with the (byte-identical) ASCII fast path of ``str.lower``."""
     return text.lower() if text.isascii() else text.casefold()
+
+
+def forms(folded: str) -> tuple[str, ...]:
+    """A folded term in each canonical form a text may hold it in (docs/query.md).
+
+    Text pasted from a Mac or a PDF often holds "café" decomposed (``e`` and a
+    combining accent), a typed query holds it composed; both forms are looked
+    for, so either finds the other. ASCII has one form and costs nothing.
+    """
+    if folded.isascii():
+        return (folded,)
+    base = unicodedata.normalize("NFD", folded).casefold()
+    return tuple(dict.fromkeys(
+        (folded, unicodedata.normalize("NFC", base), unicodedata.normalize("NFD", base))))
 
 
 def fold_guard(terms: list[str]) -> str:

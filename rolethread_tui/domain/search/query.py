@@ -27,7 +27,7 @@ from typing import Any, AnyStr
 
 from rapidfuzz import fuzz, process, utils
 
-from .folding import RawTerm, block_escapes, fold, fold_guard, has_any, raw_term
+from .folding import RawTerm, block_escapes, fold, fold_guard, forms, has_any, raw_term
 from .rows import RowLike
 from .terms import (
     ALL_ROLES,
@@ -69,7 +69,7 @@ class Query:
     """An immutable, thread-safe compiled query (build it with ``parse``)."""
 
     __slots__ = (
-        "_ascii", "_columns", "_excluded_b", "_excluded_s", "_fuzzy_processed", "_guard",
+        "_ascii", "_columns", "_excluded_b", "_excluded_s", "_forms", "_fuzzy_processed", "_guard",
         "_join_unsafe", "_raw_terms", "_required_b", "_required_s", "_scope_all", "_slop",
         "_verbatim", "fuzzy", "order", "scope", "source", "terms",
     )
@@ -96,6 +96,10 @@ class Query:
         required = _unique(fold(t.text) for t in texts if not t.negated)
         excluded = _unique(fold(t.text) for t in texts if t.negated)
         self._required_s, self._excluded_s = required, excluded
+        # each term in its canonical forms; None when every term has one (ASCII)
+        self._forms: tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]] | None = (
+            (tuple(map(forms, required)), tuple(map(forms, excluded)))
+            if any(len(forms(t)) > 1 for t in (*required, *excluded)) else None)
         self._join_unsafe = any(_JOIN in t for t in (*required, *excluded))
         self._ascii = all(t.isascii() for t in (*required, *excluded))
         self._required_b = tuple(t.encode() for t in required) if self._ascii else ()
@@ -255,8 +259,10 @@ class Query:
     def _match_parts(self, parts: list[str]) -> bool:
         """Turn by turn: only for a term holding the join character itself."""
         folded = [p.casefold() for p in parts]
-        return all(any(t in f for f in folded) for t in self._required_s) and not any(
-            t in f for t in self._excluded_s for f in folded
+        required, excluded = self._forms or (
+            [(t,) for t in self._required_s], [(t,) for t in self._excluded_s])
+        return all(any(t in f for t in ts for f in folded) for ts in required) and not any(
+            t in f for ts in excluded for t in ts for f in folded
         )
 
     def _match_joined(self, joined: str) -> bool:
@@ -265,6 +271,8 @@ class Query:
         if self._ascii and (joined.isascii() or not has_any(joined, self._guard)):
             hay = joined.encode("utf-8", "surrogatepass").lower()
             return _contains(hay, self._required_b, self._excluded_b)
+        if self._forms is not None:
+            return _contains_a_form(joined.casefold(), *self._forms)
         return _contains(joined.casefold(), self._required_s, self._excluded_s)
 
     # -- stage 4: ranking ----------------------------------------------------------------
@@ -340,6 +348,8 @@ class Query:
         for t in self.terms:
             if isinstance(t, TextTerm) and not t.negated and t.text:
                 seen.setdefault(fold(t.text), t.text)
+                for form in forms(fold(t.text))[1:]:  # a decomposed "café" is marked too
+                    seen.setdefault(form, form)
         return sorted(seen.values(), key=len, reverse=True)
 
     def describe(self) -> str:
@@ -382,6 +392,15 @@ def _contains(hay: AnyStr, required: Sequence[AnyStr], excluded: Sequence[AnyStr
         if term not in hay:
             return False
     return all(term not in hay for term in excluded)
+
+
+def _contains_a_form(hay: str, required: Sequence[tuple[str, ...]],
+                     excluded: Sequence[tuple[str, ...]]) -> bool:
+    """`_contains` where each term is found in any of its canonical forms."""
+    for term_forms in required:
+        if not any(term in hay for term in term_forms):
+            return False
+    return not any(term in hay for term_forms in excluded for term in term_forms)
 
 
 def _describe(term: Term) -> str:
