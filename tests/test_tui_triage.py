@@ -416,3 +416,51 @@ async def test_undo_and_redo_with_nothing_to_do_say_so_in_words(write):
         await pilot.press("u", "ctrl+r")
         await pilot.pause()
         assert {"Nothing to undo.", "Nothing to redo."} <= set(notes(app))  # not "undi"
+
+
+async def test_a_move_before_the_scan_reaches_the_last_position_keeps_the_cursor(
+        write, monkeypatch):
+    """Reopening goes back to where the reviewer left the file, once the scan has
+    read that far; on a big file that took seconds, and a reviewer who had started
+    with `j j` saw the cursor jump to entry 30000, where their next `a` then landed."""
+    from rolethread_tui.domain import store
+    from rolethread_tui.domain.state import (
+        last_position,
+        load_state,
+        remember_file,
+        remember_position,
+        save_state,
+    )
+    from rolethread_tui.tui.app import RoleThreadApp
+
+    monkeypatch.setattr(store, "FIRST_CHUNK", 8 << 10)  # ~25 entries before the hold
+    path = write([clean_entry(i) for i in range(600)])
+    state = load_state()
+    remember_file(state, path)  # positions are kept for the recent files
+    remember_position(state, path, 500)
+    save_state(state)
+    held: list[RoleThreadApp] = []
+    release = RoleThreadApp.first_rows_drawn
+    monkeypatch.setattr(RoleThreadApp, "first_rows_drawn", lambda self: held.append(self))
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not held:  # the first rows are drawn; the scan waits for the word
+            await pilot.pause()
+        entries = app.screen.query_one(EntryList)
+        await pilot.press("j", "j")
+        release(app)
+        await settle(app, pilot)
+        assert len(app.session) == 600
+        assert entries.current == 2 and "3/600" in screen_text(app)
+
+    state = load_state()
+    assert last_position(state, path) == 2  # where this session ended
+    remember_position(state, path, 500)
+    save_state(state)
+    app = create_app(path)  # nothing pressed: the cursor goes back there
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not held[1:]:
+            await pilot.pause()
+        release(app)
+        await settle(app, pilot)
+        assert app.screen.query_one(EntryList).current == 500

@@ -129,6 +129,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
         self.status_bar.file = sample_label(path) or path.name
         self.status_bar.readonly = self.app.readonly
         self.entries.on_position = self._position_now
+        self.entries.on_reviewer_move = self._forget_resume
         self.entries.focus()
         self._resume: int | None = last_position(self.app.state, self.app.data_path) or None
         self._sync_rows()
@@ -210,7 +211,13 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
         self.status_bar.marked = len(self.entries.marked)
         self.status_bar.redraw()
 
+    def _forget_resume(self) -> None:
+        """The reviewer has moved: where they left the file last time is no longer
+        where to go (a big file's scan may reach that entry seconds later)."""
+        self._resume = None
+
     def _focus_position(self, position: int) -> None:
+        self._forget_resume()  # a go-to, an undo's entry: the reviewer's choice wins
         entries = self.entries
         if entries.view is None:
             entries.cursor = position

@@ -170,6 +170,8 @@ class EntryList(QuietScrollView, can_focus=True):
     #: Told the new position at once, in the move's own frame (the status bar's
     #: counter); the `Moved` message reaches the screen a frame or two later.
     on_position: Callable[[int | None], None] | None = None
+    #: Told when the reviewer moves the cursor (a key, a click), not the program.
+    on_reviewer_move: Callable[[], None] | None = None
 
     def watch_cursor(self, old: int, new: int) -> None:
         self._refresh_row(old)
@@ -197,22 +199,32 @@ class EntryList(QuietScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
     def action_cursor_down(self) -> None:
+        self._reviewer_moves()
         self.cursor += 1
 
     def action_cursor_up(self) -> None:
+        self._reviewer_moves()
         self.cursor -= 1
 
     def action_first(self) -> None:
+        self._reviewer_moves()
         self.cursor = 0
 
     def action_last(self) -> None:
+        self._reviewer_moves()
         self.cursor = self.count - 1
 
     def action_page_down(self) -> None:
+        self._reviewer_moves()
         self.cursor += max(self.rows_shown - 1, 1)
 
     def action_page_up(self) -> None:
+        self._reviewer_moves()
         self.cursor -= max(self.rows_shown - 1, 1)
+
+    def _reviewer_moves(self) -> None:
+        if self.on_reviewer_move is not None:
+            self.on_reviewer_move()
 
     def on_mount(self) -> None:
         # rows are cached as styled strips: a theme picked in the palette redraws them
@@ -259,6 +271,7 @@ class EntryList(QuietScrollView, can_focus=True):
     def on_click(self, event: object) -> None:
         y = getattr(event, "y", None)
         if y is not None:
+            self._reviewer_moves()
             self.cursor = round(self.scroll_offset.y) + int(y)
 
     # ------------------------------------------------------------------ drawing
