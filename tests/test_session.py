@@ -70,6 +70,35 @@ def test_edit_message_tracks_provenance_and_keeps_original(write):
     assert "original" not in e["_review"]
 
 
+def test_reverting_a_fix_by_hand_leaves_the_line_as_written(write):
+    """`F` then `R` (QA): the text was back to the model's, yet the saved line gained a
+    `_review` naming the fix ("fixed: hidden-characters") and stamps."""
+    entry = clean_entry()
+    entry["messages"][2]["content"] = "*Mira unrolls\u200b a damp map.*"
+    path = write([entry, clean_entry(1)])
+    before = path.read_bytes()
+    s = open_(path)
+    assert s.apply_fixes(0, ["hidden-characters"]) == 1
+    assert s.entry(0)["_review"]["fixes"] == ["hidden-characters"]
+    assert s.revert_message(0, 2)
+    assert "fixes" not in s.entry(0).get("_review", {})
+    s.save()
+    assert path.read_bytes() == before
+    s.undo()  # the revert undone: the fix is back, named
+    assert s.entry(0)["_review"]["fixes"] == ["hidden-characters"]
+
+
+def test_a_revert_keeps_a_fix_that_changed_more_than_texts(write):
+    entry = clean_entry()
+    entry["messages"][1]["role"] = "Human"  # an unknown role the role fix maps
+    entry["messages"][2]["content"] = "  padded reply  "
+    s = open_(write([entry]))
+    s.apply_fixes(0, ["unknown-role", "edge-whitespace"])
+    assert sorted(s.entry(0)["_review"]["fixes"]) == ["edge-whitespace", "unknown-role"]
+    s.revert_message(0, 2)
+    assert s.entry(0)["_review"]["fixes"] == ["unknown-role"]
+
+
 def test_turns_stay_aligned_through_insert_delete_move(write):
     s = open_(write([clean_entry()]))
     s.edit_message(0, 4, "edited last")

@@ -340,6 +340,20 @@ class Document:
         loaded = rv.review_of(parse_line(line)) if b'"_review"' in line else {}
         return rv.same_review(review, loaded)  # most generated lines hold no review: no parse
 
+    def reads_as_loaded(self, rid: int, record: dict[str, Any]) -> bool:
+        """Whether `record` is the loaded line's record, its review saying the same
+        (`rv.same_review`): an edit reverted, a fix taken back by hand. The line can
+        then stay as written. Parses the line: for one entry's content op only."""
+        if rid >= self.store.count:
+            return False
+        loaded = parse_line(self.store.line(rid))
+        if not isinstance(loaded, dict):
+            return False
+        bare = {k: v for k, v in record.items() if k != rv.REVIEW_KEY}
+        if bare != {k: v for k, v in loaded.items() if k != rv.REVIEW_KEY}:
+            return False
+        return rv.same_review(rv.review_of(record), rv.review_of(loaded))
+
     def _set_review_cells(self, rid: int, old: State, state: State) -> None:
         """Review columns without a parse when the line's own cells are known."""
         columns = self.columns

@@ -100,7 +100,8 @@ def value_op(doc: Document, reviewer: str, label: str, i: int, fn: Fn) -> bool:
 def _replace(doc: Document, reviewer: str, label: str, i: int, rid: int, value: object,
              new: dict[str, Any]) -> bool:
     new = rv.set_review(new, doc.stamp(rv.review_of(new), value, rid, reviewer))
-    after = Replaced(encode_value(new, doc.style(rid)))
+    after: State = (None if doc.reads_as_loaded(rid, new)  # back as loaded: as written
+                    else Replaced(encode_value(new, doc.style(rid))))
     return doc.commit(Change(label, {rid: (doc.state(rid), after)}, focus=i), [i])
 
 

@@ -167,7 +167,25 @@ def revert_message(value: Value, m: int) -> Value:
     out = _rebuild(value, shape, messages, turns, originals, touched=False)
     if all(t == GENERATED for t in turns) and origin_of(review) == REFINED:
         out["_review"]["origin"] = GENERATED
+    if not originals:
+        _forget_text_fixes(out["_review"])
     return out
+
+
+def _forget_text_fixes(review: dict[str, Any]) -> None:
+    """Every text is the model's again: a fix that only changed texts is undone too,
+    and `fixes` must not go on naming it (the header said "fixed: hidden-characters"
+    over the model's own text)."""
+    from .validation.fixes import TEXT_FIXES
+
+    fixes = review.get("fixes")
+    if not isinstance(fixes, list):
+        return
+    kept = [f for f in fixes if f not in TEXT_FIXES]
+    if kept:
+        review["fixes"] = kept
+    else:
+        del review["fixes"]
 
 
 def mark_refined(review: dict[str, Any]) -> dict[str, Any]:

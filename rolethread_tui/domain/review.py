@@ -230,7 +230,11 @@ def same_review(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether two reviews say the same, stamps aside and empty fields as absent: a flag
     toggled on and off, or a status set and set back, says what the line said."""
     def said(review: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in review.items() if k not in STAMPS and v not in ([], {}, "", None)}
+        out = {k: v for k, v in review.items() if k not in STAMPS and v not in ([], {}, "", None)}
+        turns = out.get("turns")
+        if isinstance(turns, list) and all(t == GENERATED for t in turns):
+            del out["turns"]  # what a missing `turns` says (`aligned_turns`)
+        return out
     return said(a) == said(b)
 
 

@@ -42,6 +42,9 @@ Fix = Callable[[Record, Finding], Record]
 
 SAFE_FIXES = frozenset({"unknown-role", "edge-whitespace", "hidden-characters", "bad-tags"})
 ALL_FIXES = SAFE_FIXES | {"misplaced-system"}
+#: Fixes that change nothing but message texts: once every text is back to what the
+#: model wrote (`ops.revert_message`), they no longer describe the entry.
+TEXT_FIXES = frozenset({"edge-whitespace", "hidden-characters"})
 _SYSTEM_JOIN = "\n\n"
 
 
