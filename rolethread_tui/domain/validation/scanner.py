@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -211,25 +210,53 @@ def make_matcher(needles: Iterable[str]) -> Matcher:
 # --------------------------------------------------------------------------- scanner
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class PatternList:
-    """One check's compiled patterns (list lines in file order, then extras).
+    """One check's patterns (list lines in file order, then extras), each compiled
+    on first use.
+
+    The scan reads only the patterns' sources (their needles, `Scanner`); a
+    pattern's ``re`` form is needed only once its needles occur in an entry,
+    which most never do. Compiling them all up front cost every process ~8 ms
+    before its first entry. User-written lines are checked when the settings
+    load (`config.ValidationConfig`, `compile_pattern`), not here.
 
     Compared and hashed by identity: it keys caches, and hashing its patterns
     on every lookup would cost more than the lookup saves.
     """
 
-    check: str
-    lines: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...]
-    combined: re.Pattern[str]
+    __slots__ = ("_combined", "_compiled", "check", "lines", "sources")
+
+    def __init__(self, check: str, lines: Iterable[str]) -> None:
+        self.check = check
+        self.lines = tuple(lines)
+        #: The regex source of each line (`pattern_source`): what needles are found in.
+        self.sources = tuple(map(pattern_source, self.lines))
+        self._compiled: list[re.Pattern[str] | None] = [None] * len(self.lines)
+        self._combined: re.Pattern[str] | None = None
 
     @classmethod
     def build(cls, check: str, lines: Iterable[str]) -> PatternList:
-        lines = tuple(lines)
-        patterns = tuple(compile_pattern(line) for line in lines)
-        combined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns) or "(?!)", FLAGS)
-        return cls(check, lines, patterns, combined)
+        return cls(check, lines)
+
+    def pattern(self, k: int) -> re.Pattern[str]:
+        """The k-th line's regex, compiled the first time it is asked for."""
+        found = self._compiled[k]
+        if found is None:
+            found = self._compiled[k] = compile_pattern(self.lines[k])
+        return found
+
+    @property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        """Every line's regex (compiles those not compiled yet)."""
+        return tuple(map(self.pattern, range(len(self.lines))))
+
+    @property
+    def combined(self) -> re.Pattern[str]:
+        """One regex for the whole list, compiled on first use."""
+        if self._combined is None:
+            self._combined = re.compile(
+                "|".join(f"(?:{source})" for source in self.sources) or "(?!)", FLAGS)
+        return self._combined
 
 
 _ALWAYS: Matcher = _true
@@ -242,6 +269,11 @@ class Scanner:
     one run on a clean entry), one per list, one per group of `GROUP` patterns,
     one per pattern — so finding the few patterns to confirm takes a handful of
     searches, not one per pattern.
+
+    Every search is built on its first use (each costs ~10 ms for the ~400
+    needles of every list, ~3-4 ms for a list's): the scan of a clean entry
+    needs the screen alone, and `may_match`'s search only an entry holding a
+    hidden character (or a process whose Rust engine failed its self-test).
     """
 
     GROUP = 6
@@ -252,7 +284,7 @@ class Scanner:
         self.list_matchers: list[Matcher] = []
         self.group_matchers: list[list[tuple[Matcher, list[tuple[int, Matcher]]]]] = []
         for plist in self.lists:
-            needles = [needles_of(p.pattern, FLAGS) for p in plist.patterns]
+            needles = [needles_of(source, FLAGS) for source in plist.sources]
             groups = []
             for start in range(0, len(needles), self.GROUP):
                 members = list(enumerate(needles))[start:start + self.GROUP]
@@ -261,23 +293,37 @@ class Scanner:
             self.group_matchers.append(groups)
             self.list_matchers.append(_Later(needles))
             everything.update(*(n or {""} for n in needles))
-        # ~400 needles: reduced once (~40 ms), for both searches below
-        needed = None if "" in everything else minimal(everything)
-        self.any_matcher = _ALWAYS if needed is None else make_matcher(needed)
+        # ~400 needles: reduced once, for both searches below
+        self._needed = None if "" in everything else minimal(everything)
+        self._any: Matcher | None = _ALWAYS if self._needed is None else None
         #: screen(text) is False when no pattern can match `text` and it holds no
         #: hidden character (`hidden.maybe_hidden` would say no): one search for
         #: both, the answer for nearly every entry's replies. True or None: look
-        #: closer. The search itself, not a method around it: it runs per entry.
-        self.screen: Callable[[str], bool | None] = (
-            None if needed is None else _screen_for(needed)) or _unsure
+        #: closer. The search itself, not a method around it, once built (its
+        #: first call builds it): it runs per entry.
+        self.screen: Callable[[str], bool | None] = self._first_screen
+
+    def _first_screen(self, text: str) -> bool | None:
+        """Build the screen (`_screen_for`), put it in its place, and ask it."""
+        needed = self._needed
+        self.screen = (None if needed is None else _screen_for(needed)) or _unsure
+        return self.screen(text)
 
     def may_match(self, text: str) -> bool:
         """False when no pattern of any list can match `text` (the common answer)."""
-        return self.any_matcher(text)
+        if self._any is None:
+            self._any = make_matcher(self._needed)  # type: ignore[arg-type]
+        return self._any(text)
 
     def regexes_for(self, text: str) -> list[tuple[str, re.Pattern[str]]]:
-        """(check, regex of the patterns whose needles occur in `text`), per list."""
-        if not self.any_matcher(text):
+        """(check, regex of the patterns whose needles occur in `text`), per list.
+
+        The screen says first whether any needle may occur: it is built anyway
+        (the search the scan runs per entry), where `may_match`'s seldom is. Its
+        "yes" for a hidden character, or its "cannot tell", only costs the
+        per-list searches, which then find nothing.
+        """
+        if self.screen(text) is False:
             return []
         out = []
         for li, plist in enumerate(self.lists):
@@ -348,9 +394,8 @@ def _matcher_for(needle_sets: list[frozenset[str] | None]) -> Matcher:
 @lru_cache(maxsize=512)
 def _combine(plist: PatternList, pattern_ids: frozenset[int]) -> re.Pattern[str]:
     """One regex for some patterns of a list (cached: few distinct sets occur)."""
-    if len(pattern_ids) == len(plist.patterns):
+    if len(pattern_ids) == len(plist.lines):
         return plist.combined
     if len(pattern_ids) == 1:
-        return plist.patterns[next(iter(pattern_ids))]
-    return re.compile("|".join(f"(?:{plist.patterns[i].pattern})" for i in sorted(pattern_ids)),
-                      FLAGS)
+        return plist.pattern(next(iter(pattern_ids)))
+    return re.compile("|".join(f"(?:{plist.sources[i]})" for i in sorted(pattern_ids)), FLAGS)
