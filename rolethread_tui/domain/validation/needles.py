@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from importlib import resources
 from itertools import product
+
+from .patterns import read_text
 
 try:  # the parser of the ``re`` module: private, but stable in shape since 3.7
     import re._constants as _c
@@ -34,7 +35,7 @@ MAX_ALTERNATIVES = 64
 
 def _read_words(name: str) -> frozenset[str]:
     """The whitespace-separated words of a data file (``#`` comment lines skipped)."""
-    text = (resources.files(f"{__package__}.patterns") / name).read_text("utf-8")
+    text = read_text(name)
     return frozenset(word for line in text.splitlines() if not line.startswith("#")
                      for word in line.split())
 

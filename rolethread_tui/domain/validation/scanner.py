@@ -25,10 +25,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from importlib import resources
 
 from .hidden import HIDDEN_CLASS_RUST
 from .needles import BLANKS, LINE_START, minimal, needles_of
+from .patterns import read_text
+from .rust_regex import rust_matcher, rust_screen
 
 FLAGS = re.IGNORECASE | re.MULTILINE
 _REGEX_META = frozenset(".^$*+?{}[]\\|()")
@@ -41,7 +42,7 @@ Matcher = Callable[[str], bool]
 
 def read_pattern_file(name: str) -> list[str]:
     """The pattern lines of ``patterns/<name>``: comments and blank lines dropped."""
-    text = (resources.files(f"{__package__}.patterns") / name).read_text("utf-8")
+    text = read_text(name)
     return parse_pattern_lines(text.splitlines())
 
 
@@ -122,64 +123,8 @@ def python_matcher(source: str) -> Matcher:
     return lambda text: search(text) is not None
 
 
-def rust_matcher(source: str) -> Matcher | None:
-    """A search with pydantic-core's Rust regex, or None if it is unavailable.
-
-    A string schema with a pattern is valid when the pattern is found anywhere
-    in it; the union turns "valid or not" into True/False without raising.
-    """
-    try:
-        from pydantic_core import SchemaValidator, core_schema
-    except ImportError:  # pragma: no cover - pydantic is a dependency
-        return None
-    try:
-        schema = core_schema.union_schema(
-            [
-                core_schema.no_info_after_validator_function(
-                    _true, core_schema.str_schema(pattern=source, regex_engine="rust-regex",
-                                                  strict=True)),
-                core_schema.no_info_plain_validator_function(_false),
-            ],
-            mode="left_to_right",
-        )
-        return SchemaValidator(schema).validate_python  # type: ignore[no-any-return]
-    except Exception:  # any failure means "use re instead"
-        return None
-
-
-def rust_screen(source: str) -> Callable[[str], bool | None] | None:
-    """Like `rust_matcher`, plus a third answer: None for text the engine cannot
-    read (a lone surrogate is not UTF-8), where "not found" would be a guess."""
-    try:
-        from pydantic_core import SchemaValidator, core_schema
-    except ImportError:  # pragma: no cover - pydantic is a dependency
-        return None
-
-    def search(pattern: str, answer: Callable[[object], bool]) -> object:
-        return core_schema.no_info_after_validator_function(
-            answer, core_schema.str_schema(pattern=pattern, regex_engine="rust-regex",
-                                           strict=True))
-    try:
-        schema = core_schema.union_schema(
-            [search(source, _true), search("", _false),
-             core_schema.no_info_plain_validator_function(_none)],
-            mode="left_to_right",
-        )
-        return SchemaValidator(schema).validate_python  # type: ignore[no-any-return]
-    except Exception:  # any failure means "no screen"
-        return None
-
-
-def _none(_: object) -> None:
-    return None
-
-
 def _true(_: object) -> bool:
     return True
-
-
-def _false(_: object) -> bool:
-    return False
 
 
 _PROBES = [f"q{chr(c)}z" for c in range(0x20, 0x7F)] + [
