@@ -53,14 +53,19 @@ def test_a_pattern_compiled_on_first_need_still_gives_its_finding() -> None:
 
 
 def test_an_entry_with_a_hidden_character_is_still_searched_for_patterns() -> None:
-    """`may_match`'s search is built only for such an entry: it must still find."""
+    """The screen fires for the character too: the replies are then told apart one
+    by one, and `may_match`'s search is built only for text the screen cannot read."""
     ctx = build_context(short_response=4)
+    assert ctx.scanner.screen != ctx.scanner._first_screen  # built with the checks
     assert not _checks(CLEAN, ctx) & {"refusal", "hidden-characters"}
-    assert ctx.scanner._any is None  # a clean file never builds it
     found = _checks(_reply("As an AI\u200b language model, I cannot do that."), ctx)
     assert {"refusal", "hidden-characters"} <= found
     found = _checks(_reply("The lantern\u200b glows; the tide turns slowly."), ctx)
     assert "hidden-characters" in found and "refusal" not in found
+    assert ctx.scanner._any is None  # the screen answered for all: no second search built
+    found = _checks(_reply("As an AI \ud800 I cannot."), ctx)  # the screen cannot read it
+    assert {"refusal", "hidden-characters"} <= found
+    assert ctx.scanner._any is not None
 
 
 def test_the_screen_is_built_by_its_first_search() -> None:

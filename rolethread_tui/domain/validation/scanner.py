@@ -210,15 +210,18 @@ _ALWAYS: Matcher = _true
 class Scanner:
     """Runs several `PatternList`s over an entry's replies with one needle search.
 
-    Matchers form a small tree: one for every needle of every list (the only
-    one run on a clean entry), one per list, one per group of `GROUP` patterns,
-    one per pattern — so finding the few patterns to confirm takes a handful of
-    searches, not one per pattern.
+    Matchers form a small tree: one for every needle of every list (the screen,
+    the only one run on a clean entry), one per group of `GROUP` patterns, one
+    per pattern — so finding the few patterns to confirm takes a handful of
+    searches, not one per pattern. (A search per list, between the two, would
+    spare a few searches a firing reply, but building the validation lists'
+    costs ~15 ms, in the first chunk that fires: on the way to the first rows.)
 
-    Every search is built on its first use (each costs ~10 ms for the ~400
-    needles of every list, ~3-4 ms for a list's): the scan of a clean entry
-    needs the screen alone, and `may_match`'s search only an entry holding a
-    hidden character (or a process whose Rust engine failed its self-test).
+    Every search is built on its first use (the screen ~10 ms for the ~500
+    needles of every list, a group's 0.5-7 ms, a pattern's 0.1-2 ms) or, for
+    the screen, by `prepare`: the scan of a clean entry needs the screen alone,
+    and `may_match`'s search is needed only by the slop lens, for a lone
+    surrogate, or in a process whose Rust engine failed its self-test.
     """
 
     GROUP = 6
@@ -226,7 +229,6 @@ class Scanner:
     def __init__(self, lists: Iterable[PatternList]) -> None:
         self.lists = tuple(lists)
         everything: set[str] = set()
-        self.list_matchers: list[Matcher] = []
         self.group_matchers: list[list[tuple[Matcher, list[tuple[int, Matcher]]]]] = []
         for plist in self.lists:
             needles = [needles_of(source, FLAGS) for source in plist.sources]
@@ -236,7 +238,6 @@ class Scanner:
                 groups.append((_Later([n for _, n in members]),
                                [(pi, _Later([n])) for pi, n in members]))
             self.group_matchers.append(groups)
-            self.list_matchers.append(_Later(needles))
             everything.update(*(n or {""} for n in needles))
         # ~400 needles: reduced once, for both searches below
         self._needed = None if "" in everything else minimal(everything)
@@ -247,6 +248,13 @@ class Scanner:
         #: closer. The search itself, not a method around it, once built (its
         #: first call builds it): it runs per entry.
         self.screen: Callable[[str], bool | None] = self._first_screen
+
+    def prepare(self) -> Scanner:
+        """Build the screen now: for a process about to scan, before its first
+        entry is at hand (the scan's helper, while it waits for its first lines)."""
+        if self.screen == self._first_screen:
+            self._first_screen("")
+        return self
 
     def _first_screen(self, text: str) -> bool | None:
         """Build the screen (`_screen_for`), put it in its place, and ask it."""
@@ -266,7 +274,7 @@ class Scanner:
         The screen says first whether any needle may occur: it is built anyway
         (the search the scan runs per entry), where `may_match`'s seldom is. Its
         "yes" for a hidden character, or its "cannot tell", only costs the
-        per-list searches, which then find nothing.
+        groups' searches, which then find nothing.
         """
         if self.screen(text) is False:
             return []
@@ -278,8 +286,6 @@ class Scanner:
         return out
 
     def _fired_in(self, li: int, text: str) -> frozenset[int]:
-        if not self.list_matchers[li](text):
-            return frozenset()
         hits: list[int] = []
         for group_matcher, members in self.group_matchers[li]:
             if group_matcher(text):
