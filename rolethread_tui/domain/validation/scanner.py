@@ -13,7 +13,7 @@ nanoseconds per character, i.e. hundreds of µs per entry. Instead each pattern
 is reduced once to its *needles* (see `needles`), and one case-insensitive
 search for every needle of every list runs over an entry's replies joined
 together. That search uses the Rust ``regex`` crate pydantic-core already ships
-(``str_schema(pattern=...)``, a documented API): ~3 µs for 1.3 KB of replies,
+(``str_schema(pattern=...)``, a documented API; `rust_regex`): ~3 µs for 1.3 KB of replies,
 most of it the conversion to UTF-8; plain ``re`` takes over should that engine
 ever fail its one-time self-test. Only when a needle occurs are the patterns
 that own it found (per reply, through a small tree of matchers) and confirmed
