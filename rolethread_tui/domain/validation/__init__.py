@@ -7,7 +7,8 @@ parse) returns `Finding`s; `fixes` repairs the fixable ones, as pure functions.
 Layout, one family of checks per module: `structure` (line, record, message
 shape), `roles` (role names and order), `content` (empty, edges, length, the
 pattern heuristics), `hidden` (invisible characters), `tags`; `scanner` and
-`needles` run the curated ``patterns/*.txt`` lists fast; `speakers` finds the
+`needles` run the curated ``patterns/*.txt`` lists fast, in the Rust regex
+`rust_regex` reaches without importing pydantic-core's package; `speakers` finds the
 character's name in a reply's speaker labels; `runner` is the single pass that
 ties them together; `config` holds the tunables (a pydantic model) and
 `context` their compiled form (no pydantic: the scan reads only this);

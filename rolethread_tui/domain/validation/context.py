@@ -46,8 +46,9 @@ def build_context(short_response: int = 20, split_exchanges: int = 8,
     ]
     if markdown:
         lists.append(PatternList.build("markdown", read_pattern_file(MARKDOWN_FILE)))
-    scanner = Scanner(lists)
-    return Context(short_response, split_exchanges, scanner)
+    # the screen now: the checks are compiled for a scan (`runner.make_checker`
+    # on its first entry, the helper process before its first request)
+    return Context(short_response, split_exchanges, Scanner(lists).prepare())
 
 
 def resolve(config: _Settings | Context | None) -> Context:

@@ -16,8 +16,10 @@ together than the name alone, which ordinary prose ("{{user}}") holds.
 from __future__ import annotations
 
 import re
-from importlib import resources
+from bisect import bisect_right
 from itertools import product
+
+from .patterns import read_text
 
 try:  # the parser of the ``re`` module: private, but stable in shape since 3.7
     import re._constants as _c
@@ -33,7 +35,7 @@ MAX_ALTERNATIVES = 64
 
 def _read_words(name: str) -> frozenset[str]:
     """The whitespace-separated words of a data file (``#`` comment lines skipped)."""
-    text = (resources.files(f"{__package__}.patterns") / name).read_text("utf-8")
+    text = read_text(name)
     return frozenset(word for line in text.splitlines() if not line.startswith("#")
                      for word in line.split())
 
@@ -173,9 +175,46 @@ def needles_of(source: str, flags: int) -> Needles | None:
 
 
 def minimal(needles: set[str] | Needles) -> list[str]:
-    """Needles without those containing another (which can add no new hit)."""
+    """Needles without those containing another (which can add no new hit),
+    shortest first.
+
+    A needle is dropped when any other needle occurs in it: all of them are
+    joined into one text and each is looked for there with ``str.find``, only
+    in the needles longer than itself. ~2 ms for the ~500 needles of the
+    validation lists, where testing each pair took ~6 ms — every process
+    reduces them before its first entry.
+    """
+    ordered = sorted(needles, key=lambda n: (len(n), n))
+    joined = _SEPARATOR.join(ordered)
+    if "" in needles or joined.count(_SEPARATOR) != len(ordered) - 1:
+        return _minimal_pairwise(ordered)
+    starts, at = [], 0
+    for needle in ordered:
+        starts.append(at)
+        at += len(needle) + 1
+    starts.append(at)
+    dropped: set[int] = set()
+    longer = 0  # the first needle longer than the one looked for
+    for needle in ordered:
+        while longer < len(ordered) and len(ordered[longer]) <= len(needle):
+            longer += 1
+        hit = joined.find(needle, starts[longer])
+        while hit >= 0:
+            owner = bisect_right(starts, hit) - 1
+            dropped.add(owner)
+            hit = joined.find(needle, starts[owner + 1])  # the next needle on
+    return [needle for k, needle in enumerate(ordered) if k not in dropped]
+
+
+#: Joins the needles for `minimal`: no needle holds it (they are printable ASCII,
+#: tab, newline, CR, `LINE_START` and `BLANKS`).
+_SEPARATOR = "\x02"
+
+
+def _minimal_pairwise(ordered: list[str]) -> list[str]:
+    """`minimal` of needles in (length, text) order, testing each against those kept."""
     kept: list[str] = []
-    for needle in sorted(needles, key=lambda n: (len(n), n)):
+    for needle in ordered:
         if not any(short in needle for short in kept):
             kept.append(needle)
     return kept

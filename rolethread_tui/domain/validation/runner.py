@@ -473,15 +473,14 @@ def _scan_replies(indexes: list[int] | None, texts: list[str], scanner: Scanner,
     searched = joined
     if maybe_hidden(joined):
         _check_hidden(indexes, texts, out)
-        if SURROGATE_RE.search(joined):
+        if screen is None and SURROGATE_RE.search(joined):
             # Lone surrogates (possible via the stdlib JSON fallback) cannot reach the
             # Rust matcher; no needle contains one, so replacing them keeps every needle.
             texts = [SURROGATE_RE.sub("\ufffd", text) for text in texts]
             searched = "\n".join(texts)
-    elif screen:  # it fired, and not for a hidden character: a needle occurs
-        _check_patterns(indexes, texts, scanner, out)
-        return joined
-    if scanner.may_match(searched):
+    # True: a needle or a hidden character occurs, and the screen tells the replies
+    # apart one by one; None (no screen, or text it cannot read): the needle search
+    if screen or scanner.may_match(searched):
         _check_patterns(indexes, texts, scanner, out)
     return joined
 

@@ -13,7 +13,7 @@ nanoseconds per character, i.e. hundreds of µs per entry. Instead each pattern
 is reduced once to its *needles* (see `needles`), and one case-insensitive
 search for every needle of every list runs over an entry's replies joined
 together. That search uses the Rust ``regex`` crate pydantic-core already ships
-(``str_schema(pattern=...)``, a documented API): ~3 µs for 1.3 KB of replies,
+(``str_schema(pattern=...)``, a documented API; `rust_regex`): ~3 µs for 1.3 KB of replies,
 most of it the conversion to UTF-8; plain ``re`` takes over should that engine
 ever fail its one-time self-test. Only when a needle occurs are the patterns
 that own it found (per reply, through a small tree of matchers) and confirmed
@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from .hidden import HIDDEN_CLASS_RUST
 from .needles import BLANKS, LINE_START, minimal, needles_of
+from .patterns import read_text
+from .rust_regex import rust_matcher, rust_screen
 
 FLAGS = re.IGNORECASE | re.MULTILINE
 _REGEX_META = frozenset(".^$*+?{}[]\\|()")
@@ -42,7 +42,7 @@ Matcher = Callable[[str], bool]
 
 def read_pattern_file(name: str) -> list[str]:
     """The pattern lines of ``patterns/<name>``: comments and blank lines dropped."""
-    text = (resources.files(f"{__package__}.patterns") / name).read_text("utf-8")
+    text = read_text(name)
     return parse_pattern_lines(text.splitlines())
 
 
@@ -123,64 +123,8 @@ def python_matcher(source: str) -> Matcher:
     return lambda text: search(text) is not None
 
 
-def rust_matcher(source: str) -> Matcher | None:
-    """A search with pydantic-core's Rust regex, or None if it is unavailable.
-
-    A string schema with a pattern is valid when the pattern is found anywhere
-    in it; the union turns "valid or not" into True/False without raising.
-    """
-    try:
-        from pydantic_core import SchemaValidator, core_schema
-    except ImportError:  # pragma: no cover - pydantic is a dependency
-        return None
-    try:
-        schema = core_schema.union_schema(
-            [
-                core_schema.no_info_after_validator_function(
-                    _true, core_schema.str_schema(pattern=source, regex_engine="rust-regex",
-                                                  strict=True)),
-                core_schema.no_info_plain_validator_function(_false),
-            ],
-            mode="left_to_right",
-        )
-        return SchemaValidator(schema).validate_python  # type: ignore[no-any-return]
-    except Exception:  # any failure means "use re instead"
-        return None
-
-
-def rust_screen(source: str) -> Callable[[str], bool | None] | None:
-    """Like `rust_matcher`, plus a third answer: None for text the engine cannot
-    read (a lone surrogate is not UTF-8), where "not found" would be a guess."""
-    try:
-        from pydantic_core import SchemaValidator, core_schema
-    except ImportError:  # pragma: no cover - pydantic is a dependency
-        return None
-
-    def search(pattern: str, answer: Callable[[object], bool]) -> object:
-        return core_schema.no_info_after_validator_function(
-            answer, core_schema.str_schema(pattern=pattern, regex_engine="rust-regex",
-                                           strict=True))
-    try:
-        schema = core_schema.union_schema(
-            [search(source, _true), search("", _false),
-             core_schema.no_info_plain_validator_function(_none)],
-            mode="left_to_right",
-        )
-        return SchemaValidator(schema).validate_python  # type: ignore[no-any-return]
-    except Exception:  # any failure means "no screen"
-        return None
-
-
-def _none(_: object) -> None:
-    return None
-
-
 def _true(_: object) -> bool:
     return True
-
-
-def _false(_: object) -> bool:
-    return False
 
 
 _PROBES = [f"q{chr(c)}z" for c in range(0x20, 0x7F)] + [
@@ -211,25 +155,53 @@ def make_matcher(needles: Iterable[str]) -> Matcher:
 # --------------------------------------------------------------------------- scanner
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class PatternList:
-    """One check's compiled patterns (list lines in file order, then extras).
+    """One check's patterns (list lines in file order, then extras), each compiled
+    on first use.
+
+    The scan reads only the patterns' sources (their needles, `Scanner`); a
+    pattern's ``re`` form is needed only once its needles occur in an entry,
+    which most never do. Compiling them all up front cost every process ~8 ms
+    before its first entry. User-written lines are checked when the settings
+    load (`config.ValidationConfig`, `compile_pattern`), not here.
 
     Compared and hashed by identity: it keys caches, and hashing its patterns
     on every lookup would cost more than the lookup saves.
     """
 
-    check: str
-    lines: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...]
-    combined: re.Pattern[str]
+    __slots__ = ("_combined", "_compiled", "check", "lines", "sources")
+
+    def __init__(self, check: str, lines: Iterable[str]) -> None:
+        self.check = check
+        self.lines = tuple(lines)
+        #: The regex source of each line (`pattern_source`): what needles are found in.
+        self.sources = tuple(map(pattern_source, self.lines))
+        self._compiled: list[re.Pattern[str] | None] = [None] * len(self.lines)
+        self._combined: re.Pattern[str] | None = None
 
     @classmethod
     def build(cls, check: str, lines: Iterable[str]) -> PatternList:
-        lines = tuple(lines)
-        patterns = tuple(compile_pattern(line) for line in lines)
-        combined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns) or "(?!)", FLAGS)
-        return cls(check, lines, patterns, combined)
+        return cls(check, lines)
+
+    def pattern(self, k: int) -> re.Pattern[str]:
+        """The k-th line's regex, compiled the first time it is asked for."""
+        found = self._compiled[k]
+        if found is None:
+            found = self._compiled[k] = compile_pattern(self.lines[k])
+        return found
+
+    @property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        """Every line's regex (compiles those not compiled yet)."""
+        return tuple(map(self.pattern, range(len(self.lines))))
+
+    @property
+    def combined(self) -> re.Pattern[str]:
+        """One regex for the whole list, compiled on first use."""
+        if self._combined is None:
+            self._combined = re.compile(
+                "|".join(f"(?:{source})" for source in self.sources) or "(?!)", FLAGS)
+        return self._combined
 
 
 _ALWAYS: Matcher = _true
@@ -238,10 +210,18 @@ _ALWAYS: Matcher = _true
 class Scanner:
     """Runs several `PatternList`s over an entry's replies with one needle search.
 
-    Matchers form a small tree: one for every needle of every list (the only
-    one run on a clean entry), one per list, one per group of `GROUP` patterns,
-    one per pattern — so finding the few patterns to confirm takes a handful of
-    searches, not one per pattern.
+    Matchers form a small tree: one for every needle of every list (the screen,
+    the only one run on a clean entry), one per group of `GROUP` patterns, one
+    per pattern — so finding the few patterns to confirm takes a handful of
+    searches, not one per pattern. (A search per list, between the two, would
+    spare a few searches a firing reply, but building the validation lists'
+    costs ~15 ms, in the first chunk that fires: on the way to the first rows.)
+
+    Every search is built on its first use (the screen ~10 ms for the ~500
+    needles of every list, a group's 0.5-7 ms, a pattern's 0.1-2 ms) or, for
+    the screen, by `prepare`: the scan of a clean entry needs the screen alone,
+    and `may_match`'s search is needed only by the slop lens, for a lone
+    surrogate, or in a process whose Rust engine failed its self-test.
     """
 
     GROUP = 6
@@ -249,35 +229,54 @@ class Scanner:
     def __init__(self, lists: Iterable[PatternList]) -> None:
         self.lists = tuple(lists)
         everything: set[str] = set()
-        self.list_matchers: list[Matcher] = []
         self.group_matchers: list[list[tuple[Matcher, list[tuple[int, Matcher]]]]] = []
         for plist in self.lists:
-            needles = [needles_of(p.pattern, FLAGS) for p in plist.patterns]
+            needles = [needles_of(source, FLAGS) for source in plist.sources]
             groups = []
             for start in range(0, len(needles), self.GROUP):
                 members = list(enumerate(needles))[start:start + self.GROUP]
                 groups.append((_Later([n for _, n in members]),
                                [(pi, _Later([n])) for pi, n in members]))
             self.group_matchers.append(groups)
-            self.list_matchers.append(_Later(needles))
             everything.update(*(n or {""} for n in needles))
-        # ~400 needles: reduced once (~40 ms), for both searches below
-        needed = None if "" in everything else minimal(everything)
-        self.any_matcher = _ALWAYS if needed is None else make_matcher(needed)
+        # ~400 needles: reduced once, for both searches below
+        self._needed = None if "" in everything else minimal(everything)
+        self._any: Matcher | None = _ALWAYS if self._needed is None else None
         #: screen(text) is False when no pattern can match `text` and it holds no
         #: hidden character (`hidden.maybe_hidden` would say no): one search for
         #: both, the answer for nearly every entry's replies. True or None: look
-        #: closer. The search itself, not a method around it: it runs per entry.
-        self.screen: Callable[[str], bool | None] = (
-            None if needed is None else _screen_for(needed)) or _unsure
+        #: closer. The search itself, not a method around it, once built (its
+        #: first call builds it): it runs per entry.
+        self.screen: Callable[[str], bool | None] = self._first_screen
+
+    def prepare(self) -> Scanner:
+        """Build the screen now: for a process about to scan, before its first
+        entry is at hand (the scan's helper, while it waits for its first lines)."""
+        if self.screen == self._first_screen:
+            self._first_screen("")
+        return self
+
+    def _first_screen(self, text: str) -> bool | None:
+        """Build the screen (`_screen_for`), put it in its place, and ask it."""
+        needed = self._needed
+        self.screen = (None if needed is None else _screen_for(needed)) or _unsure
+        return self.screen(text)
 
     def may_match(self, text: str) -> bool:
         """False when no pattern of any list can match `text` (the common answer)."""
-        return self.any_matcher(text)
+        if self._any is None:
+            self._any = make_matcher(self._needed)  # type: ignore[arg-type]
+        return self._any(text)
 
     def regexes_for(self, text: str) -> list[tuple[str, re.Pattern[str]]]:
-        """(check, regex of the patterns whose needles occur in `text`), per list."""
-        if not self.any_matcher(text):
+        """(check, regex of the patterns whose needles occur in `text`), per list.
+
+        The screen says first whether any needle may occur: it is built anyway
+        (the search the scan runs per entry), where `may_match`'s seldom is. Its
+        "yes" for a hidden character, or its "cannot tell", only costs the
+        groups' searches, which then find nothing.
+        """
+        if self.screen(text) is False:
             return []
         out = []
         for li, plist in enumerate(self.lists):
@@ -287,8 +286,6 @@ class Scanner:
         return out
 
     def _fired_in(self, li: int, text: str) -> frozenset[int]:
-        if not self.list_matchers[li](text):
-            return frozenset()
         hits: list[int] = []
         for group_matcher, members in self.group_matchers[li]:
             if group_matcher(text):
@@ -348,9 +345,8 @@ def _matcher_for(needle_sets: list[frozenset[str] | None]) -> Matcher:
 @lru_cache(maxsize=512)
 def _combine(plist: PatternList, pattern_ids: frozenset[int]) -> re.Pattern[str]:
     """One regex for some patterns of a list (cached: few distinct sets occur)."""
-    if len(pattern_ids) == len(plist.patterns):
+    if len(pattern_ids) == len(plist.lines):
         return plist.combined
     if len(pattern_ids) == 1:
-        return plist.patterns[next(iter(pattern_ids))]
-    return re.compile("|".join(f"(?:{plist.patterns[i].pattern})" for i in sorted(pattern_ids)),
-                      FLAGS)
+        return plist.pattern(next(iter(pattern_ids)))
+    return re.compile("|".join(f"(?:{plist.sources[i]})" for i in sorted(pattern_ids)), FLAGS)
