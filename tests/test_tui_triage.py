@@ -464,3 +464,36 @@ async def test_a_move_before_the_scan_reaches_the_last_position_keeps_the_cursor
         release(app)
         await settle(app, pilot)
         assert app.screen.query_one(EntryList).current == 500
+
+
+async def test_the_slop_bars_come_back_after_an_edit(write, monkeypatch):
+    """An edit made the lens stale and every row lost its bar until `order:slop` (QA):
+    the lens is computed again once the edits pause."""
+    from rolethread_tui.tui.screens import list_screen
+
+    from .slopgen import make_batch
+
+    monkeypatch.setattr(list_screen, "SLOP_AGAIN_AFTER", 0.05, raising=False)
+    path = write(make_batch(200, planted_share=0.15, seed=3).entries)
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        session = app.session
+        entries = app.screen.query_one(EntryList)
+
+        def bars() -> list[str]:
+            return [str(entries.render_line(y).text)[8] for y in range(10)]
+
+        before = bars()
+        assert any(b in "▁▂▃▄▅▆▇█" for b in before)
+        session.edit_message(5, 1, "A reply written again by hand.")
+        await pilot.pause()
+        assert not session.slop_ready()
+        for _ in range(100):  # the lens of 200 entries takes well under a second
+            await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+            if session.slop_ready():
+                break
+        await pilot.pause()
+        assert session.slop_score(0) is not None
+        assert any(b in "▁▂▃▄▅▆▇█" for b in bars())

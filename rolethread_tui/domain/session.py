@@ -224,6 +224,11 @@ class Session(SessionOps):
         """Whether `slop()` would read a kept lens (a reopened file) instead of counting."""
         return self.engine.slop_kept()
 
+    def slop_ready(self) -> bool:
+        """Whether the lens is computed for the texts as they are now (an edit, a fix
+        or a move makes it stale until `slop()` runs again)."""
+        return self.engine.slop_if_ready() is not None
+
     def slop_score(self, i: int) -> float | None:
         """Entry i's slop score in [0, 1], or None while the lens is not computed."""
         report = self.engine.slop_if_ready()

@@ -49,6 +49,8 @@ DUPLICATES_IN_INSIGHTS = 200_000  # beyond this the near-duplicate pass is on de
 #: The lens fills in after the scan (~2 s) up to this size; larger files on demand,
 #: or at once when the scan cache keeps the lens of the unchanged file.
 SLOP_ON_OPEN = 20_000
+#: Seconds after the last text change before the lens is computed again.
+SLOP_AGAIN_AFTER = 1.0
 
 
 
@@ -193,6 +195,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
                 self._after_scan()
             return
         if event.kind == "change":
+            if self._slop_started and not self.app.session.slop_ready():
+                self._slop_again_soon()
             if event.positions is None and self.query_text:
                 self.apply_query(self.query_text)  # positions moved: match again
             elif event.positions is None:
@@ -321,6 +325,16 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
                                       severity="warning")
             return
         self.app.call_from_thread(self._slop_ready)
+
+    _slop_timer: Any = None
+
+    def _slop_again_soon(self) -> None:
+        """A text changed: the lens the list shows was computed before it, so it is
+        computed again once the edits pause (its bars came back only with
+        `order:slop`). Until then the rows show no bars rather than stale ones."""
+        if self._slop_timer is not None:
+            self._slop_timer.stop()
+        self._slop_timer = self.set_timer(SLOP_AGAIN_AFTER, self._slop_worker)
 
     def _slop_ready(self) -> None:
         self.entries.refresh_rows(None)
