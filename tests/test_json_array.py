@@ -272,3 +272,50 @@ async def test_the_app_opens_an_array_and_shows_its_rows(tmp_path: Path):
         await pilot.press("s")
         await settle(app, pilot)
     assert loads(path.read_bytes())[0]["_review"]["status"] == "accepted"
+
+
+def test_validate_names_a_finding_by_its_element(tmp_path: Path, capsys):
+    path = tmp_path / "d.json"
+    path.write_bytes(pretty([clean_entry(0), {"nothing": 1}]))
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "element 2: error: no-messages" in out and "line 2" not in out
+
+
+def test_the_dask_engine_refuses_an_array_shard_in_one_line(tmp_path: Path, capsys):
+    from rolethread_tui.domain.shards.partitions import shard_paths
+
+    path = tmp_path / "shard.json"
+    path.write_bytes(pretty([clean_entry(0)]))
+    with pytest.raises(DomainError, match="reads JSON lines"):
+        shard_paths(str(path))
+    assert main(["validate", str(path), "--engine", "dask"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+async def test_the_app_refuses_to_switch_to_a_broken_array_and_keeps_its_file(tmp_path: Path):
+    from rolethread_tui.tui.app import create_app
+
+    from .tui_helpers import settle
+
+    good = tmp_path / "good.json"
+    good.write_bytes(pretty([clean_entry(0)]))
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b'[{"messages": []},')
+    app = create_app(good)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        session = app.session
+        await app.action_open_file(str(bad))
+        await settle(app, pilot)
+        assert app.session is session and not session.read_only
+        shown = [n.message for n in app._notifications]
+        assert any("Not opened" in m and "ends before the closing ']'" in m for m in shown)
+        bad.write_bytes(b"[1] 2")
+        good.write_bytes(b"[1] 2")
+        await app.action_reload()
+        await pilot.pause()
+        assert app.session is session
+        assert any("Not reloaded" in n.message and "after the closing" in n.message
+                   for n in app._notifications)
+    assert bad.read_bytes() == b"[1] 2"
