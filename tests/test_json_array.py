@@ -319,3 +319,64 @@ async def test_the_app_refuses_to_switch_to_a_broken_array_and_keeps_its_file(tm
         assert any("Not reloaded" in n.message and "after the closing" in n.message
                    for n in app._notifications)
     assert bad.read_bytes() == b"[1] 2"
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list('ab "\\[]{},:\n\t\u00e9')), max_size=8)
+_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.lists(_VALUE, max_size=6), indent=st.sampled_from([None, 0, 1, 2]),
+       cut=st.integers(0, 400), flip=st.integers(0, 400), chunk=st.integers(1, 9))
+def test_both_ways_of_finding_elements_agree_and_refuse_alike(entries, indent, cut, flip, chunk,
+                                                               monkeypatch):
+    """numpy's element finder (large files) answers exactly what the exact scanner
+    answers, or leaves the file to it; on valid arrays, damaged ones, and with chunks
+    of a few bytes (every carry across a chunk's end)."""
+    from rolethread_tui.domain import json_array, json_array_fast
+
+    monkeypatch.setattr(json_array, "CHUNK", chunk)
+    monkeypatch.setattr(json_array_fast, "CHUNK", chunk)
+    text = json.dumps(entries, indent=indent, ensure_ascii=False).encode()
+    for data in (text, text[:cut], text[:flip] + b"]" + text[flip + 1:], text + b" x"):
+        def read(offset: int, length: int, data: bytes = data) -> bytes:
+            return data[offset:offset + length]
+        try:
+            exact = json_array._Scan(read, len(data), 0).run()
+        except DomainError:
+            exact = None
+        fast = json_array_fast.fast_index(read, len(data), 0)
+        if fast is not None:
+            assert exact is not None
+            assert (fast[0], fast[1], fast[2]) == (exact.head, list(exact.starts),
+                                                   list(exact.ends))
+        if data == text:
+            assert exact is not None and len(exact.starts) == len(entries)
+            assert [json.loads(data[a:b]) for a, b in zip(exact.starts, exact.ends,
+                                                           strict=True)] == entries
+            if all(isinstance(e, (dict, list)) for e in entries):
+                assert fast is not None
+
+
+def test_a_large_array_is_found_by_numpy_and_read_alike(tmp_path: Path, monkeypatch):
+    from rolethread_tui.domain import json_array, json_array_fast
+
+    entries = [clean_entry(i) | {"text": 'a \\ "quoted" [bracket} \\"'} for i in range(2000)]
+    path = tmp_path / "big.json"
+    path.write_bytes(pretty(entries))
+    assert path.stat().st_size > json_array.FAST_MIN // 4
+    monkeypatch.setattr(json_array, "FAST_MIN", 1 << 20)
+    monkeypatch.setattr(json_array_fast, "CHUNK", 1 << 16)
+    used = []
+    real = json_array_fast.fast_index
+    monkeypatch.setattr(json_array_fast, "fast_index",
+                        lambda *a: used.append(1) or real(*a))
+    s = Session.open(path)
+    s.wait()
+    assert used and len(s) == 2000 and s.view(1999).messages
+    assert json.loads(s.line_bytes(1234)) == entries[1234]
+    s.close()
