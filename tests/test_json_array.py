@@ -368,8 +368,9 @@ def test_a_large_array_is_found_by_numpy_and_read_alike(tmp_path: Path, monkeypa
     entries = [clean_entry(i) | {"text": 'a \\ "quoted" [bracket} \\"'} for i in range(2000)]
     path = tmp_path / "big.json"
     path.write_bytes(pretty(entries))
-    assert path.stat().st_size > json_array.FAST_MIN // 4
+    assert path.stat().st_size > 1 << 20
     monkeypatch.setattr(json_array, "FAST_MIN", 1 << 20)
+    monkeypatch.setattr(json_array, "FAST_MIN_LOADED", 1 << 20)
     monkeypatch.setattr(json_array_fast, "CHUNK", 1 << 16)
     used = []
     real = json_array_fast.fast_index
@@ -380,3 +381,45 @@ def test_a_large_array_is_found_by_numpy_and_read_alike(tmp_path: Path, monkeypa
     assert used and len(s) == 2000 and s.view(1999).messages
     assert json.loads(s.line_bytes(1234)) == entries[1234]
     s.close()
+
+
+def test_reload_and_reapply_writes_the_array_as_it_is_now_with_our_changes(tmp_path: Path):
+    import os
+
+    entries = [clean_entry(n) | {"id": f"e{n}"} for n in range(5)]
+    path = tmp_path / "data.json"
+    path.write_bytes(pretty(entries))
+    s = Session.open(path, reviewer="me")
+    s.wait()
+    s.set_status(0, "accepted")
+    s.edit_message(2, 1, "ours")
+    s.delete_entries(3)
+    s.add_entry([{"role": "user", "content": "hand-written"}], after=0)
+    on_disk = [dict(e) for e in entries]
+    theirs = on_disk[2] = on_disk[2] | {"messages": [{"role": "user", "content": "theirs"}]}
+    del on_disk[0]
+    on_disk.append(clean_entry(9) | {"id": "e9"})
+    fresh = tmp_path / "fresh.json"
+    fresh.write_bytes(pretty(on_disk))
+    os.replace(fresh, path)
+    report = s.reload_and_reapply()
+    s.close()
+    result = loads(path.read_bytes())
+    assert [e.get("id", "new") for e in result] == ["e1", "e2", "e4", "e9", "new"]
+    assert result[1]["messages"] == [{"role": "user", "content": "theirs"}]
+    assert report.conflict_file.suffix == ".jsonl"  # lines: one entry each
+    aside = report.conflict_file.read_bytes().splitlines()
+    assert [json.loads(x)["id"] for x in aside] == ["e0", "e2"]
+    assert element(theirs) in path.read_bytes()  # theirs, as they wrote it
+
+
+def test_merge_writes_an_array_s_entries_as_json_lines(tmp_path: Path, capsys):
+    arr = tmp_path / "a.json"
+    arr.write_bytes(pretty([clean_entry(n) | {"id": f"a{n}"} for n in range(3)]))
+    lines = tmp_path / "b.jsonl"
+    lines.write_bytes(json.dumps(clean_entry(7) | {"id": "b7"}).encode() + b"\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["merge", str(arr), str(lines), "-o", str(out)]) == 0
+    written = out.read_bytes().split(b"\n")
+    assert written[-1] == b"" and [json.loads(x)["id"] for x in written[:-1]] == [
+        "a0", "a1", "a2", "b7"]

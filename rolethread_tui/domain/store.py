@@ -1,4 +1,5 @@
-"""The byte-offset index of a JSONL file and on-demand reads of its lines.
+"""The byte-offset index of a JSONL file (or of a `.json` array's elements) and
+on-demand reads of its lines.
 
 The file is never held in memory: it is read in large chunks with `pread` to
 find line boundaries (an mmap whose pages all get touched would count the whole
