@@ -55,7 +55,7 @@ def holds_array(name: str, head: bytes) -> bool:
 OBJECT_READ_MAX = 64 << 20
 
 
-def check_not_one_object(name: str, read: Callable[[int, int], bytes], size: int,
+def check_not_one_object(name: str, read_all: Callable[[], bytes], size: int,
                          head: bytes) -> None:
     """Raise `NotAnArrayError` for a `.json` file holding one JSON object spread over
     lines (a config, a single record written with `indent`): read as JSONL it would
@@ -68,7 +68,7 @@ def check_not_one_object(name: str, read: Callable[[int, int], bytes], size: int
     with contextlib.suppress(orjson.JSONDecodeError):
         orjson.loads(body.split(b"\n", 1)[0])
         return
-    data = read(0, size)
+    data = read_all()
     with contextlib.suppress(orjson.JSONDecodeError):
         if isinstance(orjson.loads(data.removeprefix(b"\xef\xbb\xbf")), dict):
             raise NotAnArrayError("not a JSON array of entries: it holds one JSON object "

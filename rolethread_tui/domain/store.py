@@ -119,7 +119,8 @@ class LineStore:
             if holds_array(name, head):
                 self.array = index_array(self._read, self.size, len(BOM) if self.bom else 0)
             else:
-                check_not_one_object(name, self.read_range, self.size, head)
+                check_not_one_object(name, lambda: self.read_range(0, self.size), self.size,
+                                     head)
         except NotAnArrayError as exc:
             self.close()
             raise NotAnArrayError(f"{self.path}: {exc}") from None
