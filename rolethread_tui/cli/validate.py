@@ -54,12 +54,13 @@ def run(args: argparse.Namespace) -> int:
     with open_session(args.file, validation=validation_settings(args.config)) as session:
         findings = session.validate()
         total = len(session)
+        unit = "element" if session.store.array is not None else "line"  # a .json array
         fixed = 0
         if out is not None:
             fixable = sorted({f.entry for f in findings if f.fixable})
             fixed = session.apply_fixes(fixable)
             session.save(out)
-    _report(findings, notes_of(findings, total), args.json, fixed, out)
+    _report(findings, notes_of(findings, total), args.json, fixed, out, unit)
     return 1 if any(f.severity == "error" for f in findings) else 0
 
 
@@ -72,9 +73,10 @@ def notes_of(findings: list[EntryFinding], total: int) -> list[FileNote]:
 
 
 def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, fixed: int,
-            out: Path | None) -> None:
+            out: Path | None, unit: str = "line") -> None:
     """`--json`: every finding plus ``notes``; text: one note line replaces a file-wide check's
-    per-entry lines (the counts on stderr still include them)."""
+    per-entry lines (the counts on stderr still include them). `unit` names what `line`
+    counts: the file's lines, or a `.json` array's elements (docs/formats.md)."""
     by_severity = Counter(f.severity for f in findings)
     if as_json:
         doc: dict[str, Any] = {
@@ -94,7 +96,7 @@ def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, 
     for f in findings:
         if f.check in wide:
             continue
-        where = f"line {f.line}" if f.line is not None else f"entry {f.entry + 1}"
+        where = f"{unit} {f.line}" if f.line is not None else f"entry {f.entry + 1}"
         msg = f" message {f.message}" if f.message is not None else ""
         print(f"{where}{msg}: {f.severity}: {f.check}: {f.text}")
     print(f"{count(by_severity['error'], 'error')}, "

@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "SlopReport": "slop",
     # opening, recovery, lock
     "Opened": "opening", "Opening": "opening", "begin": "opening", "close": "opening",
+    "why_unreadable": "opening",
     "describe_pending": "opening", "PendingJournal": "journal", "conflict_path": "reapply",
     # config, themes, UI state
     "Config": "config", "effective_reviewer": "config", "DEFAULT_THEME": "config",

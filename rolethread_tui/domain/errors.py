@@ -35,3 +35,9 @@ class FileChangedError(DomainError):
 
 class ScanError(DomainError):
     """The background scan failed (the file could not be read)."""
+
+
+class NotAnArrayError(DomainError, ValueError):
+    """A `.json` file that starts as an array but is not one array of entries (truncated,
+    a separator missing, text after the ``]``): it is not opened at all, so nothing is
+    shown that a save could write back wrong (docs/formats.md)."""

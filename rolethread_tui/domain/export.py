@@ -39,7 +39,7 @@ from typing import Any
 import orjson
 
 from .convert import Format, SkipEntry, template_safe, training_record
-from .records import COMPACT, RawLine, encode_value, parse_line
+from .records import COMPACT, RawLine, encode_value, one_line, parse_line
 from .review import ORIGINS, STATUSES
 from .store import ENDINGS
 from .summary import Row
@@ -183,7 +183,7 @@ def _output_line(session: Any, i: int, row: Row, summary: ExportSummary,
     if summary.clean:
         return clean_line(line, row, summary.fmt or "chatml", checks)  # type: ignore[arg-type]
     if summary.fmt is None:
-        return line
+        return one_line(line)
     return converted_line(line, summary.fmt, session.entry_id(i), row)  # type: ignore[arg-type]
 
 

@@ -46,7 +46,7 @@ import orjson
 
 from . import formats
 from . import review as rv
-from .records import RawLine, detect_style, encode_value, parse_line
+from .records import RawLine, detect_style, encode_value, one_line, parse_line
 from .store import LineStore
 from .wording import count
 from .writer import write_atomic
@@ -301,7 +301,7 @@ class _Writer:
             line = self.line(slots[n])
             if n in others:
                 line = self.with_conflicts(n, line)
-            yield line + b"\n"
+            yield one_line(line) + b"\n"
 
     def with_conflicts(self, n: int, line: bytes) -> bytes:
         value = parse_line(line)

@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from .access import claim
+from .errors import NotAnArrayError
 from .journal import Journal, PendingJournal
 from .lock import LockResult
 from .session import Session
-from .store import FileStamp
+from .store import FileStamp, LineStore
 from .summary import Checker
 
 Recover = Callable[[PendingJournal], bool]
@@ -224,6 +225,17 @@ def open_for_review(path: str | os.PathLike[str], *, reviewer: str,
             opening.abandon()
             raise
     return opening.finish(answer)
+
+
+def why_unreadable(path: str | os.PathLike[str]) -> str | None:
+    """Why a file cannot be opened for review (a `.json` file that is not one array of
+    entries: `NotAnArrayError`), else None. The app asks before it lets go of the
+    file it has open, so a bad choice leaves the session as it was."""
+    try:
+        LineStore(path).close()
+    except NotAnArrayError as exc:
+        return str(exc)
+    return None
 
 
 def close(opened: Opened, discard_unsaved: bool = False) -> Path | None:

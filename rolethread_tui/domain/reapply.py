@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import review as rv
 from .errors import FileChangedError
-from .records import parse_line
+from .records import one_line, parse_line
 from .store import LineStore
 from .writer import backup, pieces, write_atomic
 
@@ -63,7 +63,7 @@ class _Ours:
 
 def conflict_path(data: Path) -> Path:
     """`<stem>.rolethread-conflict<suffix>` beside data, numbered until the name is free."""
-    suffix = data.suffix or ".jsonl"
+    suffix = ".jsonl" if data.suffix.lower() in ("", ".json") else data.suffix  # lines
     candidate = data.with_name(f"{data.stem}{CONFLICT_TAG}{suffix}")
     n = 1
     while candidate.exists():
@@ -170,7 +170,7 @@ def _write(doc: object, ours: _Ours, disk: LineStore, target: Path) -> Reapplied
         report.added += 1
     if aside:
         report.conflict_file = conflict_path(target)
-        write_atomic(report.conflict_file, (line + b"\n" for line in aside))
+        write_atomic(report.conflict_file, (one_line(line) + b"\n" for line in aside))
     backup(target)
     order, lines = _order(disk, drop, after)
     write_atomic(target, pieces(disk, order, len(order),

@@ -169,9 +169,11 @@ def detect_style(raw: bytes) -> LineStyle:
     An unescaped `"` only occurs at string boundaries, so matching on quotes is
     safe enough; when unsure we fall back to compact orjson output.
     """
+    ascii_only = raw.isascii() and b"\\u" in raw
+    if b"\n" in raw:  # an array's pretty-printed element: written back compact
+        return LineStyle(ascii_only=ascii_only)
     key = _KEY_SEP.search(raw)
     item = _ITEM_SEP.search(raw)
-    ascii_only = raw.isascii() and b"\\u" in raw
     return LineStyle(
         item_sep=item.group(1).decode() if item else ",",
         key_sep=key.group(1).decode() if key else ":",
@@ -193,6 +195,18 @@ def encode_value(value: object, style: LineStyle = COMPACT) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(value, separators=(style.item_sep, style.key_sep)).encode("ascii")
+
+
+def one_line(raw: bytes) -> bytes:
+    """An entry's bytes as one JSONL line: a line as read; a pretty-printed element of a
+    `.json` array (it spans lines) re-encoded compact, or for one that does not parse
+    its line breaks made spaces — what `export`, `merge` and a conflict file write."""
+    if b"\n" not in raw:
+        return raw
+    value = parse_line(raw)
+    if isinstance(value, RawLine):
+        return raw.replace(b"\r\n", b" ").replace(b"\n", b" ")
+    return encode_value(value, detect_style(raw))
 
 
 def json_text(value: object) -> str:

@@ -170,8 +170,8 @@ class ScanCache:
     def of(cls, store: LineStore, validation: dict[str, Any] | None) -> ScanCache | None:
         """The slot for `store`, or None when caching is off or not worth it."""
         directory = cache_dir()
-        if directory is None or store.size < CACHE_MIN_BYTES:
-            return None
+        if directory is None or store.size < CACHE_MIN_BYTES or store.array is not None:
+            return None  # an array is indexed whole when opened: its index is not cached
         settings = settings_of(validation)
         try:
             ident = identity(store)

@@ -174,7 +174,8 @@ class Session(SessionOps):
         return self.columns.row(self.rid(i))
 
     def line_number(self, i: int) -> int | None:
-        """1-based line of entry i in the loaded file (None for entries added since)."""
+        """1-based line of entry i in the loaded file (of a `.json` array: its element;
+        None for entries added since)."""
         rid = self.rid(i)
         return self.store.lines[rid] if rid < self.store.count else None
 

@@ -1,4 +1,5 @@
-"""The byte-offset index of a JSONL file and on-demand reads of its lines.
+"""The byte-offset index of a JSONL file (or of a `.json` array's elements) and
+on-demand reads of its lines.
 
 The file is never held in memory: it is read in large chunks with `pread` to
 find line boundaries (an mmap whose pages all get touched would count the whole
@@ -17,11 +18,17 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import NotAnArrayError
+from .json_array import ArrayIndex, check_not_one_object, holds_array, index_array
+
 BOM = b"\xef\xbb\xbf"
 CHUNK = 8 << 20
 FIRST_CHUNK = 256 << 10
 ENDINGS = (b"", b"\n", b"\r\n")
 _BLANK = b" \t\r\f\v"
+#: the journal's kept copy of a loaded file (`journal_records.BASE_SUFFIX`): read
+#: in the shape of the file it copies
+_KEPT_BASE = ".journal.base"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -83,6 +90,13 @@ class LineStore:
     `starts[r]`/`ends[r]` delimit record r's content (without its line ending);
     `endings[r]` indexes `ENDINGS`. Records are appended only by the indexing
     thread; readers use `count` (published after the arrays grow) as the bound.
+
+    A `.json` file holding one array (`json_array.holds_array`) is indexed as a
+    whole when opened (`array`: a file that is not one array raises
+    `NotAnArrayError` here, before anything is shown); its records are the
+    array's elements, with no line ending, and `lines` numbers them from 1.
+    The bytes between them (the `[`, the separators, the `]`) stay in the file
+    for a save to copy (`writer.pieces`).
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -99,6 +113,20 @@ class LineStore:
         self.count = 0
         self.bom = self._read(0, 3) == BOM
         self._lock = threading.Lock()
+        self.array: ArrayIndex | None = None
+        name, head = _data_name(self.path), self._read(0, 1 << 16)
+        try:
+            if holds_array(name, head):
+                self.array = index_array(self._read, self.size, len(BOM) if self.bom else 0)
+            else:
+                check_not_one_object(name, lambda: self.read_range(0, self.size), self.size,
+                                     head)
+        except NotAnArrayError as exc:
+            self.close()
+            raise NotAnArrayError(f"{self.path}: {exc}") from None
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -139,14 +167,33 @@ class LineStore:
         """Offset just past record rid's line ending."""
         return self.ends[rid] + len(ENDINGS[self.endings[rid]])
 
+    def head_end(self) -> int:
+        """Where the bytes before the first record's gap end: past the BOM, or for
+        an array past its `[`."""
+        if self.array is not None:
+            return self.array.head
+        return len(BOM) if self.bom else 0
+
     def gap_start(self, rid: int) -> int:
-        """Where the blank bytes before record rid begin (after the BOM for the first)."""
+        """Where the blank bytes before record rid begin (after the BOM for the first).
+        In an array they hold the `,` before it (none for the first element)."""
         if rid == 0:
-            return len(BOM) if self.bom else 0
+            return self.head_end()
         return self.line_end(rid - 1)
 
     def tail_start(self) -> int:
-        return self.line_end(self.count - 1) if self.count else (len(BOM) if self.bom else 0)
+        return self.line_end(self.count - 1) if self.count else self.head_end()
+
+    def separator(self) -> bytes:
+        """An array's separator between two elements, as the file writes it: the bytes
+        between its first two, else `,` and the whitespace before its first."""
+        if self.count > 1:
+            return self.read_range(self.ends[0], self.starts[1])
+        return b"," + self.first_gap()
+
+    def first_gap(self) -> bytes:
+        """The whitespace between an array's `[` and its first element."""
+        return self.read_range(self.head_end(), self.starts[0]) if self.count else b""
 
     def index_state(self) -> tuple[int, int]:
         """(physical lines, bytes) indexed so far: where a scan-cache segment of the
@@ -162,6 +209,9 @@ class LineStore:
         It goes on from where indexing stopped (`indexed`), so a scan that
         adopted part of the index from the scan cache resumes after it.
         """
+        if self.array is not None:
+            yield from self._array_chunks(self.array)
+            return
         offset = self.indexed or (len(BOM) if self.bom else 0)
         carry = b""
         step = FIRST_CHUNK  # small first: the first screen needs only a few rows
@@ -179,6 +229,28 @@ class LineStore:
                 yield chunk, spans
             if at_eof:
                 break
+
+    def _array_chunks(self, index: ArrayIndex) -> Iterator[tuple[bytes, list[tuple[int, int]]]]:
+        """`index_chunks` of an array: its elements, found when the file was opened, a
+        chunk of them at a time (from where indexing stands)."""
+        starts, ends = index.starts, index.ends
+        k, step = len(self.starts), FIRST_CHUNK
+        while k < len(starts):
+            j, base = k + 1, starts[k]
+            while j < len(starts) and ends[j] - base <= step:
+                j += 1
+            chunk = self.read_range(base, ends[j - 1])
+            spans = [(starts[r] - base, ends[r] - base) for r in range(k, j)]
+            with self._lock:
+                self.starts.extend(starts[k:j])
+                self.ends.extend(ends[k:j])
+                self.endings.extend(array("b", bytes(j - k)))
+                self.lines.extend(array("q", range(k + 1, j + 1)))
+                self._physical = j
+            self.indexed = ends[j - 1]
+            k, step = j, CHUNK
+            yield chunk, spans
+        self.indexed = self.size
 
     def prepare_index(self, index: tuple[bytes, bytes, bytes, bytes], before: int,
                       physical: int, indexed: int) -> tuple[list[array], int, int]:
@@ -248,6 +320,13 @@ class LineStore:
     def publish(self, count: int) -> None:
         """Make records below `count` visible to readers (after their columns exist)."""
         self.count = count
+
+
+def _data_name(path: Path) -> str:
+    """The name of the data file whose shape `path` holds (the journal's kept base
+    of `x.json` is read as `x.json`)."""
+    name = path.name
+    return name[:-len(_KEPT_BASE)] if name.endswith(_KEPT_BASE) else name
 
 
 def read_in_blocks(starts: Sequence[int], ends: Sequence[int],

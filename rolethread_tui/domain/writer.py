@@ -46,9 +46,14 @@ def pieces(
     or move), only the entries around those are visited (`_key_positions`): a
     save after one edit of a million entries is a few steps, not a million.
     """
-    if store.bom:
+    holds_array = store.array is not None
+    if holds_array:  # the BOM, whitespace and `[` before the first element's gap
+        yield store.read_range(0, store.head_end())
+    elif store.bom:
         yield BOM
     newline = ENDINGS[store.endings[0]] if store.count and store.endings[0] else b"\n"
+    if holds_array:
+        newline = b""  # elements are apart by their separators (`_gap`)
     run: list[int] = []  # [start, end) of a pending copy from the source file
     positions: Iterable[int] = range(total)
     if edited is not None and order == range(store.count) and total == store.count:
@@ -65,23 +70,44 @@ def pieces(
         else:
             yield from _flush(store, run)
             run = []
+            lead, gap = _gap(store, rid, k)
+            if lead:
+                yield lead
             if original:
-                run = [store.gap_start(rid), store.line_end(rid)]
+                run = [gap, store.line_end(rid)]
             else:
                 if rid < store.count:
-                    yield store.read_range(store.gap_start(rid), store.starts[rid])
+                    yield store.read_range(gap, store.starts[rid])
                     ending = ENDINGS[store.endings[rid]]
                 else:
                     ending = newline
                     line = changed(rid)
                 yield line or b""
                 yield ending if (ending or last) else newline
-        if original and not last and store.endings[rid] == 0:
+        if original and not last and store.endings[rid] == 0 and not holds_array:
             yield from _flush(store, run)
             run = []
             yield newline
     yield from _flush(store, run)
     yield store.read_range(store.tail_start(), store.size)
+
+
+def _gap(store: LineStore, rid: int, k: int) -> tuple[bytes, int]:
+    """What goes before record rid written at position k: bytes to write first, then
+    the offset from which the file's bytes before the record are copied (a new
+    entry has none: `starts[rid]` is never read for it).
+
+    JSONL: the blank lines before the line. An array element's gap holds the `,`
+    before it exactly when it is not the file's first element; the output's first
+    takes none and every other one: a moved first element gets the file's separator,
+    a record now first the whitespace that followed the `[` (docs/formats.md).
+    """
+    if store.array is None:
+        return b"", store.gap_start(rid) if rid < store.count else 0
+    if rid < store.count and (rid > 0) == (k > 0):
+        return b"", store.gap_start(rid)
+    lead = store.separator() if k > 0 else store.first_gap()
+    return lead, store.starts[rid] if rid < store.count else 0
 
 
 def _key_positions(store: LineStore, edited: Iterable[int], total: int) -> list[int]:

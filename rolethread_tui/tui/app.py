@@ -30,6 +30,7 @@ from ..domain import (
     remember_file,
     remember_theme,
     save_state,
+    why_unreadable,
 )
 from .keymap import apply_keymap, binding_order, default_keys
 from .messages import SessionChanged
@@ -234,6 +235,10 @@ class RoleThreadApp(App[None]):
             self.notify("There are unsaved changes: save them first (if the file changed "
                         "on disk, the save offers to re-apply them to it).", severity="warning")
             return
+        why = why_unreadable(self.data_path)
+        if why is not None:
+            self.notify(f"Not reloaded: {why}", severity="error", timeout=20)
+            return
         await self.reopen()
         self.notify(f"Reloaded {self.data_path.name}: {count(len(self.session), 'entry')}.")
 
@@ -245,6 +250,10 @@ class RoleThreadApp(App[None]):
             return
         if not Path(path).is_file():
             self.notify(f"No such file: {path}", severity="error")
+            return
+        why = why_unreadable(path)
+        if why is not None:  # the file open now stays open
+            self.notify(f"Not opened: {why}", severity="error", timeout=20)
             return
         assert self.opened is not None and self.open_args is not None
         close(self.opened)

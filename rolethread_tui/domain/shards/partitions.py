@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import NotAnArrayError
+from ..json_array import holds_array
 from ..store import BOM, ENDINGS, LineStore
 
 #: Bytes per partition: ~16k entries of ~2 KB, a few seconds of work per task.
@@ -56,6 +58,11 @@ def shard_paths(pattern: str) -> list[Path]:
         found = [path]
     else:
         found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+    for shard in found:
+        with open(shard, "rb") as f:
+            if holds_array(shard.name, f.read(1 << 12)):
+                raise NotAnArrayError(f"{shard}: a JSON array; --engine dask reads JSON lines "
+                                      "(open it without --engine, or write it as JSONL)")
     return found
 
 
