@@ -86,6 +86,8 @@ def missing_requirement() -> str | None:
     """Why the browser test cannot run here, or None."""
     if CHROMIUM is None:
         return "no Chromium on PATH (Debian: apt-get install --no-install-recommends chromium)"
+    if not Path("/proc/self/stat").exists():
+        return "no /proc here to see the server's processes"
     if sync_playwright is None:
         return "Playwright is not installed (the dev extra: pip install -e '.[dev]')"
     try:
@@ -159,6 +161,17 @@ def group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def group_members(pgid: int) -> set[int]:
+    """The processes of a group, zombies included (not yet reaped by their parent)."""
+    members = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # after the command's closing parenthesis: state, ppid, pgrp, ...
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                members.add(int(stat.parent.name))
+    return members
 
 
 @dataclass
@@ -301,6 +314,10 @@ def test_a_reviewer_accepts_and_saves_in_the_browser(served: Served, tmp_path: P
     assert (review["status"], review["by"]) == ("accepted", "tester")
     assert after[1:] == before[1:]  # the other entries byte for byte
 
-    served.stop()  # nothing of the server's process group is left (asserted in there)
+    # A closed page ends its app (textual-serve tells it to quit) and the server reaps
+    # it; ending the server while an app still runs makes asyncio complain at its exit.
+    pgid = served.process.pid
+    wait_until(lambda: group_members(pgid) == {pgid}, "the app ending with its page", KEY_TIMEOUT)
     assert not (tmp_path / ".rolethread" / "batch.jsonl.lock").exists()  # lock released
     assert not journal.exists()  # the session ended with nothing unsaved
+    served.stop()  # nothing of the server's process group is left (asserted in there)
