@@ -176,6 +176,9 @@ def group_members(pgid: int) -> set[int]:
 
 @dataclass
 class Served:
+    """The running server: the page's address, its process (leader of the group that
+    holds the apps it starts too) and the file its output goes to."""
+
     url: str
     process: subprocess.Popen
     log: Path
@@ -190,7 +193,8 @@ class Served:
             self.process.wait(timeout=KEY_TIMEOUT)
             wait_until(lambda: not group_alive(pgid), "the server's processes ending", KEY_TIMEOUT)
         except (subprocess.TimeoutExpired, AssertionError):
-            os.killpg(pgid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
             self.process.wait()
             raise
         log = self.output()
