@@ -182,3 +182,37 @@ async def test_a_range_starts_at_the_entry_last_marked_whatever_the_filter_was(w
         await pilot.press("space")                 # unmark 178
         await pilot.pause()
         assert "●5 marked" in screen_text(app)
+
+
+async def test_the_status_bar_says_a_query_is_still_running(write, monkeypatch):
+    """`order:slop` on 100k kept the last ranking on screen for ~5 s under the new
+    label, with nothing saying it was not done (QA). The bar says so beside the
+    filter until the matches are shown."""
+    import threading
+
+    from rolethread_tui.domain import Session
+    from rolethread_tui.tui.screens import list_screen
+    from rolethread_tui.tui.widgets.status_bar import StatusBar
+
+    monkeypatch.setattr(list_screen, "SLOP_ON_OPEN", 0)  # the lens waits to be asked
+    go = threading.Event()
+    real_slop = Session.slop
+    monkeypatch.setattr(Session, "slop", lambda self: go.wait(10) and real_slop(self))
+    path = write([clean_entry(i) for i in range(30)])
+    app = create_app(path)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(app, pilot)
+        bar = app.screen.query_one(StatusBar)
+        app.screen.apply_query("order:slop")
+        assert "/order:slop (…) searching…" in str(bar.render_text())
+        for _ in range(200):
+            if "measuring repeats…" in str(bar.render_text()):
+                break
+            await pilot.pause(0.02)
+        assert "/order:slop" in str(bar.render_text())
+        assert "measuring repeats…" in str(bar.render_text())
+        go.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = str(bar.render_text())
+        assert "/order:slop (30)" in text and "measuring" not in text and "searching" not in text

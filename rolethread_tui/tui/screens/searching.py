@@ -60,7 +60,7 @@ class SearchMixin:
         self.highlight_terms = query.highlight_terms()
         self.query_one(Preview).highlight = self.highlight_terms
         bar = self.query_one(StatusBar)
-        bar.filter, bar.matched = text, None
+        bar.filter, bar.matched, bar.searching = text, None, "searching…"
         bar.redraw()
         self._search_worker(query)
 
@@ -69,7 +69,7 @@ class SearchMixin:
         self.workers.cancel_group(self, "search")  # type: ignore[attr-defined]
         self.query_text = ""
         bar = self.query_one(StatusBar)
-        bar.filter, bar.matched = label, len(positions)
+        bar.filter, bar.matched, bar.searching = label, len(positions), None
         bar.redraw()
         self.query_one(EntryList).set_view(sorted(positions))
 
@@ -84,7 +84,7 @@ class SearchMixin:
         self.highlight_terms = []
         self.query_one(Preview).highlight = []
         bar = self.query_one(StatusBar)
-        bar.filter, bar.matched = "", None
+        bar.filter, bar.matched, bar.searching = "", None, None
         bar.redraw()
         entries.set_view(None, keep=keep)
 
@@ -114,11 +114,15 @@ class SearchMixin:
     def _slop_pending(self) -> None:
         if self.app.session.slop_score(0) is None:
             self.notify("Measuring what the batch repeats (the slop lens)…", timeout=4)
+            bar = self.query_one(StatusBar)
+            bar.searching = "measuring repeats…"
+            bar.redraw()
 
     def _progress(self, matched: int, done: int, total: int) -> None:
+        """A query's own progress, beside its filter (the scan's "loading" is the file's)."""
         bar = self.query_one(StatusBar)
         bar.matched = matched
-        bar.progress = done / max(total, 1) if done < total else None
+        bar.searching = f"searching {done / max(total, 1):.0%}" if done < total else None
         bar.redraw()
 
     def _show_matches(self, positions: list[int], ranked: bool = False) -> None:
@@ -127,7 +131,7 @@ class SearchMixin:
         keep = None if ranked else entries.current
         entries.set_view(positions, keep=keep if keep in positions else None)
         bar = self.query_one(StatusBar)
-        bar.matched, bar.progress = len(positions), None
+        bar.matched, bar.searching = len(positions), None
         bar.redraw()
         if not positions:
             self.notify("No entry matches. esc shows everything again.")

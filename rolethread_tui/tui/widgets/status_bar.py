@@ -23,6 +23,9 @@ class StatusBar(Static):
         self.dirty = False
         self.readonly = False
         self.progress: float | None = None
+        #: What a query still does ("searching 40%", "measuring repeats…"): the list
+        #: shows the last results under the new filter until it is done.
+        self.searching: str | None = None
         self.position: int | None = None
         self.marked = 0
 
@@ -53,6 +56,8 @@ class StatusBar(Static):
         if self.filter:
             matched = "…" if self.matched is None else str(self.matched)
             out.append(f"  /{clean(self.filter)} ({matched})", style="bold cyan")
+            if self.searching:
+                out.append(f" {self.searching}", style="italic")
         status = self.counts.get("status", Counter())
         origin = self.counts.get("origin", Counter())
         if status:
