@@ -17,12 +17,20 @@ def test_more_than_half_is_a_note_most_widespread_first() -> None:
     assert notes[0].as_dict()["total"] == 1000
 
 
+def test_an_error_is_never_a_note() -> None:
+    """Each broken line is listed with its number, however many there are."""
+    assert [n.check for n in file_notes({"invalid-json": 2, "missing-system": 3}, 3)] == [
+        "missing-system"]
+
+
 def test_empty_file_has_no_notes() -> None:
     assert file_notes({"refusal": 0}, 0) == []
 
 
-@given(st.dictionaries(st.sampled_from(["refusal", "format-leak", "missing-system", "x"]),
+@given(st.dictionaries(st.sampled_from(["refusal", "format-leak", "missing-system", "x",
+                                       "invalid-json"]),
                        st.integers(0, 50)), st.integers(0, 50))
 def test_note_iff_over_half(counts: dict[str, int], total: int) -> None:
     wide = file_wide_checks(counts, total)
-    assert wide == {c for c, n in counts.items() if total and 2 * n > total}
+    assert wide == {c for c, n in counts.items() if total and 2 * n > total
+                    and c != "invalid-json"}  # an error is never a note

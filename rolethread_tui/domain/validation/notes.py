@@ -47,12 +47,16 @@ def file_notes(entry_counts: Mapping[str, int], total: int) -> list[FileNote]:
     """The checks of `entry_counts` (check -> entries it fires on) above the share.
 
     Most widespread first. `total` is the number of entries in the file (or the
-    selection summarised); nothing is file-wide in an empty one.
+    selection summarised); nothing is file-wide in an empty one. An error is never
+    a note: each is a line someone must fix, and `validate`'s reader needs its
+    line number (a 3-line file with 2 broken lines listed none).
     """
     if total <= 0:
         return []
-    notes = [FileNote(check, CHECKS.get(check, "warning"), n, total)
-             for check, n in entry_counts.items() if n > total * FILE_WIDE_SHARE]
+    notes = [FileNote(check, severity, n, total)
+             for check, n in entry_counts.items()
+             if n > total * FILE_WIDE_SHARE
+             and (severity := CHECKS.get(check, "warning")) != "error"]
     return sorted(notes, key=lambda note: (-note.entries, note.check))
 
 
