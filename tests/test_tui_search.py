@@ -70,6 +70,7 @@ async def test_marks_and_range_then_bulk_flag(write):
         await pilot.press("j", "j", "V")      # range 0..3
         await pilot.press("B")
         await pilot.pause()
+        assert "4 marked entries: one undoable step" in screen_text(app)
         await pilot.press("down", "down", "down", "down", "enter")   # Flag…
         await pilot.pause()
         await pilot.press(*["j"] * 7, "enter")  # picked from the flag set: "style" (8)
@@ -89,6 +90,16 @@ async def test_marks_and_range_then_bulk_flag(write):
         await pilot.press("y")
         await settle(app, pilot)
         assert [i for i in range(10) if "tone" in app.session.row(i).flags] == [0, 1, 2, 3]
+
+
+async def test_the_bulk_dialog_counts_in_words(write):
+    """It said "1 marked entries" and "92240" where the rest of the app says 92,240."""
+    app = create_app(write(dataset()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "B")
+        await pilot.pause()
+        assert "1 marked entry: one undoable step" in screen_text(app)
 
 
 async def test_escape_clears_filter_and_matches_are_highlighted(write):

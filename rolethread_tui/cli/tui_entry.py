@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="rolethread-tui",
         description="Review a JSONL dataset in the terminal. Headless commands: "
-                    "validate, stats, export, dedupe, merge (rolethread-tui COMMAND -h).",
+                    "validate, stats, export, dedupe, slop, merge (rolethread-tui COMMAND -h).",
     )
     p.add_argument("file", nargs="?", help="JSONL file (default: your copy of the bundled "
                    "sample batch, in $XDG_DATA_HOME/rolethread-tui/sample/)")
@@ -118,7 +118,7 @@ def run_tui(argv: Sequence[str]) -> int:
     web = bool(os.environ.get("TEXTUAL_DRIVER"))
     if not web and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("the TUI needs a terminal on stdin and stdout; for pipelines use "
-                         "validate, stats, export, dedupe or merge (or --serve)")
+                         "validate, stats, export, dedupe, slop or merge (or --serve)")
     signals = StartupSignals()
     with signals.installed(), responsive_ui():
         return _run_app(args, path, signals)

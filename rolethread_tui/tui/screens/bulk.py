@@ -48,7 +48,7 @@ class BulkScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"{self.count} {self.what}: one undoable step", markup=False)
+            yield Label(f"{count(self.count, self.what)}: one undoable step", markup=False)
             yield Picker(*[Option(label, id=key) for key, label in BULK_ACTIONS])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -144,9 +144,9 @@ class BulkMixin:
         if entries.marked:
             positions = [p for p in (session.position(r) for r in entries.marked)
                          if p is not None]
-            return sorted(positions), "marked entries"
+            return sorted(positions), "marked entry"
         if entries.view is not None:
-            return list(entries.view), "matching entries"
+            return list(entries.view), "matching entry"
         return [], ""
 
     def action_bulk(self) -> None:
