@@ -81,6 +81,24 @@ def test_changed_line_keeps_its_line_ending_and_escape_style(tmp_path: Path):
     assert second == line.encode() and rest == b""
 
 
+def test_an_edit_keeps_a_raw_del_in_messages_nobody_touched(tmp_path: Path):
+    """A writer that escapes non-ASCII but leaves DEL (0x7f) raw: an edit of one reply
+    rewrote the DEL of another message as \\u007f (QA), a change nobody made."""
+    path = tmp_path / "d.jsonl"
+    line = json.dumps(chat(("user", "caf\u00e9 \x7f here, and a literal \\u007f"),
+                           ("assistant", "ok")))
+    raw = line.replace("\\u007f here", "\x7f here").encode()
+    assert b"\x7f" in raw and b"\\u00e9" in raw
+    path.write_bytes(raw + b"\n")
+    s = Session.open(path)
+    s.wait()
+    s.edit_message(0, 1, "edited")
+    s.save()
+    saved = path.read_bytes()
+    assert b"caf\\u00e9 \x7f here, and a literal \\\\u007f" in saved
+    assert parse_line(saved.rstrip())["messages"][0] == json.loads(line)["messages"][0]
+
+
 OPS = st.lists(
     st.tuples(
         st.sampled_from([

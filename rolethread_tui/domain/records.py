@@ -152,6 +152,9 @@ class LineStyle:
     item_sep: str = ","
     key_sep: str = ":"
     ascii_only: bool = False
+    #: DEL (0x7f) written raw by an ASCII-escaping writer (Python's json escapes it):
+    #: kept raw, so an edit elsewhere does not rewrite it in messages nobody touched.
+    raw_del: bool = False
 
     @property
     def is_orjson(self) -> bool:
@@ -159,6 +162,8 @@ class LineStyle:
 
 
 COMPACT = LineStyle()
+#: A `\u007f` escape (not an escaped backslash followed by "u007f").
+_DEL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u007f")
 _KEY_SEP = re.compile(rb'"\s*(:\s*)')
 _ITEM_SEP = re.compile(rb'(?:["\]}el\d])(\s*,\s*)["{\[]')
 
@@ -170,14 +175,16 @@ def detect_style(raw: bytes) -> LineStyle:
     safe enough; when unsure we fall back to compact orjson output.
     """
     ascii_only = raw.isascii() and b"\\u" in raw
+    raw_del = ascii_only and b"\x7f" in raw
     if b"\n" in raw:  # an array's pretty-printed element: written back compact
-        return LineStyle(ascii_only=ascii_only)
+        return LineStyle(ascii_only=ascii_only, raw_del=raw_del)
     key = _KEY_SEP.search(raw)
     item = _ITEM_SEP.search(raw)
     return LineStyle(
         item_sep=item.group(1).decode() if item else ",",
         key_sep=key.group(1).decode() if key else ":",
         ascii_only=ascii_only,
+        raw_del=raw_del,
     )
 
 
@@ -192,6 +199,8 @@ def encode_value(value: object, style: LineStyle = COMPACT) -> bytes:
         text = json.dumps(
             value, ensure_ascii=style.ascii_only, separators=(style.item_sep, style.key_sep)
         )
+        if style.raw_del:
+            text = _DEL_ESCAPE.sub("\\1\x7f", text)
         return text.encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(value, separators=(style.item_sep, style.key_sep)).encode("ascii")
