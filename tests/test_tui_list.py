@@ -309,3 +309,27 @@ async def test_the_sidebar_says_when_it_cuts_a_reviewer_or_flag_name(write, monk
         text = screen_text(app)
         assert "Reviewer Seed 6dfd359d / …" in text and "out_of_characte…" in text
         assert "□ tone" in text
+
+
+async def test_G_during_the_scan_goes_to_the_files_end_as_it_comes_in(write, monkeypatch):
+    """`G` while the scan still read the file went to the last entry indexed so far and
+    stayed there (QA): it follows the end until the reviewer moves elsewhere."""
+    from rolethread_tui.domain import store
+    from rolethread_tui.tui.app import RoleThreadApp
+
+    monkeypatch.setattr(store, "CHUNK", 8 << 10)  # many chunks
+    monkeypatch.setattr(store, "FIRST_CHUNK", 8 << 10)
+    held: list[RoleThreadApp] = []
+    release = RoleThreadApp.first_rows_drawn
+    monkeypatch.setattr(RoleThreadApp, "first_rows_drawn", lambda self: held.append(self))
+    path = write([json.dumps(clean_entry(i)) for i in range(1500)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not held:  # the first rows are drawn; the scan waits for the word
+            await pilot.pause()
+        entries = app.screen.query_one(EntryList)
+        assert len(app.session) < 1500
+        await pilot.press("G")
+        release(app)
+        await settle(app, pilot)
+        assert entries.current == 1499 and "1500/1500" in screen_text(app)

@@ -86,6 +86,7 @@ class EntryList(QuietScrollView, can_focus=True):
     def set_view(self, view: Sequence[int] | None, keep: int | None = None) -> None:
         """Show a filtered list (or everything); keep the cursor on `keep` if present."""
         self.view = view
+        self._follow_end = False
         row = 0
         if keep is not None:
             row = _row_of(view, keep)
@@ -126,11 +127,13 @@ class EntryList(QuietScrollView, can_focus=True):
         if (self.view is not None or not self.show_vertical_scrollbar
                 or len(str(len(self.session))) != self._digits):
             self.reload()
-            return
-        size = Size(self.scrollable_content_region.width, self.count)
-        if size != self.virtual_size:
-            self.set_reactive(EntryList.virtual_size, size)  # no watcher: no layout
-            self._scroll_update(size)  # the scrollbar's sizes, the scroll range
+        else:
+            size = Size(self.scrollable_content_region.width, self.count)
+            if size != self.virtual_size:
+                self.set_reactive(EntryList.virtual_size, size)  # no watcher: no layout
+                self._scroll_update(size)  # the scrollbar's sizes, the scroll range
+        if self._follow_end:
+            self.cursor = self.count - 1
 
     @property
     def rows_shown(self) -> int:
@@ -213,6 +216,11 @@ class EntryList(QuietScrollView, can_focus=True):
     def action_last(self) -> None:
         self._reviewer_moves()
         self.cursor = self.count - 1
+        self._follow_end = self.view is None  # during a scan, `G` means the file's end
+
+    #: `G` pressed while the scan still reads the file: the cursor follows its end as
+    #: the rows come in, until the reviewer moves elsewhere.
+    _follow_end = False
 
     def action_page_down(self) -> None:
         self._reviewer_moves()
@@ -223,6 +231,7 @@ class EntryList(QuietScrollView, can_focus=True):
         self.cursor -= max(self.rows_shown - 1, 1)
 
     def _reviewer_moves(self) -> None:
+        self._follow_end = False
         if self.on_reviewer_move is not None:
             self.on_reviewer_move()
 
