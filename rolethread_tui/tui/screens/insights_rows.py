@@ -199,7 +199,7 @@ def _prompt_rows(rows: RowBuilder, ins: Insights) -> None:
 def _phrase_rows(rows: RowBuilder, slop: SlopReport | None, note: str) -> None:
     """The slop lens first: what the batch repeats, each phrase a filter (enter) and a
     bulk flag (R)."""
-    rows.header("Repeated phrases", "in replies · enter: show · R: flag repetitive")
+    rows.header("Repeated phrases", "×N its usual rate · enter: show · R: flag repetitive")
     if slop is None:
         rows.note("phrases", note)
         return
