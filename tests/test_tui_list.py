@@ -333,3 +333,16 @@ async def test_G_during_the_scan_goes_to_the_files_end_as_it_comes_in(write, mon
         release(app)
         await settle(app, pilot)
         assert entries.current == 1499 and "1500/1500" in screen_text(app)
+
+
+async def test_the_status_bar_names_the_output_a_save_goes_to(write, tmp_path):
+    """With `-o OUT` the bar showed only the source's name, as if a save wrote it (QA)."""
+    path = write([clean_entry(i) for i in range(3)])
+    app = create_app(path, output=tmp_path / "reviewed.jsonl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert f"{path.name} → reviewed.jsonl" in screen_text(app)
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert f"{path.name} →" not in screen_text(app)

@@ -129,6 +129,9 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
     def on_mount(self) -> None:
         path = self.app.data_path  # (a recovered session may read the journal's base)
         self.status_bar.file = sample_label(path) or path.name
+        target = self.app.session.target
+        if target.resolve() != path.resolve():  # --output: say where a save goes
+            self.status_bar.file += f" → {target.name}"
         self.status_bar.readonly = self.app.readonly
         self.entries.on_position = self._position_now
         self.entries.on_reviewer_move = self._forget_resume
