@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import formats
-from . import review as rv
 from .access import Access, claim
 from .document import Document
 from .engine import Engine, EntryFinding
@@ -168,7 +167,7 @@ class Session(SessionOps):
         rid = self.rid(i)
         value = self.doc.value(rid)
         raw = None if formats.detect_shape(value) is not None else self.line_bytes(i)
-        return entry_view(value, raw, rv.entry_id(value, self.doc.original(rid)))
+        return entry_view(value, raw, self.doc.id_of(value, rid))
 
     def row(self, i: int) -> Row:
         return self.columns.row(self.rid(i))

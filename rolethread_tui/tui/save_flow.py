@@ -111,7 +111,7 @@ def _reapply_failed(app: RoleThreadApp, why: str) -> None:
 
 async def _reapplied(app: RoleThreadApp, report: Any) -> None:
     app.saving = False
-    severity = "warning" if report.changed_on_disk or report.removed_on_disk else "information"
+    severity = "warning" if report.conflicts else "information"
     app.notify(f"Re-applied and saved: {report.summary()}.", severity=severity, timeout=30)
     await app.reopen()
 
