@@ -88,3 +88,21 @@ def test_a_copy_removed_on_disk_makes_our_decisions_on_the_copies_conflicts(writ
     assert result[0]["_review"]["status"] == "accepted" and "_review" not in result[1]
     aside = lines(report.conflict_file)
     assert sorted(r["_review"]["status"] for r in aside) == ["accepted", "rejected"]
+
+
+def test_an_entry_without_id_changed_on_disk_is_not_called_removed(write):
+    path = write([SAME, OTHER])
+    s = Session.open(path, reviewer="me")
+    s.wait()
+    s.set_status(0, "accepted")
+    theirs = chat(("user", "hi"), ("assistant", "same, edited by them"))
+    fresh = path.with_name("fresh.jsonl")
+    fresh.write_text(json.dumps(theirs) + "\n" + json.dumps(OTHER) + "\n")
+    os.replace(fresh, path)
+    report = s.reload_and_reapply()
+    s.close()
+    assert report.unmatched == [hashed(SAME)] and report.removed_on_disk == []
+    summary = report.summary()
+    assert "removed on disk" not in summary.replace("changed or removed on disk", "")
+    assert "1 changed or removed on disk" in summary
+    assert lines(report.conflict_file)[0]["_review"]["status"] == "accepted"

@@ -47,6 +47,9 @@ class Reapplied:
     deleted: int = 0
     changed_on_disk: list[str] = field(default_factory=list)  # ids: theirs kept, ours aside
     removed_on_disk: list[str] = field(default_factory=list)  # ids: ours aside
+    # ids of entries without an id of their own whose line is not on disk any more:
+    # changed or removed there, nothing tells which (theirs kept, ours aside)
+    unmatched: list[str] = field(default_factory=list)
     # ids of identical lines the disk now holds another number of copies of:
     # which copy is which cannot be told (theirs kept, ours aside)
     ambiguous: list[str] = field(default_factory=list)
@@ -55,7 +58,8 @@ class Reapplied:
     @property
     def conflicts(self) -> bool:
         """Whether any of our changes did not land (theirs kept, reported)."""
-        return bool(self.changed_on_disk or self.removed_on_disk or self.ambiguous)
+        return bool(self.changed_on_disk or self.removed_on_disk or self.unmatched
+                    or self.ambiguous)
 
     def summary(self) -> str:
         parts = [f"{self.applied} changed, {self.added} added, {self.deleted} deleted"]
@@ -63,6 +67,9 @@ class Reapplied:
             parts.append(f"{len(self.changed_on_disk)} also changed on disk (kept theirs)")
         if self.removed_on_disk:
             parts.append(f"{len(self.removed_on_disk)} removed on disk")
+        if self.unmatched:
+            parts.append(f"{len(self.unmatched)} changed or removed on disk (no id of "
+                         "their own to tell which; kept theirs)")
         if self.ambiguous:
             parts.append(f"{len(self.ambiguous)} identical to other lines whose number of "
                          "copies changed on disk (which is which cannot be told; kept theirs)")
@@ -202,7 +209,7 @@ def _write(doc: object, ours: _Ours, disk: LineStore, target: Path) -> Reapplied
         if verdict == SAME:
             drop.add(at)  # type: ignore[arg-type]
             report.deleted += 1
-        elif verdict not in (REMOVED, UNMATCHED):  # gone on disk too: nothing to tell
+        elif verdict != REMOVED:  # gone on disk too: nothing to tell
             _report(report, verdict, eid)
     after: dict[int | None, list[bytes]] = {}
     for anchor, line in ours.added:
@@ -246,7 +253,7 @@ def _match(doc: object, rid: int, disk: _Disk) -> tuple[str, int | None, str]:
 
 def _report(report: Reapplied, verdict: str, eid: str) -> None:
     {CHANGED: report.changed_on_disk, REMOVED: report.removed_on_disk,
-     UNMATCHED: report.removed_on_disk, AMBIGUOUS: report.ambiguous}[verdict].append(eid)
+     UNMATCHED: report.unmatched, AMBIGUOUS: report.ambiguous}[verdict].append(eid)
 
 
 def _order(disk: LineStore, drop: set[int], after: dict[int | None, list[bytes]]
