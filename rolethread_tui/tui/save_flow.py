@@ -4,20 +4,17 @@ docs/safety.md "Changes made behind our back": before writing, detect that the f
 was loaded and refuse to overwrite it silently. `Session.save` raises
 `FileChangedError`; the app then calls `offer_file_changed`, which asks:
 
+* ``r`` reload and re-apply: this session's changes written onto the file as it
+  is now, by entry id (`Session.reload_and_reapply`); the report names what
+  did not land and the conflict file holding our versions of those.
 * ``a`` save a copy as… — a path prompt (relative paths are taken beside the
   data file); an existing file is overwritten only after a yes/no question.
 * ``c`` save a copy to ``<stem>.rolethread-conflict<suffix>`` beside the
   file — a name that does not exist yet, so nothing is ever overwritten.
 * ``esc`` — nothing is written.
 
-Why no automatic "reload and replay": the session's changes speak of
-entries by their position in the bytes it loaded; once someone else
-rewrote the file, re-applying them is only right when that person touched
-none of the same entries and moved none — which a tool cannot promise in
-general, and a wrong guess silently loses one side's work. The honest
-version keeps both whole: the other version stays on disk untouched, ours
-goes into a copy, and ``rolethread-tui merge FILE COPY -o OUT`` combines
-them by entry id and reports conflicts.
+When the refused save was "save and quit", a re-apply that lands quits too
+and prints its report.
 
 The copy does not become the session's target: the changes stay unsaved
 here (the journal keeps them, and quitting still asks), because marking
@@ -37,6 +34,8 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
 
 from ..domain import conflict_path
 from .screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
@@ -61,8 +60,9 @@ def loaded_bytes_intact(session: Session) -> bool:
     return session.loaded_bytes_intact()
 
 
-def offer_file_changed(app: RoleThreadApp) -> None:
-    """The save was refused because the file changed on disk: ask where the work goes."""
+def offer_file_changed(app: RoleThreadApp, then_quit: bool = False) -> None:
+    """The save was refused because the file changed on disk: ask where the work goes.
+    `then_quit`: the save was "save and quit", so a save that lands here quits too."""
     app.saving = False
     data = app.data_path
     if not loaded_bytes_intact(app.session):
@@ -76,14 +76,16 @@ def offer_file_changed(app: RoleThreadApp) -> None:
                 "is now (by entry id), or save a copy?")
     choices = {"r": "reload and re-apply my changes", "a": "save as…",
                "c": f"save to {conflict.name}"}
-    app.push_screen(ChoiceScreen(question, choices), partial(_chosen, app, data, conflict))
+    app.push_screen(ChoiceScreen(question, choices),
+                    partial(_chosen, app, data, conflict, then_quit))
 
 
-def _chosen(app: RoleThreadApp, data: Path, conflict: Path, key: str | None) -> None:
+def _chosen(app: RoleThreadApp, data: Path, conflict: Path, then_quit: bool,
+            key: str | None) -> None:
     if key == "r":
         app.saving = True
-        app.run_worker(partial(_reapply_in_thread, app), thread=True, group="save",
-                       exclusive=True, name="reapply")
+        app.run_worker(partial(_reapply_in_thread, app, then_quit), thread=True,
+                       group="save", exclusive=True, name="reapply")
     elif key == "c":
         save_copy(app, conflict)
     elif key == "a":
@@ -94,14 +96,14 @@ def _chosen(app: RoleThreadApp, data: Path, conflict: Path, key: str | None) -> 
                    "unsaved here.", severity="warning", markup=False)
 
 
-def _reapply_in_thread(app: RoleThreadApp) -> None:
+def _reapply_in_thread(app: RoleThreadApp, then_quit: bool) -> None:
     try:
         with app.save_lock:
             report = app.session.reload_and_reapply()
     except Exception as exc:  # refused (rewritten in place) or I/O: say why, lose nothing
         app.call_from_thread(_reapply_failed, app, str(exc))
     else:
-        app.call_from_thread(_reapplied, app, report)
+        app.call_from_thread(_reapplied, app, report, then_quit)
 
 
 def _reapply_failed(app: RoleThreadApp, why: str) -> None:
@@ -109,10 +111,14 @@ def _reapply_failed(app: RoleThreadApp, why: str) -> None:
     app.notify(f"Not re-applied: {why}", severity="error", timeout=20)
 
 
-async def _reapplied(app: RoleThreadApp, report: Any) -> None:
+async def _reapplied(app: RoleThreadApp, report: Any, then_quit: bool) -> None:
     app.saving = False
+    message = f"Re-applied and saved: {report.summary()}."
+    if then_quit:  # "save and quit": the save landed, so quit, and say what it did
+        app.exit(message=Text(message))
+        return
     severity = "warning" if report.conflicts else "information"
-    app.notify(f"Re-applied and saved: {report.summary()}.", severity=severity, timeout=30)
+    app.notify(message, severity=severity, timeout=30, markup=False)
     await app.reopen()
 
 
