@@ -125,9 +125,31 @@ def _prefix_digest(path: Path, size: int, span: int = 1 << 16) -> str:
     return h.hexdigest()
 
 
+def gone(path: Path) -> bool:
+    """The file was deleted (or moved away) since it was loaded: nothing to re-apply
+    onto, and nothing a write at its path could destroy."""
+    return not path.exists()  # a link to a file that is gone counts: a save writes it
+
+
+def keep_loaded(store: LineStore, base: Path) -> None:
+    """Write the bytes the session loaded to `base` (the journal's, docs/safety.md)
+    from its open descriptor: the file they were read from is gone, so there is
+    nothing to hard-link, and a save killed mid-way must still find them."""
+    if base.exists():
+        return
+    chunk, size = 8 << 20, store.size
+    write_atomic(base, (store.read_range(at, min(at + chunk, size))
+                        for at in range(0, size, chunk)))
+
+
 def reapply(session: object, target: Path) -> Reapplied:
     """Write the file as it is on disk now plus this session's changes, by entry id."""
     doc = session.doc  # type: ignore[attr-defined]
+    if gone(target):
+        raise FileChangedError(
+            f"{target.name} is gone from disk (deleted or moved): there is nothing to "
+            "re-apply onto. Save it back, or save a copy (your changes are safe in the "
+            "journal).")
     if not loaded_bytes_intact(doc.store, target):
         raise FileChangedError(
             f"{target.name} was rewritten in place: the lines this session loaded are gone, "

@@ -13,8 +13,11 @@ was loaded and refuse to overwrite it silently. `Session.save` raises
   file — a name that does not exist yet, so nothing is ever overwritten.
 * ``esc`` — nothing is written.
 
-When the refused save was "save and quit", a re-apply that lands quits too
-and prints its report.
+A file deleted or moved away while open is said to be gone, and ``w`` saves it
+back instead of ``r``: the entries as loaded (read through the descriptor the
+session still holds) with its changes, at the same path (`Session.write_back`);
+nothing on disk can be lost by that. When the refused save was "save and quit",
+a re-apply or save-back that lands quits too (a re-apply prints its report).
 
 The copy does not become the session's target: the changes stay unsaved
 here (the journal keeps them, and quitting still asks), because marking
@@ -65,6 +68,9 @@ def offer_file_changed(app: RoleThreadApp, then_quit: bool = False) -> None:
     `then_quit`: the save was "save and quit", so a save that lands here quits too."""
     app.saving = False
     data = app.data_path
+    if app.session.file_gone():
+        _offer_file_gone(app, data, then_quit)
+        return
     if not loaded_bytes_intact(app.session):
         app.notify(_REWRITTEN.format(name=data.name), severity="error", timeout=30,
                    markup=False)
@@ -80,12 +86,30 @@ def offer_file_changed(app: RoleThreadApp, then_quit: bool = False) -> None:
                     partial(_chosen, app, data, conflict, then_quit))
 
 
+def _offer_file_gone(app: RoleThreadApp, data: Path, then_quit: bool) -> None:
+    """The file was deleted or moved away while open: nothing on disk can be lost by
+    writing it again, so saving it back (the loaded entries with our changes) is offered
+    first; a copy elsewhere as before."""
+    conflict = conflict_path(data)
+    question = (f"{data.name} is gone from disk: it was deleted or moved since it was "
+                "loaded.\nYour changes are safe in the journal. Save it back (the entries "
+                "as loaded, with your changes, to the same path), or save a copy?")
+    choices = {"w": f"save it back as {data.name}", "a": "save as…",
+               "c": f"save to {conflict.name}"}
+    app.push_screen(ChoiceScreen(question, choices),
+                    partial(_chosen, app, data, conflict, then_quit))
+
+
 def _chosen(app: RoleThreadApp, data: Path, conflict: Path, then_quit: bool,
             key: str | None) -> None:
     if key == "r":
         app.saving = True
         app.run_worker(partial(_reapply_in_thread, app, then_quit), thread=True,
                        group="save", exclusive=True, name="reapply")
+    elif key == "w":
+        app.saving = True
+        app.run_worker(partial(_write_back_in_thread, app, then_quit), thread=True,
+                       group="save", exclusive=True, name="write-back")
     elif key == "c":
         save_copy(app, conflict)
     elif key == "a":
@@ -100,15 +124,34 @@ def _reapply_in_thread(app: RoleThreadApp, then_quit: bool) -> None:
     try:
         with app.save_lock:
             report = app.session.reload_and_reapply()
-    except Exception as exc:  # refused (rewritten in place) or I/O: say why, lose nothing
-        app.call_from_thread(_reapply_failed, app, str(exc))
+    except Exception as exc:  # refused (rewritten in place, gone) or I/O: say why, lose nothing
+        app.call_from_thread(_failed, app, "Not re-applied", exc)
     else:
         app.call_from_thread(_reapplied, app, report, then_quit)
 
 
-def _reapply_failed(app: RoleThreadApp, why: str) -> None:
+def _write_back_in_thread(app: RoleThreadApp, then_quit: bool) -> None:
+    try:
+        with app.save_lock:
+            dest = app.session.write_back()
+    except Exception as exc:  # back again meanwhile, or I/O: say why, lose nothing
+        app.call_from_thread(_failed, app, "Not saved back", exc)
+    else:
+        app.call_from_thread(app._saved, dest, then_quit)
+
+
+def why(exc: BaseException) -> str:
+    """An error as a sentence: an OS error by its message and file name, never the
+    ``[Errno N]`` form `str()` gives it."""
+    if isinstance(exc, OSError) and exc.strerror:
+        name = f" ({Path(exc.filename).name})" if exc.filename else ""
+        return f"{exc.strerror}{name}"
+    return str(exc)
+
+
+def _failed(app: RoleThreadApp, what: str, exc: BaseException) -> None:
     app.saving = False
-    app.notify(f"Not re-applied: {why}", severity="error", timeout=20)
+    app.notify(f"{what}: {why(exc)}", severity="error", timeout=20, markup=False)
 
 
 async def _reapplied(app: RoleThreadApp, report: Any, then_quit: bool) -> None:
@@ -186,8 +229,7 @@ def _copy_in_thread(app: RoleThreadApp, dest: Path) -> None:
     except _Rewritten:
         app.call_from_thread(_copy_done, app, dest, "rewritten")
     except Exception as exc:  # OSError (disk full, permissions) or anything else: say why
-        why = getattr(exc, "strerror", None) or str(exc)
-        app.call_from_thread(_copy_done, app, dest, why)
+        app.call_from_thread(_copy_done, app, dest, why(exc))
     else:
         app.call_from_thread(_copy_done, app, dest, None)
 
@@ -202,6 +244,11 @@ def _copy_done(app: RoleThreadApp, dest: Path, failure: str | None) -> None:
     if failure:
         app.notify(f"Could not save the copy to {dest}: {failure}. Nothing was lost: the "
                    "changes are still in the journal.", severity="error", timeout=15,
+                   markup=False)
+        return
+    if not data.exists():  # gone from disk: nothing there to merge with
+        app.notify(f"Saved a copy to {dest}. {data.name} is gone from disk; your changes "
+                   "stay unsaved here (save again to write it back).", timeout=20,
                    markup=False)
         return
     app.notify(f"Saved a copy to {dest}. {data.name} was not overwritten; your changes stay "
