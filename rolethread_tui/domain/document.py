@@ -64,7 +64,6 @@ class Document:
         self._foreign: dict[int, tuple[str, ...]] = {}
         # identical loaded lines: rid → k of the k-th copy, hash id → copies
         # (`line_repeats`); the scan's exact duplicates once it is done
-        self._copies: dict[int, int] | None = None
         self._scan_done = False
         self._repeats: tuple[dict[int, int], dict[str, int]] | None = None
         self._early_ids = 0
@@ -171,10 +170,22 @@ class Document:
         return self._nth(loaded, rid, self.original(rid))
 
     def scan_done(self, copies: dict[int, int] | None) -> None:
-        """The scan has every digest; `copies` rid → first rid with the same one
-        (`dup_links.earlier_copies`), None when the engine's answer is by position
-        and the order changed (then it is computed here when first needed)."""
-        self._copies, self._scan_done = copies, True
+        """The scan has every digest (called from its thread, before it says so):
+        find the identical loaded lines now, off the keys. `copies`: rid → first rid
+        with the same digest (`dup_links.earlier_copies`), None when the engine's
+        answer is by position and the order changed (then it is computed here)."""
+        self._scan_done = True
+        with contextlib.suppress(OSError):  # a read failing here is asked again later
+            self._repeats = self._find_repeats(copies)
+
+    def _find_repeats(self, copies: dict[int, int] | None
+                      ) -> tuple[dict[int, int], dict[str, int]]:
+        digests, count = self.columns.digest, self.store.count
+        if copies is None:
+            from .dup_links import earlier_copies
+
+            copies = earlier_copies(enumerate(digests[:count]))
+        return repeat_map(self.store, digests, copies, count)
 
     def _nth(self, eid: str, rid: int, raw: bytes) -> str:
         if rid >= self.store.count:
@@ -195,15 +206,9 @@ class Document:
 
     def _repeat_map(self) -> tuple[dict[int, int], dict[str, int]]:
         if self._repeats is None:
-            self._wait()
-            digests, count = self.columns.digest, self.store.count
-            copies = self._copies
-            if copies is None:
-                from .dup_links import earlier_copies
-
-                copies = earlier_copies(enumerate(digests[:count]))
-            self._repeats = repeat_map(self.store, digests, copies, count)
-            self._copies = None
+            self._wait()  # the scan finds them as it ends (`scan_done`)
+            if self._repeats is None:
+                self._repeats = self._find_repeats(None)
         return self._repeats
 
     def edited_ids(self) -> list[int]:
