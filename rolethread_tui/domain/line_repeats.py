@@ -1,4 +1,4 @@
-"""Byte-identical lines get ids of their own (docs/formats.md, "Entry ids").
+"""Byte-identical lines get ids of their own (docs/formats.md, the entry id).
 
 An entry whose line holds no id is known by a hash of that line, so two
 identical lines would share one id — and a save would write it into both,
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from . import review as rv
 from .store import LineStore
@@ -51,6 +52,20 @@ def repeat_map(store: LineStore, digests: Sequence[int], copies: Mapping[int, in
         if len(members) > 1:
             _rank(store, sorted(members), ranks, sizes)
     return ranks, sizes
+
+
+def rank_copies(lines: Iterable[tuple[Any, str | None]]) -> dict[Any, int]:
+    """key → k for every k-th copy (k ≥ 2), from (key, the line's hash when that is its
+    id, else None) in file order: the same answer as `repeat_map` where the lines are
+    read elsewhere (`--engine dask`: hashes come back from the workers)."""
+    seen: Counter[str] = Counter()
+    ranks: dict[Any, int] = {}
+    for key, line_hash in lines:
+        if line_hash is not None:
+            seen[line_hash] += 1
+            if seen[line_hash] > 1:
+                ranks[key] = seen[line_hash]
+    return ranks
 
 
 def _empty_rows(digests: Sequence[int], count: int) -> Iterator[int]:
