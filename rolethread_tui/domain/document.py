@@ -29,9 +29,10 @@ from .review_splice import spliced
 from .store import LineStore
 from .summary import Columns
 
-#: Single ids answered while the scan runs, each from the lines before it
-#: (`line_repeats.nth_before`, a search of the digest column); past this many
-#: (a bulk step before the scan is done) the scan is awaited and the map used.
+#: Ids answered while the scan runs, each from the lines before it
+#: (`line_repeats.nth_before`, a search of the digest column: ~4 ms at entry
+#: 200k). A change stamping more than this many entries (a bulk step before the
+#: scan is done) waits for the scan and uses its map; a view never waits.
 EARLY_IDS = 64
 
 
@@ -199,7 +200,6 @@ class Document:
         """Which copy of identical loaded lines rid is (1: the first or the only)."""
         if self._repeats is None and not self._scan_done:
             digests = self.columns.digest
-            self._early_ids += 1
             if rid < len(digests) and self._early_ids <= EARLY_IDS:
                 return nth_before(self.store, digests, rid)
         return self._repeat_map()[0].get(rid, 1)
@@ -281,7 +281,11 @@ class Document:
     def stamp(self, review: dict[str, Any], value: object, rid: int,
               reviewer: str) -> dict[str, Any]:
         """The review with id, reviewer and time: every change says who and when."""
-        eid = review["id"] if "id" in review else self.id_of(value, rid)
+        if "id" in review:
+            eid = review["id"]
+        else:
+            self._early_ids += 1  # one change stamping many waits for the scan (EARLY_IDS)
+            eid = self.id_of(value, rid)
         return rv.stamped(review, eid, reviewer, rv.now_stamp())
 
     def remember_foreign(self, rid: int, value: object) -> None:
@@ -316,6 +320,7 @@ class Document:
 
     def commit(self, change: Change, positions: Sequence[int] | None) -> bool:
         """Journal, apply and record one change; False when it changes nothing."""
+        self._early_ids = 0
         if not change.states and not change.splices:
             return False
         self.check_writable()
