@@ -106,3 +106,29 @@ def test_an_entry_without_id_changed_on_disk_is_not_called_removed(write):
     assert "removed on disk" not in summary.replace("changed or removed on disk", "")
     assert "1 changed or removed on disk" in summary
     assert lines(report.conflict_file)[0]["_review"]["status"] == "accepted"
+
+
+async def test_in_the_app_each_identical_line_keeps_its_own_decision_after_reapply(write):
+    from rolethread_tui.tui.app import create_app
+
+    from .tui_helpers import settle
+
+    path = write([SAME, OTHER, SAME], "dup.jsonl")
+    app = create_app(path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a", "j", "j", "x")  # accept 1, reject 3
+        with path.open("a") as f:  # another program appends while the app has it open
+            f.write(json.dumps(chat(("user", "appended"))) + "\n")
+        await pilot.press("s")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.pause()
+        assert [app.session.row(i).status for i in range(4)] == [
+            "accepted", "unreviewed", "rejected", "unreviewed"]
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("Re-applied and saved: 2 changed") for m in said)
+    result = lines(path)
+    assert [r.get("_review", {}).get("status") for r in result] == [
+        "accepted", None, "rejected", None]
