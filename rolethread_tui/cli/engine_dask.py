@@ -24,6 +24,7 @@ import orjson
 
 from ..domain.dedupe import DuplicateFinder
 from ..domain.export import ExportSummary
+from ..domain.line_repeats import nth_id, rank_copies
 from ..domain.review import ORIGINS, STATUSES
 from ..domain.shards import bands, merging, tasks
 from ..domain.shards.partitions import PARTITION_BYTES, Partition, plan, shard_paths
@@ -101,6 +102,27 @@ def _print_json(doc: dict[str, Any]) -> None:
 
 
 # ------------------------------------------------------------ validate
+def _entry_ids(client: Any, parts: list, candidates: list[tuple[int, int]]
+               ) -> dict[tuple[int, int], str]:
+    """Ids of the duplicates and of every copy of an identical line (the k-th is
+    `<hash>-<k>`, docs/formats.md), by (partition, entry): read where they are."""
+    return {at: nth_id(eid, k) for at, (eid, k) in _copy_ranks(client, parts, candidates).items()}
+
+
+def _copy_ranks(client: Any, parts: list, candidates: list[tuple[int, int]]
+                ) -> dict[tuple[int, int], tuple[str, int]]:
+    """(entry id as its line gives it, which copy it is) of each candidate."""
+    wanted: dict[int, list[int]] = {}
+    for p, k in candidates:
+        wanted.setdefault(p, []).append(k)
+    found = client.gather([client.submit(tasks.copy_keys, parts[p], ks)
+                           for p, ks in wanted.items()])
+    keys = {(p, k): key for p, got in zip(wanted, found, strict=True)
+            for k, key in got.items()}
+    ranks = rank_copies((at, line_hash) for at, (_, line_hash) in sorted(keys.items()))
+    return {at: (eid, ranks.get(at, 1)) for at, (eid, _) in keys.items()}
+
+
 def validate_shards(client: Any, paths: list[Path], validation: Any = None,
                     size: int = PARTITION_BYTES) -> dict[str, Any]:
     """`validate --json`'s document over all shards; findings name file and line."""
@@ -108,12 +130,7 @@ def validate_shards(client: Any, paths: list[Path], validation: Any = None,
     results = gather(client, client.map(tasks.validate_partition, parts,
                                         validation=validation), "validate")
     duplicates = merging.exact_duplicates(results)
-    wanted: dict[int, list[int]] = {}
-    for p, k in duplicates:
-        wanted.setdefault(p, []).append(k)
-    found = client.gather([client.submit(tasks.entry_ids, parts[p], ks)
-                           for p, ks in wanted.items()])
-    ids = {(p, k): eid for p, got in zip(wanted, found, strict=True) for k, eid in got.items()}
+    ids = _entry_ids(client, parts, merging.copy_candidates(results, duplicates))
     names = [str(path) for path in paths]
     findings = merging.findings(parts, results, names, ids)
     seen: dict[str, set[tuple[str, int]]] = {}
@@ -380,9 +397,11 @@ def export_shards(client: Any, paths: list[Path], out: Path, *, fmt: str | None 
                                                 options[part.shard], piece)
                                   for part, piece in zip(parts, pieces, strict=True)],
                          "export")
+        patches = (_copy_patches(client, parts, results, pieces)
+                   if fmt is not None and not clean else {})
         for target in targets:
             mine = [pc for pc, t in zip(pieces, target_of, strict=True) if t == target]
-            write_atomic(target, _read_pieces(mine))
+            write_atomic(target, _read_pieces(mine, patches))
     finally:
         for piece in pieces:
             with contextlib.suppress(FileNotFoundError):
@@ -401,11 +420,41 @@ def export_shards(client: Any, paths: list[Path], out: Path, *, fmt: str | None 
     return summary, left_out
 
 
-def _read_pieces(pieces: list[str]) -> Iterator[bytes]:
+def _copy_patches(client: Any, parts: list, results: list,
+                  pieces: list[str]) -> dict[str, dict[int, tuple[bytes, bytes]]]:
+    """piece → {output line: (id as written, the copy's own id)} for the copies of
+    identical lines (docs/formats.md): a worker sees its partition only, so it wrote
+    the line's hash; the single machine writes `<hash>-<k>`."""
+    candidates = merging.copy_candidates(results, merging.exact_duplicates(results))
+    patches: dict[str, dict[int, tuple[bytes, bytes]]] = {}
+    for (p, k), (eid, nth) in _copy_ranks(client, parts, candidates).items():
+        left = [gone for _, gone, _ in results[p].left_out]
+        if nth <= 1 or k in left:
+            continue
+        at = k - sum(gone < k for gone in left)  # its line among those written
+        patches.setdefault(pieces[p], {})[at] = (orjson.dumps(eid),
+                                                 orjson.dumps(nth_id(eid, nth)))
+    return patches
+
+
+def _read_pieces(pieces: list[str], patches: dict[str, dict[int, tuple[bytes, bytes]]]
+                 ) -> Iterator[bytes]:
     for piece in pieces:
         with open(piece, "rb") as f:
+            if piece in patches:
+                yield _patched(f.read(), patches[piece])
+                continue
             while block := f.read(8 << 20):
                 yield block
+
+
+def _patched(data: bytes, patches: dict[int, tuple[bytes, bytes]]) -> bytes:
+    """The piece with the id (its first key: `export.training_record`) of some lines
+    replaced."""
+    lines = data.split(b"\n")
+    for at, (old, new) in patches.items():
+        lines[at] = lines[at].replace(old, new, 1)
+    return b"\n".join(lines)
 
 
 def run_export(args: argparse.Namespace) -> int:

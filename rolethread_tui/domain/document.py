@@ -23,10 +23,17 @@ from .errors import ReadOnlyError, SaveInProgressError
 from .events import Emitter, SessionEvent
 from .history import Change, History, Replaced, Reviewed, Splice, State, apply_change, revert_change
 from .journal import Journal
+from .line_repeats import nth_before, nth_id, repeat_map
 from .records import COMPACT, LineStyle, RawLine, detect_style, encode_value, parse_line
 from .review_splice import spliced
 from .store import LineStore
 from .summary import Columns
+
+#: Ids answered while the scan runs, each from the lines before it
+#: (`line_repeats.nth_before`, a search of the digest column: ~4 ms at entry
+#: 200k). A change stamping more than this many entries (a bulk step before the
+#: scan is done) waits for the scan and uses its map; a view never waits.
+EARLY_IDS = 64
 
 
 class Document:
@@ -56,6 +63,11 @@ class Document:
         # and redo of review-only changes then need no parse (a 100k bulk step)
         self._base_cells: dict[int, tuple] = {}
         self._foreign: dict[int, tuple[str, ...]] = {}
+        # identical loaded lines: rid → k of the k-th copy, hash id → copies
+        # (`line_repeats`); the scan's exact duplicates once it is done
+        self._scan_done = False
+        self._repeats: tuple[dict[int, int], dict[str, int]] | None = None
+        self._early_ids = 0
 
     # ----------------------------------------------------------- addressing
     def __len__(self) -> int:
@@ -114,12 +126,13 @@ class Document:
         return self.store.line(rid) if rid < self.store.count else b""
 
     def entry_id(self, rid: int) -> str:
-        """The entry's stable id (`review.entry_id`). An unedited line that cannot
-        hold an id is hashed without a parse: `validate` and `export` ask for many."""
+        """The entry's stable id (`review.entry_id`; the k-th of identical lines
+        `<hash>-<k>`, `line_repeats`). An unedited line that cannot hold an id is
+        hashed without a parse: `validate` and `export` ask for many."""
         raw = self.original(rid)
         if rid not in self._states and rid < self.store.count:
-            return rv.loaded_id(raw)
-        return rv.entry_id(self.value(rid), raw)
+            return self._nth(rv.loaded_id(raw), rid, raw)
+        return self.id_of(self.value(rid), rid)
 
     def entry_ids(self, rids: Sequence[int]) -> list[str]:
         """`entry_id` of many records, their lines read in blocks (`store.lines_of`):
@@ -130,10 +143,73 @@ class Document:
         for rid in rids:
             raw = next(lines) if rid < count else b""
             if rid in states or rid >= count:
-                out.append(rv.entry_id(self.value(rid), raw))
+                out.append(self.id_of(self.value(rid), rid))
             else:
-                out.append(rv.loaded_id(raw))
+                out.append(self._nth(rv.loaded_id(raw), rid, raw))
         return out
+
+    def id_of(self, value: object, rid: int) -> str:
+        """`review.entry_id` of a value of record rid, the k-th identical loaded line's
+        hash id made its own (`line_repeats`): what a stamp writes into `_review.id`."""
+        raw = self.original(rid)
+        return self._nth(rv.entry_id(value, raw), rid, raw)
+
+    def loaded_id(self, rid: int) -> str:
+        """The id of record rid's line as loaded (re-apply matches the file on disk by it)."""
+        raw = self.original(rid)
+        return self._nth(rv.loaded_id(raw), rid, raw)
+
+    def copies_loaded(self, hash_id: str) -> int:
+        """How many loaded lines hold no id and hash to `hash_id` (1 unless repeated)."""
+        return self._repeat_map()[1].get(hash_id, 1)
+
+    def repeat_id(self, rid: int, loaded: str) -> str:
+        """`loaded` (`review.loaded_id` of rid's line, computed elsewhere) made the k-th
+        copy's own id when rid's line is a repeat."""
+        if rid >= self.store.count or self._repeat_map()[0].get(rid, 1) <= 1:
+            return loaded
+        return self._nth(loaded, rid, self.original(rid))
+
+    def scan_done(self, copies: dict[int, int] | None) -> None:
+        """The scan has every digest (called from its thread, before it says so):
+        find the identical loaded lines now, off the keys. `copies`: rid → first rid
+        with the same digest (`dup_links.earlier_copies`), None when the engine's
+        answer is by position and the order changed (then it is computed here)."""
+        self._scan_done = True
+        with contextlib.suppress(OSError):  # a read failing here is asked again later
+            self._repeats = self._find_repeats(copies)
+
+    def _find_repeats(self, copies: dict[int, int] | None
+                      ) -> tuple[dict[int, int], dict[str, int]]:
+        digests, count = self.columns.digest, self.store.count
+        if copies is None:
+            from .dup_links import earlier_copies
+
+            copies = earlier_copies(enumerate(digests[:count]))
+        return repeat_map(self.store, digests, copies, count)
+
+    def _nth(self, eid: str, rid: int, raw: bytes) -> str:
+        if rid >= self.store.count:
+            return eid
+        k = self._rank(rid)
+        if k <= 1 or eid != rv.line_id(raw):  # an id of its own, or not a copy
+            return eid
+        return nth_id(eid, k)
+
+    def _rank(self, rid: int) -> int:
+        """Which copy of identical loaded lines rid is (1: the first or the only)."""
+        if self._repeats is None and not self._scan_done:
+            digests = self.columns.digest
+            if rid < len(digests) and self._early_ids <= EARLY_IDS:
+                return nth_before(self.store, digests, rid)
+        return self._repeat_map()[0].get(rid, 1)
+
+    def _repeat_map(self) -> tuple[dict[int, int], dict[str, int]]:
+        if self._repeats is None:
+            self._wait()  # the scan finds them as it ends (`scan_done`)
+            if self._repeats is None:
+                self._repeats = self._find_repeats(None)
+        return self._repeats
 
     def edited_ids(self) -> list[int]:
         """Record ids whose line a save writes anew (reviewed or replaced)."""
@@ -205,8 +281,12 @@ class Document:
     def stamp(self, review: dict[str, Any], value: object, rid: int,
               reviewer: str) -> dict[str, Any]:
         """The review with id, reviewer and time: every change says who and when."""
-        return rv.stamped(review, rv.entry_id(value, self.original(rid)), reviewer,
-                          rv.now_stamp())
+        if "id" in review:
+            eid = review["id"]
+        else:
+            self._early_ids += 1  # one change stamping many waits for the scan (EARLY_IDS)
+            eid = self.id_of(value, rid)
+        return rv.stamped(review, eid, reviewer, rv.now_stamp())
 
     def remember_foreign(self, rid: int, value: object) -> None:
         """Keep a record's own top-level tags, read by an op that parsed it anyway:
@@ -240,6 +320,7 @@ class Document:
 
     def commit(self, change: Change, positions: Sequence[int] | None) -> bool:
         """Journal, apply and record one change; False when it changes nothing."""
+        self._early_ids = 0
         if not change.states and not change.splices:
             return False
         self.check_writable()

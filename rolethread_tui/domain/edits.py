@@ -155,7 +155,7 @@ def duplicate_entry(doc: Document, i: int) -> int:
     if isinstance(value, dict):
         review = rv.review_of(value)
         review["id"] = rv.new_id()
-        review["duplicated_from"] = rv.entry_id(value, doc.original(rid))
+        review["duplicated_from"] = doc.id_of(value, rid)
         line = encode_value(rv.set_review(rv.with_fresh_ids(value), review), doc.style(rid))
     else:
         line = doc.line_bytes(i)
@@ -181,7 +181,7 @@ def split_entry(doc: Document, reviewer: str, i: int, m: int) -> int:
     value = doc.object(rid, i)
     first, second = ops.split_entry(value, m)
     review = rv.review_of(second)
-    review.update(id=rv.new_id(), split_from=rv.entry_id(value, doc.original(rid)))
+    review.update(id=rv.new_id(), split_from=doc.id_of(value, rid))
     second = rv.set_review(rv.with_fresh_ids(second), doc.stamp(review, second, rid, reviewer))
     first = rv.set_review(first, doc.stamp(rv.review_of(first), value, rid, reviewer))
     style = doc.style(rid)

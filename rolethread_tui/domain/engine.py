@@ -448,10 +448,13 @@ class Engine:
     def _mark_exact_duplicates(self) -> None:
         """The dataset-level `duplicate` check, run once the scan has every digest."""
         rids, digests = self.doc.rids(), self.columns.digest
+        copies = self.exact_duplicates()
         self._set_dup_links({
             rids[p]: DupLink("duplicate", 1.0, digests[rids[p]],
                              ((rids[first], digests[rids[first]]),))
-            for p, first in self.exact_duplicates().items()})
+            for p, first in copies.items()})
+        # positions are rids while the order is as loaded: identical lines' ids
+        self.doc.scan_done(copies if isinstance(rids, range) else None)
 
     # ----------------------------------------------------------- search
     def search(self, query: str | Query, positions: Iterable[int] | None = None) -> list[int]:

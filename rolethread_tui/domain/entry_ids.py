@@ -29,6 +29,7 @@ def entry_ids(doc: Document, helper: Helper | None, rids: list[int]) -> list[str
         lambda: doc.entry_ids(rids[:half]), lambda: doc.entry_ids(theirs))
     if not ok:
         return mine + answer
-    got = dict(zip(loaded, answer, strict=True))
+    # the helper hashes lines alone: the k-th of identical lines gets its own id here
+    got = {r: doc.repeat_id(r, eid) for r, eid in zip(loaded, answer, strict=True)}
     rest = iter(doc.entry_ids([r for r in theirs if r not in got]))
     return mine + [got[r] if r in got else next(rest) for r in theirs]

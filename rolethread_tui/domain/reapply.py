@@ -11,18 +11,26 @@ id** (docs/safety.md):
   nothing is dropped silently;
 - an entry we deleted: removed, unless it changed on disk (then it stays, reported);
 - an entry we added: inserted after the entry it followed here, or at the end.
+
+Byte-identical lines without an id are told apart by the rule of `line_repeats`
+(the k-th copy is `<hash>-<k>`), on disk as in the session: the k-th copy we
+loaded is the k-th on disk — but only while the disk holds as many copies as we
+loaded. Otherwise which is which cannot be told, and our changes to them are
+conflicts like any other (theirs stay, ours go aside, the report counts them).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import review as rv
 from .errors import FileChangedError
+from .line_repeats import nth_id
 from .records import one_line, parse_line
 from .store import LineStore
 from .writer import backup, pieces, write_atomic
@@ -39,7 +47,19 @@ class Reapplied:
     deleted: int = 0
     changed_on_disk: list[str] = field(default_factory=list)  # ids: theirs kept, ours aside
     removed_on_disk: list[str] = field(default_factory=list)  # ids: ours aside
+    # ids of entries without an id of their own whose line is not on disk any more:
+    # changed or removed there, nothing tells which (theirs kept, ours aside)
+    unmatched: list[str] = field(default_factory=list)
+    # ids of identical lines the disk now holds another number of copies of:
+    # which copy is which cannot be told (theirs kept, ours aside)
+    ambiguous: list[str] = field(default_factory=list)
     conflict_file: Path | None = None
+
+    @property
+    def conflicts(self) -> bool:
+        """Whether any of our changes did not land (theirs kept, reported)."""
+        return bool(self.changed_on_disk or self.removed_on_disk or self.unmatched
+                    or self.ambiguous)
 
     def summary(self) -> str:
         parts = [f"{self.applied} changed, {self.added} added, {self.deleted} deleted"]
@@ -47,6 +67,12 @@ class Reapplied:
             parts.append(f"{len(self.changed_on_disk)} also changed on disk (kept theirs)")
         if self.removed_on_disk:
             parts.append(f"{len(self.removed_on_disk)} removed on disk")
+        if self.unmatched:
+            parts.append(f"{len(self.unmatched)} changed or removed on disk (no id of "
+                         "their own to tell which; kept theirs)")
+        if self.ambiguous:
+            parts.append(f"{len(self.ambiguous)} identical to other lines whose number of "
+                         "copies changed on disk (which is which cannot be told; kept theirs)")
         if self.conflict_file is not None:
             parts.append(f"our versions of those are in {self.conflict_file.name}")
         return "; ".join(parts)
@@ -99,9 +125,31 @@ def _prefix_digest(path: Path, size: int, span: int = 1 << 16) -> str:
     return h.hexdigest()
 
 
+def gone(path: Path) -> bool:
+    """The file was deleted (or moved away) since it was loaded: nothing to re-apply
+    onto, and nothing a write at its path could destroy."""
+    return not path.exists()  # a link to a file that is gone counts: a save writes it
+
+
+def keep_loaded(store: LineStore, base: Path) -> None:
+    """Write the bytes the session loaded to `base` (the journal's, docs/safety.md)
+    from its open descriptor: the file they were read from is gone, so there is
+    nothing to hard-link, and a save killed mid-way must still find them."""
+    if base.exists():
+        return
+    chunk, size = 8 << 20, store.size
+    write_atomic(base, (store.read_range(at, min(at + chunk, size))
+                        for at in range(0, size, chunk)))
+
+
 def reapply(session: object, target: Path) -> Reapplied:
     """Write the file as it is on disk now plus this session's changes, by entry id."""
     doc = session.doc  # type: ignore[attr-defined]
+    if gone(target):
+        raise FileChangedError(
+            f"{target.name} is gone from disk (deleted or moved): there is nothing to "
+            "re-apply onto. Save it back, or save a copy (your changes are safe in the "
+            "journal).")
     if not loaded_bytes_intact(doc.store, target):
         raise FileChangedError(
             f"{target.name} was rewritten in place: the lines this session loaded are gone, "
@@ -135,37 +183,60 @@ def _ours(doc: object) -> _Ours:
     return _Ours(changed, deleted, added)
 
 
-def _eid(line: bytes) -> str:
-    return rv.entry_id(parse_line(line), line)
+def _disk_ids(disk: LineStore) -> tuple[list[str], Counter[str]]:
+    """Every disk line's id, by the rule the session used (`line_repeats`: the k-th
+    identical line without an id is `<hash>-<k>`), and how many copies of each
+    hash-only line the disk holds."""
+    ids: list[str] = []
+    copies: Counter[str] = Counter()
+    for rid in range(disk.count):
+        line = disk.line(rid)
+        eid = rv.entry_id(parse_line(line), line)
+        if eid == rv.line_id(line):
+            copies[eid] += 1
+            eid = nth_id(eid, copies[eid])
+        ids.append(eid)
+    return ids, copies
+
+
+@dataclass(slots=True)
+class _Disk:
+    """The file on disk as re-apply matches against it."""
+
+    store: LineStore
+    by_id: dict[str, int]
+    copies: Counter[str]
 
 
 def _write(doc: object, ours: _Ours, disk: LineStore, target: Path) -> Reapplied:
     report = Reapplied()
-    original = doc.original  # type: ignore[attr-defined]
+    ids, copies = _disk_ids(disk)
     by_id: dict[str, int] = {}
-    for rid in range(disk.count):
-        by_id.setdefault(_eid(disk.line(rid)), rid)
+    for rid, eid in enumerate(ids):
+        by_id.setdefault(eid, rid)
+    now = _Disk(disk, by_id, copies)
     replace: dict[int, bytes] = {}
     drop: set[int] = set()
     aside: list[bytes] = []
     for rid, line in ours.changed.items():
-        eid, at, same = _match(by_id, disk, original(rid))
-        if same:
-            replace[at] = line
+        eid, at, verdict = _match(doc, rid, now)
+        if verdict == SAME:
+            replace[at] = line  # type: ignore[index]
             report.applied += 1
         else:
-            (report.removed_on_disk if at is None else report.changed_on_disk).append(eid)
+            _report(report, verdict, eid)
             aside.append(line)
     for rid in ours.deleted:
-        eid, at, same = _match(by_id, disk, original(rid))
-        if same:
-            drop.add(at)
+        eid, at, verdict = _match(doc, rid, now)
+        if verdict == SAME:
+            drop.add(at)  # type: ignore[arg-type]
             report.deleted += 1
-        elif at is not None:
-            report.changed_on_disk.append(eid)
+        elif verdict != REMOVED:  # gone on disk too: nothing to tell
+            _report(report, verdict, eid)
     after: dict[int | None, list[bytes]] = {}
     for anchor, line in ours.added:
-        at = None if anchor is None else by_id.get(_eid(original(anchor)), disk.count - 1)
+        at = None if anchor is None else by_id.get(doc.loaded_id(anchor),  # type: ignore[attr-defined]
+                                                   disk.count - 1)
         after.setdefault(at, []).append(line)
         report.added += 1
     if aside:
@@ -178,12 +249,33 @@ def _write(doc: object, ours: _Ours, disk: LineStore, target: Path) -> Reapplied
     return report
 
 
-def _match(by_id: dict[str, int], disk: LineStore, loaded_line: bytes
-           ) -> tuple[str, int | None, bool]:
-    """(entry id, its record on disk or None when gone, whether it is as we loaded it)."""
-    eid = _eid(loaded_line)
-    at = by_id.get(eid)
-    return eid, at, at is not None and disk.line(at) == loaded_line
+SAME, CHANGED, REMOVED, UNMATCHED, AMBIGUOUS = (
+    "same", "changed", "removed", "unmatched", "ambiguous")
+
+
+def _match(doc: object, rid: int, disk: _Disk) -> tuple[str, int | None, str]:
+    """(entry id, its record on disk or None, verdict) for loaded record rid:
+    SAME — on disk as we loaded it; CHANGED — found by id, different now;
+    REMOVED — its own id is nowhere on disk; UNMATCHED — it has no id and its
+    bytes are nowhere on disk (changed or removed: nothing tells which);
+    AMBIGUOUS — identical to other lines, and the disk holds another number of
+    copies than we loaded, so which copy is which cannot be told."""
+    loaded = doc.original(rid)  # type: ignore[attr-defined]
+    eid = doc.loaded_id(rid)  # type: ignore[attr-defined]
+    base = rv.line_id(loaded)
+    if eid == base or eid.startswith(base + "-"):  # known by its bytes alone
+        on_disk = disk.copies.get(base, 0)
+        if on_disk and on_disk != doc.copies_loaded(base):  # type: ignore[attr-defined]
+            return eid, None, AMBIGUOUS
+    at = disk.by_id.get(eid)
+    if at is None:
+        return eid, None, UNMATCHED if eid == base or eid.startswith(base + "-") else REMOVED
+    return eid, at, SAME if disk.store.line(at) == loaded else CHANGED
+
+
+def _report(report: Reapplied, verdict: str, eid: str) -> None:
+    {CHANGED: report.changed_on_disk, REMOVED: report.removed_on_disk,
+     UNMATCHED: report.unmatched, AMBIGUOUS: report.ambiguous}[verdict].append(eid)
 
 
 def _order(disk: LineStore, drop: set[int], after: dict[int | None, list[bytes]]

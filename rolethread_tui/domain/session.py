@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import formats
-from . import review as rv
 from .access import Access, claim
 from .document import Document
 from .engine import Engine, EntryFinding
@@ -22,7 +21,7 @@ from .events import Emitter, Listener, SessionEvent
 from .history import History
 from .journal import Journal, PendingJournal
 from .reading import EntryView, entry_view
-from .reapply import Reapplied, loaded_bytes_intact, reapply
+from .reapply import Reapplied, gone, keep_loaded, loaded_bytes_intact, reapply
 from .reviewer import reviewer_name
 from .session_ops import SessionOps
 from .store import FileStamp, LineStore
@@ -168,7 +167,7 @@ class Session(SessionOps):
         rid = self.rid(i)
         value = self.doc.value(rid)
         raw = None if formats.detect_shape(value) is not None else self.line_bytes(i)
-        return entry_view(value, raw, rv.entry_id(value, self.doc.original(rid)))
+        return entry_view(value, raw, self.doc.id_of(value, rid))
 
     def row(self, i: int) -> Row:
         return self.columns.row(self.rid(i))
@@ -324,6 +323,10 @@ class Session(SessionOps):
     def check_disk(self) -> None:
         """Raise FileChangedError if the source changed on disk since we read or wrote it."""
         now = FileStamp.of(self._disk_path) if self._disk_path.exists() else None
+        if now is None and self._disk_stamp is not None:
+            raise FileChangedError(
+                f"{self._disk_path} is gone from disk (deleted or moved) since it was "
+                "loaded; write it back (write_back) or save elsewhere")
         if now != self._disk_stamp:
             raise FileChangedError(
                 f"{self._disk_path} changed on disk since it was loaded; save elsewhere or reload")
@@ -350,6 +353,27 @@ class Session(SessionOps):
         self._disk_stamp = FileStamp.of(self._disk_path)
         self.events.emit(SessionEvent("saved", str(self._disk_path)))
         return report
+
+    def file_gone(self) -> bool:
+        """Whether the file was deleted or moved away since it was loaded."""
+        return gone(self._disk_path)
+
+    def write_back(self) -> Path:
+        """The file is gone from disk (deleted or moved): write it again at its path —
+        the entries as loaded, with this session's changes (docs/safety.md). Refused
+        (`FileChangedError`) when something is at the path again by now."""
+        if not gone(self._disk_path):
+            raise FileChangedError(f"{self._disk_path} is there again: save elsewhere or "
+                                   "reload")
+        if self.journal is not None:  # recovery's base: the loaded bytes, kept first
+            keep_loaded(self.store, self.journal.base)
+        before, self._disk_stamp = self._disk_stamp, None  # the save expects no file now
+        try:
+            return self.save()
+        except BaseException:
+            if gone(self._disk_path):  # not written: still the file that is gone
+                self._disk_stamp = before
+            raise
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write the dataset atomically to the target (or to `path`, a copy).

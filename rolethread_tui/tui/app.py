@@ -324,7 +324,7 @@ class RoleThreadApp(App[None]):
         except FileChangedError:
             from .save_flow import offer_file_changed
 
-            self.call_from_thread(offer_file_changed, self)
+            self.call_from_thread(offer_file_changed, self, then_quit)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             self.call_from_thread(

@@ -4,20 +4,20 @@ docs/safety.md "Changes made behind our back": before writing, detect that the f
 was loaded and refuse to overwrite it silently. `Session.save` raises
 `FileChangedError`; the app then calls `offer_file_changed`, which asks:
 
+* ``r`` reload and re-apply: this session's changes written onto the file as it
+  is now, by entry id (`Session.reload_and_reapply`); the report names what
+  did not land and the conflict file holding our versions of those.
 * ``a`` save a copy as… — a path prompt (relative paths are taken beside the
   data file); an existing file is overwritten only after a yes/no question.
 * ``c`` save a copy to ``<stem>.rolethread-conflict<suffix>`` beside the
   file — a name that does not exist yet, so nothing is ever overwritten.
 * ``esc`` — nothing is written.
 
-Why no automatic "reload and replay": the session's changes speak of
-entries by their position in the bytes it loaded; once someone else
-rewrote the file, re-applying them is only right when that person touched
-none of the same entries and moved none — which a tool cannot promise in
-general, and a wrong guess silently loses one side's work. The honest
-version keeps both whole: the other version stays on disk untouched, ours
-goes into a copy, and ``rolethread-tui merge FILE COPY -o OUT`` combines
-them by entry id and reports conflicts.
+A file deleted or moved away while open is said to be gone, and ``w`` saves it
+back instead of ``r``: the entries as loaded (read through the descriptor the
+session still holds) with its changes, at the same path (`Session.write_back`);
+nothing on disk can be lost by that. When the refused save was "save and quit",
+a re-apply or save-back that lands quits too (a re-apply prints its report).
 
 The copy does not become the session's target: the changes stay unsaved
 here (the journal keeps them, and quitting still asks), because marking
@@ -37,6 +37,8 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
 
 from ..domain import conflict_path
 from .screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
@@ -61,10 +63,14 @@ def loaded_bytes_intact(session: Session) -> bool:
     return session.loaded_bytes_intact()
 
 
-def offer_file_changed(app: RoleThreadApp) -> None:
-    """The save was refused because the file changed on disk: ask where the work goes."""
+def offer_file_changed(app: RoleThreadApp, then_quit: bool = False) -> None:
+    """The save was refused because the file changed on disk: ask where the work goes.
+    `then_quit`: the save was "save and quit", so a save that lands here quits too."""
     app.saving = False
     data = app.data_path
+    if app.session.file_gone():
+        _offer_file_gone(app, data, then_quit)
+        return
     if not loaded_bytes_intact(app.session):
         app.notify(_REWRITTEN.format(name=data.name), severity="error", timeout=30,
                    markup=False)
@@ -76,14 +82,34 @@ def offer_file_changed(app: RoleThreadApp) -> None:
                 "is now (by entry id), or save a copy?")
     choices = {"r": "reload and re-apply my changes", "a": "save as…",
                "c": f"save to {conflict.name}"}
-    app.push_screen(ChoiceScreen(question, choices), partial(_chosen, app, data, conflict))
+    app.push_screen(ChoiceScreen(question, choices),
+                    partial(_chosen, app, data, conflict, then_quit))
 
 
-def _chosen(app: RoleThreadApp, data: Path, conflict: Path, key: str | None) -> None:
+def _offer_file_gone(app: RoleThreadApp, data: Path, then_quit: bool) -> None:
+    """The file was deleted or moved away while open: nothing on disk can be lost by
+    writing it again, so saving it back (the loaded entries with our changes) is offered
+    first; a copy elsewhere as before."""
+    conflict = conflict_path(data)
+    question = (f"{data.name} is gone from disk: it was deleted or moved since it was "
+                "loaded.\nYour changes are safe in the journal. Save it back (the entries "
+                "as loaded, with your changes, to the same path), or save a copy?")
+    choices = {"w": f"save it back as {data.name}", "a": "save as…",
+               "c": f"save to {conflict.name}"}
+    app.push_screen(ChoiceScreen(question, choices),
+                    partial(_chosen, app, data, conflict, then_quit))
+
+
+def _chosen(app: RoleThreadApp, data: Path, conflict: Path, then_quit: bool,
+            key: str | None) -> None:
     if key == "r":
         app.saving = True
-        app.run_worker(partial(_reapply_in_thread, app), thread=True, group="save",
-                       exclusive=True, name="reapply")
+        app.run_worker(partial(_reapply_in_thread, app, then_quit), thread=True,
+                       group="save", exclusive=True, name="reapply")
+    elif key == "w":
+        app.saving = True
+        app.run_worker(partial(_write_back_in_thread, app, then_quit), thread=True,
+                       group="save", exclusive=True, name="write-back")
     elif key == "c":
         save_copy(app, conflict)
     elif key == "a":
@@ -94,25 +120,48 @@ def _chosen(app: RoleThreadApp, data: Path, conflict: Path, key: str | None) -> 
                    "unsaved here.", severity="warning", markup=False)
 
 
-def _reapply_in_thread(app: RoleThreadApp) -> None:
+def _reapply_in_thread(app: RoleThreadApp, then_quit: bool) -> None:
     try:
         with app.save_lock:
             report = app.session.reload_and_reapply()
-    except Exception as exc:  # refused (rewritten in place) or I/O: say why, lose nothing
-        app.call_from_thread(_reapply_failed, app, str(exc))
+    except Exception as exc:  # refused (rewritten in place, gone) or I/O: say why, lose nothing
+        app.call_from_thread(_failed, app, "Not re-applied", exc)
     else:
-        app.call_from_thread(_reapplied, app, report)
+        app.call_from_thread(_reapplied, app, report, then_quit)
 
 
-def _reapply_failed(app: RoleThreadApp, why: str) -> None:
+def _write_back_in_thread(app: RoleThreadApp, then_quit: bool) -> None:
+    try:
+        with app.save_lock:
+            dest = app.session.write_back()
+    except Exception as exc:  # back again meanwhile, or I/O: say why, lose nothing
+        app.call_from_thread(_failed, app, "Not saved back", exc)
+    else:
+        app.call_from_thread(app._saved, dest, then_quit)
+
+
+def why(exc: BaseException) -> str:
+    """An error as a sentence: an OS error by its message and file name, never the
+    ``[Errno N]`` form `str()` gives it."""
+    if isinstance(exc, OSError) and exc.strerror:
+        name = f" ({Path(exc.filename).name})" if exc.filename else ""
+        return f"{exc.strerror}{name}"
+    return str(exc)
+
+
+def _failed(app: RoleThreadApp, what: str, exc: BaseException) -> None:
     app.saving = False
-    app.notify(f"Not re-applied: {why}", severity="error", timeout=20)
+    app.notify(f"{what}: {why(exc)}", severity="error", timeout=20, markup=False)
 
 
-async def _reapplied(app: RoleThreadApp, report: Any) -> None:
+async def _reapplied(app: RoleThreadApp, report: Any, then_quit: bool) -> None:
     app.saving = False
-    severity = "warning" if report.changed_on_disk or report.removed_on_disk else "information"
-    app.notify(f"Re-applied and saved: {report.summary()}.", severity=severity, timeout=30)
+    message = f"Re-applied and saved: {report.summary()}."
+    if then_quit:  # "save and quit": the save landed, so quit, and say what it did
+        app.exit(message=Text(message))
+        return
+    severity = "warning" if report.conflicts else "information"
+    app.notify(message, severity=severity, timeout=30, markup=False)
     await app.reopen()
 
 
@@ -180,8 +229,7 @@ def _copy_in_thread(app: RoleThreadApp, dest: Path) -> None:
     except _Rewritten:
         app.call_from_thread(_copy_done, app, dest, "rewritten")
     except Exception as exc:  # OSError (disk full, permissions) or anything else: say why
-        why = getattr(exc, "strerror", None) or str(exc)
-        app.call_from_thread(_copy_done, app, dest, why)
+        app.call_from_thread(_copy_done, app, dest, why(exc))
     else:
         app.call_from_thread(_copy_done, app, dest, None)
 
@@ -196,6 +244,11 @@ def _copy_done(app: RoleThreadApp, dest: Path, failure: str | None) -> None:
     if failure:
         app.notify(f"Could not save the copy to {dest}: {failure}. Nothing was lost: the "
                    "changes are still in the journal.", severity="error", timeout=15,
+                   markup=False)
+        return
+    if not data.exists():  # gone from disk: nothing there to merge with
+        app.notify(f"Saved a copy to {dest}. {data.name} is gone from disk; your changes "
+                   "stay unsaved here (save again to write it back).", timeout=20,
                    markup=False)
         return
     app.notify(f"Saved a copy to {dest}. {data.name} was not overwritten; your changes stay "

@@ -66,12 +66,14 @@ def findings(parts: Sequence[Partition], results: Sequence[PartFindings],
     An entry whose conversation an earlier one (in shard order) already has
     gets a ``duplicate`` finding after its own, naming the first copy: "entry N"
     in the same shard (the single-machine text), "SHARD entry N" in another.
-    `ids` holds the entry id of each such duplicate, by (partition, local entry).
+    `ids` holds the entry id of each such duplicate, by (partition, local entry),
+    and of every copy of an identical line (`copy_candidates`, `line_repeats`).
     """
     place = Placement(parts, results)
     out: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
-    for part, result in zip(parts, results, strict=True):
+    for p, (part, result) in enumerate(zip(parts, results, strict=True)):
         for k, line, check, severity, message, fixable, text, eid in result.findings:
+            eid = ids.get((p, k), eid)  # the k-th of identical lines: its own id
             placed = place.line(part.index, line)
             out.append(((part.shard, placed, 0), _finding(
                 names[part.shard], placed, place.entry(part.index, k),
@@ -107,6 +109,25 @@ def exact_duplicates(results: Sequence[PartFindings] | Sequence[PartTally]
             if seen != (p, k):
                 out[(p, k)] = seen
     return out
+
+
+def copy_candidates(results: Sequence[PartFindings],
+                    duplicates: dict[tuple[int, int], tuple[int, int]]
+                    ) -> list[tuple[int, int]]:
+    """(partition, entry) of every entry that may be byte-identical to another, in
+    order: the exact duplicates with their first copies, and entries without a
+    conversation of a length another has (the single machine's `line_repeats`)."""
+    out: set[tuple[int, int]] = set()
+    for copy, first in duplicates.items():
+        out.update((copy, first))
+    by_length: dict[int, list[tuple[int, int]]] = {}
+    for p, result in enumerate(results):
+        for k, length in result.empties:
+            by_length.setdefault(length, []).append((p, k))
+    for members in by_length.values():
+        if len(members) > 1:
+            out.update(members)
+    return sorted(out)
 
 
 def tallies(results: Sequence[PartTally]) -> dict[str, Counter[str]]:

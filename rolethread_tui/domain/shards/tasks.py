@@ -45,6 +45,9 @@ class PartFindings(PartResult):
     #: (local entry, conversation digest) of every entry with a conversation
     digests: list[tuple[int, int]] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)  # local line of each entry
+    #: (local entry, line length) of every entry without one: with the duplicates,
+    #: the only lines that can be copies of another (`line_repeats`)
+    empties: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -73,6 +76,10 @@ class PartExport(PartResult):
     by_status: Counter[str] = field(default_factory=Counter)
     by_origin: Counter[str] = field(default_factory=Counter)
     left_out: list[tuple[int, int, str]] = field(default_factory=list)  # (line, entry, reason)
+    #: as in `PartFindings`, when the output carries entry ids (a converted format):
+    #: the driver finds the copies of identical lines and gives them their own
+    digests: list[tuple[int, int]] = field(default_factory=list)
+    empties: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _rows(lines: list[bytes], validation: Any) -> tuple[Columns, list[object]]:
@@ -91,6 +98,8 @@ def validate_partition(part: Partition, validation: Any = None) -> PartFindings:
     for k, digest in enumerate(columns.digest):
         if digest:
             out.digests.append((k, digest))
+        else:
+            out.empties.append((k, len(got.lines[k])))
         found = columns.findings.get(k)
         if not found:
             continue
@@ -100,10 +109,16 @@ def validate_partition(part: Partition, validation: Any = None) -> PartFindings:
     return out
 
 
-def entry_ids(part: Partition, wanted: list[int]) -> dict[int, str]:
-    """Entry ids of some local entries (the duplicates found after the merge)."""
+def copy_keys(part: Partition, wanted: list[int]) -> dict[int, tuple[str, str | None]]:
+    """(entry id, the line's hash when that is its id, else None) of some local
+    entries: the candidates for identical lines, ranked by the driver (`line_repeats`)."""
     got = read_partition(part)
-    return {k: rv.entry_id(parse_line(got.lines[k]), got.lines[k]) for k in wanted}
+    out: dict[int, tuple[str, str | None]] = {}
+    for k in wanted:
+        line = got.lines[k]
+        eid = rv.entry_id(parse_line(line), line)
+        out[k] = (eid, eid if eid == rv.line_id(line) else None)
+    return out
 
 
 def stats_partition(part: Partition, validation: Any = None) -> PartTally:
@@ -175,6 +190,12 @@ def export_partition(part: Partition, options: ExportOptions, piece: str) -> Par
     columns, values = _rows(got.lines, options.validation)
     out = PartExport(part.index, len(got.lines), got.physical)
     fmt = options.fmt or ("chatml" if options.clean else None)
+    if fmt is not None and not options.clean:  # ids in the output: `PartExport.digests`
+        for k, digest in enumerate(columns.digest):
+            if digest:
+                out.digests.append((k, digest))
+            else:
+                out.empties.append((k, len(got.lines[k])))
     with open(piece, "wb", buffering=1 << 20) as sink:
         for k, line in enumerate(got.lines):
             out.selected += 1
