@@ -66,6 +66,18 @@ def output_path(path: str, option: str) -> Path:
     return given_path(path, f"the file {option} writes")
 
 
+def stream_output(out: Path) -> bool:
+    """True when OUT is written into, not replaced: a character device, a FIFO, or
+    `/dev/stdout` (docs/cli.md): no --force, no temp file beside it. A directory,
+    a socket or a block device is a UsageError ("not a regular file")."""
+    from ..domain.special import is_stream, path_kind
+
+    what = path_kind(out)
+    if what not in (None, "a pipe", "a character device"):
+        raise UsageError(f"{out}: not a regular file ({what})")
+    return is_stream(out)
+
+
 def input_file(path: str) -> Path:
     """The file a command reads, or a UsageError saying why it can't be read."""
     file = given_path(path, "a FILE to read")

@@ -24,6 +24,7 @@ from .common import (
     input_file,
     open_session,
     output_path,
+    stream_output,
     validation_settings,
 )
 from .errors import UsageError
@@ -61,13 +62,14 @@ def check_output(out: Path, inputs: list[Path], force: bool) -> None:
     """Refuse to write over an input, over an existing file (without --force), or
     where no file can be made. Checked before anything is written: `export
     --report` writes two files, and a report that fails once OUT is there would
-    leave OUT behind (the re-run: "already exists")."""
+    leave OUT behind (the re-run: "already exists"). A device or FIFO is written into
+    (docs/cli.md): neither --force nor a temp file beside it applies."""
     for path in inputs:
         if out.resolve() == path.resolve() or (out.exists() and path.exists()
                                                and out.samefile(path)):
             raise UsageError(f"{out}: output is the same file as the input {path}")
-    if out.is_dir():
-        raise UsageError(f"{out}: is a directory")
+    if stream_output(out):  # a device or FIFO: written into, never replaced
+        return
     if out.exists() and not force:
         raise UsageError(f"{out}: already exists (use --force to overwrite)")
     if not out.parent.is_dir():

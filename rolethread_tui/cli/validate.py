@@ -11,7 +11,13 @@ from typing import Any
 from ..domain.session import EntryFinding
 from ..domain.validation import FileNote, file_notes
 from ..domain.wording import count
-from .common import add_config_option, open_session, output_path, validation_settings
+from .common import (
+    add_config_option,
+    open_session,
+    output_path,
+    stream_output,
+    validation_settings,
+)
 from .errors import UsageError
 from .json_out import Items, write_document
 from .options import add_engine_options
@@ -40,7 +46,7 @@ def _check_args(args: argparse.Namespace) -> Path | None:
     out = output_path(args.output, "-o/--output")
     if out.exists() and out.resolve() == Path(args.file).resolve():
         raise UsageError("-o must not be the input file")
-    if out.exists() and not args.force:
+    if not stream_output(out) and out.exists() and not args.force:
         raise UsageError(f"{out}: exists (use --force to overwrite)")
     return out
 
