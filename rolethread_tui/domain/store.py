@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import NotAnArrayError
 from .json_array import ArrayIndex, check_not_one_object, holds_array, index_array
-from .special import kind, not_regular
+from .special import kind, not_regular, require_regular
 
 BOM = b"\xef\xbb\xbf"
 CHUNK = 8 << 20
@@ -106,6 +106,7 @@ class LineStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        require_regular(self.path)  # before opening: a FIFO with no writer would hang
         self._fd = os.open(self.path, os.O_RDONLY)
         self.stamp = FileStamp.of(self.path)
         self.size = self.stamp.size

@@ -214,7 +214,12 @@ def _named_as(target: Path, real: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         if exc.filename is None or os.path.basename(exc.filename).startswith(temp_prefix(real)):
-            exc.filename, exc.filename2 = os.fspath(target), None
+            if exc.errno is None:
+                exc.filename = os.fspath(target)
+                raise
+            # a new error: setting filename2 to None would still print "-> None"
+            named = type(exc)(exc.errno, exc.strerror, os.fspath(target))
+            raise named.with_traceback(exc.__traceback__) from None
         raise
 
 
