@@ -66,14 +66,46 @@ def output_path(path: str, option: str) -> Path:
     return given_path(path, f"the file {option} writes")
 
 
+def stream_output(out: Path) -> bool:
+    """True when OUT is written into, not replaced: a character device, a FIFO, or
+    `/dev/stdout` (docs/cli.md): no --force, no temp file beside it. A directory,
+    a socket or a block device is a UsageError ("not a regular file")."""
+    from ..domain.special import is_stream, path_kind
+
+    what = path_kind(out)
+    if what not in (None, "a pipe", "a character device"):
+        raise UsageError(f"{out}: not a regular file ({what})")
+    return is_stream(out)
+
+
 def input_file(path: str) -> Path:
     """The file a command reads, or a UsageError saying why it can't be read."""
     file = given_path(path, "a FILE to read")
+    check_input(file, path)
+    return file
+
+
+def check_input(file: Path, path: str) -> None:
+    """A regular file to read, or a UsageError: missing, a folder, or a pipe or device.
+
+    The type is read with `stat`, before anything opens the file: opening a FIFO
+    nobody writes to would wait forever. A pipe (`/dev/stdin` fed by one, `<(…)`,
+    `-`) is refused rather than copied to a temp file: the tool reads a file by
+    offset, more than once and in threads, and a pipe can be read once; a copy
+    of a multi-GB stream in a temp folder is for the user to place (docs/cli.md).
+    """
+    if path == "-" and not file.exists():
+        raise UsageError("-: standard input is not read; save it to a file first and "
+                         "name that file")
     if not file.exists():
         raise UsageError(f"{path}: no such file")
     if file.is_dir():
         raise UsageError(f"{path}: is a directory")
-    return file
+    from ..domain.special import path_kind
+
+    what = path_kind(file)
+    if what is not None:
+        raise UsageError(f"{path} is {what}, not a file: save it to a file first")
 
 
 def accept_dash_values(parser: argparse.ArgumentParser, *options: str) -> None:

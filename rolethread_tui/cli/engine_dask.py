@@ -473,7 +473,7 @@ def run_export(args: argparse.Namespace) -> int:
         for target in output_targets(out, paths):
             check_output(target, paths, args.force)
         if report is not None:
-            check_output(report, paths, args.force)
+            check_output(report, paths, args.force, {"-o": out}, name="--report")
         summary, left_out = export_shards(client, paths, out, fmt=args.format,
                                           clean=args.clean,
                                           include_rejected=args.include_rejected,

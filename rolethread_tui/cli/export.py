@@ -24,6 +24,7 @@ from .common import (
     input_file,
     open_session,
     output_path,
+    stream_output,
     validation_settings,
 )
 from .errors import UsageError
@@ -57,22 +58,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def check_output(out: Path, inputs: list[Path], force: bool) -> None:
-    """Refuse to write over an input, over an existing file (without --force), or
-    where no file can be made. Checked before anything is written: `export
-    --report` writes two files, and a report that fails once OUT is there would
-    leave OUT behind (the re-run: "already exists")."""
+def check_output(out: Path, inputs: list[Path], force: bool,
+                 others: dict[str, Path] | None = None, name: str = "output") -> None:
+    """Refuse to write over an input or another output (`others`, by option: "--report
+    is the same file as -o"), over an existing file (without --force), or where no file
+    can be made. Checked before anything is written: `export --report` writes two
+    files, and a report that fails once OUT is there would leave OUT behind (the
+    re-run: "already exists"). A device or FIFO is written into (docs/cli.md):
+    neither --force nor a temp file beside it applies."""
     for path in inputs:
-        if out.resolve() == path.resolve() or (out.exists() and path.exists()
-                                               and out.samefile(path)):
-            raise UsageError(f"{out}: output is the same file as the input {path}")
-    if out.is_dir():
-        raise UsageError(f"{out}: is a directory")
+        if _same(out, path):
+            raise UsageError(f"{out}: {name} is the same file as the input {path}")
+    for option, path in (others or {}).items():
+        if _same(out, path):
+            raise UsageError(f"{out}: {name} is the same file as {option}")
+    if stream_output(out):  # a device or FIFO: written into, never replaced
+        return
     if out.exists() and not force:
         raise UsageError(f"{out}: already exists (use --force to overwrite)")
     if not out.parent.is_dir():
         raise UsageError(f"{out.parent}: no such directory")
     check_writable(out)
+
+
+def _same(out: Path, path: Path) -> bool:
+    return out.resolve() == path.resolve() or (out.exists() and path.exists()
+                                                and out.samefile(path))
 
 
 def check_writable(out: Path) -> None:
@@ -113,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     source = input_file(args.file)
     check_output(out, [source], args.force)
     if report is not None:
-        check_output(report, [source, out], args.force)
+        check_output(report, [source], args.force, {"-o": out}, name="--report")
     settings = validation_settings(args.config)
     with open_session(args.file, validation=settings) as session:
         positions = selected(session, args.where)

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
+from .common import check_input
 from .errors import Parser, UsageError
 
 
@@ -108,10 +109,7 @@ def run_tui(argv: Sequence[str]) -> int:
     if args.file is not None and not args.file.strip():
         raise UsageError("empty path: name a FILE, or leave FILE out to open the sample batch")
     path = Path(args.file) if args.file is not None else sample_path()
-    if not path.exists():
-        raise UsageError(f"{path}: no such file")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory")
+    check_input(path, str(path))
     if args.serve:
         return serve(args, path)
     # textual-serve (--serve) runs this command with its web driver on pipes

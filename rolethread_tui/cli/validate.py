@@ -1,4 +1,9 @@
-"""`rolethread-tui validate FILE [--json] [--fix -o OUT]`: the checks of docs/validation.md."""
+"""`rolethread-tui validate FILE [--json] [--fix -o OUT]`: the checks of docs/validation.md.
+
+With --fix the findings listed are FILE's (what was found, and fixed), and the exit
+code is OUT's: 1 only if an error-severity finding is left in the file written
+(docs/cli.md) — a CI step that fixes and goes on with OUT passes when OUT is clean.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,13 @@ from typing import Any
 from ..domain.session import EntryFinding
 from ..domain.validation import FileNote, file_notes
 from ..domain.wording import count
-from .common import add_config_option, open_session, output_path, validation_settings
+from .common import (
+    add_config_option,
+    open_session,
+    output_path,
+    stream_output,
+    validation_settings,
+)
 from .errors import UsageError
 from .json_out import Items, write_document
 from .options import add_engine_options
@@ -40,7 +51,7 @@ def _check_args(args: argparse.Namespace) -> Path | None:
     out = output_path(args.output, "-o/--output")
     if out.exists() and out.resolve() == Path(args.file).resolve():
         raise UsageError("-o must not be the input file")
-    if out.exists() and not args.force:
+    if not stream_output(out) and out.exists() and not args.force:
         raise UsageError(f"{out}: exists (use --force to overwrite)")
     return out
 
@@ -55,13 +66,15 @@ def run(args: argparse.Namespace) -> int:
         findings = session.validate()
         total = len(session)
         unit = "element" if session.store.array is not None else "line"  # a .json array
-        fixed = 0
+        fixed, judged = 0, findings
         if out is not None:
             fixable = sorted({f.entry for f in findings if f.fixable})
             fixed = session.apply_fixes(fixable)
             session.save(out)
-    _report(findings, notes_of(findings, total), args.json, fixed, out, unit)
-    return 1 if any(f.severity == "error" for f in findings) else 0
+            judged = session.validate()  # OUT's findings: what the exit code answers for
+    _report(findings, notes_of(findings, total), args.json, fixed, out, unit,
+            judged if out is not None else None)
+    return 1 if any(f.severity == "error" for f in judged) else 0
 
 
 def notes_of(findings: list[EntryFinding], total: int) -> list[FileNote]:
@@ -73,21 +86,23 @@ def notes_of(findings: list[EntryFinding], total: int) -> list[FileNote]:
 
 
 def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, fixed: int,
-            out: Path | None, unit: str = "line") -> None:
+            out: Path | None, unit: str = "line",
+            in_out: list[EntryFinding] | None = None) -> None:
     """`--json`: every finding plus ``notes``; text: one note line replaces a file-wide check's
     per-entry lines (the counts on stderr still include them). `unit` names what `line`
-    counts: the file's lines, or a `.json` array's elements (docs/formats.md)."""
+    counts: the file's lines, or a `.json` array's elements (docs/formats.md). With --fix,
+    `in_out` (OUT's findings) are counted too: the exit code answers for them (docs/cli.md)."""
     by_severity = Counter(f.severity for f in findings)
     if as_json:
         doc: dict[str, Any] = {
             "findings": Items(findings, EntryFinding.as_dict),
             "notes": [note.as_dict() for note in notes],
-            "counts": {"error": by_severity["error"], "warning": by_severity["warning"],
-                       "info": by_severity["info"]},
+            "counts": _counts(findings),
             "by_check": dict(Counter(f.check for f in findings).most_common())}
         if out is not None:
             doc["fixed_entries"] = fixed
             doc["output"] = str(out)
+            doc["output_counts"] = _counts(in_out or [])
         write_document(sys.stdout.buffer, doc)
         return
     for note in notes:
@@ -103,4 +118,13 @@ def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, 
           f"{count(by_severity['warning'], 'warning')}, {by_severity['info']:,} info",
           file=sys.stderr)
     if out is not None:
-        print(f"fixed {count(fixed, 'entry')} → {out}", file=sys.stderr)
+        left = Counter(f.severity for f in in_out or [])
+        print(f"fixed {count(fixed, 'entry')} → {out}: {count(left['error'], 'error')}, "
+              f"{count(left['warning'], 'warning')}, {left['info']:,} info left",
+              file=sys.stderr)
+
+
+def _counts(findings: list[EntryFinding]) -> dict[str, int]:
+    by_severity = Counter(f.severity for f in findings)
+    return {"error": by_severity["error"], "warning": by_severity["warning"],
+            "info": by_severity["info"]}

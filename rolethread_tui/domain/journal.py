@@ -73,7 +73,7 @@ from .journal_records import (
 )
 from .pending import PendingJournal, ReplayTarget, discard, pending
 from .store import FileStamp
-from .writer import fsync_dir
+from .writer import fsync_dir, real_path
 
 __all__ = [
     "BASE_SUFFIX", "BIG", "SUFFIX", "VERSION", "Journal", "JournalError", "JournalHeader",
@@ -180,18 +180,24 @@ class Journal:
         A hard link where the file system allows it (free), else a copy. Only
         the first call does anything: later saves replace files the base does
         not need. Raises if the file on disk is no longer the one loaded.
+
+        The link is made to the real file (symlinks followed): `link()` on
+        Linux links a symlink itself, and a copy of a relative link dangles in
+        `.rolethread/` while an absolute one points at the file the save
+        replaces — either way the loaded bytes would be lost (docs/safety.md).
         """
-        if self.base.exists():
+        if self.base.exists() and not self.base.is_symlink():
             return self.base
         if not FileStamp.of(self.data_path).same_file(self.header.stamp):
             raise JournalError(f"{self.data_path} is not the file this journal started from")
         tmp = self.base.with_name(f"{self.base.name}.{os.getpid()}.tmp")
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        real = real_path(self.data_path)
         try:
-            os.link(self.data_path, tmp)
+            os.link(real, tmp)
         except OSError:
-            shutil.copy2(self.data_path, tmp)
+            shutil.copy2(real, tmp)
             _fsync_file(tmp)
         os.replace(tmp, self.base)
         fsync_dir(self.base.parent)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from .errors import NotAnArrayError
 from .json_array import ArrayIndex, check_not_one_object, holds_array, index_array
+from .special import kind, not_regular, require_regular
 
 BOM = b"\xef\xbb\xbf"
 CHUNK = 8 << 20
@@ -54,7 +56,10 @@ class FileStamp:
 
     @classmethod
     def of(cls, path: Path) -> FileStamp:
+        """Raises OSError for a pipe or device (`special`): its edge bytes cannot be re-read."""
         st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise not_regular(path, kind(st.st_mode) or "")
         return cls(st.st_size, st.st_mtime_ns, st.st_ino, _edge_digest(path, st.st_size),
                    st.st_ctime_ns, st.st_nlink)
 
@@ -101,6 +106,7 @@ class LineStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        require_regular(self.path)  # before opening: a FIFO with no writer would hang
         self._fd = os.open(self.path, os.O_RDONLY)
         self.stamp = FileStamp.of(self.path)
         self.size = self.stamp.size

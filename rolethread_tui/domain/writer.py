@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .process import alive
+from .special import write_stream
 from .store import BOM, ENDINGS, LineStore
 
 PIECE = 8 << 20
@@ -174,8 +175,11 @@ def write_atomic(target: Path, data: Iterable[bytes | FileRange], *,
     old one's mode and owner; a file that did not exist gets the mode the
     umask gives (0644 under 022), like any Unix tool. `before_replace(tmp)`
     runs once the temp file is complete and durable, just before the rename
-    (the journal notes the save there, see `Journal.saving`).
+    (the journal notes the save there, see `Journal.saving`). A character
+    device or FIFO is written into instead (`special.write_stream`).
     """
+    if write_stream(target, data):
+        return
     real = real_path(target)
     with _named_as(target, real):
         fd, tmp = tempfile.mkstemp(prefix=temp_prefix(real), suffix=".tmp", dir=real.parent)
@@ -210,7 +214,12 @@ def _named_as(target: Path, real: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         if exc.filename is None or os.path.basename(exc.filename).startswith(temp_prefix(real)):
-            exc.filename, exc.filename2 = os.fspath(target), None
+            if exc.errno is None:
+                exc.filename = os.fspath(target)
+                raise
+            # a new error: setting filename2 to None would still print "-> None"
+            named = type(exc)(exc.errno, exc.strerror, os.fspath(target))
+            raise named.with_traceback(exc.__traceback__) from None
         raise
 
 
@@ -468,7 +477,7 @@ def backup(target: Path) -> Path | None:
     `BACKUPS_KEPT` backups of each file are kept.
     """
     target = real_path(target)
-    if not target.exists():
+    if not target.is_file():  # nothing there, or a device or FIFO written into (no backup)
         return None
     folder = backup_dir(target)
     folder.mkdir(parents=True, exist_ok=True)

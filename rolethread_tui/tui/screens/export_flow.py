@@ -50,8 +50,16 @@ def _write(app: RoleThreadApp, positions: list[int] | None, key: str, out: Path)
         try:
             summary = export(app.session, out, fmt=fmt, positions=positions, clean=clean)
         except (OSError, ValueError) as exc:
-            app.call_from_thread(app.notify, f"Export failed: {exc}", severity="error")
+            app.call_from_thread(app.notify, f"Export failed: {_why(exc)}", severity="error")
         else:
             app.call_from_thread(app.notify, summary.render(), timeout=10)
 
     app.run_worker(work, thread=True, group="export")
+
+
+def _why(exc: BaseException) -> str:
+    """One plain line: "cannot write OUT: read-only file system", not "[Errno 30] …"."""
+    if isinstance(exc, OSError) and exc.strerror:
+        reason = exc.strerror[:1].lower() + exc.strerror[1:]
+        return f"cannot write {exc.filename}: {reason}" if exc.filename else reason
+    return str(exc)
