@@ -45,6 +45,7 @@ from .theming import (
     register_first_theme,
     register_specs,
 )
+from .typeahead import KeyQueue
 from .wording import count
 
 # Screens the first frame does not draw (editor, insights, export, the palette's
@@ -60,7 +61,7 @@ def _actions_provider() -> type[Any]:
     return ActionsProvider
 
 
-class RoleThreadApp(App[None]):
+class RoleThreadApp(KeyQueue):
     """Review a JSONL dataset: list → editor → back, all through one session.
 
     Built from an `Opened` session, or from an `Opening` whose recovery
