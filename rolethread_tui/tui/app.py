@@ -343,12 +343,19 @@ class RoleThreadApp(KeyQueue):
 
     # ------------------------------------------------------------ quitting
     async def action_quit(self) -> None:
-        if self.opened is None or not self.session.dirty or self.readonly:
+        """Quit; first ask when something would be lost: unsaved changes, or text typed
+        in the editor's text box and not yet applied (`ctrl+q` works from anywhere)."""
+        typed = self._unapplied_text()
+        if self.opened is None or self.readonly or not (self.session.dirty or typed):
             self.exit()
             return
 
         def choose(key: str | None) -> None:
             if key == "s":
+                if typed is not None:
+                    typed.action_finish_edit()  # applied (journaled) now, then saved
+                    if typed.unapplied:  # it could not be applied: say why, stay
+                        return
                 self.save(then_quit=True)
             elif key == "d":
                 self.discard_unsaved = True  # the journal is set aside (a copy is kept)
@@ -356,11 +363,19 @@ class RoleThreadApp(KeyQueue):
 
         from .screens.prompts import ChoiceScreen
 
-        self.push_screen(
-            ChoiceScreen("There are unsaved changes.",
-                         {"s": "save and quit", "d": "discard and quit"}),
-            choose,
-        )
+        question = "There are unsaved changes."
+        save = "save and quit"
+        if typed is not None:
+            question = "The text box holds an edit not applied yet."
+            save = "apply it, save and quit"
+        self.push_screen(ChoiceScreen(question, {"s": save, "d": "discard and quit"}), choose)
+
+    def _unapplied_text(self) -> Any:
+        """The editor whose text box holds text not yet applied, or None."""
+        for screen in self.screen_stack:
+            if getattr(screen, "unapplied", False):
+                return screen
+        return None
 
     def on_unmount(self) -> None:
         with self._state_lock:  # where the cursor was, for the next start on this file

@@ -389,6 +389,16 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         area.focus()
         self.refresh_bindings()
 
+    @property
+    def unapplied(self) -> bool:
+        """The text box is open and holds text not yet applied to the session: quitting
+        now would lose it (the app asks first, `RoleThreadApp.action_quit`)."""
+        editing = self._editing
+        if editing is None:
+            return False
+        text = self.query_one("#edit-area", SafeTextArea).text
+        return bool(text.strip()) if editing.adding is not None else text != editing.loaded
+
     def action_finish_edit(self) -> None:
         """Leave the text area; the edit is applied (and journaled) right now."""
         editing = self._editing

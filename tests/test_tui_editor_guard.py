@@ -1,0 +1,54 @@
+"""The editor's text box: nothing typed in it is lost, and a read-only session says so first."""
+
+from __future__ import annotations
+
+import json
+
+from rolethread_tui.tui.app import create_app
+from rolethread_tui.tui.screens.editor import EditorScreen
+from rolethread_tui.tui.screens.prompts import ChoiceScreen
+
+from .conftest import clean_entry
+from .tui_helpers import settle
+
+
+def notes(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n.message for n in app._notifications]
+
+
+async def _typing_in_the_editor(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    await pilot.press("G", "e", "ctrl+a", "ctrl+k", *"Rewritten by hand.")
+    await pilot.pause()
+
+
+async def test_ctrl_q_while_typing_asks_and_can_apply_and_save(write):
+    path = write([clean_entry(0), clean_entry(1)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _typing_in_the_editor(app, pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ChoiceScreen)
+        await pilot.press("s")
+        await settle(app, pilot)
+    first = json.loads(path.read_bytes().split(b"\n")[0])
+    assert first["messages"][-1]["content"] == "Rewritten by hand."
+
+
+async def test_ctrl_q_while_typing_can_go_back_to_the_text(write):
+    path = write([clean_entry(0)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _typing_in_the_editor(app, pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("escape")  # no: back to the text box, the text still there
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, EditorScreen)
+        assert app.screen.unapplied
+        await pilot.press("!", "escape")
+        await pilot.pause()
+        assert app.session.entry(0)["messages"][-1]["content"] == "Rewritten by hand.!"
