@@ -52,3 +52,43 @@ async def test_ctrl_q_while_typing_can_go_back_to_the_text(write):
         await pilot.press("!", "escape")
         await pilot.pause()
         assert app.session.entry(0)["messages"][-1]["content"] == "Rewritten by hand.!"
+
+
+def _header(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one("#editor-header").render())
+
+
+async def test_a_read_only_file_refuses_the_text_box_before_typing(write):
+    path = write([clean_entry(0), clean_entry(1)])
+    path.chmod(0o444)  # no write bit: read-only, even for root (docs/safety.md)
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")  # the list's refusal, to compare wordings
+        await pilot.pause()
+        refusal = notes(app)[-1]
+        assert refusal.startswith("read-only: ")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EditorScreen)
+        assert "read-only" in _header(app)
+        for key in ("e", "o", "O"):
+            app._notifications.clear()
+            await pilot.press(key)
+            await pilot.pause()
+            assert not app.screen.has_class("-editing") and app.focused is None
+            assert notes(app) == [refusal]
+
+
+async def test_a_second_session_opened_read_only_says_so_in_the_editor(write):
+    path = write([clean_entry(0)])
+    app = create_app(path, readonly=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "read-only" in _header(app) and "unsaved" not in _header(app)
+        await pilot.press("e", *"typed for nothing")
+        await pilot.pause()
+        assert not app.screen.has_class("-editing")
+        assert notes(app)[-1].startswith("read-only: ")

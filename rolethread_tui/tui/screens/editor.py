@@ -27,7 +27,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...domain import EntryView, Session
+from ...domain import EntryView, ReadOnlyError, Session
 from ..conversation import ORIGIN_STYLE, capped, foreign_line, render_message, review_line
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..safe_text import clean, one_line
@@ -166,7 +166,8 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         line = session.line_number(self.index)
         out = Text.assemble((f"Entry {self.index + 1}/{len(session)}", "bold"),
                             f" · line {line}" if line else " · new")
-        saved = (Text(" · ● unsaved changes", style="bold") if session.dirty
+        saved = (Text(" · [read-only]", style="bold red") if session.read_only
+                 else Text(" · ● unsaved changes", style="bold") if session.dirty
                  else Text(" · saved", style="dim"))
         if self.raw_mode:
             out.append(" · ⚠ raw line, shown as text", style="bold red")
@@ -366,8 +367,16 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
                                            "y: edit · n: leave it as it is"), answer)
         return False
 
+    def _writable(self) -> bool:
+        """A read-only session refuses the text box before anything is typed in it
+        (the list's words: the domain's `ReadOnlyError`), not when it is applied."""
+        reason = self.session.readonly_reason
+        if reason is not None:
+            self.notify(str(ReadOnlyError(reason)), severity="error", markup=False)
+        return reason is None
+
     def action_edit_message(self) -> None:
-        if not self._lossless_or_asked(self.action_edit_message):
+        if not self._writable() or not self._lossless_or_asked(self.action_edit_message):
             return
         if self.raw_mode:
             self._open_editor(-1, self.view.raw or "", "raw line (one line: no line breaks)")
@@ -449,6 +458,8 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
 
     def action_add_message(self, after: int) -> None:
         """Add a message after (o) or before (O) the selected one: type its text first."""
+        if not self._writable():
+            return
         messages = self.view.messages
         m = self.selected + after if messages else 0
         near = messages[self.selected].role if messages else None
