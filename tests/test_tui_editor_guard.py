@@ -92,3 +92,17 @@ async def test_a_second_session_opened_read_only_says_so_in_the_editor(write):
         await pilot.pause()
         assert not app.screen.has_class("-editing")
         assert notes(app)[-1].startswith("read-only: ")
+
+
+async def test_the_editor_header_says_saved_after_ctrl_s(write):
+    path = write([clean_entry(0), clean_entry(1)])
+    app = create_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter", "a")
+        await settle(app, pilot)
+        assert "unsaved changes" in _header(app)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not app.session.dirty
+        assert "unsaved" not in _header(app) and "saved" in _header(app)

@@ -331,9 +331,8 @@ class RoleThreadApp(KeyQueue):
     def _saved(self, dest: Path, then_quit: bool) -> None:
         self.saving = False
         self.notify(f"Saved {count(len(self.session), 'entry')} to {dest.name}")
-        for screen in self.screen_stack:
-            if isinstance(screen, ListScreen):
-                screen.post_message(SessionChanged(SessionEvent("saved", str(dest))))
+        for screen in self.screen_stack:  # the list's status bar, the editor's header
+            screen.post_message(SessionChanged(SessionEvent("saved", str(dest))))
         if then_quit:
             self.exit()
 

@@ -30,6 +30,7 @@ from textual.widgets import Footer, Static
 from ...domain import EntryView, ReadOnlyError, Session
 from ..conversation import ORIGIN_STYLE, capped, foreign_line, render_message, review_line
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
+from ..messages import SessionChanged
 from ..safe_text import clean, one_line
 from ..undo import run_op, undo_step
 from ..wording import count
@@ -160,6 +161,12 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         else:
             self._refresh_messages()
         self.refresh_bindings()
+
+    def on_session_changed(self, message: SessionChanged) -> None:
+        """A save ended: the header says so (it was redrawn only after an edit)."""
+        message.stop()
+        if message.event.kind == "saved":
+            self.query_one("#editor-header", Static).update(self._header())
 
     def _header(self) -> Text:
         session, view = self.session, self.view
