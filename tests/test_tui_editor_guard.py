@@ -106,3 +106,20 @@ async def test_the_editor_header_says_saved_after_ctrl_s(write):
         await settle(app, pilot)
         assert not app.session.dirty
         assert "unsaved" not in _header(app) and "saved" in _header(app)
+
+
+async def test_a_read_only_session_refuses_the_note_and_tag_prompts_before_typing(write):
+    app = create_app(write([clean_entry(0)]), readonly=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for key in ("n", "t"):  # the list's line prompt
+            await pilot.press(key)
+            await pilot.pause()
+            assert not app.screen.query_one("#line-prompt").visible
+            assert notes(app)[-1].startswith("read-only: ")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        for key in ("n", "t"):  # the editor's prompts
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, EditorScreen)

@@ -517,6 +517,8 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
 
     # ------------------------------------------------------------ note and tags
     def action_edit_note(self) -> None:
+        if not self._writable():
+            return
         shown = one_line(self.view.note)
 
         def done(text: str | None) -> None:
@@ -526,6 +528,8 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         self.app.push_screen(PromptScreen("Note (empty removes it)", shown), done)
 
     def action_edit_tags(self) -> None:
+        if not self._writable():
+            return
         shown = one_line(", ".join(self.view.tags))
 
         def done(text: str | None) -> None:
