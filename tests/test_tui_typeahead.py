@@ -88,3 +88,12 @@ async def test_a_new_entry_typed_ahead_is_written(write):
         entry = app.session.entry(1)
         assert [m["content"] for m in entry["messages"]] == ["hello from a human"]
         assert entry["_review"]["origin"] == "human"
+
+
+async def test_keys_typed_after_quit_are_dropped_without_an_error(write):
+    app = create_app(sample(write))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        burst(app, "q", *"jjjjjjjj")
+        await pilot.pause()
+    assert app.return_code == 0

@@ -17,6 +17,7 @@ screen below it.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from typing import Any
 
@@ -53,11 +54,17 @@ class KeyQueue(App[None]):
         await super().on_event(event)
 
     async def _deliver(self, event: events.Event) -> None:
-        """Forward one key as Textual does, then follow it until it has been handled."""
+        """Forward one key as Textual does, then follow it until it has been handled.
+        Keys still waiting when the app ends go nowhere (there is no screen for them)."""
+        if self._closing or not self.screen_stack:
+            self._keys_waiting.clear()
+            return
         self._key_count += 1
         serial = self._key_serial = self._key_count
         path: list[MessagePump] = list((self.focused or self.screen).ancestors_with_self)
-        self._key_timer = self.set_timer(KEY_STUCK_AFTER, lambda: self._next_key(serial))
+        # a plain event-loop handle, not a Textual timer (a task of its own per key)
+        self._key_timer = asyncio.get_running_loop().call_later(
+            KEY_STUCK_AFTER, self.call_later, self._next_key, serial)
         await super().on_event(event)
         self._follow(serial, path)
 
@@ -83,7 +90,7 @@ class KeyQueue(App[None]):
         if serial != self._key_serial:
             return  # already let through (its timer, or its callbacks)
         if self._key_timer is not None:
-            self._key_timer.stop()
+            self._key_timer.cancel()
             self._key_timer = None
         self._key_serial = 0
         if self._keys_waiting:
