@@ -46,6 +46,7 @@ from .theming import (
     register_first_theme,
     register_specs,
 )
+from .typeahead import KeyQueue
 from .wording import count
 
 # Screens the first frame does not draw (editor, insights, export, the palette's
@@ -61,7 +62,7 @@ def _actions_provider() -> type[Any]:
     return ActionsProvider
 
 
-class RoleThreadApp(App[None]):
+class RoleThreadApp(KeyQueue):
     """Review a JSONL dataset: list → editor → back, all through one session.
 
     Built from an `Opened` session, or from an `Opening` whose recovery
@@ -339,9 +340,8 @@ class RoleThreadApp(App[None]):
     def _saved(self, dest: Path, then_quit: bool) -> None:
         self.saving = False
         self.notify(f"Saved {count(len(self.session), 'entry')} to {dest.name}")
-        for screen in self.screen_stack:
-            if isinstance(screen, ListScreen):
-                screen.post_message(SessionChanged(SessionEvent("saved", str(dest))))
+        for screen in self.screen_stack:  # the list's status bar, the editor's header
+            screen.post_message(SessionChanged(SessionEvent("saved", str(dest))))
         if then_quit:
             self.exit()
 
@@ -351,12 +351,19 @@ class RoleThreadApp(App[None]):
 
     # ------------------------------------------------------------ quitting
     async def action_quit(self) -> None:
-        if self.opened is None or not self.session.dirty or self.readonly:
+        """Quit; first ask when something would be lost: unsaved changes, or text typed
+        in the editor's text box and not yet applied (`ctrl+q` works from anywhere)."""
+        typed = self._unapplied_text()
+        if self.opened is None or self.readonly or not (self.session.dirty or typed):
             self.exit()
             return
 
         def choose(key: str | None) -> None:
             if key == "s":
+                if typed is not None:
+                    typed.action_finish_edit()  # applied (journaled) now, then saved
+                    if typed.unapplied:  # it could not be applied: say why, stay
+                        return
                 self.save(then_quit=True)
             elif key == "d":
                 self.discard_unsaved = True  # the journal is set aside (a copy is kept)
@@ -364,11 +371,19 @@ class RoleThreadApp(App[None]):
 
         from .screens.prompts import ChoiceScreen
 
-        self.push_screen(
-            ChoiceScreen("There are unsaved changes.",
-                         {"s": "save and quit", "d": "discard and quit"}),
-            choose,
-        )
+        question = "There are unsaved changes."
+        save = "save and quit"
+        if typed is not None:
+            question = "The text box holds an edit not applied yet."
+            save = "apply it, save and quit"
+        self.push_screen(ChoiceScreen(question, {"s": save, "d": "discard and quit"}), choose)
+
+    def _unapplied_text(self) -> Any:
+        """The editor whose text box holds text not yet applied, or None."""
+        for screen in self.screen_stack:
+            if getattr(screen, "unapplied", False):
+                return screen
+        return None
 
     def on_unmount(self) -> None:
         with self._state_lock:  # where the cursor was, for the next start on this file

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.binding import Binding
 from textual.dom import DOMNode
 
 from ..domain import DomainError, OpError, Session
@@ -39,3 +40,14 @@ def undo_step(node: DOMNode, session: Session, *, redo: bool) -> bool:
     if ok and done:
         node.notify(f"{verb}: {label}", timeout=3, markup=False)
     return bool(ok and done)
+
+
+def history_bindings() -> list[Binding]:
+    """Undo and redo for a screen that has no other use for the keys (insights, the
+    side-by-side view): `u` says what it undid wherever it is pressed (DESIGN §3:
+    undo works across all screens). The list's and editor's ids, so one keymap entry
+    re-binds them everywhere."""
+    return [
+        Binding("u,ctrl+z", "undo", "Undo", show=False, id="undo"),
+        Binding("ctrl+r,ctrl+y", "redo", "Redo", show=False, id="redo"),
+    ]

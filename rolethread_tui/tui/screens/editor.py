@@ -27,9 +27,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...domain import EntryView, Session
+from ...domain import EntryView, ReadOnlyError, Session
 from ..conversation import ORIGIN_STYLE, capped, foreign_line, render_message, review_line
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
+from ..messages import SessionChanged
 from ..safe_text import clean, one_line
 from ..undo import run_op, undo_step
 from ..wording import count
@@ -161,12 +162,19 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
             self._refresh_messages()
         self.refresh_bindings()
 
+    def on_session_changed(self, message: SessionChanged) -> None:
+        """A save ended: the header says so (it was redrawn only after an edit)."""
+        message.stop()
+        if message.event.kind == "saved":
+            self.query_one("#editor-header", Static).update(self._header())
+
     def _header(self) -> Text:
         session, view = self.session, self.view
         line = session.line_number(self.index)
         out = Text.assemble((f"Entry {self.index + 1}/{len(session)}", "bold"),
                             f" · line {line}" if line else " · new")
-        saved = (Text(" · ● unsaved changes", style="bold") if session.dirty
+        saved = (Text(" · [read-only]", style="bold red") if session.read_only
+                 else Text(" · ● unsaved changes", style="bold") if session.dirty
                  else Text(" · saved", style="dim"))
         if self.raw_mode:
             out.append(" · ⚠ raw line, shown as text", style="bold red")
@@ -366,8 +374,16 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
                                            "y: edit · n: leave it as it is"), answer)
         return False
 
+    def _writable(self) -> bool:
+        """A read-only session refuses the text box before anything is typed in it
+        (the list's words: the domain's `ReadOnlyError`), not when it is applied."""
+        reason = self.session.readonly_reason
+        if reason is not None:
+            self.notify(str(ReadOnlyError(reason)), severity="error", markup=False)
+        return reason is None
+
     def action_edit_message(self) -> None:
-        if not self._lossless_or_asked(self.action_edit_message):
+        if not self._writable() or not self._lossless_or_asked(self.action_edit_message):
             return
         if self.raw_mode:
             self._open_editor(-1, self.view.raw or "", "raw line (one line: no line breaks)")
@@ -388,6 +404,16 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         self.add_class("-editing")
         area.focus()
         self.refresh_bindings()
+
+    @property
+    def unapplied(self) -> bool:
+        """The text box is open and holds text not yet applied to the session: quitting
+        now would lose it (the app asks first, `RoleThreadApp.action_quit`)."""
+        editing = self._editing
+        if editing is None:
+            return False
+        text = self.query_one("#edit-area", SafeTextArea).text
+        return bool(text.strip()) if editing.adding is not None else text != editing.loaded
 
     def action_finish_edit(self) -> None:
         """Leave the text area; the edit is applied (and journaled) right now."""
@@ -439,6 +465,8 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
 
     def action_add_message(self, after: int) -> None:
         """Add a message after (o) or before (O) the selected one: type its text first."""
+        if not self._writable():
+            return
         messages = self.view.messages
         m = self.selected + after if messages else 0
         near = messages[self.selected].role if messages else None
@@ -489,6 +517,8 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
 
     # ------------------------------------------------------------ note and tags
     def action_edit_note(self) -> None:
+        if not self._writable():
+            return
         shown = one_line(self.view.note)
 
         def done(text: str | None) -> None:
@@ -498,6 +528,8 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         self.app.push_screen(PromptScreen("Note (empty removes it)", shown), done)
 
     def action_edit_tags(self) -> None:
+        if not self._writable():
+            return
         shown = one_line(", ".join(self.view.tags))
 
         def done(text: str | None) -> None:

@@ -34,7 +34,7 @@ from ...domain import (
 )
 from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import KeymapOrder
-from ..undo import run_op
+from ..undo import history_bindings, run_op, undo_step
 from ..wording import count
 from .insights_rows import PositionsFilter, Row, build_rows, phrase_index
 
@@ -100,6 +100,7 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
         Binding("enter", "open_figure", "Show in list", id="insights_open"),
         Binding("R", "flag_phrase", "Flag repetitive", id="insights_flag_phrase"),
         Binding("escape,i,q", "close", "Back", id="insights_close"),
+        *history_bindings(),
     ]
 
     class Computed(Message):
@@ -324,6 +325,19 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    def action_undo(self) -> None:
+        self._history(redo=False)
+
+    def action_redo(self) -> None:
+        self._history(redo=True)
+
+    def _history(self, *, redo: bool) -> None:
+        """Undo / redo one step, said; the figures are counted again from the session."""
+        if undo_step(self, self.app.session, redo=redo):
+            self._started = time.perf_counter()
+            self._compute()
+            self._compute_slop()
+
     def action_flag_phrase(self) -> None:
         """`R` on a repeated phrase: flag every entry holding it `repetitive` (one undo step)."""
         index = self.query_one(FigureList).highlighted
@@ -339,8 +353,7 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
             return
         already = len(positions) - changed  # the undo step names every entry of the phrase
         were = f" ({already:,} already {'was' if already == 1 else 'were'})" if already else ""
-        self.notify(f"Flagged {count(changed, 'entry')} repetitive{were} · u in the list "
-                    "undoes it")
+        self.notify(f"Flagged {count(changed, 'entry')} repetitive{were} · u undoes it")
 
     @property
     def rows(self) -> list[Row]:

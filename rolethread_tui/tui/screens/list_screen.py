@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from ...domain import (
+    ReadOnlyError,
     last_position,
     remember_position,
     sample_label,
@@ -404,7 +405,12 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
 
     def _ask(self, title: str, value: str, done: Any) -> None:
         """The line prompt, acting on the cursor row: the row keeps its focused look.
-        Asked from the reading view, that view's own prompt (this one is hidden)."""
+        Asked from the reading view, that view's own prompt (this one is hidden).
+        A read-only session says so before anything is typed, not after."""
+        reason = self.app.session.readonly_reason
+        if reason is not None:
+            self.notify(str(ReadOnlyError(reason)), severity="error", markup=False)
+            return
         screen = self.app.screen
         if screen is self:
             self.entries.focus_lent = True

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 from ...domain import EntryView
 from ..conversation import title
 from ..safe_text import clean
+from ..undo import history_bindings, undo_step
 
 DIFF_STYLE = "bold yellow underline"
 _TOKEN = re.compile(r"\s+|\S+")
@@ -38,6 +39,7 @@ class PairScreen(Screen[None]):
         Binding("b,pageup", "page(-1)", "Page up", show=False, id="pair_page_up"),
         Binding("n", "next_partner", "Next copy", id="pair_next"),
         Binding("escape,q,equals_sign", "close", "Back", id="pair_close"),
+        *history_bindings(),
     ]
 
     def __init__(self, position: int, partners: list[int]) -> None:
@@ -87,6 +89,23 @@ class PairScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_undo(self) -> None:
+        self._history(redo=False)
+
+    def action_redo(self) -> None:
+        self._history(redo=True)
+
+    def _history(self, *, redo: bool) -> None:
+        """Undo / redo one step, said; both entries are shown again as they are now
+        (an undone add or split may have moved them: then back to the list)."""
+        session = self.app.session  # type: ignore[attr-defined]
+        if not undo_step(self, session, redo=redo):
+            return
+        if max(self.position, *self.partners) >= len(session):
+            self.dismiss(None)
+            return
+        self.show()
 
 
 def side_by_side(left: EntryView, right: EntryView) -> tuple[Text, Text]:
