@@ -202,10 +202,10 @@ async def test_the_status_bar_says_a_query_is_still_running(write, monkeypatch):
     import threading
 
     from rolethread_tui.domain import Session
-    from rolethread_tui.tui.screens import list_screen
+    from rolethread_tui.tui.screens import lens
     from rolethread_tui.tui.widgets.status_bar import StatusBar
 
-    monkeypatch.setattr(list_screen, "SLOP_ON_OPEN", 0)  # the lens waits to be asked
+    monkeypatch.setattr(lens, "SLOP_ON_OPEN", 0)  # the lens waits to be asked
     go = threading.Event()
     real_slop = Session.slop
     monkeypatch.setattr(Session, "slop", lambda self: go.wait(10) and real_slop(self))

@@ -469,11 +469,11 @@ async def test_a_move_before_the_scan_reaches_the_last_position_keeps_the_cursor
 async def test_the_slop_bars_come_back_after_an_edit(write, monkeypatch):
     """An edit made the lens stale and every row lost its bar until `order:slop` (QA):
     the lens is computed again once the edits pause."""
-    from rolethread_tui.tui.screens import list_screen
+    from rolethread_tui.tui.screens import lens
 
     from .slopgen import make_batch
 
-    monkeypatch.setattr(list_screen, "SLOP_AGAIN_AFTER", 0.05, raising=False)
+    monkeypatch.setattr(lens, "SLOP_AGAIN_AFTER", 0.05)
     path = write(make_batch(200, planted_share=0.15, seed=3).entries)
     app = create_app(path)
     async with app.run_test(size=(80, 24)) as pilot:

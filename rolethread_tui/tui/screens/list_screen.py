@@ -35,6 +35,7 @@ from ..widgets.status_bar import StatusBar
 from ..wording import count
 from .bulk import BulkMixin
 from .fixing import FixesMixin
+from .lens import SlopLensMixin
 from .prompts import PromptScreen
 from .reading import ReadingScreen
 from .searching import SearchMixin
@@ -47,11 +48,6 @@ if TYPE_CHECKING:
 
 WIDE, NARROW, SHORT = 140, 64, 16  # layout thresholds (columns, columns, rows)
 DUPLICATES_IN_INSIGHTS = 200_000  # beyond this the near-duplicate pass is on demand (palette)
-#: The lens fills in after the scan (~2 s) up to this size; larger files on demand,
-#: or at once when the scan cache keeps the lens of the unchanged file.
-SLOP_ON_OPEN = 20_000
-#: Seconds after the last text change before the lens is computed again.
-SLOP_AGAIN_AFTER = 1.0
 
 
 
@@ -67,7 +63,7 @@ PREVIEW_DELAY = 0.02
 POSITION_KEPT_AFTER = 2.0
 
 
-class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
+class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, SlopLensMixin, QuietCovered):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
     BINDINGS = [
@@ -199,8 +195,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
                 self._after_scan()
             return
         if event.kind == "change":
-            if self._slop_started and not self.app.session.slop_ready():
-                self._slop_again_soon()
+            self.texts_may_have_changed()
             if event.positions is None and self.query_text:
                 self.apply_query(self.query_text)  # positions moved: match again
             elif event.positions is None:
@@ -310,39 +305,6 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, QuietCovered):
         counts = self.app.session.counts()
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_counts, counts)
-
-    def _after_scan(self) -> None:
-        session = self.app.session
-        if (len(session) <= SLOP_ON_OPEN or session.slop_kept()) and not self._slop_started:
-            self._slop_started = True
-            self._slop_worker()
-
-    _slop_started = False
-
-    @work(thread=True, exclusive=True, group="slop")
-    def _slop_worker(self) -> None:
-        """The slop lens, after the scan: rows, preview and reading view then show it."""
-        try:
-            self.app.session.slop()
-        except Exception as exc:  # an optional figure: say so, keep the app
-            self.app.call_from_thread(self.notify, f"Slop lens not computed: {exc}",
-                                      severity="warning")
-            return
-        self.app.call_from_thread(self._slop_ready)
-
-    _slop_timer: Any = None
-
-    def _slop_again_soon(self) -> None:
-        """A text changed: the lens the list shows was computed before it, so it is
-        computed again once the edits pause (its bars came back only with
-        `order:slop`). Until then the rows show no bars rather than stale ones."""
-        if self._slop_timer is not None:
-            self._slop_timer.stop()
-        self._slop_timer = self.set_timer(SLOP_AGAIN_AFTER, self._slop_worker)
-
-    def _slop_ready(self) -> None:
-        self.entries.refresh_rows(None)
-        self._show_current(redraw=True)
 
     def _show_counts(self, counts: dict[str, Any]) -> None:
         try:
