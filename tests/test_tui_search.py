@@ -227,3 +227,25 @@ async def test_the_status_bar_says_a_query_is_still_running(write, monkeypatch):
         await pilot.pause()
         text = str(bar.render_text())
         assert "/order:slop (30)" in text and "measuring" not in text and "searching" not in text
+
+
+async def test_the_editor_marks_the_search_matches_too(write):
+    """DESIGN §4: matches are highlighted in the reading view, the preview and the
+    editor; the editor showed them unmarked (QA)."""
+    from rolethread_tui.tui.conversation import MATCH_STYLE
+    from rolethread_tui.tui.screens.editor import EditorScreen, MessageView
+
+    data = dataset()
+    data[4] = chat(("user", "tell me about the dragon"), ("assistant", "The Dragon sleeps."))
+    app = create_app(write(data))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"dragon", "enter")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, EditorScreen)
+        texts = [view.content for view in app.screen.query(MessageView)]
+        marked = [t.plain[span.start:span.end] for t in texts for span in t.spans
+                  if span.style == MATCH_STYLE]
+        assert marked == ["dragon", "Dragon"]

@@ -202,6 +202,15 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         body.append("\n\ne: edit the raw line · esc: back", style="dim")
         self.query_one("#raw-view", Static).update(body)
 
+    def _search_terms(self) -> list[str]:
+        """The list's search matches, marked here as in the preview and the reading
+        view (DESIGN §4): the editor is opened from a filtered list to fix them."""
+        for screen in self.app.screen_stack:
+            terms = getattr(screen, "highlight_terms", None)
+            if terms:
+                return list(terms)
+        return []
+
     def _window(self) -> range:
         """The messages drawn: all of a normal entry, a window around the selection
         of a huge one (50k messages would be 50k widgets: seconds per key)."""
@@ -218,7 +227,9 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         self.selected = max(0, min(self.selected, total - 1))
         self.query_one("#empty-hint").display = not total
         self._shown = self._window()
-        rendered = [render_message(self.view.messages[m], diff=self.show_diff)
+        highlight = self._search_terms()
+        rendered = [render_message(self.view.messages[m], diff=self.show_diff,
+                                   highlight=highlight)
                     for m in self._shown]
         if len(self._shown) < total:  # say what is outside the window, and how to reach it
             rendered[0] = Text(f"… {count(self._shown.start, 'message')} above (k, g)\n",
