@@ -222,3 +222,15 @@ def test_cli_merge_force_overwrites(write, tmp_path):
     out.write_text("old\n")
     assert cli("merge", str(a), "-o", str(out), "--force") == 0
     assert out.read_bytes() == a.read_bytes()
+
+
+def test_lines_that_are_not_objects_are_counted_in_the_report(write, tmp_path, capsys):
+    """Merged with the rest and said nowhere (QA): the report now counts them."""
+    a = write([clean_entry(0)], name="a.jsonl")
+    b = tmp_path / "b.jsonl"
+    b.write_bytes(json.dumps(clean_entry(1)).encode() + b"\n{broken\n[1, 2]\n")
+    out = tmp_path / "out.jsonl"
+    assert cli_main.main(["merge", str(a), str(b), "-o", str(out)]) == 0
+    assert "2 lines that are not JSON objects, written as read" in capsys.readouterr().err
+    assert out.read_bytes().endswith(b"{broken\n[1, 2]\n")
+    assert merge([a, b], tmp_path / "again.jsonl").as_dict()["invalid"] == 2

@@ -99,6 +99,7 @@ class MergeReport:
     conflicts: list[Conflict] = field(default_factory=list)
     duplicates: list[list[tuple[str, Place]]] = field(default_factory=list)
     seed: int | None = None
+    invalid: int = 0  # written lines that are not JSON objects (kept as they are)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -106,7 +107,7 @@ class MergeReport:
             "files": [{"file": f, "entries": n} for f, n in zip(self.files, self.read,
                                                                 strict=True)],
             "written": self.written, "identical": self.identical,
-            "completed": self.completed, "shuffle_seed": self.seed,
+            "completed": self.completed, "invalid": self.invalid, "shuffle_seed": self.seed,
             "conflicts": [c.as_dict() for c in self.conflicts],
             "duplicates": [[{"id": i, "at": str(p)} for i, p in g] for g in self.duplicates],
         }
@@ -118,6 +119,10 @@ class MergeReport:
         if self.identical or self.completed:
             lines.append(f"same id: {self.identical:,} identical copies dropped, "
                          f"{self.completed:,} taken from the shard that reviewed them")
+        if self.invalid:
+            what = "is not a JSON object" if self.invalid == 1 else "are not JSON objects"
+            lines.append(f"{count(self.invalid, 'line')} that {what}, written as read "
+                         "(`validate` lists them)")
         if self.seed is not None:
             lines.append(f"shuffled with --seed {self.seed}")
         if self.conflicts:
@@ -361,6 +366,7 @@ def merge(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], 
         report = MergeReport(out, names)
         report.read = [_scan_file(index, store, k) for k, store in enumerate(stores)]
         report.identical, report.completed = index.identical, index.completed
+        report.invalid = len(index) - sum(index.is_object)
         writer = _Writer(stores, names, index)
         order: Sequence[int] = range(len(index))
         if shuffle:
