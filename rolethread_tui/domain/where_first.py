@@ -30,20 +30,25 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .dup_links import earlier_copies
 from .formats import turns as turns_of
 from .records import parse_line
 from .scan import Helper, Span
-from .scan_cache import ScanCache
 from .search import Query, parse
-from .store import BOM, LineStore
 from .summary import Columns
-from .validation import make_checker
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .store import LineStore
+
+# The helper process imports this module for its `answer` alone: what only this
+# side needs (the store, the scan cache, the duplicate links: pathlib, tempfile,
+# bz2… ~10-20 ms) is imported where it is used.
+BOM = b"\xef\xbb\xbf"  # `store.BOM`
 
 #: Lines per request to the helper, at most (~0.1 s of its work at 100k for a
 #: phrase in a third of the lines): each exchange idles it a few ms.
@@ -300,6 +305,8 @@ def quick_where(path: str | Path, where: str, validation: dict[str, Any] | None,
     query = parse(where)
     if not eligible(query):
         return None
+    from .store import LineStore
+
     try:
         store = LineStore(path)
     except OSError:
@@ -317,6 +324,8 @@ def quick_where(path: str | Path, where: str, validation: dict[str, Any] | None,
 
 
 def _warm(store: LineStore, validation: dict[str, Any] | None) -> bool:
+    from .scan_cache import ScanCache
+
     slot = ScanCache.of(store, validation)
     return slot is not None and slot.has_scan()
 
@@ -327,6 +336,8 @@ def _view(store: LineStore, query: Query, validation: dict[str, Any] | None,
         return None
     helper = Helper(store.size, validation, parallel, fd=store.fileno(), min_bytes=min_bytes)
     try:
+        from .validation import make_checker
+
         columns = Columns(make_checker(validation))
         found = _scan(store, query, columns.compute, helper)
     except BaseException:
@@ -475,6 +486,8 @@ def _ask(store: LineStore, source: str, lines: range) -> tuple[object, ...]:
 def _mark_duplicates(columns: Columns, rids: dict[int, int], matched: set[int]) -> None:
     """The `duplicate` issue of each match with an earlier entry of the same
     conversation (`dup_links.earlier_copies`, over the entries that can be one)."""
+    from .dup_links import earlier_copies
+
     digests = columns.digest
     for position in earlier_copies((p, digests[rid]) for p, rid in rids.items()):
         if position in matched:
