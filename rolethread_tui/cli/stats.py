@@ -16,7 +16,6 @@ from typing import Any
 
 import orjson
 
-from ..domain.insights import bar, compute_insights, share, sparkline
 from ..domain.review import ORIGINS, STATUSES
 from ..domain.wording import count
 from .common import (
@@ -50,7 +49,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def collect(session: Any, where: str | None, *, insights: bool = False,
             duplicates: bool = False) -> dict[str, Any]:
-    """The figures `stats --json` prints (docs/cli.md keys, plus `insights`)."""
+    """The figures `stats --json` prints (docs/cli.md keys, plus `insights`).
+    The insights module is imported here, not with this one: `stats --where`
+    starts its helper process before it (docs/architecture.md)."""
+    from ..domain.insights import compute_insights
+
     positions = None
     matched = None
     if where:
@@ -111,6 +114,8 @@ def render_text(stats: dict[str, Any]) -> str:
 
 
 def _row(figure: dict[str, Any]) -> str:
+    from ..domain.insights import bar
+
     label = figure["label"].replace("\n", " ")
     label = label if len(label) <= LABEL else label[: LABEL - 1] + "…"
     query = f"  {figure['query']}" if figure["query"] else ""
@@ -119,12 +124,16 @@ def _row(figure: dict[str, Any]) -> str:
 
 
 def _section(title: str, figures: list[dict[str, Any]], spark: bool = False) -> list[str]:
+    from ..domain.insights import sparkline
+
     head = title + (f"  {sparkline([f['count'] for f in figures])}" if spark else "")
     return [head, *(_row(f) for f in figures)] if figures else [f"{title}: none"]
 
 
 def render_insights(ins: dict[str, Any]) -> list[str]:
     """The insights as readable lines: label, bar, count, share, and the list query."""
+    from ..domain.insights import share
+
     review = ins["review_progress"]
     reviewed = {"label": "reviewed", "count": review["reviewed"],
                 "share": share(review["reviewed"], review["total"]),
