@@ -11,6 +11,7 @@ without `--insights`, must be byte-identical to the full path's.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -211,3 +212,11 @@ def test_a_warm_scan_cache_is_used(dataset, monkeypatch, tmp_path):
     assert quick_where(dataset, "lantern -zzodd", None) is not None
     assert main(["stats", str(dataset)]) == 0  # keeps the scan
     assert quick_where(dataset, "lantern -zzodd", None) is None
+
+
+def test_the_collector_is_back_on_after_the_command(dataset, capsys):
+    """The command pauses the cyclic GC while it matches (its rows live until the
+    process exits); a caller running it in-process gets it back enabled."""
+    assert gc.isenabled()
+    assert _run(["stats", str(dataset), "--where", "lantern -zzodd"], capsys)
+    assert gc.isenabled()
