@@ -391,10 +391,10 @@ class _Schedule:
     this side matches `PIECE` lines at a time and looks at the helper's pipe
     between pieces, answering it with the next request at once. (Fixed shares
     of 20,000-line blocks made the quicker side wait for the other at every
-    block's end: 0.1-0.3 s in all at 100k.) The index is extended as lines are needed: the
-    helper starts on the first lines while this side indexes the rest. Each
-    part is matched by `where_block` alone, so the answers, put back in file
-    order, are the same however the lines were shared.
+    block's end: 0.1-0.3 s in all at 100k.) The index is extended as lines are
+    needed: the helper starts on the first lines while this side indexes the
+    rest. Each part is matched by `where_block` alone, so the answers, put back
+    in file order, are the same however the lines were shared.
     """
 
     def __init__(self, store: LineStore, helper: Helper,
