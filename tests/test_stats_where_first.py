@@ -11,8 +11,11 @@ without `--insights`, must be byte-identical to the full path's.
 
 from __future__ import annotations
 
+import gc
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -20,6 +23,8 @@ import pytest
 from rolethread_tui.cli import stats as stats_cli
 from rolethread_tui.cli.main import main
 from rolethread_tui.domain import where_first
+from rolethread_tui.domain.scan import Helper
+from rolethread_tui.domain.store import LineStore
 from rolethread_tui.domain.where_first import is_odd, quick_where
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -101,23 +106,81 @@ def test_matched_first_prints_what_the_scan_prints(dataset, query, capsys, monke
     assert fast == full
 
 
-@pytest.mark.parametrize("query", ["lantern -zzodd", "the -zzodd", "harbour -storm -zzodd"])
-def test_with_the_helper_process(dataset, query, monkeypatch):
-    """Blocks small enough that the helper takes half of each (as on a big file)."""
-    monkeypatch.setattr(where_first, "BLOCK", 700)
-    view = quick_where(dataset, query, None, min_bytes=0)
+def _collect(dataset: Path, query: str, **options: Any) -> dict[str, Any]:
+    view = quick_where(dataset, query, None, **options)
     assert view is not None
     try:
-        fast = stats_cli.collect(view, query, insights=True)
+        return stats_cli.collect(view, query, insights=True)
     finally:
         view.close()
-    view = quick_where(dataset, query, None, parallel=False)
-    assert view is not None
-    try:
-        alone = stats_cli.collect(view, query, insights=True)
-    finally:
-        view.close()
-    assert fast == alone
+
+
+@pytest.fixture
+def small_shares(monkeypatch: pytest.MonkeyPatch) -> Callable[[int, int], list[str]]:
+    """Requests and pieces of a few lines, the file indexed a few KB at a time (as a
+    big file is, 8 MB at a time): returns a setter and the log of what happened.
+    The helper's answer is taken after each piece or chunk of the index (as if it
+    had always come by then): on a small file this process would be done before
+    the helper has started."""
+    events: list[str] = []
+    monkeypatch.setattr(Helper, "answered", lambda self: True)
+    send, receive, publish = Helper.send, Helper.receive, LineStore.publish
+    monkeypatch.setattr(Helper, "send", lambda self, r: (events.append("send"), send(self, r)))
+    monkeypatch.setattr(Helper, "receive",
+                        lambda self: (events.append("answer"), receive(self))[1])
+    monkeypatch.setattr(LineStore, "publish",
+                        lambda self, n: (events.append("indexed"), publish(self, n)))
+    monkeypatch.setattr("rolethread_tui.domain.store.FIRST_CHUNK", 4 << 10)
+    monkeypatch.setattr("rolethread_tui.domain.store.CHUNK", 48 << 10)
+    monkeypatch.setattr(where_first, "SHARE_MIN", 1)
+
+    def set_sizes(request: int, piece: int) -> list[str]:
+        monkeypatch.setattr(where_first, "REQUEST", request)
+        monkeypatch.setattr(where_first, "PIECE", piece)
+        events.clear()
+        return events
+
+    return set_sizes
+
+
+@pytest.mark.parametrize("query", ["lantern -zzodd", "the -zzodd", "harbour -storm -zzodd",
+                                   "lighthouse ~the lighthouse keeper"])
+@pytest.mark.parametrize(("request_lines", "piece"), [(37, 5), (1, 1), (700, 300)])
+def test_with_the_helper_process(dataset, query, request_lines, piece, small_shares):
+    """Lines shared with the helper as on a big file (its first request sent while the
+    file is still being indexed) count exactly what this process alone counts."""
+    alone = _collect(dataset, query, parallel=False)
+    events = small_shares(request_lines, piece)
+    shared = _collect(dataset, query, min_bytes=0)
+    assert shared == alone
+    assert events.count("answer") > 1, "expected the helper to answer"
+    assert events.index("send") < events.index("indexed"), "expected a pipelined index"
+
+
+@pytest.mark.parametrize("query", ["lantern", "zzodd"])
+def test_a_match_that_is_not_plain_takes_the_scan_with_the_helper(dataset, query, small_shares):
+    """Wherever the match lies (this side's piece or the helper's answer), the
+    command goes to the scan; the helper's last request is answered first."""
+    events = small_shares(37, 5)
+    assert quick_where(dataset, query, None, min_bytes=0) is None
+    assert events.count("send") == events.count("answer") > 0
+
+
+def test_a_helper_that_fails_midway_changes_nothing(dataset, small_shares, monkeypatch):
+    """Its lines (the request it never answered) are matched here instead."""
+    alone = _collect(dataset, "lantern -zzodd", parallel=False)
+    events = small_shares(50, 10)
+    receive, answers = Helper.receive, []
+
+    def failing(self: Helper) -> Any:
+        answers.append(1)
+        if len(answers) == 4:
+            raise EOFError("helper process closed its pipe")
+        return receive(self)
+
+    monkeypatch.setattr(Helper, "receive", failing)
+    assert _collect(dataset, "lantern -zzodd", min_bytes=0) == alone
+    assert events.count("send") == 4  # closed after its third answer: nothing more sent
 
 
 @pytest.mark.parametrize("query", FULL_ONLY)
@@ -149,3 +212,11 @@ def test_a_warm_scan_cache_is_used(dataset, monkeypatch, tmp_path):
     assert quick_where(dataset, "lantern -zzodd", None) is not None
     assert main(["stats", str(dataset)]) == 0  # keeps the scan
     assert quick_where(dataset, "lantern -zzodd", None) is None
+
+
+def test_the_collector_is_back_on_after_the_command(dataset, capsys):
+    """The command pauses the cyclic GC while it matches (its rows live until the
+    process exits); a caller running it in-process gets it back enabled."""
+    assert gc.isenabled()
+    assert _run(["stats", str(dataset), "--where", "lantern -zzodd"], capsys)
+    assert gc.isenabled()

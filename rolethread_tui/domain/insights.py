@@ -43,7 +43,6 @@ from .insights_text import opening_words as opening_words
 from .insights_text import quoted_share as quoted_share
 from .records import parse_line
 from .review import ORIGINS, REVIEW_KEY, STATUSES, status_of
-from .search import QueryError, parse, quote
 
 Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
@@ -197,7 +196,11 @@ def sparkline(values: Sequence[int]) -> str:
 
 
 def checked_query(text: str) -> str | None:
-    """``text`` if it parses as a query, else None (a dead link is worse than none)."""
+    """``text`` if it parses as a query, else None (a dead link is worse than none).
+    The query language is imported here, on use: plain `stats` loads it for this
+    alone (~20 ms of CPU at import)."""
+    from .search import QueryError, parse
+
     try:
         parse(text)
     except QueryError:
@@ -208,8 +211,16 @@ def checked_query(text: str) -> str | None:
 def _value(name: str) -> str:
     """A field value as the parser reads it back (quoted when it holds a separator)."""
     if not name or any(c.isspace() or c in ',"\\' for c in name):
+        from .search import quote
+
         return quote(name)
     return name
+
+
+def _quoted(phrase: str) -> str:
+    from .search import quote
+
+    return quote(phrase)
 
 
 def _range_label(low: int, high: int | None, unit: str) -> str:
@@ -469,7 +480,7 @@ def _top_openings(tally: _Tally, session: SessionLike) -> list[Figure]:
             break  # an opening used once is not repeated
         first = tally.opening_at[key]
         phrase = _example_opening(session, first, key)
-        query = checked_query(f"in:assistant {quote(phrase)}") if phrase else None
+        query = checked_query(f"in:assistant {_quoted(phrase)}") if phrase else None
         out.append(Figure(key, n, share(n, tally.replies), query,
                           _entries_of(tally.opening_entries, key, first)))
     return out
@@ -489,7 +500,7 @@ def _system_prompts(tally: _Tally, session: SessionLike) -> SystemPrompts:
         first = tally.prompt_at[key]
         text = _example_system(session, first)
         phrase = _system_phrase(text)
-        query = checked_query(f"in:system {quote(phrase)}") if phrase else None
+        query = checked_query(f"in:system {_quoted(phrase)}") if phrase else None
         top.append(Figure(_prompt_label(text), n, share(n, tally.with_system), query,
                           _entries_of(tally.prompt_entries, key, first)))
     concentration = share(sum(f.count for f in top), tally.with_system)

@@ -206,8 +206,9 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
       `summary.pack_columns` packs them — a third of the pickling of row tuples,
       on both sides of the pipe —, the seconds they took);
     - ("match", query, spans, lines) → (index, score) of those matching the query;
-    - ("where-match", query, spans) → (matches, the summary rows of the matches and
-      odd lines, all plain), for `stats --where` without the scan (`where_first`);
+    - ("where-match", query, first entry, starts, ends) → (matches, the summary rows
+      of the matches and odd lines, all plain), for `stats --where` without the
+      scan (`where_first`);
     - ("ids", starts, ends) → `review.loaded_id` of the lines at those file ranges
       (`validate`'s entry ids, `entry_ids.entry_ids`);
     - ("fingerprint", keep, stop, spans, lines) → (entries in order, their

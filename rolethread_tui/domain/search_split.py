@@ -69,7 +69,8 @@ class SearchSplit:
     following the pace each side kept on the last call, as the scan's does
     (`Engine._rows`): this side also picks the positions and builds the helper's
     request, and either side may be the one a busy host slows down. A search's
-    matching (`check`) and `stats --where`'s match-and-rows (`where_first`) use it."""
+    matching (`check`) uses it (`stats --where`'s match-and-rows hands out lines
+    to whichever side is free instead, `where_first._Schedule`)."""
 
     def __init__(self, share: float) -> None:
         self.pace = Pace(share)  # this side's share of the lines

@@ -25,31 +25,40 @@ scan cache, unchanged) and a query this cannot answer (`eligible`).
 from __future__ import annotations
 
 import gc
+import pickle
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .dup_links import earlier_copies
 from .formats import turns as turns_of
 from .records import parse_line
 from .scan import Helper, Span
-from .scan_cache import ScanCache
 from .search import Query, parse
-from .search_split import SearchSplit
-from .store import BOM, LineStore
 from .summary import Columns
-from .validation import make_checker
 
-#: Entries per exchange with the helper (as `Engine.search_chunks`): a few tens of MB.
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .store import LineStore
+
+# The helper process imports this module for its `answer` alone: what only this
+# side needs (the store, the scan cache, the duplicate links: pathlib, tempfile,
+# bz2… ~10-20 ms) is imported where it is used.
+BOM = b"\xef\xbb\xbf"  # `store.BOM`
+
+#: Lines per request to the helper, at most (~0.1 s of its work at 100k for a
+#: phrase in a third of the lines): each exchange idles it a few ms.
+REQUEST = 4_000
+#: Lines this side matches between looks at the helper's pipe: a few ms.
+PIECE = 100
+#: Lines matched at once without a helper (a few tens of MB).
 BLOCK = 20_000
 #: Below this many lines, a job is not worth a trip to the helper.
 SHARE_MIN = 400
-#: This process's share of the first block; the next follow each side's pace.
-FIRST_SHARE = 0.5
 
 # Digits as "0", exponent marks as "e", signs as "+", the rest blanked: an integer
 # of 19+ digits (orjson turns it into a float) or an exponent of 3+ digits
@@ -234,13 +243,17 @@ def _read(line: bytes, parse: bool) -> tuple[Any, list | None, str]:
 
 
 def answer(kind: str, fd: int, compute: Any, args: list[Any]) -> Found:
-    """The helper process's side (`scan.serve`): "where-match" (query, spans) →
-    `where_block` of those lines, read from the session's file by offset."""
+    """The helper process's side (`scan.serve`): "where-match" (query, first line,
+    the lines' starts and ends as arrays: a request is a few µs to build and
+    send, where a list of spans took ~1 µs a line) → `where_block` of those
+    lines, read from the session's file by offset."""
     from .scan import _read_range as read_range
 
     if kind != "where-match":
         raise ValueError(f"unknown helper request {kind!r}")
-    source, spans = args
+    source, first, starts, ends = args
+    spans = [(first + k, start, end, None)
+             for k, (start, end) in enumerate(zip(starts, ends, strict=True))]
     return where_block(parse(source), compute, partial(read_range, fd), spans)
 
 
@@ -252,12 +265,13 @@ class WhereView:
     """
 
     def __init__(self, store: LineStore, positions: list[int], columns: Columns,
-                 rids: dict[int, int]) -> None:
+                 rids: dict[int, int], closing: threading.Thread | None = None) -> None:
         self.path = store.path
         self.store = store
         self.positions = positions
         self.columns = columns
         self._rids = rids
+        self._closing = closing  # the helper's close, waited for in `close`
 
     def __len__(self) -> int:
         return self.store.count
@@ -278,6 +292,8 @@ class WhereView:
         return True
 
     def close(self) -> None:
+        if self._closing is not None:
+            self._closing.join()
         self.store.close()
 
 
@@ -289,6 +305,8 @@ def quick_where(path: str | Path, where: str, validation: dict[str, Any] | None,
     query = parse(where)
     if not eligible(query):
         return None
+    from .store import LineStore
+
     try:
         store = LineStore(path)
     except OSError:
@@ -306,6 +324,8 @@ def quick_where(path: str | Path, where: str, validation: dict[str, Any] | None,
 
 
 def _warm(store: LineStore, validation: dict[str, Any] | None) -> bool:
+    from .scan_cache import ScanCache
+
     slot = ScanCache.of(store, validation)
     return slot is not None and slot.has_scan()
 
@@ -316,14 +336,18 @@ def _view(store: LineStore, query: Query, validation: dict[str, Any] | None,
         return None
     helper = Helper(store.size, validation, parallel, fd=store.fileno(), min_bytes=min_bytes)
     try:
-        for _ in store.index_chunks():  # the helper starts meanwhile
-            pass
-        store.publish(len(store.starts))
+        from .validation import make_checker
+
         columns = Columns(make_checker(validation))
         found = _scan(store, query, columns.compute, helper)
-    finally:
+    except BaseException:
         helper.close()
+        raise
+    # the helper's exit (tens of ms) overlaps the rows' assembly and the counts
+    closing = threading.Thread(target=helper.close, daemon=True)
+    closing.start()
     if found is None:
+        closing.join()
         return None
     hits, rows = found
     columns.append_many([row for _, row in rows])
@@ -331,44 +355,139 @@ def _view(store: LineStore, query: Query, validation: dict[str, Any] | None,
     _mark_duplicates(columns, rids, {i for i, _ in hits})
     if query.fuzzy is not None:
         hits.sort(key=lambda hit: (-hit[1], hit[0]))
-    return WhereView(store, [i for i, _ in hits], columns, rids)
+    return WhereView(store, [i for i, _ in hits], columns, rids, closing)
 
 
 def _scan(store: LineStore, query: Query, compute: Any, helper: Helper
           ) -> tuple[list[tuple[int, float]], list[tuple[int, tuple]]] | None:
-    """`where_block` of every line, a block at a time, a share of each block in
-    the helper (`SearchSplit`): (matches, rows) in file order, or None when a
-    match is not plain."""
+    """`where_block` of every line, shared with the helper (`_Schedule`):
+    (matches, rows) in file order, or None when a match is not plain. The cyclic
+    GC is paused throughout (not only within each part, `where_block`): the rows
+    kept grow by the piece, and each pause's end let a collection walk them."""
+    schedule = _Schedule(store, helper, partial(_here, store, query, compute),
+                         partial(_ask, store, query.source))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        parts = schedule.run()
+    finally:
+        if enabled:
+            gc.enable()
+    if parts is None:
+        return None
     hits: list[tuple[int, float]] = []
     rows: list[tuple[int, tuple]] = []
-    split = SearchSplit(FIRST_SHARE)
-    ask = partial(_ask, "where-match", query.source)
-    for start in range(0, store.count, BLOCK):
-        block = range(start, min(start + BLOCK, store.count))
-        use = helper if len(block) >= SHARE_MIN else None
-        for part in split.split(block, use, partial(_here, store, query, compute),
-                                lambda part: ask(_spans(store, part))):
-            if part is None:
-                continue
-            found, computed, plain = part
-            if not plain:
-                return None
-            hits += found
-            rows += computed
+    for found, computed, _ in parts:
+        hits += found
+        rows += computed
     return hits, rows
+
+
+class _Schedule:
+    """The file's lines handed out in file order to whichever side is free.
+
+    The helper is sent up to `REQUEST` lines at a time (one request outstanding,
+    as the pipes allow; fewer near the end, so both sides finish together);
+    this side matches `PIECE` lines at a time and looks at the helper's pipe
+    between pieces, answering it with the next request at once. (Fixed shares
+    of 20,000-line blocks made the quicker side wait for the other at every
+    block's end: 0.1-0.3 s in all at 100k.) The index is extended as lines are
+    needed: the helper starts on the first lines while this side indexes the
+    rest. Each part is matched by `where_block` alone, so the answers, put back
+    in file order, are the same however the lines were shared.
+    """
+
+    def __init__(self, store: LineStore, helper: Helper,
+                 here: Callable[[range], Found], ask: Callable[[range], tuple]) -> None:
+        self.store, self.helper, self.here, self.ask = store, helper, here, ask
+        self.chunks = store.index_chunks()
+        self.indexed = False  # the whole file, published
+        self.next = 0  # the first line not handed out
+        self.out: range | None = None  # the helper's lines
+        self.parts: list[tuple[int, Found]] = []
+        self.plain = True
+
+    def run(self) -> list[Found] | None:
+        with self.helper.lock:  # one request/answer at a time on the pipes
+            while not self.indexed:  # the first request as soon as its lines are known
+                self._index_step()
+                self._collect(wait=False)
+            piece = PIECE if self.helper.active else BLOCK
+            while self.plain and self.next < self.store.count:
+                part = range(self.next, min(self.next + piece, self.store.count))
+                self.next = part.stop
+                self._add(part, self.here(part))
+                self._collect(wait=False)
+            while self.out is not None:
+                self._collect(wait=True)
+        if not self.plain:
+            return None
+        self.parts.sort(key=_first)
+        return [found for _, found in self.parts]
+
+    def _index_step(self) -> None:
+        """Index one more chunk; the lines known are published at the end."""
+        if next(self.chunks, None) is None:
+            self.store.publish(len(self.store.starts))
+            self.indexed = True
+        if self.out is None:
+            self._feed()
+
+    def _add(self, part: range, found: Found) -> None:
+        self.parts.append((part.start, found))
+        self.plain = self.plain and found[2]
+
+    def _collect(self, wait: bool) -> None:
+        """Take the helper's answer when it has come (or wait for it), and send
+        the next request; a helper that fails has its lines matched here."""
+        if self.out is None or not (wait or self.helper.answered()):
+            return
+        part, self.out = self.out, None
+        try:
+            found = self.helper.receive()
+        except (OSError, EOFError, pickle.UnpicklingError):
+            self.helper.close()
+            found = self.here(part)
+        self._add(part, found)
+        self._feed()
+
+    def _feed(self) -> None:
+        """Send the helper its next lines, if there are enough left to share."""
+        if not self.plain or not self.helper.active:
+            return
+        known = len(self.store.starts)
+        left = known - self.next
+        size = min(REQUEST, left if not self.indexed else left // 3)
+        if size < SHARE_MIN:
+            return
+        part = range(self.next, self.next + size)
+        try:
+            self.helper.send(self.ask(part))
+        except OSError:
+            self.helper.close()
+            return
+        self.next, self.out = part.stop, part
+
+
+def _first(part: tuple[int, Found]) -> int:
+    return part[0]
 
 
 def _here(store: LineStore, query: Query, compute: Any, positions: Sequence[int]) -> Found:
     return where_block(query, compute, store.read_range, _spans(store, positions))
 
 
-def _ask(*request: object) -> tuple[object, ...]:
-    return request
+def _ask(store: LineStore, source: str, lines: range) -> tuple[object, ...]:
+    """The helper's request for ``lines`` (`answer`)."""
+    return ("where-match", source, lines.start, store.starts[lines.start:lines.stop],
+            store.ends[lines.start:lines.stop])
 
 
 def _mark_duplicates(columns: Columns, rids: dict[int, int], matched: set[int]) -> None:
     """The `duplicate` issue of each match with an earlier entry of the same
     conversation (`dup_links.earlier_copies`, over the entries that can be one)."""
+    from .dup_links import earlier_copies
+
     digests = columns.digest
     for position in earlier_copies((p, digests[rid]) for p, rid in rids.items()):
         if position in matched:
