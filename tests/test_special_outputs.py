@@ -9,6 +9,7 @@ one line. Regular files are saved atomically as before (tests/test_safety_files.
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import stat
@@ -61,7 +62,11 @@ class Reader(threading.Thread):
 
     def finish(self) -> bytes:
         if self.is_alive():  # nothing opened it for writing: let the reader see an end
-            os.close(os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK))
+            try:
+                os.close(os.open(self.fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError as exc:  # ENXIO: it read to the end and closed, still ending
+                if exc.errno != errno.ENXIO:
+                    raise
         self.join(30)
         return self.data
 
