@@ -10,6 +10,7 @@ one line. Regular files are saved atomically as before (tests/test_safety_files.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import socket
 import stat
@@ -146,6 +147,24 @@ def test_dev_stdout_redirected_to_a_file_is_appended_to(src, tmp_path):
                               check=False)
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes() == b"kept\n" + expected
+
+
+def test_dev_stdout_truncated_by_the_shell_keeps_the_data_before_the_report(write, tmp_path):
+    """`validate --fix -o /dev/stdout > out`: the data was written through a new open
+    file at offset 0, and the findings printed to stdout afterwards overwrote it
+    (review). Written through our own descriptor, the report follows the data."""
+    src = write([chat(("user", " padded "), ("assistant", "ok")), clean_entry(1)])
+    out = tmp_path / "out.txt"
+    with open(out, "wb") as f:  # what `> out.txt` gives the command
+        proc = subprocess.run([sys.executable, "-m", "rolethread_tui", "validate", "--fix",
+                               "-o", "/dev/stdout", str(src)], stdout=f,
+                              stderr=subprocess.PIPE, check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = out.read_bytes().splitlines()
+    entries = [json.loads(line) for line in lines[:2]]
+    assert entries[0]["messages"][0]["content"] == "padded"
+    assert entries[1]["messages"] == clean_entry(1)["messages"]
+    assert any(b"missing-system" in line for line in lines[2:])  # the report, after
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

@@ -11,9 +11,11 @@ refused before it is opened, since opening a FIFO nobody writes to waits forever
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -53,18 +55,24 @@ def own_fd(path: str | os.PathLike[str]) -> bool:
     """True when `path` leads to `/proc/<our pid>/fd/N` (`/dev/stdout`, `/dev/fd/1`, …).
 
     `-o /dev/stdout > out.jsonl` names the file the shell opened for us: it is
-    written through that descriptor (appending, as `>>` asked), not replaced
-    by a temp file renamed over it.
+    written through that descriptor (`own_fd_number`), not replaced by a temp
+    file renamed over it.
     """
+    return own_fd_number(path) is not None
+
+
+def own_fd_number(path: str | os.PathLike[str]) -> int | None:
+    """N when `path` leads to `/proc/<our pid>/fd/N`, else None."""
     mine = f"/proc/{os.getpid()}/fd"
     current = os.path.abspath(path)
     for _ in range(40):  # the kernel's own limit on a chain of links
         if os.path.realpath(os.path.dirname(current)) == mine:
-            return True
+            name = os.path.basename(current)
+            return int(name) if name.isdigit() else None
         if not os.path.islink(current):
-            return False
+            return None
         current = os.path.join(os.path.dirname(current), os.readlink(current))
-    return False
+    return None
 
 
 def not_regular(path: str | os.PathLike[str], what: str) -> OSError:
@@ -98,8 +106,7 @@ def write_stream(target: Path, data: Iterable[Any]) -> bool:
         return False  # the atomic save (a rename over a directory fails: "Is a directory")
     if what not in (None, "a pipe", "a character device"):
         raise not_regular(target, what)
-    flags = os.O_WRONLY | os.O_APPEND | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(target, flags)
+    fd = _open_stream(target)
     try:
         buffer = bytearray()
         for piece in data:
@@ -113,6 +120,22 @@ def write_stream(target: Path, data: Iterable[Any]) -> bool:
     finally:
         os.close(fd)
     return True
+
+
+def _open_stream(target: Path) -> int:
+    """A descriptor to write `target` through. One of our own open files is written
+    through a copy of its descriptor: it shares the shell's file offset, so what the
+    command prints there afterwards follows the data (`validate --fix -o /dev/stdout
+    > out` reopened it at offset 0, and the report then overwrote the entries)."""
+    number = own_fd_number(target)
+    if number is not None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # what Python buffered goes first
+                if stream is not None and stream.fileno() == number:
+                    stream.flush()
+        return os.dup(number)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+    return os.open(target, flags)
 
 
 def _write_all(fd: int, data: bytes | bytearray) -> None:
