@@ -8,7 +8,7 @@ from rolethread_tui.tui.app import create_app
 from rolethread_tui.tui.widgets.entry_list import EntryList
 
 from .conftest import chat, clean_entry
-from .tui_helpers import screen_text, settle
+from .tui_helpers import first_rows_held, screen_text, settle
 
 
 async def test_full_triage_changes_only_touched_lines(write):
@@ -325,8 +325,7 @@ async def test_G_during_the_scan_goes_to_the_files_end_as_it_comes_in(write, mon
     path = write([json.dumps(clean_entry(i)) for i in range(1500)])
     app = create_app(path)
     async with app.run_test(size=(80, 24)) as pilot:
-        while not held:  # the first rows are drawn; the scan waits for the word
-            await pilot.pause()
+        await first_rows_held(pilot, held)
         entries = app.screen.query_one(EntryList)
         assert len(app.session) < 1500
         await pilot.press("G")

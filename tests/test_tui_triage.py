@@ -14,7 +14,7 @@ from rolethread_tui.tui.screens.reading import ReadingScreen
 from rolethread_tui.tui.widgets.entry_list import EntryList, flag_marks
 
 from .conftest import chat, clean_entry
-from .tui_helpers import open_screen, screen_text, settle
+from .tui_helpers import first_rows_held, open_screen, screen_text, settle
 
 
 def long_entry(n: int) -> dict:
@@ -444,8 +444,7 @@ async def test_a_move_before_the_scan_reaches_the_last_position_keeps_the_cursor
     monkeypatch.setattr(RoleThreadApp, "first_rows_drawn", lambda self: held.append(self))
     app = create_app(path)
     async with app.run_test(size=(80, 24)) as pilot:
-        while not held:  # the first rows are drawn; the scan waits for the word
-            await pilot.pause()
+        await first_rows_held(pilot, held)
         entries = app.screen.query_one(EntryList)
         await pilot.press("j", "j")
         release(app)
@@ -459,21 +458,17 @@ async def test_a_move_before_the_scan_reaches_the_last_position_keeps_the_cursor
     save_state(state)
     app = create_app(path)  # nothing pressed: the cursor goes back there
     async with app.run_test(size=(80, 24)) as pilot:
-        while not held[1:]:
-            await pilot.pause()
+        await first_rows_held(pilot, held, 2)
         release(app)
         await settle(app, pilot)
         assert app.screen.query_one(EntryList).current == 500
 
 
-async def test_the_slop_bars_come_back_after_an_edit(write, monkeypatch):
+async def test_the_slop_bars_come_back_after_an_edit(write):
     """An edit made the lens stale and every row lost its bar until `order:slop` (QA):
     the lens is computed again once the edits pause."""
-    from rolethread_tui.tui.screens import lens
-
     from .slopgen import make_batch
 
-    monkeypatch.setattr(lens, "SLOP_AGAIN_AFTER", 0.05)
     path = write(make_batch(200, planted_share=0.15, seed=3).entries)
     app = create_app(path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -489,11 +484,12 @@ async def test_the_slop_bars_come_back_after_an_edit(write, monkeypatch):
         session.edit_message(5, 1, "A reply written again by hand.")
         await pilot.pause()
         assert not session.slop_ready()
-        for _ in range(100):  # the lens of 200 entries takes well under a second
-            await pilot.pause(0.05)
-            await app.workers.wait_for_complete()
-            if session.slop_ready():
-                break
+        screen = app.screen
+        assert screen._slop_timer is not None  # armed: the count waits for a pause
+        screen._slop_timer.stop()
+        screen._slop_when_idle()  # what the timer runs once the edits pause
+        await app.workers.wait_for_complete()
         await pilot.pause()
+        assert session.slop_ready()
         assert session.slop_score(0) is not None
         assert any(b in "▁▂▃▄▅▆▇█" for b in bars())

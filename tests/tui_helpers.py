@@ -28,3 +28,14 @@ async def open_screen(app: App, pilot, key: str, screen: type):  # type: ignore[
     await settle(app, pilot)
     assert isinstance(app.screen, screen)
     return app.screen
+
+
+async def first_rows_held(pilot, held: list, count: int = 1) -> None:  # type: ignore[no-untyped-def]
+    """Until `count` apps have drawn their first rows (a patched `first_rows_drawn`
+    appends to `held`, so the scan waits for the test's word): bounded, so a
+    regression fails instead of hanging."""
+    for _ in range(2000):
+        if len(held) >= count:
+            return
+        await pilot.pause()
+    raise AssertionError("the first rows were never drawn")
