@@ -199,3 +199,12 @@ def test_write_atomic_writes_into_a_fifo_and_refuses_a_socket(tmp_path):
         sock.bind(str(sock_path))
         with pytest.raises(OSError, match="not a regular file"):
             writer.write_atomic(sock_path, [b"x\n"])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_a_full_device_is_named_in_one_line(src, capsys):
+    """`-o /dev/full` said "[Errno 28] No space left on device", naming no file (QA)."""
+    assert _run("export", src, Path("/dev/full")) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("/dev/full: No space left on device") and "Errno" not in err
+    assert len(err.splitlines()) == 1

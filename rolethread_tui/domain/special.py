@@ -117,6 +117,10 @@ def write_stream(target: Path, data: Iterable[Any]) -> bool:
                     _write_all(fd, buffer)
                     buffer.clear()
         _write_all(fd, buffer)
+    except OSError as exc:  # a full device, a reader gone: say which output
+        if exc.filename is None:
+            exc.filename = str(target)
+        raise
     finally:
         os.close(fd)
     return True
