@@ -400,6 +400,8 @@ async def test_a_new_entry_left_empty_is_dropped_and_one_with_a_note_kept(write)
         await settle(app, pilot)
         assert len(app.session) == 2 and not app.session.dirty
         assert "Empty new entry dropped." in notes(app)
+        # back on the entry it was on (it was left one further down each time: QA)
+        assert app.screen.query_one(EntryList).current == 0
         await pilot.press("N")
         await settle(app, pilot)
         await pilot.press("n", *"to write later", "enter", "escape")

@@ -509,22 +509,27 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, SlopLensMixin,
         after = current if current is not None else None
         if self._run(lambda: self._add_entry(after)):
             added, label = self._added, self.app.session.undo_label
-            self.app.open_editor(added, closed=lambda: self._drop_if_untouched(added, label))
+            self.app.open_editor(added, closed=lambda: self._drop_if_untouched(added, label,
+                                                                               current))
 
     _added = 0
 
     def _add_entry(self, after: int | None) -> None:
         self._added = self.app.session.add_entry([], after=after)
 
-    def _drop_if_untouched(self, position: int, label: str | None) -> None:
+    def _drop_if_untouched(self, position: int, label: str | None,
+                           was_on: int | None) -> None:
         """`N` then straight back (no message, note or tag: the add is still the last
-        step): the empty entry goes again, as an empty new message does in the editor."""
+        step): the empty entry goes again, as an empty new message does in the editor,
+        and the cursor goes back to the entry it was on (it was left on the next)."""
         session = self.app.session
         untouched = (label is not None and session.undo_label == label
                      and position < len(session)
                      and not session.entry(position).get("messages"))
         if untouched and self._run(session.undo):
             self.notify("Empty new entry dropped.", timeout=3)
+            if was_on is not None and was_on < len(session):  # after the undo's own focus
+                self.call_later(self._focus_position, was_on)
 
     def action_goto_prompt(self) -> None:
         """`:` then a number and enter: go to that entry (digits alone toggle flags)."""
