@@ -10,12 +10,13 @@ loads the same bytes, and no other entry's id changes.
 
 Finding the copies costs nothing extra: lines with the same bytes have the
 same conversation digest (the scan's column), so only the scan's exact
-duplicates, and the few entries with no conversation (digest 0) of equal
-length, are read and compared.
+duplicates, and the entries with no conversation (digest 0) of equal length,
+are read and compared (by a hash of their bytes).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -82,16 +83,20 @@ def _empty_rows(digests: Sequence[int], count: int) -> Iterator[int]:
 
 def _rank(store: LineStore, rids: Iterable[int], ranks: dict[int, int],
           sizes: dict[str, int]) -> None:
+    """Lines keyed by a 16-byte hash of their bytes, not the bytes: a group of many
+    lines of one length (no conversation, equal sizes) held them all in memory."""
     seen: Counter[bytes] = Counter()
+    ids: dict[bytes, str] = {}
     for rid in rids:
         raw = store.line(rid)
         if hash_only(raw):
-            seen[raw] += 1
-            if seen[raw] > 1:
-                ranks[rid] = seen[raw]
-    for raw, n in seen.items():
-        if n > 1:
-            sizes[rv.line_id(raw)] = n
+            key = hashlib.blake2b(raw, digest_size=16).digest()
+            seen[key] += 1
+            if seen[key] > 1:
+                ranks[rid] = seen[key]
+                ids.setdefault(key, rv.line_id(raw))
+    for key, line_id in ids.items():
+        sizes[line_id] = seen[key]
 
 
 def nth_before(store: LineStore, digests: Sequence[int], rid: int) -> int:
