@@ -424,3 +424,39 @@ def test_merge_writes_an_array_s_entries_as_json_lines(tmp_path: Path, capsys):
     written = out.read_bytes().split(b"\n")
     assert written[-1] == b"" and [json.loads(x)["id"] for x in written[:-1]] == [
         "a0", "a1", "a2", "b7"]
+
+
+async def test_a_copy_of_an_array_is_an_array_that_validates_and_merges(tmp_path: Path, capsys):
+    """The save question's "save a copy" (`c`) for a `.json` array: the copy keeps the
+    data's suffix and shape, so `validate` reads it and the merge the app suggests keeps
+    the decision."""
+    from rolethread_tui.tui.app import create_app
+
+    from .test_crash_recovery import notices, replace_file, settle
+
+    entries = [clean_entry(n) | {"id": f"e{n}"} for n in range(3)]
+    path = tmp_path / "arr.json"
+    path.write_bytes(pretty(entries))
+    app = create_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        replace_file(path, pretty([*entries, clean_entry(9) | {"id": "e9"}]))
+        await pilot.press("s")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        shown = notices(app)
+        await pilot.press("q", "d")
+        await pilot.pause()
+    copy = tmp_path / "arr.rolethread-conflict.json"
+    assert f"Saved a copy to {copy}. " in shown
+    assert [e["id"] for e in loads(copy.read_bytes())] == ["e0", "e1", "e2"]
+    capsys.readouterr()
+    assert main(["validate", str(copy)]) == 0
+    merged = tmp_path / "merged.jsonl"
+    assert f"merge {path.name} {copy.name} -o OUT" in shown
+    assert main(["merge", str(path), str(copy), "-o", str(merged)]) == 0
+    out = [json.loads(x) for x in merged.read_bytes().splitlines()]
+    assert [e["id"] for e in out] == ["e0", "e1", "e2", "e9"]
+    assert out[0]["_review"]["status"] == "accepted"
