@@ -460,3 +460,28 @@ async def test_a_copy_of_an_array_is_an_array_that_validates_and_merges(tmp_path
     out = [json.loads(x) for x in merged.read_bytes().splitlines()]
     assert [e["id"] for e in out] == ["e0", "e1", "e2", "e9"]
     assert out[0]["_review"]["status"] == "accepted"
+
+
+async def test_reload_of_a_deleted_file_says_why_and_keeps_the_session(tmp_path: Path):
+    """Reload (and Open recent) of a file that is gone or cannot be read: one line
+    saying why, no errno, and the file open now stays open."""
+    from rolethread_tui.domain import why_unreadable
+    from rolethread_tui.tui.app import create_app
+
+    from .tui_helpers import settle
+
+    path = tmp_path / "gone.json"
+    path.write_bytes(pretty([clean_entry(0), clean_entry(1)]))
+    app = create_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        session = app.session
+        path.unlink()
+        await app.action_reload()
+        await pilot.pause()
+        assert app.session is session and len(session) == 2
+        shown = [n.message for n in app._notifications]
+        assert "Not reloaded: No such file or directory (gone.json)" in shown
+        assert not any("Errno" in m for m in shown)
+    why = why_unreadable(tmp_path)  # a folder: Open recent asks the same question
+    assert why is not None and why.endswith(f"({tmp_path.name})") and "Errno" not in why
