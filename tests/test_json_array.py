@@ -485,3 +485,17 @@ async def test_reload_of_a_deleted_file_says_why_and_keeps_the_session(tmp_path:
         assert not any("Errno" in m for m in shown)
     why = why_unreadable(tmp_path)  # a folder: Open recent asks the same question
     assert why is not None and why.endswith(f"({tmp_path.name})") and "Errno" not in why
+
+
+@pytest.mark.parametrize("more", [b"", b"\n", json.dumps(clean_entry(1)).encode() + b"\n"])
+def test_a_json_line_longer_than_the_first_read_is_an_entry(tmp_path: Path, more: bytes):
+    """A `.json` file of JSON lines whose first (or only) line is over 64 KB is JSON
+    lines, as a short one is: not refused as "one JSON object"."""
+    big = clean_entry(0) | {"note": "x" * (70 << 10)}
+    path = tmp_path / "one.json"
+    path.write_bytes(json.dumps(big).encode() + b"\n" + more)
+    s = Session.open(path)
+    s.wait()
+    assert len(s) == (2 if more.strip() else 1)
+    assert json.loads(s.line_bytes(0)) == big
+    s.close()
