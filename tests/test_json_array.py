@@ -343,7 +343,8 @@ def test_both_ways_of_finding_elements_agree_and_refuse_alike(entries, indent, c
     monkeypatch.setattr(json_array, "CHUNK", chunk)
     monkeypatch.setattr(json_array_fast, "CHUNK", chunk)
     text = json.dumps(entries, indent=indent, ensure_ascii=False).encode()
-    for data in (text, text[:cut], text[:flip] + b"]" + text[flip + 1:], text + b" x"):
+    flips = [text[:flip] + b + text[flip + 1:] for b in (b"]", b"}")]
+    for data in (text, text[:cut], *flips, text + b" x"):
         def read(offset: int, length: int, data: bytes = data) -> bytes:
             return data[offset:offset + length]
         try:
@@ -361,6 +362,18 @@ def test_both_ways_of_finding_elements_agree_and_refuse_alike(entries, indent, c
                                                            strict=True)] == entries
             if all(isinstance(e, (dict, list)) for e in entries):
                 assert fast is not None
+
+
+@pytest.mark.parametrize("data", [b'[{"a":1},{"b":2}}', b'{{"a":1},{"b":2}]',
+                                  b'[{"a":1},{"b":2}}\n'])
+def test_the_fast_finder_refuses_a_wrong_outer_bracket_as_the_exact_one_does(data: bytes):
+    from rolethread_tui.domain import json_array, json_array_fast
+
+    def read(offset: int, length: int) -> bytes:
+        return data[offset:offset + length]
+    with pytest.raises(DomainError):
+        json_array._Scan(read, len(data), 0).run()
+    assert json_array_fast.fast_index(read, len(data), 0) is None
 
 
 def test_a_large_array_is_found_by_numpy_and_read_alike(tmp_path: Path, monkeypatch):
