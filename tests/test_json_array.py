@@ -343,7 +343,8 @@ def test_both_ways_of_finding_elements_agree_and_refuse_alike(entries, indent, c
     monkeypatch.setattr(json_array, "CHUNK", chunk)
     monkeypatch.setattr(json_array_fast, "CHUNK", chunk)
     text = json.dumps(entries, indent=indent, ensure_ascii=False).encode()
-    for data in (text, text[:cut], text[:flip] + b"]" + text[flip + 1:], text + b" x"):
+    flips = [text[:flip] + b + text[flip + 1:] for b in (b"]", b"}")]
+    for data in (text, text[:cut], *flips, text + b" x"):
         def read(offset: int, length: int, data: bytes = data) -> bytes:
             return data[offset:offset + length]
         try:
@@ -361,6 +362,18 @@ def test_both_ways_of_finding_elements_agree_and_refuse_alike(entries, indent, c
                                                            strict=True)] == entries
             if all(isinstance(e, (dict, list)) for e in entries):
                 assert fast is not None
+
+
+@pytest.mark.parametrize("data", [b'[{"a":1},{"b":2}}', b'{{"a":1},{"b":2}]',
+                                  b'[{"a":1},{"b":2}}\n'])
+def test_the_fast_finder_refuses_a_wrong_outer_bracket_as_the_exact_one_does(data: bytes):
+    from rolethread_tui.domain import json_array, json_array_fast
+
+    def read(offset: int, length: int) -> bytes:
+        return data[offset:offset + length]
+    with pytest.raises(DomainError):
+        json_array._Scan(read, len(data), 0).run()
+    assert json_array_fast.fast_index(read, len(data), 0) is None
 
 
 def test_a_large_array_is_found_by_numpy_and_read_alike(tmp_path: Path, monkeypatch):
@@ -424,3 +437,78 @@ def test_merge_writes_an_array_s_entries_as_json_lines(tmp_path: Path, capsys):
     written = out.read_bytes().split(b"\n")
     assert written[-1] == b"" and [json.loads(x)["id"] for x in written[:-1]] == [
         "a0", "a1", "a2", "b7"]
+
+
+async def test_a_copy_of_an_array_is_an_array_that_validates_and_merges(tmp_path: Path, capsys):
+    """The save question's "save a copy" (`c`) for a `.json` array: the copy keeps the
+    data's suffix and shape, so `validate` reads it and the merge the app suggests keeps
+    the decision."""
+    from rolethread_tui.tui.app import create_app
+
+    from .test_crash_recovery import notices, replace_file, settle
+
+    entries = [clean_entry(n) | {"id": f"e{n}"} for n in range(3)]
+    path = tmp_path / "arr.json"
+    path.write_bytes(pretty(entries))
+    app = create_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        replace_file(path, pretty([*entries, clean_entry(9) | {"id": "e9"}]))
+        await pilot.press("s")
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        shown = notices(app)
+        await pilot.press("q", "d")
+        await pilot.pause()
+    copy = tmp_path / "arr.rolethread-conflict.json"
+    assert f"Saved a copy to {copy}. " in shown
+    assert [e["id"] for e in loads(copy.read_bytes())] == ["e0", "e1", "e2"]
+    capsys.readouterr()
+    assert main(["validate", str(copy)]) == 0
+    merged = tmp_path / "merged.jsonl"
+    assert f"merge {path.name} {copy.name} -o OUT" in shown
+    assert main(["merge", str(path), str(copy), "-o", str(merged)]) == 0
+    out = [json.loads(x) for x in merged.read_bytes().splitlines()]
+    assert [e["id"] for e in out] == ["e0", "e1", "e2", "e9"]
+    assert out[0]["_review"]["status"] == "accepted"
+
+
+async def test_reload_of_a_deleted_file_says_why_and_keeps_the_session(tmp_path: Path):
+    """Reload (and Open recent) of a file that is gone or cannot be read: one line
+    saying why, no errno, and the file open now stays open."""
+    from rolethread_tui.domain import why_unreadable
+    from rolethread_tui.tui.app import create_app
+
+    from .tui_helpers import settle
+
+    path = tmp_path / "gone.json"
+    path.write_bytes(pretty([clean_entry(0), clean_entry(1)]))
+    app = create_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        session = app.session
+        path.unlink()
+        await app.action_reload()
+        await pilot.pause()
+        assert app.session is session and len(session) == 2
+        shown = [n.message for n in app._notifications]
+        assert "Not reloaded: No such file or directory (gone.json)" in shown
+        assert not any("Errno" in m for m in shown)
+    why = why_unreadable(tmp_path)  # a folder: Open recent asks the same question
+    assert why is not None and why.endswith(f"({tmp_path.name})") and "Errno" not in why
+
+
+@pytest.mark.parametrize("more", [b"", b"\n", json.dumps(clean_entry(1)).encode() + b"\n"])
+def test_a_json_line_longer_than_the_first_read_is_an_entry(tmp_path: Path, more: bytes):
+    """A `.json` file of JSON lines whose first (or only) line is over 64 KB is JSON
+    lines, as a short one is: not refused as "one JSON object"."""
+    big = clean_entry(0) | {"note": "x" * (70 << 10)}
+    path = tmp_path / "one.json"
+    path.write_bytes(json.dumps(big).encode() + b"\n" + more)
+    s = Session.open(path)
+    s.wait()
+    assert len(s) == (2 if more.strip() else 1)
+    assert json.loads(s.line_bytes(0)) == big
+    s.close()

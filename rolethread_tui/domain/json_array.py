@@ -60,19 +60,34 @@ def check_not_one_object(name: str, read_all: Callable[[], bytes], size: int,
     """Raise `NotAnArrayError` for a `.json` file holding one JSON object spread over
     lines (a config, a single record written with `indent`): read as JSONL it would
     be a screen of broken lines. A file whose first line is JSON is JSON lines (a
-    one-line object is an entry, as before); only when that line does not parse is
-    the whole file tried as one object (files up to `OBJECT_READ_MAX`)."""
-    body = head.lstrip(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
-    if not name.lower().endswith(".json") or not body.startswith(b"{") or size > OBJECT_READ_MAX:
+    one-line object is an entry, as before, however long); only when that line does
+    not parse is the whole file tried as one object (files up to `OBJECT_READ_MAX`).
+    `head` may end inside the first line: then it is parsed again whole, from the
+    file read whole."""
+    if not name.lower().endswith(".json") or size > OBJECT_READ_MAX:
         return
-    with contextlib.suppress(orjson.JSONDecodeError):
-        orjson.loads(body.split(b"\n", 1)[0])
+    if not _strip(head).startswith(b"{") or _first_line_parses(head):
         return
     data = read_all()
+    if len(data) > len(head) and _first_line_parses(data):
+        return
     with contextlib.suppress(orjson.JSONDecodeError):
         if isinstance(orjson.loads(data.removeprefix(b"\xef\xbb\xbf")), dict):
             raise NotAnArrayError("not a JSON array of entries: it holds one JSON object "
                                   "(put entries in a [...] array, or one per line as JSONL)")
+
+
+def _strip(data: bytes) -> bytes:
+    return data.lstrip(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+
+
+def _first_line_parses(data: bytes) -> bool:
+    """Whether the first non-blank line of data is one JSON value."""
+    try:
+        orjson.loads(_strip(data).split(b"\n", 1)[0])
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 @dataclass(slots=True)

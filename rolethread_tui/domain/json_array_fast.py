@@ -93,8 +93,11 @@ class _Walk:
         depth = np.cumsum(np.where(opening, 1, -1), dtype=np.int64) + self.depth
         if depth.min() < 0:
             raise _Lost
-        self.head = _once(self.head, found[opening & (depth == 1)] + pos + 1)
-        self.close = _once(self.close, found[~opening & (depth == 0)] + pos)
+        heads, closes = found[opening & (depth == 1)], found[~opening & (depth == 0)]
+        if (a[heads] != 91).any() or (a[closes] != 93).any():
+            raise _Lost  # the array's own brackets are `[` and `]`, not `{` or `}`
+        self.head = _once(self.head, heads + pos + 1)
+        self.close = _once(self.close, closes + pos)
         self.starts.append(found[opening & (depth == 2)] + pos)
         self.ends.append(found[~opening & (depth == 1)] + pos + 1)
         self.depth = int(depth[-1])

@@ -229,12 +229,15 @@ def open_for_review(path: str | os.PathLike[str], *, reviewer: str,
 
 def why_unreadable(path: str | os.PathLike[str]) -> str | None:
     """Why a file cannot be opened for review (a `.json` file that is not one array of
-    entries: `NotAnArrayError`), else None. The app asks before it lets go of the
-    file it has open, so a bad choice leaves the session as it was."""
+    entries: `NotAnArrayError`; gone or unreadable: its OS error, in words), else None.
+    The app asks before it lets go of the file it has open, so a bad choice leaves the
+    session as it was."""
     try:
         LineStore(path).close()
     except NotAnArrayError as exc:
         return str(exc)
+    except OSError as exc:
+        return _why_named(exc, Path(path))
     return None
 
 
@@ -328,6 +331,13 @@ def _leftover(data: Path, notes: list[str]) -> PendingJournal | None:
 
 def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
+
+
+def _why_named(exc: OSError, path: Path) -> str:
+    """An OS error as a sentence with the file's name, never the ``[Errno N]`` form
+    `str()` gives it (as the app words a failed save)."""
+    name = Path(exc.filename).name if exc.filename else path.name
+    return f"{exc.strerror or 'it cannot be read'} ({name})"
 
 
 def _s(n: int) -> str:

@@ -87,9 +87,15 @@ class _Ours:
     added: list[tuple[int | None, bytes]]  # (loaded rid it follows, or None), our line
 
 
-def conflict_path(data: Path) -> Path:
-    """`<stem>.rolethread-conflict<suffix>` beside data, numbered until the name is free."""
-    suffix = ".jsonl" if data.suffix.lower() in ("", ".json") else data.suffix  # lines
+def conflict_path(data: Path, *, lines: bool = False) -> Path:
+    """`<stem>.rolethread-conflict<suffix>` beside data, numbered until the name is free.
+
+    A copy of the whole session (the app's "save a copy") is written in the data's own
+    shape, so it keeps its suffix: a `.json` array's copy is an array that `validate` and
+    `merge` read as such. `lines`: the file holds one entry a line (re-apply's conflict
+    file), so a `.json` data file's is named `.jsonl` (docs/formats.md)."""
+    lined = data.suffix.lower() == ".json" and lines
+    suffix = ".jsonl" if lined or not data.suffix else data.suffix
     candidate = data.with_name(f"{data.stem}{CONFLICT_TAG}{suffix}")
     n = 1
     while candidate.exists():
@@ -240,7 +246,7 @@ def _write(doc: object, ours: _Ours, disk: LineStore, target: Path) -> Reapplied
         after.setdefault(at, []).append(line)
         report.added += 1
     if aside:
-        report.conflict_file = conflict_path(target)
+        report.conflict_file = conflict_path(target, lines=True)
         write_atomic(report.conflict_file, (one_line(line) + b"\n" for line in aside))
     backup(target)
     order, lines = _order(disk, drop, after)
