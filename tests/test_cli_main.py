@@ -15,6 +15,8 @@ from rolethread_tui.cli import tui_entry
 from rolethread_tui.cli.main import EXAMPLES, build_parser, main
 from rolethread_tui.domain.sample import STAMP_NAME, bundled_sample
 
+from .conftest import clean_entry
+
 REPO = Path(__file__).resolve().parents[1]
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]["version"]
 
@@ -67,6 +69,20 @@ def test_empty_file_path_is_a_usage_error_not_the_sample(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "empty path" in err
     assert not (tmp_path / "data").exists()  # the sample was not opened
+
+
+def test_the_apps_output_must_be_a_file(write, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """`rolethread-tui FILE -o FIFO`: each save would wait for a reader (review); the
+    app saves again and again, so its -o is a file (headless commands write FIFOs)."""
+    import os
+
+    data = write([clean_entry(0)])
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert main([str(data), "-o", str(fifo)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a regular file (a pipe)" in err
 
 
 def test_empty_file_path_from_the_shell(tmp_path: Path) -> None:

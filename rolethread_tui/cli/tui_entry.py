@@ -90,6 +90,19 @@ def serve(args: argparse.Namespace, path: Path) -> int:
     return 0
 
 
+def check_review_output(output: str | None) -> None:
+    """The app saves its `-o` again and again, each time atomically (a temp file
+    renamed over it): a device or FIFO there would block the save on a reader
+    (`export -o /dev/stdout` is the headless way), so only a file will do."""
+    if not output:
+        return
+    from ..domain.special import path_kind
+
+    what = path_kind(output)
+    if what is not None:
+        raise UsageError(f"{output}: not a regular file ({what}); the app saves to a file")
+
+
 def sample_path() -> Path:
     """The user's copy of the bundled sample (made on first use; never the bundled file)."""
     from ..domain.sample import prepare_sample_copy
@@ -110,6 +123,7 @@ def run_tui(argv: Sequence[str]) -> int:
         raise UsageError("empty path: name a FILE, or leave FILE out to open the sample batch")
     path = Path(args.file) if args.file is not None else sample_path()
     check_input(path, str(path))
+    check_review_output(args.output)
     if args.serve:
         return serve(args, path)
     # textual-serve (--serve) runs this command with its web driver on pipes
