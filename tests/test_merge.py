@@ -234,3 +234,18 @@ def test_lines_that_are_not_objects_are_counted_in_the_report(write, tmp_path, c
     assert "2 lines that are not JSON objects, written as read" in capsys.readouterr().err
     assert out.read_bytes().endswith(b"{broken\n[1, 2]\n")
     assert merge([a, b], tmp_path / "again.jsonl").as_dict()["invalid"] == 2
+
+
+def test_identical_lines_in_one_file_are_named_as_the_session_names_them(write, tmp_path):
+    """The report gave both copies the shared hash; the session and `validate` call the
+    second `<hash>-2` (review)."""
+    same = clean_entry(0)
+    path = write([same, clean_entry(1), same])
+    report = merge([path], tmp_path / "out.jsonl")
+    (group,) = report.duplicates
+    first, second = (eid for eid, _ in group)
+    assert second == f"{first}-2"
+    session = Session.open(path)
+    session.wait()
+    assert [session.entry_id(0), session.entry_id(2)] == [first, second]
+    session.close()

@@ -46,6 +46,7 @@ import orjson
 
 from . import formats
 from . import review as rv
+from .line_repeats import nth_id
 from .records import RawLine, detect_style, encode_value, one_line, parse_line
 from .store import LineStore
 from .wording import count
@@ -236,8 +237,10 @@ class _Index:
         self.is_object.append(v.is_object)
         self.last_file.append(file_no)
 
-    def add(self, eid: str, new: _Version, file_no: int) -> None:
-        key, n = eid, self.keys.get(eid)
+    def add(self, eid: str, new: _Version, file_no: int, line: bytes = b"") -> None:
+        """A repeat inside one file whose id is the hash of its `line` is shown as the
+        session names it, the k-th copy `<hash>-k` (`line_repeats`)."""
+        key, n, shown = eid, self.keys.get(eid), eid
         if n is not None and self.last_file[n] == file_no:  # a repeat inside this file
             k = self._repeats.get((file_no, eid), 1)
             while True:
@@ -247,8 +250,9 @@ class _Index:
                     break
                 k += 1
             self._repeats[(file_no, eid)] = k + 1
+            shown = nth_id(eid, k + 1) if eid == rv.line_id(line) else eid
         if n is None:
-            self._append(key, eid, new, file_no)
+            self._append(key, shown, new, file_no)
             return
         self.last_file[n] = file_no
         self._match(n, new)
@@ -277,7 +281,7 @@ def _scan_file(index: _Index, store: LineStore, file_no: int) -> int:
         for start, end in spans:
             line = bytes(view[start:end])
             eid, version = _version((file_no << _FILE_BITS) | count, parse_line(line), line)
-            index.add(eid, version, file_no)
+            index.add(eid, version, file_no, line)
             count += 1
         store.publish(count)
     return count
