@@ -345,3 +345,17 @@ async def test_the_status_bar_names_the_output_a_save_goes_to(write, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert f"{path.name} →" not in screen_text(app)
+
+
+async def test_a_toast_leaves_the_status_bar_readable(write):
+    """After a bulk undo the counts seemed ~3 s late (QA): they were on time, under the
+    "Undid: …" toast, which Textual stacks just above the footer — on the status bar."""
+    app = create_app(write([clean_entry(i) for i in range(5)]))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a", "u")
+        await settle(app, pilot)
+        lines = screen_text(app).splitlines()
+        assert any("Undid" in line for line in lines)  # the toast is up
+        status = lines[-2]  # the status bar, above the footer
+        assert "✓0 ✗0 ~0 ·5" in status and "G5 R0 H0" in status
