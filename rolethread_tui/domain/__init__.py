@@ -47,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "export_refusal": "export",
     # wording
     "count": "wording",
+    "os_reason": "wording",
 }
 # a submodule binds its own name on the package when imported, so a function
 # named like its module (`export.export`) is exported under another name

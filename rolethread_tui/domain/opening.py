@@ -44,6 +44,7 @@ from .lock import LockResult
 from .session import Session
 from .store import FileStamp, LineStore
 from .summary import Checker
+from .wording import os_reason
 
 Recover = Callable[[PendingJournal], bool]
 """Asked about a matching leftover journal: True = restore it, False = discard (a copy is kept)."""
@@ -148,7 +149,7 @@ class Opening:
         except OSError as exc:
             self.lock.release()
             return Opened(self.path, session, None,
-                          f"cannot write the crash journal ({_why(exc)}); opened read-only "
+                          f"cannot write the crash journal ({os_reason(exc)}); opened read-only "
                           "so that no edit can be lost", 0, self.notes)
         session.attach_journal(journal)
         return Opened(self.path, session, self.lock, None, 0, self.notes)
@@ -237,7 +238,7 @@ def why_unreadable(path: str | os.PathLike[str]) -> str | None:
     except NotAnArrayError as exc:
         return str(exc)
     except OSError as exc:
-        return _why_named(exc, Path(path))
+        return os_reason(exc, path)
     return None
 
 
@@ -327,17 +328,6 @@ def _leftover(data: Path, notes: list[str]) -> PendingJournal | None:
             f"{pending.header.reviewer} does not match {data.name} any more (the file changed "
             f"since); it was set aside at {where}")
     return None
-
-
-def _why(exc: OSError) -> str:
-    return exc.strerror or str(exc)
-
-
-def _why_named(exc: OSError, path: Path) -> str:
-    """An OS error as a sentence with the file's name, never the ``[Errno N]`` form
-    `str()` gives it (as the app words a failed save)."""
-    name = Path(exc.filename).name if exc.filename else path.name
-    return f"{exc.strerror or 'it cannot be read'} ({name})"
 
 
 def _s(n: int) -> str:

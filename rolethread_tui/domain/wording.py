@@ -6,6 +6,8 @@ headless commands' and the TUI's (through the port) share one rule.
 
 from __future__ import annotations
 
+import os
+
 #: Plurals that are not the word plus "s" (the last word of a phrase is looked up).
 _PLURALS = {"entry": "entries", "match": "matches", "reply": "replies", "copy": "copies"}
 
@@ -18,3 +20,12 @@ def count(n: int, word: str) -> str:
     head, _, last = word.rpartition(" ")
     plural = _PLURALS.get(last, last + "s")
     return f"{n:,} {head + ' ' if head else ''}{plural}"
+
+
+def os_reason(exc: BaseException, path: str | os.PathLike[str] | None = None) -> str:
+    """An error as a sentence: an OS error by its message and the file's name (its
+    own, else `path`'s), never the ``[Errno N]`` form `str()` gives it."""
+    if not isinstance(exc, OSError) or not exc.strerror:
+        return str(exc)
+    named = exc.filename if exc.filename else path
+    return f"{exc.strerror} ({os.path.basename(os.fspath(named))})" if named else exc.strerror

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from ..domain import conflict_path
+from ..domain import conflict_path, os_reason
 from .screens.prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
@@ -140,18 +140,9 @@ def _write_back_in_thread(app: RoleThreadApp, then_quit: bool) -> None:
         app.call_from_thread(app._saved, dest, then_quit)
 
 
-def why(exc: BaseException) -> str:
-    """An error as a sentence: an OS error by its message and file name, never the
-    ``[Errno N]`` form `str()` gives it."""
-    if isinstance(exc, OSError) and exc.strerror:
-        name = f" ({Path(exc.filename).name})" if exc.filename else ""
-        return f"{exc.strerror}{name}"
-    return str(exc)
-
-
 def _failed(app: RoleThreadApp, what: str, exc: BaseException) -> None:
     app.saving = False
-    app.notify(f"{what}: {why(exc)}", severity="error", timeout=20, markup=False)
+    app.notify(f"{what}: {os_reason(exc)}", severity="error", timeout=20, markup=False)
 
 
 async def _reapplied(app: RoleThreadApp, report: Any, then_quit: bool) -> None:
@@ -229,7 +220,7 @@ def _copy_in_thread(app: RoleThreadApp, dest: Path) -> None:
     except _Rewritten:
         app.call_from_thread(_copy_done, app, dest, "rewritten")
     except Exception as exc:  # OSError (disk full, permissions) or anything else: say why
-        app.call_from_thread(_copy_done, app, dest, why(exc))
+        app.call_from_thread(_copy_done, app, dest, os_reason(exc))
     else:
         app.call_from_thread(_copy_done, app, dest, None)
 
