@@ -70,7 +70,8 @@ class Query:
 
     __slots__ = (
         "_ascii", "_columns", "_excluded_b", "_excluded_s", "_forms", "_fuzzy_processed", "_guard",
-        "_join_unsafe", "_raw_terms", "_required_b", "_required_s", "_scope_all", "_slop",
+        "_join_unsafe", "_one_form", "_raw_terms", "_required_b", "_required_s", "_scope_all",
+        "_slop",
         "_verbatim", "fuzzy", "order", "scope", "source", "terms",
     )
 
@@ -96,10 +97,9 @@ class Query:
         required = _unique(fold(t.text) for t in texts if not t.negated)
         excluded = _unique(fold(t.text) for t in texts if t.negated)
         self._required_s, self._excluded_s = required, excluded
-        # each term in its canonical forms; None when every term has one (ASCII)
-        self._forms: tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]] | None = (
-            (tuple(map(forms, required)), tuple(map(forms, excluded)))
-            if any(len(forms(t)) > 1 for t in (*required, *excluded)) else None)
+        # each term in its canonical forms (an ASCII term has one: then `_one_form`)
+        self._forms = (tuple(map(forms, required)), tuple(map(forms, excluded)))
+        self._one_form = all(len(f) == 1 for f in (*self._forms[0], *self._forms[1]))
         self._join_unsafe = any(_JOIN in t for t in (*required, *excluded))
         self._ascii = all(t.isascii() for t in (*required, *excluded))
         self._required_b = tuple(t.encode() for t in required) if self._ascii else ()
@@ -259,8 +259,7 @@ class Query:
     def _match_parts(self, parts: list[str]) -> bool:
         """Turn by turn: only for a term holding the join character itself."""
         folded = [p.casefold() for p in parts]
-        required, excluded = self._forms or (
-            [(t,) for t in self._required_s], [(t,) for t in self._excluded_s])
+        required, excluded = self._forms
         return all(any(t in f for t in ts for f in folded) for ts in required) and not any(
             t in f for ts in excluded for t in ts for f in folded
         )
@@ -271,7 +270,7 @@ class Query:
         if self._ascii and (joined.isascii() or not has_any(joined, self._guard)):
             hay = joined.encode("utf-8", "surrogatepass").lower()
             return _contains(hay, self._required_b, self._excluded_b)
-        if self._forms is not None:
+        if not self._one_form:
             return _contains_a_form(joined.casefold(), *self._forms)
         return _contains(joined.casefold(), self._required_s, self._excluded_s)
 
