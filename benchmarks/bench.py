@@ -305,8 +305,14 @@ def fig_terminal(path: str) -> dict:
 
     200 presses are sent at once; the time until the status bar shows where
     they end divided by 200 is the cost of one key, repaint included.
+
+    The screen is read (`capture-pane`) when the app has written something, not
+    on a timer: a capture is a tmux client process, and polling every few ms
+    took ~half a core from a 2-core machine whose two cores the scan uses
+    (the scan-done figure read 0.3-0.6 s slower for it; docs/performance.md).
     """
     import shutil
+    import tempfile
 
     if not shutil.which("tmux"):
         return {"skipped": "tmux not installed"}
@@ -319,24 +325,33 @@ def fig_terminal(path: str) -> dict:
     cache = os.environ.get("ROLETHREAD_CACHE_DIR", "")
     env = f"ROLETHREAD_STATE={state} PYTHONPATH={ROOT} ROLETHREAD_CACHE_DIR={cache}"
     _forget_journal(path)
-    t0 = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
-                    f"{env} {exe} {path}"], check=True)
-    try:
-        first_row = re.compile(r"^[ ▶] +1 ", re.M)  # the first row, cursor mark or not
-        first_rows = _wait_screen(session, lambda t: first_row.search(t) is not None) - t0
-        scanned = _wait_screen(session, lambda t: "loading" not in t and "/" in t,
-                               timeout=120) - t0
-        out = {"first_rows_s": first_rows, "scan_done_s": scanned}
-        for key, count, expect in (("j", 200, "201/"), ("PgDn", 50, None), ("a", 30, "31/")):
-            out[f"key_{key}_ms"] = _burst(session, key, count, expect)
-        for key in ("j", "PgDn", "a"):
-            out[f"single_{key}_median_ms"] = _single(session, key)
-        return out
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
-        time.sleep(0.5)
-        _forget_journal(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        output = Path(tmp) / "pane.out"
+        # the pane waits for a signal, so that its output is piped from the first byte
+        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+                        f"tmux wait-for {session}-go; exec env {env} {exe} {path}"],
+                       check=True)
+        try:
+            subprocess.run(["tmux", "pipe-pane", "-O", "-t", session, f"cat > {output}"],
+                           check=True)
+            screen = _Screen(session, output)
+            t0 = time.perf_counter()
+            subprocess.run(["tmux", "wait-for", "-S", f"{session}-go"], check=True)
+            first_row = re.compile(r"^[ ▶] +1 ", re.M)  # the first row, cursor mark or not
+            first_rows = screen.wait(lambda t: first_row.search(t) is not None) - t0
+            scanned = screen.wait(lambda t: "loading" not in t and "/" in t,
+                                  timeout=120) - t0
+            out = {"first_rows_s": first_rows, "scan_done_s": scanned}
+            for key, count, expect in (("j", 200, "201/"), ("PgDn", 50, None),
+                                       ("a", 30, "31/")):
+                out[f"key_{key}_ms"] = _burst(screen, key, count, expect)
+            for key in ("j", "PgDn", "a"):
+                out[f"single_{key}_median_ms"] = _single(session, key)
+            return out
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+            time.sleep(0.5)
+            _forget_journal(path)
 
 
 def _screen(session: str) -> str:
@@ -344,13 +359,39 @@ def _screen(session: str) -> str:
                           capture_output=True, text=True, check=False).stdout
 
 
-def _wait_screen(session: str, ready, timeout: float = 30) -> float:  # type: ignore[no-untyped-def]
-    end = time.perf_counter() + timeout
-    while time.perf_counter() < end:
-        if ready(_screen(session)):
-            return time.perf_counter()
-        time.sleep(0.005)
-    raise TimeoutError("screen never got ready")
+class _Screen:
+    """A tmux pane read when its output (piped to `output`) has grown, and at least
+    every `PERIOD` s besides (a frame tmux had not drawn yet at the last read)."""
+
+    PERIOD = 0.1
+
+    def __init__(self, session: str, output: Path) -> None:
+        self.session, self.output = session, output
+        self._size, self._read_at = -1, 0.0
+
+    def _changed(self) -> bool:
+        try:
+            size = self.output.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        now = time.perf_counter()
+        if size == self._size and now - self._read_at < self.PERIOD:
+            return False
+        self._size, self._read_at = size, now
+        return True
+
+    def text(self) -> str:
+        self._size, self._read_at = -1, 0.0
+        return _screen(self.session)
+
+    def wait(self, ready, timeout: float = 30) -> float:  # type: ignore[no-untyped-def]
+        """When `ready` first held of what was on screen (checked as output came)."""
+        end = time.perf_counter() + timeout
+        while time.perf_counter() < end:
+            if self._changed() and ready(_screen(self.session)):
+                return time.perf_counter()
+            time.sleep(0.002)
+        raise TimeoutError("screen never got ready")
 
 
 def _position(text: str) -> int:
@@ -360,16 +401,17 @@ def _position(text: str) -> int:
     return int(found.group(1)) if found else -1
 
 
-def _burst(session: str, key: str, count: int, expect: str | None) -> float:
+def _burst(screen: _Screen, key: str, count: int, expect: str | None) -> float:
     """ms per key: send `count` presses, wait until the position stops moving."""
+    session = screen.session
     subprocess.run(["tmux", "send-keys", "-t", session, "g"], check=True)
-    _wait_screen(session, lambda t: _position(t) == 1)
+    screen.wait(lambda t: _position(t) == 1)
     t0 = time.perf_counter()
     subprocess.run(["tmux", "send-keys", "-t", session, *([key] * count)], check=True)
-    _wait_screen(session, lambda t: _position(t) > 1)
+    screen.wait(lambda t: _position(t) > 1)
     last, stable_since = -1, time.perf_counter()
     while time.perf_counter() - stable_since < 0.5:
-        pos = _position(_screen(session))
+        pos = _position(screen.text())
         if pos != last:
             last, stable_since = pos, time.perf_counter()
         time.sleep(0.002)

@@ -78,7 +78,7 @@ def collect(session: Any, where: str | None, *, insights: bool = False,
         out["matched"] = matched
     groups = _duplicate_groups(session, positions) if duplicates else None
     out["insights"] = compute_insights(session, positions=positions, content=insights,
-                                       duplicate_groups=groups).as_dict()
+                                       duplicate_groups=groups, counts=counts).as_dict()
     return out
 
 
