@@ -8,7 +8,7 @@ give back the very bytes `line` gives.
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rolethread_tui.domain.store import LineStore
@@ -39,3 +39,37 @@ def test_lines_of_gives_the_lines_one_by_one(tmp_path_factory, lines, keep, bloc
         assert got == [store.line(r) for r in rids]
     finally:
         store.close()
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # same patch each time
+@given(sizes=st.lists(st.integers(min_value=0, max_value=3000), min_size=1, max_size=60),
+       early=st.lists(st.booleans(), min_size=1, max_size=20))
+def test_chunks_indexed_ahead_are_the_chunks_and_states_of_plain_indexing(
+        tmp_path_factory, monkeypatch, sizes, early):
+    """The scan indexes the next chunk while the helper computes (`ChunksAhead`):
+    each chunk, its spans and the index state recorded for its scan-cache segment
+    must be what indexing one chunk at a time gives, whenever `ahead` is called —
+    a wrong state would make the next warm open refuse the cache, or misplace rows."""
+    import rolethread_tui.domain.store as store_module
+    from rolethread_tui.domain.store import ChunksAhead
+
+    monkeypatch.setattr(store_module, "FIRST_CHUNK", 4096)  # many chunks from a small file
+    monkeypatch.setattr(store_module, "CHUNK", 8192)
+    data = b"".join(b'{"k": "' + b"x" * n + b'"}\n' + (b"\n" if n % 7 == 0 else b"")
+                    for n in sizes)
+    path = tmp_path_factory.mktemp("a") / "data.jsonl"
+    path.write_bytes(data)
+    plain = LineStore(path)
+    expected = [(chunk, spans, plain.index_state()) for chunk, spans in plain.index_chunks()]
+    store = LineStore(path)
+    chunks = ChunksAhead(store)
+    got = []
+    for k, item in enumerate(chunks):
+        got.append(item)
+        if early[k % len(early)]:
+            chunks.ahead()
+            chunks.ahead()  # twice: the same next chunk, indexed once
+    assert got == expected
+    assert (store.starts, store.ends, store.index_state()) == (
+        plain.starts, plain.ends, plain.index_state())

@@ -26,7 +26,7 @@ from .journal_records import gc_paused
 from .scan import Helper, Pace, Span, rows_of, share
 from .scan_cache import SLOP_RESULT, ScanCache, Writer, groups_result, identity, kept
 from .search_split import RowView, SearchSplit
-from .store import BOM, LineStore
+from .store import BOM, ChunksAhead, LineStore
 from .summary import Columns, join_columns, pack_columns, rows_as_columns, unpack_columns
 from .validation import Finding
 
@@ -171,11 +171,11 @@ class Engine:
 
         def land() -> bool:
             return self._land(waiting, fresh)
+        chunks = ChunksAhead(self.store)  # the next chunk indexed while the helper works
         try:
-            for chunk, spans in self.store.index_chunks():
+            for chunk, spans, indexed in chunks:
                 first = self._landed + sum(len(cols[0]) for cols, _ in waiting)
-                indexed = self.store.index_state()
-                cols, shared = self._rows(chunk, spans, helper, first, land)
+                cols, shared = self._rows(chunk, spans, helper, first, land, chunks.ahead)
                 waiting.append((cols, indexed))
                 if self._closing or (not shared and not land()):
                     return False
@@ -213,10 +213,11 @@ class Engine:
         return True
 
     def _rows(self, chunk: bytes, spans: list[tuple[int, int]], helper: Helper, first: int,
-              land: Callable[[], bool]) -> tuple[list[Any], bool]:
+              land: Callable[[], bool], ahead: Callable[[], None]) -> tuple[list[Any], bool]:
         """Summary columns of one chunk (its first record is ``first``), and whether the
         helper process computed some, reading its lines from the file itself; then
-        `land` runs first, while the helper works.
+        `land` runs first, and `ahead` (indexing the next chunk) last, while the
+        helper works.
 
         The split follows what each side managed on the last chunk (`scan.Pace`):
         this thread's landing, or a busy host, can make either side the slower one.
@@ -228,7 +229,8 @@ class Engine:
             # it computes while the app holds the scan for its first frame
             # (`tui.start.FirstRows`) and this side compiles its checks.
             self._pace = Pace(Pace.LOW)
-            return first_by_helper(self.store.starts[0], view, spans, helper, compute), True
+            return first_by_helper(self.store.starts[0], view, spans, helper, compute,
+                                   ahead), True
         # the first chunk never waits for the helper to start: first rows at once
         if len(spans) < 64 or first == 0 or not helper.active:
             land()  # what waits shows first (the scan thread checks for closing next)
@@ -245,6 +247,7 @@ class Engine:
             start = time.perf_counter()
             land()
             cols = rows_as_columns(rows_of(compute, view, spans[:mine]))
+            ahead()
             took[0] = time.perf_counter() - start
             return cols
 

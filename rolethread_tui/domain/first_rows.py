@@ -20,12 +20,14 @@ from .summary import pack_columns, rows_as_columns, unpack_columns
 
 
 def first_by_helper(base: int, view: memoryview, spans: list[tuple[int, int]],
-                    helper: Helper, compute: Callable[[object], tuple]) -> list[Any]:
+                    helper: Helper, compute: Callable[[object], tuple],
+                    meanwhile: Callable[[], None]) -> list[Any]:
     """Summary columns of the first chunk (`spans` of `view`; its first line starts
-    at file offset `base`), computed by the helper, or here when it fails."""
+    at file offset `base`), computed by the helper, or here when it fails;
+    `meanwhile` runs here while the helper computes."""
     first = spans[0][0]
     _nothing, (packed, _seconds), _ok = share(
         helper, lambda: ("rows", base, [(s - first, e - first) for s, e in spans]),
-        lambda: None,
+        meanwhile,
         lambda: (pack_columns(rows_as_columns(rows_of(compute, view, spans))), 0.0))
     return unpack_columns(packed)

@@ -351,3 +351,37 @@ def read_in_blocks(starts: Sequence[int], ends: Sequence[int],
         data = read_range(base, ends[j - 1])
         yield from (data[a - base:b - base] for a, b in zip(starts[k:j], ends[k:j], strict=True))
         k = j
+
+
+class ChunksAhead:
+    """`LineStore.index_chunks` with each chunk's index state, and the next chunk
+    indexed early on request (`ahead`).
+
+    The scan indexes chunk c+1 while the helper process computes its share of
+    chunk c: indexing 8 MB is ~5 ms of Python, and the helper had nothing to do
+    meanwhile — its next request waited for the index (~10 % of each chunk's time
+    at 100k, measured per chunk; docs/architecture.md, "The scan, per chunk").
+    """
+
+    def __init__(self, store: LineStore) -> None:
+        self._store = store
+        self._chunks = store.index_chunks()
+        self._next: tuple[bytes, list[tuple[int, int]], tuple[int, int]] | None = None
+        self._done = False
+
+    def ahead(self) -> None:
+        """Index the next chunk now; nothing when it is indexed or none is left."""
+        if self._next is None and not self._done:
+            got = next(self._chunks, None)
+            if got is None:
+                self._done = True
+            else:  # the state just after *this* chunk: where its cache segment ends
+                self._next = (*got, self._store.index_state())
+
+    def __iter__(self) -> Iterator[tuple[bytes, list[tuple[int, int]], tuple[int, int]]]:
+        while True:
+            self.ahead()
+            if self._next is None:
+                return
+            item, self._next = self._next, None
+            yield item
