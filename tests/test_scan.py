@@ -89,3 +89,38 @@ def test_validate_ids_split_with_the_helper_are_the_ids_one_process_gives(write,
     assert ids[1] == "own-1" and ids[6] == "own-7"  # entry 5 deleted
     assert ids[2211] == "own-2212"  # `"\u0069d"`, in the helper's half
     assert len({ids[0], ids[2], ids[3]}) == 3  # hashed lines
+
+
+def test_a_helper_failing_midway_leaves_its_lines_computed_here(write, monkeypatch):
+    """The scan hands lines to whichever process is free (`scan_schedule`); when the
+    helper fails on an answer, the lines it had are computed by the scan thread:
+    the same rows, none lost or doubled, and the scan goes on without it."""
+    from rolethread_tui.domain import scan_schedule, store
+
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(store, "CHUNK", 64 << 10)  # many chunks,
+    monkeypatch.setattr(scan_schedule, "REQUEST", 300)  # many requests
+    monkeypatch.setattr(scan_schedule, "SHARE_MIN", 50)
+    receive, answers = scan.Helper.receive, []
+
+    def fails_on_the_third(self):
+        answers.append(1)
+        if len(answers) == 3:
+            raise OSError("the helper died")
+        return receive(self)
+
+    monkeypatch.setattr(scan.Helper, "receive", fails_on_the_third)
+    collect = scan_schedule.ScanSchedule._collect  # each answer taken before going on:
+    monkeypatch.setattr(scan_schedule.ScanSchedule, "_collect",  # as many as asked, always
+                        lambda self, wait: collect(self, True))
+    lines = [json.dumps(clean_entry(i)) if i % 9 else json.dumps(
+        chat(("user", f"q{i}"), ("assistant", "As an AI, I cannot help with that.")))
+        for i in range(3000)]
+    path = write(lines)
+    with Session.open(path, parallel=True) as fast, \
+            Session.open(path, parallel=False, claim_lock=False) as slow:
+        fast.wait()
+        slow.wait()
+        assert len(answers) == 3  # the third failed, and no request was sent after it
+        assert [fast.row(i) for i in range(len(fast))] == [slow.row(i) for i in range(len(slow))]
+        assert fast.counts() == slow.counts()

@@ -100,10 +100,7 @@ def test_the_cache_is_what_is_read(tmp_path, generated, _small_files_cached, mon
     path = _written(tmp_path, generated)
     cold = _scan(path)
 
-    def no_rows(*_args: Any) -> list:
-        raise AssertionError("a row was computed on a warm open")
-
-    monkeypatch.setattr("rolethread_tui.domain.engine.Engine._rows", no_rows)
+    _no_rows(monkeypatch, "a row on a warm open")
     assert _scan(path) == cold
 
 
@@ -112,26 +109,23 @@ def test_chunks_shared_with_the_helper_are_read_back_too(tmp_path, generated,
     """With the helper process, a chunk is stored while the next one computes — after
     the index has moved on: its cache segment must still say where *it* ended, or a
     warm open finds the cache wrong, drops it and scans everything again."""
-    from rolethread_tui.domain import engine, scan
+    from rolethread_tui.domain import scan, scan_schedule
 
     monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(store, "CHUNK", 256 << 10)  # >= 64 entries: worth sharing
-    real_rows, shared = engine.Engine._rows, []
-
-    def noted(self, *args: Any) -> Any:
-        cols, was_shared = real_rows(self, *args)
-        shared.append(was_shared)
-        return cols, was_shared
-
-    monkeypatch.setattr(engine.Engine, "_rows", noted)
+    monkeypatch.setattr(store, "CHUNK", 256 << 10)  # several chunks,
+    monkeypatch.setattr(scan_schedule, "REQUEST", 60)  # several requests,
+    monkeypatch.setattr(scan_schedule, "SHARE_MIN", 20)
+    collect = scan_schedule.ScanSchedule._collect  # each answered before going on
+    monkeypatch.setattr(scan_schedule.ScanSchedule, "_collect",
+                        lambda self, wait: collect(self, True))
+    receive, answers = scan.Helper.receive, []
+    monkeypatch.setattr(scan.Helper, "receive",
+                        lambda self: answers.append(1) or receive(self))
     path = _written(tmp_path, generated)
     cold = _scan(path)
-    assert sum(shared) >= 2  # the helper computed part of several chunks
+    assert len(answers) >= 2  # the helper computed lines of several requests
 
-    def no_rows(*_args: Any) -> list:
-        raise AssertionError("a row was computed on a warm open")
-
-    monkeypatch.setattr(engine.Engine, "_rows", no_rows)
+    _no_rows(monkeypatch, "a row on a warm open")
     assert _scan(path) == cold
 
 
@@ -278,6 +272,14 @@ def _session_results(path: Path) -> tuple[Any, Any]:
         s.close()
 
 
+
+def _no_rows(monkeypatch: pytest.MonkeyPatch, what: str = "a row") -> None:
+    """A scan that computes any row fails: the first chunk and any chunk without
+    the helper come through `Engine._rows`, the rest through `ScanSchedule.run`."""
+    monkeypatch.setattr("rolethread_tui.domain.engine.Engine._rows", _refuse(what))
+    monkeypatch.setattr("rolethread_tui.domain.scan_schedule.ScanSchedule.run",
+                        _refuse(what))
+
 def _refuse(what: str) -> Any:
     def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise AssertionError(f"{what} was computed again for an unchanged file")
@@ -365,7 +367,7 @@ def test_validate_and_stats_share_one_scan_and_other_settings_keep_their_own(
     path = _written(tmp_path, generated)
     main(["stats", str(path), "--json"])
     _scan(path, validation={"short_response": 400})  # another slot, not a replacement
-    monkeypatch.setattr("rolethread_tui.domain.engine.Engine._rows", _refuse("a row"))
+    _no_rows(monkeypatch)
     assert main(["validate", str(path), "--json"]) in (0, 1)
     assert main(["stats", str(path), "--json"]) == 0
     _scan(path, validation={"short_response": 400})
@@ -401,7 +403,7 @@ def test_a_saved_file_reopens_warm_with_a_fresh_scans_answers(tmp_path, generate
     monkeypatch.setenv("ROLETHREAD_NO_CACHE", "1")
     cold = _scan(path)
     monkeypatch.delenv("ROLETHREAD_NO_CACHE")
-    monkeypatch.setattr("rolethread_tui.domain.engine.Engine._rows", _refuse("a row"))
+    _no_rows(monkeypatch)
     assert _scan(path) == cold
     assert cold["rows"][0].status == "accepted"
 

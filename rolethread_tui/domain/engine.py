@@ -9,7 +9,6 @@ version. It reads the document; it never changes it. See docs/architecture.md.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import astuple, dataclass
 from operator import itemgetter
@@ -23,11 +22,12 @@ from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .first_rows import first_by_helper
 from .journal_records import gc_paused
-from .scan import Helper, Pace, Span, rows_of, share
+from .scan import Helper, Span, rows_of
 from .scan_cache import SLOP_RESULT, ScanCache, Writer, groups_result, identity, kept
+from .scan_schedule import ScanSchedule
 from .search_split import RowView, SearchSplit
 from .store import BOM, ChunksAhead, LineStore
-from .summary import Columns, join_columns, pack_columns, rows_as_columns, unpack_columns
+from .summary import Columns, rows_as_columns
 from .validation import Finding
 
 if TYPE_CHECKING:
@@ -42,8 +42,8 @@ _HELPER_START = threading.Lock()
 #: entries); then it is dropped and the next open scans.
 SAVED_SCAN_WAIT = 1.0
 
-#: The scan thread's share of the first chunk it shares; the helper process computes
-#: the rest. Later chunks are split as the two sides kept pace (`Engine._rows`).
+#: This process's share of a search's first split with the helper process; later
+#: searches follow the pace the two sides kept (`search_split.SearchSplit`).
 MAIN_SHARE = 0.5
 
 
@@ -94,7 +94,6 @@ class Engine:
         self.scan_error: BaseException | None = None
         self.scan_bytes = 0
         self._landed = 0  # rows of the scan stored in the columns so far
-        self._pace = Pace(MAIN_SHARE)  # the scan's split with the helper
         self._search_split = SearchSplit(MAIN_SHARE)
         self._helper_first = helper_first
         self._thread = threading.Thread(target=self._scan, name="rolethread-scan", daemon=True)
@@ -175,6 +174,12 @@ class Engine:
         try:
             for chunk, spans, indexed in chunks:
                 first = self._landed + sum(len(cols[0]) for cols, _ in waiting)
+                if first and helper.active:  # the rest: lines to whichever side is free
+                    schedule = ScanSchedule(self.store, chunks, helper, self.columns.compute,
+                                            lambda cols, at: waiting.append((cols, at)), land)
+                    if not schedule.run(chunk, spans, indexed, first):
+                        return False
+                    break
                 cols, shared = self._rows(chunk, spans, helper, first, land, chunks.ahead)
                 waiting.append((cols, indexed))
                 if self._closing or (not shared and not land()):
@@ -214,50 +219,22 @@ class Engine:
 
     def _rows(self, chunk: bytes, spans: list[tuple[int, int]], helper: Helper, first: int,
               land: Callable[[], bool], ahead: Callable[[], None]) -> tuple[list[Any], bool]:
-        """Summary columns of one chunk (its first record is ``first``), and whether the
-        helper process computed some, reading its lines from the file itself; then
-        `land` runs first, and `ahead` (indexing the next chunk) last, while the
-        helper works.
+        """Summary columns of a chunk the scan does not share line by line (the first
+        one, or any without a helper process), and whether the helper computed them.
 
-        The split follows what each side managed on the last chunk (`scan.Pace`):
-        this thread's landing, or a busy host, can make either side the slower one.
+        The first chunk never waits for the helper to start (first rows at once),
+        unless the app had the helper compute it while it draws its first frame;
+        that chunk lands once the helper has its next lines (`scan_schedule`).
         """
         view = memoryview(chunk)
         compute = self.columns.compute
         if first == 0 and self._helper_first and helper.active:
-            # Landed by the next chunk's `here`, once the helper has most of that chunk:
-            # it computes while the app holds the scan for its first frame
-            # (`tui.start.FirstRows`) and this side compiles its checks.
-            self._pace = Pace(Pace.LOW)
+            # the helper computes while the app holds the scan for its first frame
+            # (`tui.start.FirstRows`), and this side indexes the next chunk
             return first_by_helper(self.store.starts[0], view, spans, helper, compute,
                                    ahead), True
-        # the first chunk never waits for the helper to start: first rows at once
-        if len(spans) < 64 or first == 0 or not helper.active:
-            land()  # what waits shows first (the scan thread checks for closing next)
-            return rows_as_columns(rows_of(compute, view, spans)), False
-        mine = self._pace.split(len(spans))
-        split = spans[mine][0]
-        base = self.store.starts[first] - spans[0][0] + split
-        took = [0.0]
-        # the first rows' landing waits for the app's first frame, and this side then
-        # compiles its checks: one-offs that say nothing of either side's pace
-        once = self._landed == 0 and self._helper_first
-
-        def here() -> list[Any]:
-            start = time.perf_counter()
-            land()
-            cols = rows_as_columns(rows_of(compute, view, spans[:mine]))
-            ahead()
-            took[0] = time.perf_counter() - start
-            return cols
-
-        cols, (theirs, seconds), ok = share(
-            helper, lambda: ("rows", base, [(s - split, e - split) for s, e in spans[mine:]]),
-            here, lambda: (pack_columns(rows_as_columns(rows_of(compute, view, spans[mine:]))),
-                           0.0))
-        if ok and not once:
-            self._pace.update(mine, len(spans) - mine, took[0], seconds)
-        return join_columns(cols, unpack_columns(theirs)), True
+        land()  # what waits shows first (the scan thread checks for closing next)
+        return rows_as_columns(rows_of(compute, view, spans)), False
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the scan is done; True when it is. Raises if it failed."""

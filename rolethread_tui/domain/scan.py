@@ -1,9 +1,9 @@
 """The background scan's second core: summary rows computed in a helper process.
 
 Parsing and checking every entry is CPU-bound Python, so a thread cannot use
-the second core. For large files the scan sends part of each chunk's lines to
-one helper process and computes the rest itself (the split follows the pace
-each side kept: `engine.Engine._rows`); rows come back in order. The helper is
+the second core. For large files the scan sends lines to one helper process
+whenever it is free and computes the rest itself (`scan_schedule`); rows come
+back in order. The helper is
 a plain `python -m rolethread_tui.domain.scan` child
 talking pickles over its stdin/stdout: unlike multiprocessing it never forks
 a threaded UI and never re-imports the caller's `__main__` (a notebook, stdin).
@@ -139,8 +139,9 @@ _FAILED: Final = object()
 class Pace:
     """This process's share of a job split with the helper, moved after each split
     toward both sides finishing together: the other workers of a shared machine, or
-    this side's own extra work, can make either side the slower one. The scan's
-    chunks (`engine.Engine._rows`) and a search's lines (`search_split`) follow one."""
+    this side's own extra work, can make either side the slower one. A search's
+    lines follow one (`search_split`); the scan hands its lines to whichever side
+    is free instead (`scan_schedule`)."""
 
     LOW, HIGH = 0.2, 0.8
 

@@ -66,11 +66,11 @@ class RowView(Sequence[Row]):
 
 class SearchSplit:
     """Splits work on lines between here and the helper process, the split
-    following the pace each side kept on the last call, as the scan's does
-    (`Engine._rows`): this side also picks the positions and builds the helper's
-    request, and either side may be the one a busy host slows down. A search's
-    matching (`check`) uses it (`stats --where`'s match-and-rows hands out lines
-    to whichever side is free instead, `where_first._Schedule`)."""
+    following the pace each side kept on the last call (`scan.Pace`): this side
+    also picks the positions and builds the helper's request, and either side
+    may be the one a busy host slows down. A search's matching (`check`) uses it
+    (the scan and `stats --where`'s match-and-rows hand out lines to whichever
+    side is free instead: `scan_schedule`, `where_first._Schedule`)."""
 
     def __init__(self, share: float) -> None:
         self.pace = Pace(share)  # this side's share of the lines

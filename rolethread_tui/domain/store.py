@@ -360,7 +360,7 @@ class ChunksAhead:
     The scan indexes chunk c+1 while the helper process computes its share of
     chunk c: indexing 8 MB is ~5 ms of Python, and the helper had nothing to do
     meanwhile — its next request waited for the index (~10 % of each chunk's time
-    at 100k, measured per chunk; docs/architecture.md, "The scan, per chunk").
+    at 100k, measured per chunk; docs/architecture.md, "Document, engine, facade").
     """
 
     def __init__(self, store: LineStore) -> None:
@@ -378,10 +378,13 @@ class ChunksAhead:
             else:  # the state just after *this* chunk: where its cache segment ends
                 self._next = (*got, self._store.index_state())
 
+    def pop(self) -> tuple[bytes, list[tuple[int, int]], tuple[int, int]] | None:
+        """The next chunk, its spans and index state (indexed now unless it was
+        indexed ahead); None at the end of the file."""
+        self.ahead()
+        item, self._next = self._next, None
+        return item
+
     def __iter__(self) -> Iterator[tuple[bytes, list[tuple[int, int]], tuple[int, int]]]:
-        while True:
-            self.ahead()
-            if self._next is None:
-                return
-            item, self._next = self._next, None
+        while (item := self.pop()) is not None:
             yield item

@@ -184,6 +184,23 @@ def join_columns(first: Sequence[Sequence[Any]], second: Sequence[Sequence[Any]]
             for code, a, b in zip((*FIELD_TYPES, None), first, second, strict=True)]
 
 
+def join_parts(parts: Sequence[Sequence[Sequence[Any]]]) -> list[Any]:
+    """Runs of rows, as columns, one after the other (`join_columns` for many: the
+    scan's pieces of one chunk, from either process, `scan_schedule`)."""
+    if len(parts) == 1:
+        return list(parts[0])
+    out: list[Any] = []
+    for k, code in enumerate((*FIELD_TYPES, None)):
+        if code:
+            column = array(code)
+            for part in parts:
+                column.extend(part[k])  # an array of the same code: one copy
+        else:
+            column = [cell for part in parts for cell in part[k]]
+        out.append(column)
+    return out
+
+
 class Columns:
     """Column storage for all records, appended to by the scan, patched by ops."""
 

@@ -1,0 +1,203 @@
+"""The scan's lines after the first chunk, handed to whichever process is free.
+
+Each 8 MB chunk used to be split in two fixed shares, the split following the
+pace each side kept on the last chunk (`scan.Pace`); the quicker side then
+waited for the other at every chunk's end — 6-8 % of each chunk's time at 100k
+on a quiet machine, more when another worker slows one side. Here, as
+`stats --where` does (`where_first._Schedule`), the helper process is sent up to
+`REQUEST` lines at a time (one request outstanding, as the pipes allow; fewer
+near the end of the file, so both sides finish together) and the scan thread
+computes `PIECE` lines at a time, looking at the helper's pipe between pieces
+and sending its next request at once. The lines are handed out in file order,
+whatever chunk they are in, so the helper never waits for a chunk to end.
+
+Rows still land chunk by chunk, in file order, each chunk with the index state
+recorded when it was indexed (its scan-cache segment), and landing happens
+while the helper works. Every row is `Columns.compute` of its line, in either
+process, so the columns are the same however the lines were shared
+(tests/test_scan.py). docs/architecture.md, "Document, engine, facade" (the scan, per chunk).
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+from .scan import Helper, rows_of
+from .store import ChunksAhead, LineStore
+from .summary import join_parts, rows_as_columns, unpack_columns
+
+#: Lines per request to the helper, at most: ~0.12 s of its work, one pickled
+#: answer of ~0.25 MB; the request's offsets are ~60 KB.
+REQUEST = 4000
+#: Lines this thread computes between looks at the helper's pipe (~6 ms).
+PIECE = 200
+#: Fewer lines than this left to hand out are computed here: a request and its
+#: answer cost more than they save.
+SHARE_MIN = 300
+
+Cols = list[Any]
+Indexed = tuple[int, int]
+
+
+class _Chunk:
+    """An indexed chunk not landed yet: its records are ``first`` to ``stop``."""
+
+    __slots__ = ("done", "first", "indexed", "parts", "spans", "stop", "view")
+
+    def __init__(self, first: int, data: bytes, spans: list[tuple[int, int]],
+                 indexed: Indexed) -> None:
+        self.first, self.stop = first, first + len(spans)
+        self.view, self.spans, self.indexed = memoryview(data), spans, indexed
+        self.parts: list[tuple[int, Cols]] = []  # (first record, its rows' columns)
+        self.done = 0  # rows computed
+
+
+class ScanSchedule:
+    """One scan's lines from record ``first`` (the chunk given) to the end of the
+    file, shared with ``helper``; ``keep`` takes each finished chunk's columns and
+    index state, in file order, and ``land`` lands what was kept (False: the
+    session is closing)."""
+
+    def __init__(self, store: LineStore, chunks: ChunksAhead, helper: Helper,
+                 compute: Callable[[object], tuple],
+                 keep: Callable[[Cols, Indexed], None], land: Callable[[], bool]) -> None:
+        self.store, self.chunks, self.helper, self.compute = store, chunks, helper, compute
+        self.keep, self.land = keep, land
+        self.open: list[_Chunk] = []  # in file order
+        self.next = 0  # the first record not handed out
+        self.out: tuple[int, int] | None = None  # the records the helper is computing
+        self.ended = False  # every chunk of the file is open (or landed)
+
+    def run(self, chunk: bytes, spans: list[tuple[int, int]], indexed: Indexed,
+            first: int) -> bool:
+        """Compute and land every row from ``first`` on; False when the session
+        closed midway (the helper may then hold an answer nobody reads: the
+        engine closes it)."""
+        self.next = first
+        self.open.append(_Chunk(first, chunk, spans, indexed))
+        while True:
+            if self.out is None:
+                self._feed()
+            if not self._land():
+                return False
+            piece = self._take()
+            if piece is None:
+                if self.out is None:
+                    return self._land()
+                self._collect(wait=True)
+                continue
+            self._here(*piece)
+            self._collect(wait=False)
+
+    # -- handing out -------------------------------------------------------------
+    def _open_next(self) -> bool:
+        """Open the next chunk of the file (indexed ahead when the helper was busy);
+        False at the end of the file."""
+        if self.ended:
+            return False
+        got = self.chunks.pop()
+        if got is None:
+            self.ended = True
+            return False
+        data, spans, indexed = got
+        start = self.open[-1].stop if self.open else self.next
+        self.open.append(_Chunk(start, data, spans, indexed))
+        return True
+
+    def _take(self) -> tuple[_Chunk, int, int] | None:
+        """This thread's next piece: up to `PIECE` lines within one chunk."""
+        for chunk in self.open:
+            if chunk.first <= self.next < chunk.stop:
+                stop = min(self.next + PIECE, chunk.stop)
+                piece, self.next = (chunk, self.next, stop), stop
+                return piece
+        if self._open_next():
+            return self._take()
+        return None
+
+    def _feed(self) -> None:
+        """Send the helper its next lines, if enough are left to share; then index
+        the chunk after (it is read and split while the helper works)."""
+        if not self.helper.active:
+            return
+        left = self._left()
+        while left < REQUEST and self._open_next():
+            left = self._left()
+        size = min(REQUEST, left if not self.ended else left // 3)
+        if size < SHARE_MIN:
+            return
+        first, stop = self.next, self.next + size
+        starts, ends = self.store.starts, self.store.ends
+        base = starts[first]
+        request = ("rows", base, [(s - base, e - base) for s, e in
+                                  zip(starts[first:stop], ends[first:stop], strict=True)])
+        try:
+            with self.helper.lock:
+                self.helper.send(request)
+        except OSError:
+            self.helper.close()
+            return
+        self.next, self.out = stop, (first, stop)
+        self.chunks.ahead()
+
+    def _left(self) -> int:
+        """Records indexed (in open chunks) and not handed out yet."""
+        return (self.open[-1].stop - self.next) if self.open else 0
+
+    # -- computing ---------------------------------------------------------------
+    def _here(self, chunk: _Chunk, first: int, stop: int) -> None:
+        spans = chunk.spans[first - chunk.first:stop - chunk.first]
+        self._add(first, stop, rows_as_columns(rows_of(self.compute, chunk.view, spans)))
+
+    def _collect(self, wait: bool) -> None:
+        """Take the helper's answer when it has come (or wait for it), and send the
+        next request; a helper that fails has its lines computed here."""
+        if self.out is None:
+            return
+        first, stop = self.out
+        try:
+            with self.helper.lock:
+                if not (wait or self.helper.answered()):
+                    return
+                self.out = None
+                packed, _seconds = self.helper.receive()
+            cols = unpack_columns(packed)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+            self.out = None
+            self.helper.close()  # never reused: its unread answer cannot reach a request
+            cols = self._alone(first, stop)
+        self._add(first, stop, cols)
+        self._feed()
+
+    def _alone(self, first: int, stop: int) -> Cols:
+        """The rows of a failed request, computed here from the file's bytes."""
+        starts, ends = self.store.starts, self.store.ends
+        base = starts[first]
+        data = self.store.read_range(base, ends[stop - 1])
+        spans = [(s - base, e - base) for s, e in
+                 zip(starts[first:stop], ends[first:stop], strict=True)]
+        return rows_as_columns(rows_of(self.compute, memoryview(data), spans))
+
+    def _add(self, first: int, stop: int, cols: Cols) -> None:
+        """File the rows of records ``first`` to ``stop`` under the chunks they are in."""
+        for chunk in self.open:
+            lo, hi = max(first, chunk.first), min(stop, chunk.stop)
+            if lo < hi:
+                part = cols if (lo, hi) == (first, stop) else [c[lo - first:hi - first]
+                                                               for c in cols]
+                chunk.parts.append((lo, part))
+                chunk.done += hi - lo
+
+    def _land(self) -> bool:
+        """Keep every finished chunk at the head of the file order, then land."""
+        while self.open and self.open[0].done == self.open[0].stop - self.open[0].first:
+            chunk = self.open.pop(0)
+            chunk.parts.sort(key=_first)
+            self.keep(join_parts([cols for _, cols in chunk.parts]), chunk.indexed)
+        return self.land()
+
+
+def _first(part: tuple[int, Cols]) -> int:
+    return part[0]
