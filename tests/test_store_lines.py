@@ -70,6 +70,9 @@ def test_chunks_indexed_ahead_are_the_chunks_and_states_of_plain_indexing(
         if early[k % len(early)]:
             chunks.ahead()
             chunks.ahead()  # twice: the same next chunk, indexed once
+        # "nothing left" (the scan's last requests are sized by it) never comes early
+        assert not chunks.exhausted or k == len(expected) - 1
+    assert chunks.exhausted
     assert got == expected
     assert (store.starts, store.ends, store.index_state()) == (
         plain.starts, plain.ends, plain.index_state())

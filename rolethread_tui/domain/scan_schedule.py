@@ -125,7 +125,8 @@ class ScanSchedule:
         left = self._left()
         while left < REQUEST and self._open_next():
             left = self._left()
-        size = min(REQUEST, left if not self.ended else left // 3)
+        last = self.ended or self.chunks.exhausted  # what is open is all there is
+        size = min(REQUEST, left // 3 if last else left)
         if size < SHARE_MIN:
             return
         first, stop = self.next, self.next + size

@@ -378,6 +378,11 @@ class ChunksAhead:
             else:  # the state just after *this* chunk: where its cache segment ends
                 self._next = (*got, self._store.index_state())
 
+    @property
+    def exhausted(self) -> bool:
+        """No chunk is left to pop: the whole file is indexed and handed out."""
+        return self._next is None and (self._done or self._store.indexed >= self._store.size)
+
     def pop(self) -> tuple[bytes, list[tuple[int, int]], tuple[int, int]] | None:
         """The next chunk, its spans and index state (indexed now unless it was
         indexed ahead); None at the end of the file."""
