@@ -47,3 +47,20 @@ async def test_d_shows_each_group_together_and_says_which_group(write):
         await settle(app, pilot)
         assert [mark for _, mark in rows_on_screen(app)] == [" "] * 9
         assert "group" not in status(app)
+
+
+async def test_a_move_in_the_duplicates_view_repaints_two_rows(write, monkeypatch):
+    """The group marks are part of each row, drawn once: a move costs what it costs
+    in any list (docs/architecture.md, "Repaints")."""
+    from .test_tui_wire import Repaints, _press
+
+    app = create_app(write(interleaved()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("D")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        repaints = Repaints(monkeypatch)
+        await _press(app, pilot, repaints, "j")
+        assert repaints.of("EntryList") == [1, 1]
+        assert rows_on_screen(app)[:2] == [(1, "┌"), (4, "│")]
