@@ -28,6 +28,8 @@ _EXPORTS: dict[str, str] = {
     "SAFE_FIXES": "validation", "file_notes": "validation",
     # search
     "Query": "search", "parse_query": "search", "apply_slop": "search",
+    "apply_groups": "search", "GroupedView": "search", "GroupAt": "search",
+    "DUPLICATES_QUERY": "dup_links",
     "SlopReport": "slop",
     # opening, recovery, lock
     "Opened": "opening", "Opening": "opening", "begin": "opening", "close": "opening",

@@ -9,7 +9,7 @@ is shown, naming only partners that still exist unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,9 @@ if TYPE_CHECKING:  # the finder (rapidfuzz) loads when groups are first searched
     from .dedupe import DupGroup
 
 SHOWN = 5  # partners named in a note; more become "…"
+#: The duplicates view (`D`, the insights figure): every member of a group found,
+#: each group's members side by side (docs/query.md, `order:group`).
+DUPLICATES_QUERY = "issue:duplicate,near-duplicate order:group"
 
 
 def earlier_copies(digests: Iterable[tuple[int, int]]) -> dict[int, int]:
@@ -62,6 +65,19 @@ def partners(link: DupLink, digest_now: int, position: Callable[[int], int | Non
         return []
     return sorted(p for rid, then in link.partners
                   if digests[rid] == then and (p := position(rid)) is not None)
+
+
+def group_firsts(links: Mapping[int, DupLink], position: Callable[[int], int | None],
+                 digests: Sequence[int]) -> dict[int, int]:
+    """position → its group's first position, for `order:group` (`search/grouped.py`):
+    the lowest of the entry and its partners still unchanged. A scan's exact copy
+    links to the first copy only, which has no link: it is its own group's first."""
+    out: dict[int, int] = {}
+    for rid, link in links.items():
+        at = position(rid)
+        if at is not None:
+            out[at] = min([at, *partners(link, digests[rid], position, digests)])
+    return out
 
 
 def note(link: DupLink, digest_now: int, position: Callable[[int], int | None],

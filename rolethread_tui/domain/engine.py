@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .document import Document
-from .dup_links import DupLink, earlier_copies, group_links, note, partners
+from .dup_links import DupLink, earlier_copies, group_firsts, group_links, note, partners
 from .entry_ids import entry_ids
 from .errors import ScanError
 from .events import Emitter, SessionEvent
@@ -343,6 +343,11 @@ class Engine:
             return []
         return partners(link, self.columns.digest[rid], self.doc.position, self.columns.digest)
 
+    def duplicate_group_marks(self) -> dict[int, int]:
+        """`order:group`'s marks: position → its group's first position, for the groups
+        as last found (the scan's exact copies; `find_duplicates`'), still unchanged."""
+        return group_firsts(self._dup_links, self.doc.position, self.columns.digest)
+
     def validate(self) -> list[EntryFinding]:
         """Every finding of the dataset, in file order; nothing is checked twice.
 
@@ -443,14 +448,15 @@ class Engine:
         Raises `QueryError` (with the offending position) on a bad query.
         """
         # the query language loads with the first search, not with the file (issue #18)
-        from .search import apply_slop, select
+        from .search import apply_groups, apply_slop, select
         from .search import parse as parse_query
 
         q = parse_query(query) if isinstance(query, str) else query
         self.wait()
         marks = self.slop().marks() if q.needs_slop else None
+        groups = self.duplicate_group_marks() if q.needs_groups else None
         if positions is not None:
-            return select(q, RowView(self.doc), self.doc.line_bytes, positions, marks)
+            return select(q, RowView(self.doc), self.doc.line_bytes, positions, marks, groups)
 
         def compute() -> list[int]:
             hits = [hit for _done, found in self.search_chunks(q) for hit in found]
@@ -458,7 +464,7 @@ class Engine:
                 # best first, ties in file order: the chunks come in file order and a
                 # reverse sort keeps equal keys in order (no (-score, i) tuple per hit)
                 hits.sort(key=itemgetter(1), reverse=True)
-            return apply_slop(q, [i for i, _ in hits], marks)
+            return apply_groups(q, apply_slop(q, [i for i, _ in hits], marks), groups)
 
         return list(self.cached(("search", q.source), compute))
 

@@ -31,6 +31,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from . import formats
+from .dup_links import DUPLICATES_QUERY
 from .insights_text import (  # the text side; the public names are read here too
     _LOOK,
     _OPENING,
@@ -540,7 +541,7 @@ def duplicate_figure(session: SessionLike, groups: Sequence[Any]) -> Duplicates:
         exact_groups=sum(1 for g in groups if g.exact),
         entries=entries,
         redundant=entries - len(groups),
-        query="issue:duplicate,near-duplicate" if marked else None,
+        query=DUPLICATES_QUERY if marked else None,
     )
 
 

@@ -206,6 +206,10 @@ class Session(SessionOps):
         """The entries entry i repeats (exact or near), by current position."""
         return self.engine.duplicate_partners(i)
 
+    def duplicate_group_marks(self) -> dict[int, int]:
+        """position → its duplicate group's first position (`order:group`)."""
+        return self.engine.duplicate_group_marks()
+
     def find_duplicates(self, threshold: float = 0.9) -> list[DupGroup]:
         """Duplicate groups, also recorded as `duplicate` / `near-duplicate` issues
         so `issue:` filters, counts and `]` see them."""

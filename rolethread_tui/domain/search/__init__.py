@@ -7,10 +7,11 @@ No Textual import: the session, the CLI (``--where``) and the TUI all use this.
 """
 
 from .evaluate import SlopMarks, apply_slop, scan, select
+from .grouped import GroupAt, GroupedView, GroupMarks, apply_groups
 from .parser import QueryError, parse
 from .query import Query
 from .rows import Row, RowLike
 from .terms import quote
 
-__all__ = ["Query", "QueryError", "Row", "RowLike", "SlopMarks", "apply_slop", "parse", "quote",
-           "scan", "select"]
+__all__ = ["GroupAt", "GroupMarks", "GroupedView", "Query", "QueryError", "Row", "RowLike",
+           "SlopMarks", "apply_groups", "apply_slop", "parse", "quote", "scan", "select"]

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from ..formats import turns as turns_of
+from .grouped import GroupMarks, apply_groups
 from .query import Query
 from .ranking import rank_lines
 from .rows import RowLike
@@ -154,15 +155,17 @@ def select(
     line_at: LineAt,
     indexes: Iterable[int] | None = None,
     slop: SlopMarks | None = None,
+    groups: GroupMarks | None = None,
 ) -> list[int]:
     """Indexes of matching entries: in file order, or best first with a ``~`` term.
 
-    ``slop`` is required when the query has `slop:` or `order:slop` terms.
+    ``slop`` is required when the query has `slop:` or `order:slop` terms,
+    ``groups`` when it has `order:group`.
     """
     found = list(scan(query, rows, line_at, indexes))
     if query.fuzzy is not None:
         found.sort(key=lambda hit: (-hit[1], hit[0]))
-    return apply_slop(query, [i for i, _ in found], slop)
+    return apply_groups(query, apply_slop(query, [i for i, _ in found], slop), groups)
 
 
 def apply_slop(query: Query, positions: list[int], slop: SlopMarks | None) -> list[int]:

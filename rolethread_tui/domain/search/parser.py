@@ -8,6 +8,7 @@ Grammar (whitespace separates terms; everything is case-insensitive):
     field:value[,value]  filter on summary columns; a comma list means any of
     slop:NAME|any        entries with that slop signal (per-entry data the caller gives)
     order:slop           rank the matches worst first by slop score
+    order:group          each duplicate group's members side by side
     -field:value         negated filter
     role:NAME / in:A,B   scope of the text terms (several = union)
     ~text / ~"text"      rank by fuzzy similarity; a bare ``~`` takes the rest
@@ -227,8 +228,8 @@ class _Parser:
 
     def _order(self, items: list[Item], negated: bool, start: int) -> OrderTerm:
         if negated:
-            raise QueryError(f"-order: at {_column(start - 1)} cannot be negated; use order:slop",
-                             start - 1)
+            raise QueryError(f"-order: at {_column(start - 1)} cannot be negated; "
+                             "use order:slop or order:group", start - 1)
         value = items[0][0]
         if len(items) > 1 or value.strip().casefold() not in ORDER_VALUES:
             bad, at = items[1] if len(items) > 1 else items[0]

@@ -160,6 +160,11 @@ class Query:
         """Whether evaluating needs per-entry slop data (`slop:` filters, `order:slop`)."""
         return bool(self._slop) or self.order == "slop"
 
+    @property
+    def needs_groups(self) -> bool:
+        """Whether evaluating needs the duplicate groups (`order:group`, `grouped.py`)."""
+        return self.order == "group"
+
     def matches_slop(self, mark: tuple[float, frozenset[str]]) -> bool:
         """The `slop:` filters on one entry's (score, signal names)."""
         names = mark[1]
@@ -361,7 +366,9 @@ class Query:
             parts.append("in " + "+".join(role_names(self.scope)))
         if self.fuzzy is not None:
             parts.append(f'ranked by ~"{self.fuzzy}"')
-        if self.order is not None:
+        if self.order == "group":
+            parts.append("duplicate groups together")
+        elif self.order is not None:
             parts.append(f"worst {self.order} first")
         if not (self.has_column_filters or self.needs_text or self._slop):
             parts.insert(0, "all entries")

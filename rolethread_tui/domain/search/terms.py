@@ -38,7 +38,8 @@ SCOPE_FIELDS = ("role", "in")
 # The slop lens (docs/slop.md): `slop:NAME|any` filters, `order:slop` ranks worst first.
 # Both read per-entry slop data the caller provides, not summary columns.
 SLOP_VALUES = (*SIGNALS,)
-ORDER_VALUES = ("slop",)
+# `order:group` puts the members of each duplicate group side by side (`grouped.py`).
+ORDER_VALUES = ("slop", "group")
 FIELDS = SET_FIELDS + RANGE_FIELDS + SCOPE_FIELDS + ("slop", "order")
 FIELD_ALIASES = {"length": "len", "turn": "turns"}
 
@@ -123,7 +124,8 @@ class FuzzyTerm:
 
 @dataclass(frozen=True, slots=True)
 class OrderTerm:
-    """``order:slop``: rank the matches by a per-entry figure, largest first."""
+    """``order:slop`` / ``order:group``: order the matches by per-entry data the
+    caller gives (slop scores, worst first; duplicate groups, side by side)."""
 
     key: str
 

@@ -183,6 +183,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, SlopLensMixin,
         """The counter follows the cursor in the key's own frame: a frame of its own
         came ~30 ms after the row (the screen's next 60 fps slot, then the preview's)."""
         self.status_bar.position = position
+        self.status_bar.group = self.entries.group_at(self.entries.cursor)
         self.status_bar.redraw()
 
     @on(SessionChanged)
@@ -455,7 +456,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, SlopLensMixin,
         self._focus_position(position)
 
     def action_find_duplicates(self) -> None:
-        """Exact and near-duplicate groups (a thread worker), then `issue:` filters."""
+        """Exact and near-duplicate groups (a thread worker), then the duplicates view:
+        `issue:` filters, each group's members side by side (`order:group`)."""
         self.notify("Looking for duplicates…")
         self._duplicates_worker()
 
@@ -474,12 +476,14 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, SlopLensMixin,
             self.app.call_from_thread(self._duplicates_found, len(groups))
 
     def _duplicates_found(self, groups: int) -> None:
+        from ...domain import DUPLICATES_QUERY  # loaded with the first duplicate search
+
         self.refresh_counts()
         if not groups:
             self.notify("No duplicate groups.")
             return
         self.notify(f"{count(groups, 'duplicate group')} — showing them (esc for all).")
-        self.apply_query("issue:duplicate,near-duplicate")
+        self.apply_query(DUPLICATES_QUERY)  # each group's members side by side
 
     def action_open_editor(self) -> None:
         position = self._guard()

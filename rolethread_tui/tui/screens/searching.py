@@ -14,7 +14,7 @@ from ..widgets.status_bar import StatusBar
 from .prompts import PromptScreen
 
 if TYPE_CHECKING:
-    from ...domain import Query
+    from ...domain import GroupedView, Query
     from ..app import RoleThreadApp
 
 QUERY_HINT = ("words  \"phrase\"  -word  status:  origin:  flag:  tag:  issue:  "
@@ -91,7 +91,7 @@ class SearchMixin:
     @work(thread=True, exclusive=True, group="search")
     def _search_worker(self, query: Query) -> None:
         """Runs chunk by chunk so a newer query cancels this one promptly."""
-        from ...domain import apply_slop
+        from ...domain import GroupedView, apply_groups, apply_slop
 
         worker = get_current_worker()
         session = self.app.session
@@ -107,9 +107,14 @@ class SearchMixin:
         if query.needs_slop and not worker.is_cancelled:  # slop: / order:slop, last stage
             self.app.call_from_thread(self._slop_pending)
             positions = apply_slop(query, positions, session.slop().marks())
+        grouped = None
+        if query.needs_groups:  # order:group: the groups as last found (D), side by side
+            marks = session.duplicate_group_marks()
+            positions = apply_groups(query, positions, marks)
+            grouped = GroupedView(positions, marks)
         if not worker.is_cancelled:
             ranked = query.fuzzy is not None or query.order is not None
-            self.app.call_from_thread(self._show_matches, positions, ranked)
+            self.app.call_from_thread(self._show_matches, positions, ranked, grouped)
 
     def _slop_pending(self) -> None:
         if self.app.session.slop_score(0) is None:
@@ -125,11 +130,13 @@ class SearchMixin:
         bar.searching = f"searching {done / max(total, 1):.0%}" if done < total else None
         bar.redraw()
 
-    def _show_matches(self, positions: list[int], ranked: bool = False) -> None:
-        """The matches; a ranking (`~fuzzy`, `order:slop`) starts at its best."""
+    def _show_matches(self, positions: list[int], ranked: bool = False,
+                      grouped: GroupedView | None = None) -> None:
+        """The matches; a ranking (`~fuzzy`, `order:slop`) starts at its best, an
+        `order:group` at its first group, its groups marked (`grouped`)."""
         entries = self.query_one(EntryList)
         keep = None if ranked else entries.current
-        entries.set_view(positions, keep=keep if keep in positions else None)
+        entries.set_view(positions, keep=keep if keep in positions else None, groups=grouped)
         bar = self.query_one(StatusBar)
         bar.matched, bar.searching = len(positions), None
         bar.redraw()

@@ -9,6 +9,7 @@ filter matched.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,6 +24,9 @@ from textual.strip import Strip
 from ...domain import Session
 from ..safe_text import one_line
 from .quiet import QuietScrollView
+
+if TYPE_CHECKING:  # the query language loads with the first query, not with the list
+    from ...domain import GroupAt, GroupedView
 
 STATUS_MARK = {"unreviewed": "·", "accepted": "✓", "rejected": "✗", "needs_work": "~"}
 ORIGIN_MARK = {"generated": "G", "refined": "R", "human": "H"}
@@ -65,6 +69,8 @@ class EntryList(QuietScrollView, can_focus=True):
         self.session = session
         self.flag_names = list(flags)  # the flag set: a row shows which of 1–9 are on
         self.view: Sequence[int] | None = None  # None: every entry in order
+        #: `order:group`: which adjacent rows of the view form one duplicate group
+        self.groups: GroupedView | None = None
         self.marked: set[int] = set()  # record ids marked for bulk
         self._cache: LRUCache[tuple[int, int, int], Strip] = LRUCache(1024)
 
@@ -83,9 +89,23 @@ class EntryList(QuietScrollView, can_focus=True):
     def current(self) -> int | None:
         return self.position_at(self.cursor)
 
-    def set_view(self, view: Sequence[int] | None, keep: int | None = None) -> None:
-        """Show a filtered list (or everything); keep the cursor on `keep` if present."""
+    def group_at(self, row: int) -> GroupAt | None:
+        """The duplicate group a row of an `order:group` view is in, if any."""
+        return None if self.groups is None else self.groups.at(row)
+
+    def _group_mark(self, row: int) -> str:
+        """One cell after the number tying a group's rows together: ┌ │ └ (blank: none)."""
+        at = self.group_at(row)
+        if at is None:
+            return " "
+        return "┌" if row == at.start else "└" if row == at.end - 1 else "│"
+
+    def set_view(self, view: Sequence[int] | None, keep: int | None = None,
+                 groups: GroupedView | None = None) -> None:
+        """Show a filtered list (or everything); keep the cursor on `keep` if present.
+        `groups`: the view is `order:group`'s, these rows form groups."""
         self.view = view
+        self.groups = groups if view is not None else None
         self._follow_end = False
         row = 0
         if keep is not None:
@@ -325,7 +345,7 @@ class EntryList(QuietScrollView, can_focus=True):
         number = f"{position + 1:>{max(len(str(len(session))), 3)}}"
         segments = [
             Segment(mark, self._style("marked")),
-            Segment(number + " ", self._style("dim")),
+            Segment(number + self._group_mark(row), self._style("dim")),
             Segment(STATUS_MARK[r.status] + " ", self._style(r.status) if status else
                     self._style("dim")),
             Segment(ORIGIN_MARK[r.origin], None),

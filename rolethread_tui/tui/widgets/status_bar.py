@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
 from ..safe_text import clean
+
+if TYPE_CHECKING:
+    from ...domain import GroupAt
 
 
 class StatusBar(Static):
@@ -27,6 +31,8 @@ class StatusBar(Static):
         #: shows the last results under the new filter until it is done.
         self.searching: str | None = None
         self.position: int | None = None
+        #: The cursor row's duplicate group in an `order:group` view (None: none)
+        self.group: GroupAt | None = None
         self.marked = 0
 
     _drawn: Text | None = None
@@ -49,6 +55,9 @@ class StatusBar(Static):
             out.append(" [read-only]", style="bold red")
         pos = "-" if self.position is None else str(self.position + 1)
         out.append(f"  {pos}/{self.total}")
+        if self.group is not None:
+            g = self.group
+            out.append(f"  group {g.number} of {g.total}, {g.members} members", style="bold")
         if self.progress is not None and self.progress < 1:
             out.append(f"  loading {self.progress:.0%}", style="italic")
         if self.marked:

@@ -1,0 +1,66 @@
+"""`D` at 80x24: each duplicate group's rows side by side, tied by a mark, and the
+status bar naming the cursor's group (docs/keys.md, docs/query.md `order:group`)."""
+
+from __future__ import annotations
+
+import re
+
+from rolethread_tui.tui.app import create_app
+from rolethread_tui.tui.widgets.entry_list import EntryList
+from rolethread_tui.tui.widgets.status_bar import StatusBar
+
+from .dupgen import GROUPED, interleaved
+from .tui_helpers import screen_text, settle
+
+#: A list row: cursor or bulk mark, the entry's number, then the group's mark.
+ROW = re.compile(r"^[ ▶●◉]\s*(\d+)([┌│└ ])[·✓✗~] ")
+
+
+def rows_on_screen(app) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    """(entry number, group mark) of each list row the terminal shows, top to bottom."""
+    return [(int(m[1]), m[2]) for line in screen_text(app).splitlines()
+            if (m := ROW.match(line))]
+
+
+def status(app) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(StatusBar).render_text())
+
+
+async def test_d_shows_each_group_together_and_says_which_group(write):
+    app = create_app(write(interleaved()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("D")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert rows_on_screen(app) == [
+            (1, "┌"), (4, "│"), (7, "└"),   # a: two exact copies and a near one
+            (2, "┌"), (5, "└"),             # b
+            (3, "┌"), (8, "└"),             # c
+        ]
+        assert [p + 1 for p in GROUPED] == [n for n, _ in rows_on_screen(app)]
+        assert "group 1 of 3, 3 members" in status(app)
+        await pilot.press("j", "j", "j")                   # the first row of group b
+        assert app.screen.query_one(EntryList).current == 1
+        assert "group 2 of 3, 2 members" in status(app)
+        await pilot.press("escape")                        # every entry, no marks
+        await settle(app, pilot)
+        assert [mark for _, mark in rows_on_screen(app)] == [" "] * 9
+        assert "group" not in status(app)
+
+
+async def test_a_move_in_the_duplicates_view_repaints_two_rows(write, monkeypatch):
+    """The group marks are part of each row, drawn once: a move costs what it costs
+    in any list (docs/architecture.md, "Repaints")."""
+    from .test_tui_wire import Repaints, _press
+
+    app = create_app(write(interleaved()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("D")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        repaints = Repaints(monkeypatch)
+        await _press(app, pilot, repaints, "j")
+        assert repaints.of("EntryList") == [1, 1]
+        assert rows_on_screen(app)[:2] == [(1, "┌"), (4, "│")]
