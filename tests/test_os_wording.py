@@ -105,3 +105,40 @@ async def test_a_lock_that_cannot_be_created_says_why_in_words(
         said = notes(app)
     assert any(want in m for m in said), said
     assert not any("Errno" in m or "None" in m for m in said), said
+
+
+@pytest.mark.parametrize(("number", "message"), ERRORS)
+def test_the_cli_says_a_failed_export_in_one_plain_line(
+        write, tmp_path, monkeypatch, capsys, number, message) -> None:
+    from rolethread_tui.cli.main import main
+
+    data = write([clean_entry(i) for i in range(2)])
+    out = tmp_path / "[b]out.jsonl"
+
+    def refuse(self, piece):  # type: ignore[no-untyped-def]
+        raise OSError(number, message)
+
+    monkeypatch.setattr(writer._Output, "write", refuse)
+    assert main(["export", str(data), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"rolethread-tui: {out}: {_said(number)}\n"
+
+
+@pytest.mark.parametrize(("number", "message"), ERRORS)
+async def test_a_failed_save_says_why_in_words(write, monkeypatch, number, message) -> None:
+    data = write([clean_entry(i) for i in range(2)], "[u]data.jsonl")
+
+    def refuse(self, piece):  # type: ignore[no-untyped-def]
+        raise OSError(number, message)
+
+    app = create_app(data)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        monkeypatch.setattr(writer._Output, "write", refuse)
+        await pilot.press("s")
+        await settle(app, pilot)
+        said = notes(app)
+        assert app.session.dirty
+    assert any(m.startswith(f"Save failed: {_said(number)} ({data})") for m in said), said
+    assert not any("Errno" in m or "None" in m for m in said), said

@@ -27,6 +27,7 @@ from ..domain import (
     close,
     effective_reviewer,
     load_state,
+    os_reason,
     remember_file,
     remember_theme,
     save_state,
@@ -330,7 +331,7 @@ class RoleThreadApp(KeyQueue):
             where = f" ({exc.filename})" if exc.filename else ""
             self.call_from_thread(
                 self._save_failed,
-                f"Save failed: {exc.strerror or exc}{where}. The file and the journal are "
+                f"Save failed: {os_reason(exc, name=False)}{where}. The file and the journal are "
                 "intact; nothing was lost.")
         except Exception as exc:  # a worker error would end the app: report it instead
             self.call_from_thread(self._save_failed, f"Save failed, nothing was lost: {exc}")
