@@ -72,6 +72,41 @@ def test_a_pretty_printed_array_is_reviewed_and_saved_in_its_own_shape(tmp_path:
     s.close()
 
 
+@pytest.mark.parametrize("indent", [2, 4, "\t"])
+def test_a_review_added_to_a_pretty_element_is_indented_like_its_other_keys(
+        tmp_path: Path, indent: int | str):
+    """An accept on a pretty-printed element wrote `"_review":{...}` compact after its
+    last key (review): now the member and its value are laid out as the element's
+    other keys, so the file reads as `json.dump(..., indent=N)` would write it."""
+    path = tmp_path / "data.json"
+    original = (json.dumps(ENTRIES[:4], indent=indent, ensure_ascii=False) + "\n").encode()
+    path.write_bytes(original)
+    s = Session.open(path)
+    s.wait()
+    s.set_status(1, "accepted")
+    s.toggle_flag(1, "unsafe")
+    s.save()
+    saved = path.read_bytes()
+    values = json.loads(saved)  # still one valid array
+    assert values[1]["_review"]["status"] == "accepted" and "_review" not in values[2]
+    assert saved == (json.dumps(values, indent=indent, ensure_ascii=False) + "\n").encode()
+    step = indent if isinstance(indent, str) else " " * indent
+    assert f'\n{step * 2}"_review": {{\n{step * 3}"id": '.encode() in saved
+    for untouched in (0, 2, 3):  # byte-identical
+        text = json.dumps(ENTRIES[untouched], indent=indent, ensure_ascii=False)
+        assert textwrap.indent(text, step).encode() in saved
+    s.set_status(1, "rejected")  # a review already there is replaced in the same layout
+    s.save()
+    saved = path.read_bytes()
+    assert saved == (json.dumps(json.loads(saved), indent=indent, ensure_ascii=False)
+                     + "\n").encode()
+    while s.undo():
+        pass
+    s.save()
+    assert path.read_bytes() == original
+    s.close()
+
+
 @pytest.mark.parametrize("text", [
     "[]", "[]\n", "[\n]", " [ ] ", "[{\"a\": 1}]", '[{"a":1},{"b":2}]',
     '[\r\n\t{"a": [1, {"b": "]}[{\\"\\\\"}]}\r\n\t, "x" ,\n 12.5e3,null , [1,[2]]]\r\n',

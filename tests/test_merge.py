@@ -236,6 +236,29 @@ def test_lines_that_are_not_objects_are_counted_in_the_report(write, tmp_path, c
     assert merge([a, b], tmp_path / "again.jsonl").as_dict()["invalid"] == 2
 
 
+def test_blank_lines_dropped_are_counted_in_the_report(write, tmp_path, capsys):
+    """Blank lines were dropped and said nowhere (review): the text and --json count them."""
+    a = tmp_path / "a.jsonl"
+    a.write_bytes(b"\n" + json.dumps(entry(1)).encode() + b"\n  \t\n\n"
+                  + json.dumps(entry(2)).encode() + b"\n\n")
+    b = tmp_path / "b.jsonl"
+    b.write_bytes(json.dumps(entry(3)).encode() + b"\r\n\r\n" + json.dumps(entry(4)).encode())
+    c = write([entry(5)], "c.jsonl")  # none: its files entry says 0
+    out = tmp_path / "out.jsonl"
+    assert cli_main.main(["merge", str(a), str(b), str(c), "-o", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "\n5 blank lines dropped (not entries)" in captured.err
+    doc = json.loads(captured.out)
+    assert doc["blank_lines_dropped"] == 5 and doc["written"] == 5
+    assert [f["blank_lines"] for f in doc["files"]] == [4, 1, 0]
+    assert [r["id"] for r in rows(out)] == ["e1", "e2", "e3", "e4", "e5"]
+    assert b"\n\n" not in out.read_bytes()
+    one = tmp_path / "one.jsonl"
+    one.write_bytes(json.dumps(entry(6)).encode() + b"\n\n")
+    assert "1 blank line dropped" in merge([one, c], tmp_path / "o2.jsonl").render()
+    assert "blank line" not in merge([c], tmp_path / "o3.jsonl").render()
+
+
 def test_identical_lines_in_one_file_are_named_as_the_session_names_them(write, tmp_path):
     """The report gave both copies the shared hash; the session and `validate` call the
     second `<hash>-2` (review)."""

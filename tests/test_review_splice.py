@@ -75,6 +75,37 @@ def test_whatever_comes_back_is_the_record_with_that_review(record, review, spac
         raise AssertionError(f"a plain record must splice: {line!r}")
 
 
+@settings(max_examples=300, deadline=None)
+@given(record=st.dictionaries(_text.filter(lambda k: k != "_review"), _json, min_size=1,
+                              max_size=5),
+       review=st.dictionaries(st.sampled_from(["status", "flags", "note", "by"]), _json,
+                              max_size=3),
+       indent=st.sampled_from([1, 2, 4, "\t"]), depth=st.integers(0, 2))
+def test_a_pretty_element_takes_its_review_in_its_own_layout(record, review, indent,
+                                                              depth) -> None:
+    """An array's pretty-printed element (its bytes from `{`, nested `depth` levels):
+    the review added, then replaced, reads as `json.dumps(indent=...)` would write it."""
+    step = indent if isinstance(indent, str) else " " * indent
+    escaped = False  # an all-ASCII line with `\u` escapes keeps to ASCII (records.py)
+
+    def laid_out(value: dict) -> bytes:
+        text = json.dumps(value, indent=indent, ensure_ascii=escaped)
+        return text.replace("\n", "\n" + step * depth).encode()
+
+    line = laid_out(record)
+    escaped = detect_style(line).ascii_only
+    added = _splice(line, review)
+    assert added == laid_out(set_review(record, review))
+    again = _splice(added, {"status": "rejected"})
+    assert again == laid_out(set_review(record, {"status": "rejected"}))
+    assert _splice(again, None) == line
+
+
+def test_an_irregular_pretty_element_takes_its_review_compact() -> None:
+    line = b'{\n  "a": 1,\n  "b": [2]}'  # the brace ends a member's line: no layout to follow
+    assert _splice(line, REVIEW) == line[:-1] + b',"_review":' + orjson.dumps(REVIEW) + b"}"
+
+
 def test_saving_an_accept_changes_only_the_review_member(tmp_path) -> None:
     first = (b'{"messages":[{"role":"user","content":"caf\\u00e9 \\/ x"},'
              b'{"role":"assistant","content":"ok \\u2014 fine"}],"id":"e1"}')

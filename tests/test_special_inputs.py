@@ -122,5 +122,5 @@ async def test_the_app_says_an_export_onto_a_read_only_file_system_in_plain_word
         await pilot.pause()
         messages = [n.message for n in app._notifications]
     monkeypatch.setattr(writer.tempfile, "mkstemp", tempfile.mkstemp)
-    assert f"Export failed: cannot write {out}: read-only file system" in messages
+    assert f"Export failed: cannot write {out}: Read-only file system" in messages
     assert not any("Errno" in m or "-> None" in m for m in messages)

@@ -137,3 +137,40 @@ def test_palette_pick_wins_until_the_config_theme_changes() -> None:
     remember_theme(state, "high-contrast", "rolethread-dark")
     assert preferred_theme(state, "rolethread-dark") == "high-contrast"
     assert preferred_theme(state, "rolethread-light") == "rolethread-light"
+
+
+@pytest.mark.parametrize("where", ["folder", "under a file"])
+async def test_a_state_that_cannot_be_written_is_said_once_and_the_review_goes_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """`ROLETHREAD_STATE` naming a folder (or a path under a file) lost the cursor
+    position and theme without a word (review): now one toast says so, the path as set."""
+    import errno
+
+    from rolethread_tui.tui.app import create_app
+
+    from .conftest import clean_entry
+    from .tui_helpers import settle
+
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(clean_entry(i)) + "\n" for i in range(3)))
+    if where == "folder":
+        state = tmp_path / "[b]state"
+        state.mkdir()
+        reason = os.strerror(errno.EISDIR)
+    else:
+        (tmp_path / "[b]file").write_text("x")
+        state = tmp_path / "[b]file" / "state.json"
+        reason = os.strerror(errno.ENOTDIR)
+    monkeypatch.setenv("ROLETHREAD_STATE", str(state))
+    app = create_app(data)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)  # the first save: the file opened joins the recent ones
+        app.save_state_soon()  # another failed save: not said again
+        await pilot.press("a", "s")  # the review itself works on
+        await settle(app, pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert not app.session.dirty
+    told = [m for m in said if "will not be remembered" in m]
+    assert told == ["Cursor position, theme, recent files and searches will not be "
+                    f"remembered: cannot write {state}: {reason}"], said
+    assert app.return_code in (0, None) and "_review" in data.read_text()

@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Sequence
 from typing import NoReturn
 
+from ..domain.wording import os_reason
+
 
 class UsageError(Exception):
     """A failure the user can fix (bad path, bad query, bad option): exit 2."""
@@ -13,8 +15,9 @@ class UsageError(Exception):
 
 def describe(exc: BaseException) -> str:
     """A one-line message for any failure, naming the file when there is one."""
-    if isinstance(exc, OSError) and exc.filename:
-        return f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, OSError):  # the domain's wording, never "[Errno 28] …"
+        reason = os_reason(exc, name=False)
+        return f"{exc.filename}: {reason}" if exc.filename else reason
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 

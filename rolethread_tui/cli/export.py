@@ -17,6 +17,7 @@ import orjson
 
 from ..domain.convert import FORMATS
 from ..domain.export import export
+from ..domain.wording import os_reason
 from ..domain.writer import real_path, temp_prefix
 from .common import (
     accept_dash_values,
@@ -94,7 +95,7 @@ def check_writable(out: Path) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=temp_prefix(real), suffix=".tmp", dir=real.parent)
     except OSError as exc:
-        raise UsageError(f"{out}: {exc.strerror or exc}") from exc
+        raise UsageError(f"{out}: {os_reason(exc, name=False)}") from exc
     os.close(fd)
     os.unlink(tmp)
 

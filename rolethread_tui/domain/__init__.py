@@ -41,7 +41,8 @@ _EXPORTS: dict[str, str] = {
     "discover_themes": "themes", "user_themes_dir": "themes", "UiState": "state",
     "preferred_theme": "state", "load_state": "state", "save_state": "state",
     "remember_file": "state", "remember_theme": "state", "remember_search": "state",
-    "remember_position": "state", "last_position": "state", "sample_label": "sample",
+    "remember_position": "state", "last_position": "state", "write_state": "state",
+    "sample_label": "sample",
     # insights and export
     "Figure": "insights", "Insights": "insights", "add_content": "insights",
     "add_duplicates": "insights", "bar": "insights", "basic_insights": "insights",

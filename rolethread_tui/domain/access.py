@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .lock import LockResult, acquire
+from .wording import os_reason
 from .writer import real_path, remove_leftover_temps
 
 
@@ -65,7 +66,7 @@ def claim(path: str | os.PathLike[str], reviewer: str) -> Access:
         lock = acquire(data, reviewer)
     except OSError as exc:
         return Access(LockResult(False),
-                      f"cannot create the lock beside {data.name} ({_why(exc)}); "
+                      f"cannot create the lock beside {data.name} ({os_reason(exc, name=False)}); "
                       "opened read-only")
     if not lock.acquired:
         return Access(lock, lock.describe())
@@ -84,7 +85,7 @@ def no_write_reason(path: str | os.PathLike[str]) -> str | None:
     try:
         st = os.stat(data)
     except OSError as exc:
-        return f"cannot read {data.name} ({_why(exc)})"
+        return f"cannot read {data.name} ({os_reason(exc, name=False)})"
     mode = stat.S_IMODE(st.st_mode)
     if not mode & 0o222:
         return (f"{data.name} has no write permission (mode {mode:04o}); opened read-only "
@@ -96,7 +97,3 @@ def no_write_reason(path: str | os.PathLike[str]) -> str | None:
         return (f"the folder of {data.name} is not writable (a save needs a temp file "
                 "beside the file); opened read-only")
     return None
-
-
-def _why(exc: OSError) -> str:
-    return exc.strerror or str(exc)

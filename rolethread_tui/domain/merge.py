@@ -101,14 +101,22 @@ class MergeReport:
     duplicates: list[list[tuple[str, Place]]] = field(default_factory=list)
     seed: int | None = None
     invalid: int = 0  # written lines that are not JSON objects (kept as they are)
+    blank: list[int] = field(default_factory=list)  # per file: blank lines, not entries
+
+    @property
+    def blank_lines(self) -> int:
+        """Blank (whitespace-only) lines of the inputs: not entries, so not written."""
+        return sum(self.blank)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "out": str(self.out),
-            "files": [{"file": f, "entries": n} for f, n in zip(self.files, self.read,
-                                                                strict=True)],
+            "files": [{"file": f, "entries": n, "blank_lines": b} for f, n, b in
+                      zip(self.files, self.read, self.blank or [0] * len(self.files),
+                          strict=True)],
             "written": self.written, "identical": self.identical,
-            "completed": self.completed, "invalid": self.invalid, "shuffle_seed": self.seed,
+            "completed": self.completed, "invalid": self.invalid,
+            "blank_lines_dropped": self.blank_lines, "shuffle_seed": self.seed,
             "conflicts": [c.as_dict() for c in self.conflicts],
             "duplicates": [[{"id": i, "at": str(p)} for i, p in g] for g in self.duplicates],
         }
@@ -120,6 +128,8 @@ class MergeReport:
         if self.identical or self.completed:
             lines.append(f"same id: {self.identical:,} identical copies dropped, "
                          f"{self.completed:,} taken from the shard that reviewed them")
+        if self.blank_lines:
+            lines.append(f"{count(self.blank_lines, 'blank line')} dropped (not entries)")
         if self.invalid:
             what = "is not a JSON object" if self.invalid == 1 else "are not JSON objects"
             lines.append(f"{count(self.invalid, 'line')} that {what}, written as read "
@@ -369,6 +379,8 @@ def merge(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], 
         index = _Index()
         report = MergeReport(out, names)
         report.read = [_scan_file(index, store, k) for k, store in enumerate(stores)]
+        report.blank = [store.index_state()[0] - n for store, n in zip(stores, report.read,
+                                                                        strict=True)]
         report.identical, report.completed = index.identical, index.completed
         report.invalid = len(index) - sum(index.is_object)
         writer = _Writer(stores, names, index)

@@ -6,7 +6,8 @@ became `/`, the spaces around the line went (a diff must show only what the
 reviewer changed: docs/formats.md, "Writing back: byte preservation"). Here
 the `_review` member's value is replaced in the line's own bytes (added before
 the closing brace when the line has none, taken out with its comma for None),
-encoded in the line's style.
+encoded in the line's style — for a `.json` array's pretty-printed element, laid
+out over lines like the element's other keys (`_layout`; docs/formats.md).
 
 Every splice is checked: the spliced line must parse to exactly the record the
 change means. When it does not — `"_review"` found nested rather than at the
@@ -15,7 +16,9 @@ top level, an odd line — the caller encodes the record whole, as before.
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -31,6 +34,9 @@ _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]]')
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _SCALAR = re.compile(rb"[^,}\]\s]*")
 _BLANK = b" \t\r\n"
+#: A pretty-printed object's start: "{", a line break, the first key's indentation.
+_LEADING = re.compile(rb"\{[ \t]*(\r?\n)([ \t]*)(?=\")")
+_KEY_SEP = re.compile(rb'"[ \t]*(:[ \t]*)')
 
 
 def spliced(line: bytes, value: dict[str, Any], review: dict[str, Any] | None,
@@ -59,6 +65,11 @@ def _splice(line: bytes, review: dict[str, Any] | None, style: LineStyle) -> byt
     if end is None:
         return None
     if review is not None:
+        layout = _layout(line)
+        if layout is not None:  # the value indented as the member's line is
+            lead = line[line.rfind(b"\n", 0, at) + 1:at]
+            indent = layout.indent if lead.strip(b" \t") else lead
+            return line[:start] + layout.value(review, style, indent) + line[end:]
         return line[:start] + encode_value(review, style) + line[end:]
     return _removed(line, at, end)
 
@@ -69,10 +80,54 @@ def _added(line: bytes, review: dict[str, Any], style: LineStyle) -> bytes | Non
     if close < 0 or line[close:close + 1] != b"}":
         return None
     last = len(line[:close].rstrip(_BLANK))  # just after the last member (or the "{")
-    member = _KEY + style.key_sep.encode() + encode_value(review, style)
     empty = line[last - 1:last] == b"{"
+    layout = None if empty else _layout(line)
+    if layout is not None:  # on a line of its own, indented like the other members
+        member = _KEY + layout.key_sep + layout.value(review, style, layout.indent)
+        return line[:last] + b"," + layout.newline + layout.indent + member + line[last:]
+    member = _KEY + style.key_sep.encode() + encode_value(review, style)
     joint = b"" if empty else style.item_sep.encode()
     return line[:last] + joint + member + line[last:]
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """How a pretty-printed object (an array's element) lays out its members."""
+
+    newline: bytes  # b"\n" or b"\r\n"
+    indent: bytes  # before each member's key
+    step: bytes  # one level more: what `json.dumps(indent=...)` would be given
+    key_sep: bytes  # b": " as json.dumps writes it
+
+    def value(self, review: dict[str, Any], style: LineStyle, indent: bytes) -> bytes:
+        """`review` spread over lines one `step` deeper per level, its closing
+        bracket at `indent` — as `json.dumps(..., indent=step)` writes a member."""
+        if not review:
+            return b"{}"
+        options = {"indent": self.step.decode(), "separators": (",", self.key_sep.decode())}
+        try:
+            data = json.dumps(review, ensure_ascii=style.ascii_only, **options).encode()
+        except UnicodeEncodeError:  # a lone surrogate: escaped, as `encode_value` does
+            data = json.dumps(review, **options).encode()
+        return data.replace(b"\n", self.newline + indent)
+
+
+def _layout(line: bytes) -> _Layout | None:
+    """The layout of a pretty-printed object: its first member on a line of its own,
+    its closing brace on one too, the members one `step` deeper than the brace.
+    None for anything else (a JSONL line, at once; a compact or irregular element)."""
+    first = _LEADING.match(line)
+    if first is None:
+        return None
+    body = line.rstrip(_BLANK)
+    cut = body.rfind(b"\n", 0, len(body) - 1)
+    outer = body[cut + 1:-1]
+    newline, indent = first.group(1), first.group(2)
+    if (cut < 0 or not body.endswith(b"}") or outer.strip(b" \t")
+            or not indent.startswith(outer) or len(indent) == len(outer)):
+        return None
+    key = _KEY_SEP.search(line, first.end())
+    return _Layout(newline, indent, indent[len(outer):], key.group(1) if key else b": ")
 
 
 def _removed(line: bytes, at: int, end: int) -> bytes:

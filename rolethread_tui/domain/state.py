@@ -6,12 +6,14 @@ It lives at `$ROLETHREAD_STATE`, else `$XDG_STATE_HOME/rolethread-tui/state.json
 else `~/.local/state/rolethread-tui/state.json`.
 
 Nothing here may stop the app: a corrupt or unreadable file reads as an empty
-state, and a failed write is reported by a False return instead of raising.
+state, and a failed write is reported (a False return, or why in words from
+`write_state`) instead of raising.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import APP_DIR_NAME, xdg_dir
+from .wording import os_reason
 
 STATE_ENV = "ROLETHREAD_STATE"
 STATE_FILE_NAME = "state.json"
@@ -117,24 +120,39 @@ def save_state(state: UiState, path: Path | None = None) -> bool:
     Returns False instead of raising when the disk says no: losing a recent-files
     list must never block quitting.
     """
+    return write_state(state, path) is None
+
+
+def write_state(state: UiState, path: Path | None = None) -> str | None:
+    """As `save_state`, but a failure says why, in words, for the reviewer to be told
+    (the app tells once): "cannot write PATH: Is a directory" — the path in full as
+    set (`$ROLETHREAD_STATE` may name a folder), the reason by `os_reason`. None when
+    written. Never raises for an OS error."""
     target = path or state_path()
     payload = json.dumps(asdict(_trimmed(UiState(**asdict(state)))), indent=2) + "\n"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=target.parent)
-    except OSError:
-        return False
+    except FileExistsError:  # mkdir's word for "a file is where the folder should be"
+        return _unwritable(target, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
+    except OSError as exc:
+        return _unwritable(target, exc)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)
-    except OSError:
+    except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        return False
-    return True
+        return _unwritable(target, exc)
+    return None
+
+
+def _unwritable(target: Path, exc: OSError) -> str:
+    """The sentence names the state file: the error's own name may be the temp file."""
+    return f"cannot write {target}: {os_reason(exc, name=False)}"
 
 
 def _push(items: list[str], item: str, limit: int) -> list[str]:

@@ -22,10 +22,20 @@ def count(n: int, word: str) -> str:
     return f"{n:,} {head + ' ' if head else ''}{plural}"
 
 
-def os_reason(exc: BaseException, path: str | os.PathLike[str] | None = None) -> str:
+def os_reason(exc: BaseException, path: str | os.PathLike[str] | None = None, *,
+              name: bool = True) -> str:
     """An error as a sentence: an OS error by its message and the file's name (its
-    own, else `path`'s), never the ``[Errno N]`` form `str()` gives it."""
-    if not isinstance(exc, OSError) or not exc.strerror:
+    own, else `path`'s), never the ``[Errno N]`` form `str()` gives it.
+
+    The one wording of an OS error for every message (saves, opening, the lock,
+    export, the crash journal). `name=False` when the sentence around it already
+    names the file ("cannot write OUT: No space left on device"), so the name is
+    not said twice; an error with a number but no message is worded by the OS's
+    own text for that number."""
+    if not isinstance(exc, OSError):
         return str(exc)
-    named = exc.filename if exc.filename else path
-    return f"{exc.strerror} ({os.path.basename(os.fspath(named))})" if named else exc.strerror
+    reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else "")
+    if not reason:
+        return str(exc)
+    named = (exc.filename or path) if name else None
+    return f"{reason} ({os.path.basename(os.fspath(named))})" if named else reason

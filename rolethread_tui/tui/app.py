@@ -27,10 +27,12 @@ from ..domain import (
     close,
     effective_reviewer,
     load_state,
+    os_reason,
     remember_file,
     remember_theme,
     save_state,
     why_unreadable,
+    write_state,
 )
 from .keymap import apply_keymap, binding_order, default_keys
 from .messages import SessionChanged
@@ -98,6 +100,7 @@ class RoleThreadApp(KeyQueue):
         self.state = load_state()
         self._state_lock = threading.Lock()  # one state write at a time, newest last
         self._state_version = self._state_written = 0
+        self._state_failure_said = False  # a failed state write is told once
         self._unsubscribe: Any = release or (lambda: None)
         self._first_rows = first_rows or FirstRows()
         self._exit_signals = ExitSignals(self, self._forced_exit)
@@ -185,10 +188,19 @@ class RoleThreadApp(KeyQueue):
         def write() -> None:
             with self._state_lock:
                 if version > self._state_written:
-                    save_state(snapshot)
+                    why = write_state(snapshot)
                     self._state_written = version
+                    if why is not None and not self._state_failure_said:
+                        self._state_failure_said = True
+                        self.call_from_thread(self._state_not_saved, why)
 
         self.run_worker(write, thread=True, group="state")
+
+    def _state_not_saved(self, why: str) -> None:
+        """Said once per run (every cursor rest would say it again): the review itself
+        is unaffected; only what `state` remembers between runs is lost."""
+        self.notify("Cursor position, theme, recent files and searches will not be "
+                    f"remembered: {why}", severity="warning", timeout=12)
 
     def _apply_keymap(self) -> list[str]:
         """The config's keymap, with its warnings. Without one there is nothing to check,
@@ -330,7 +342,7 @@ class RoleThreadApp(KeyQueue):
             where = f" ({exc.filename})" if exc.filename else ""
             self.call_from_thread(
                 self._save_failed,
-                f"Save failed: {exc.strerror or exc}{where}. The file and the journal are "
+                f"Save failed: {os_reason(exc, name=False)}{where}. The file and the journal are "
                 "intact; nothing was lost.")
         except Exception as exc:  # a worker error would end the app: report it instead
             self.call_from_thread(self._save_failed, f"Save failed, nothing was lost: {exc}")

@@ -14,7 +14,7 @@ from typing import Any
 from textual.binding import Binding
 from textual.dom import DOMNode
 
-from ..domain import DomainError, OpError, Session
+from ..domain import DomainError, OpError, Session, os_reason
 
 
 def run_op(node: DOMNode, op: Callable[[], Any]) -> tuple[bool, Any]:
@@ -25,7 +25,7 @@ def run_op(node: DOMNode, op: Callable[[], Any]) -> tuple[bool, Any]:
         node.notify(str(exc), severity="error", markup=False)
     except OSError as exc:  # the journal could not be written: the change was not made
         node.notify(f"Not done: the change could not be recorded in the crash journal "
-                    f"({exc.strerror or exc}).", severity="error", timeout=15, markup=False)
+                    f"({os_reason(exc)}).", severity="error", timeout=15, markup=False)
     return False, None
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...domain import export_entries as export
-from ...domain import export_refusal
+from ...domain import export_refusal, os_reason
 from .prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
@@ -50,16 +50,19 @@ def _write(app: RoleThreadApp, positions: list[int] | None, key: str, out: Path)
         try:
             summary = export(app.session, out, fmt=fmt, positions=positions, clean=clean)
         except (OSError, ValueError) as exc:
-            app.call_from_thread(app.notify, f"Export failed: {_why(exc)}", severity="error")
+            app.call_from_thread(app.notify, f"Export failed: {_why(exc, out)}", severity="error")
         else:
             app.call_from_thread(app.notify, summary.render(), timeout=10)
 
     app.run_worker(work, thread=True, group="export")
 
 
-def _why(exc: BaseException) -> str:
-    """One plain line: "cannot write OUT: read-only file system", not "[Errno 30] …"."""
-    if isinstance(exc, OSError) and exc.strerror:
-        reason = exc.strerror[:1].lower() + exc.strerror[1:]
-        return f"cannot write {exc.filename}: {reason}" if exc.filename else reason
-    return str(exc)
+def _why(exc: BaseException, out: Path) -> str:
+    """One plain line: "cannot write OUT: Read-only file system", not "[Errno 30] …"
+    (the wording of `os_reason`, with OUT in full as typed). An error about another
+    file (not the one being written) is worded with that file's name instead."""
+    if not isinstance(exc, OSError):
+        return str(exc)
+    if exc.filename not in (None, str(out)):
+        return os_reason(exc)
+    return f"cannot write {out}: {os_reason(exc, name=False)}"

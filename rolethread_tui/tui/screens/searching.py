@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.worker import get_current_worker
 
-from ...domain import remember_search, save_state
+from ...domain import remember_search
 from ..widgets.entry_list import EntryList
 from ..widgets.preview import Preview
 from ..widgets.status_bar import StatusBar
@@ -55,7 +55,7 @@ class SearchMixin:
             self.action_search(text, error=exc.message)
             return
         remember_search(self.app.state, text)
-        save_state(self.app.state)
+        self.app.save_state_soon()
         self.query_text = text
         self.highlight_terms = query.highlight_terms()
         self.query_one(Preview).highlight = self.highlight_terms
