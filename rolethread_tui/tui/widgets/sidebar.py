@@ -5,7 +5,7 @@ when it has it) and, on the right, how many entries of the file have it. The
 rows never move, so the counts are always on screen — at 80x24 too, where the
 note and tags used to push them off the bottom (QA). The note, tags and another
 tool's review get the rows left over, shared between them, each cut with "…"
-(the whole note is in the preview, the reading view and the `n` prompt).
+(the whole note: the `n` prompt, or the sidebar of a taller terminal).
 
 A `LineView` (widgets/lines.py): only the rows that differ are repainted, so a
 move or a flag repaints a mark and a note, not the whole sidebar (~3 KB).
@@ -49,7 +49,9 @@ class FlagSidebar(LineView, can_focus=False):
     def _redraw(self) -> None:
         if self.has_class("-shown") and self.size.width:
             *rows, last = self._rows(self.size.width, self.size.height)
-            self.set_text(rows, last, keep_scroll=True)  # (the text: at least one line)
+            # the last row as the view's text: a text always wraps to a line at
+            # least, so an empty one would be one row too many (and a scrollbar)
+            self.set_text(rows, last, keep_scroll=True)
 
     def on_show(self) -> None:
         self._redraw()
