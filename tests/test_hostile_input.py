@@ -303,6 +303,6 @@ async def test_sidebar_shows_an_entry_whose_review_holds_anything(write):
         await pilot.pause()
         await pilot.press("f")
         await pilot.pause(0.1)
-        text = str(app.screen.query_one("FlagSidebar").render())
+        text = app.screen.query_one("FlagSidebar").text
         assert app.is_running
         assert "unreviewed" in text and "generated" in text
