@@ -176,7 +176,8 @@ class Engine:
                 first = self._landed + sum(len(cols[0]) for cols, _ in waiting)
                 if first and helper.active:  # the rest: lines to whichever side is free
                     schedule = ScanSchedule(self.store, chunks, helper, self.columns.compute,
-                                            lambda cols, at: waiting.append((cols, at)), land)
+                                            lambda cols, at: waiting.append((cols, at)), land,
+                                            held=bool(waiting))
                     if not schedule.run(chunk, spans, indexed, first):
                         return False
                     break

@@ -62,9 +62,14 @@ class ScanSchedule:
 
     def __init__(self, store: LineStore, chunks: ChunksAhead, helper: Helper,
                  compute: Callable[[object], tuple],
-                 keep: Callable[[Cols, Indexed], None], land: Callable[[], bool]) -> None:
+                 keep: Callable[[Cols, Indexed], None], land: Callable[[], bool],
+                 held: bool = False) -> None:
+        """``held``: rows wait to land that the app holds until its first frame
+        (`tui.start.FirstRows`); this thread is then stopped for a while, so the
+        helper's first request takes all it can, with no share kept back here."""
         self.store, self.chunks, self.helper, self.compute = store, chunks, helper, compute
         self.keep, self.land = keep, land
+        self.held = held
         self.open: list[_Chunk] = []  # in file order
         self.next = 0  # the first record not handed out
         self.out: tuple[int, int] | None = None  # the records the helper is computing
@@ -126,7 +131,8 @@ class ScanSchedule:
         while left < REQUEST and self._open_next():
             left = self._left()
         last = self.ended or self.chunks.exhausted  # what is open is all there is
-        size = min(REQUEST, left // 3 if last else left)
+        size = min(REQUEST, left // 3 if last and not self.held else left)
+        self.held = False
         if size < SHARE_MIN:
             return
         first, stop = self.next, self.next + size
