@@ -119,6 +119,7 @@ class ScanSchedule:
                 piece, self.next = (chunk, self.next, stop), stop
                 return piece
         if self._open_next():
+            self.chunks.ahead()  # the chunk after, read and split while the helper works
             return self._take()
         return None
 
