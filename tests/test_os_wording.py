@@ -142,3 +142,25 @@ async def test_a_failed_save_says_why_in_words(write, monkeypatch, number, messa
         assert app.session.dirty
     assert any(m.startswith(f"Save failed: {_said(number)} ({data})") for m in said), said
     assert not any("Errno" in m or "None" in m for m in said), said
+
+
+@pytest.mark.parametrize(("number", "message"), ERRORS)
+def test_a_crash_journal_that_cannot_be_written_says_why_once(
+        write, monkeypatch, number, message) -> None:
+    """It read "cannot write the crash journal (No space left on device (….journal))":
+    the sentence names the data file, the reason is said once, in one pair of brackets."""
+    from rolethread_tui.domain.journal import Journal, journal_path
+
+    data = write([clean_entry(i) for i in range(2)], "[i]data.jsonl")
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(number, message, str(journal_path(data)))
+
+    monkeypatch.setattr(Journal, "create", refuse)
+    opened = open_for_review(data, reviewer="tester")
+    try:
+        assert opened.readonly_reason == (
+            f"cannot write the crash journal beside [i]data.jsonl ({_said(number)}); "
+            "opened read-only so that no edit can be lost")
+    finally:
+        close(opened)

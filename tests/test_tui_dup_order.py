@@ -7,7 +7,7 @@ import re
 
 from rolethread_tui.tui.app import create_app
 from rolethread_tui.tui.widgets.entry_list import EntryList
-from rolethread_tui.tui.widgets.status_bar import StatusBar
+from rolethread_tui.tui.widgets.status_bar import StatusBar, fit
 
 from .dupgen import GROUPED, interleaved
 from .tui_helpers import screen_text, settle
@@ -64,3 +64,40 @@ async def test_a_move_in_the_duplicates_view_repaints_two_rows(write, monkeypatc
         await _press(app, pilot, repaints, "j")
         assert repaints.of("EntryList") == [1, 1]
         assert rows_on_screen(app)[:2] == [(1, "┌"), (4, "│")]
+
+
+async def test_a_long_status_line_keeps_the_position_and_the_match_count(write):
+    """At 80 columns the duplicates view's group and filter used to push the match
+    count off the bar, cut at a space with nothing saying so. The filter's own text
+    is cut instead, with "…", and the counts left off end the line in "…"; the file's
+    name stays literal (docs/keys.md, "The status bar")."""
+    app = create_app(write(interleaved(), name="[red]dupes.jsonl"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("D")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        bar = screen_text(app).splitlines()[-2][1:-1]                 # inside its padding
+        assert bar.startswith("  [red]dupes.jsonl  1/9  group 1 of 3, 3 members  /issue:")
+        assert "… (7) …" in bar and "order:group" not in bar and "✓" not in bar
+        await pilot.resize_terminal(160, 24)                          # room again: whole
+        await pilot.pause()
+        bar = screen_text(app).splitlines()[-2]
+        assert "/issue:duplicate,near-duplicate order:group (7)  ✓0 ✗0 ~0 ·9  G9 R0 H0" in bar
+
+
+def test_the_file_name_gives_way_in_its_middle_after_the_filter():
+    """A long name and a long filter at 80 columns: both cut, the position, the marks
+    and the match count whole."""
+    from collections import Counter
+
+    bar = StatusBar()
+    bar.file = "conversations_2026_batch_07_refined_by_the_night_shift.jsonl"
+    bar.total, bar.position, bar.marked = 100_000, 41_234, 12
+    bar.filter, bar.matched = '"smiles warmly" -flag:repetitive tag:greeting', 1_234
+    bar.counts = {"status": Counter(unreviewed=100_000), "origin": Counter(generated=100_000)}
+    line = fit(bar.parts(), 78).plain
+    assert len(line) == 78
+    assert line == ('  conversations…_shift.jsonl  41235/100000  ●12 marked  /"smiles war…'
+                    ' (1234) …')
+    assert fit(bar.parts(), 400).plain.endswith("(1234)  ✓0 ✗0 ~0 ·100000  G100000 R0 H0")

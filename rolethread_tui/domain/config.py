@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .reviewer import reviewer_name
+from .wording import os_reason
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -314,7 +315,8 @@ def _read_toml(path: Path, where: str) -> tuple[dict[str, Any] | None, list[str]
     except UnicodeDecodeError:
         return None, [f"{where}: not UTF-8 text; using the default settings"]
     except OSError as exc:
-        return None, [f"{where}: cannot read ({exc.strerror or exc}); using the default settings"]
+        return None, [f"{where}: cannot read ({os_reason(exc, name=False)}); "
+                      "using the default settings"]
 
 
 def load_config(explicit: str | None = None) -> tuple[Config, list[str]]:

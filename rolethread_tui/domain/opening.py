@@ -149,8 +149,9 @@ class Opening:
         except OSError as exc:
             self.lock.release()
             return Opened(self.path, session, None,
-                          f"cannot write the crash journal ({os_reason(exc)}); opened read-only "
-                          "so that no edit can be lost", 0, self.notes)
+                          f"cannot write the crash journal beside {self.path.name} "
+                          f"({os_reason(exc, name=False)}); opened read-only so that no "
+                          "edit can be lost", 0, self.notes)
         session.attach_journal(journal)
         return Opened(self.path, session, self.lock, None, 0, self.notes)
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from .config import config_dir, display_path, validation_warnings
 from .resources import bundled_dir
+from .wording import os_reason
 
 ANSI_COLOUR_NAMES = frozenset(
     {
@@ -210,7 +211,7 @@ def load_theme_file(path: Path) -> ThemeSpec:
     except UnicodeDecodeError:
         raise ThemeFileError(f"{where}: not UTF-8 text") from None
     except OSError as exc:
-        raise ThemeFileError(f"{where}: cannot read ({exc.strerror or exc})") from None
+        raise ThemeFileError(f"{where}: cannot read ({os_reason(exc, name=False)})") from None
     data.setdefault("name", path.stem)
     quick = _quick(data)
     if quick is not None:

@@ -31,11 +31,17 @@ def os_reason(exc: BaseException, path: str | os.PathLike[str] | None = None, *,
     export, the crash journal). `name=False` when the sentence around it already
     names the file ("cannot write OUT: No space left on device"), so the name is
     not said twice; an error with a number but no message is worded by the OS's
-    own text for that number."""
+    own text for that number. Any other error is its message's first line (a
+    toast is no place for a dump of several lines), else its kind ("KeyError")."""
     if not isinstance(exc, OSError):
-        return str(exc)
+        return _first_line(exc)
     reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else "")
     if not reason:
-        return str(exc)
+        return _first_line(exc)
     named = (exc.filename or path) if name else None
     return f"{reason} ({os.path.basename(os.fspath(named))})" if named else reason
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__

@@ -31,6 +31,7 @@ from ...domain import (
     add_content,
     add_duplicates,
     basic_insights,
+    os_reason,
 )
 from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import KeymapOrder
@@ -174,7 +175,8 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
                 cancelled=lambda: worker.is_cancelled,
             )
         except Exception as exc:  # e.g. the file became unreadable: say so, keep the app
-            self.post_message(self.Computed(self.insights, None, f"cannot compute: {exc}"))
+            self.post_message(
+                self.Computed(self.insights, None, f"cannot compute: {os_reason(exc)}"))
             return
         if not worker.is_cancelled:
             finding = self.find_duplicates and hasattr(session, "find_duplicates")
@@ -196,7 +198,7 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
         try:
             report = session.slop()
         except Exception as exc:  # an optional figure must not take the screen down
-            self.post_message(self.SlopComputed(None, f"not computed: {exc}"))
+            self.post_message(self.SlopComputed(None, f"not computed: {os_reason(exc)}"))
             return
         self.post_message(self.SlopComputed(report))
 
@@ -214,7 +216,8 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
         try:
             groups = wait_for(DUPLICATE_JOBS.future(session), lambda: worker.is_cancelled)
         except Exception as exc:  # a failed optional figure must not take the screen down
-            self.post_message(self.Computed(insights, None, f"could not find duplicates: {exc}"))
+            self.post_message(
+                self.Computed(insights, None, f"could not find duplicates: {os_reason(exc)}"))
             return
         if groups is not None:
             self.post_message(self.Computed(add_duplicates(insights, session, groups), None))
@@ -234,7 +237,7 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
             self._duplicates_note = message.error or self._no_duplicates_reason()
         if message.error:
             self._error = message.error
-            self.notify(message.error, severity="error", timeout=8)
+            self.notify(message.error, severity="error", timeout=8, markup=False)
         self._show_progress()
         self._render_rows()
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
+from ...domain import os_reason
+
 if TYPE_CHECKING:
     from ..app import RoleThreadApp
 
@@ -41,8 +43,8 @@ class SlopLensMixin:
         try:
             self.app.session.slop()
         except Exception as exc:  # an optional figure: say so, keep the app
-            self.app.call_from_thread(self.notify, f"Slop lens not computed: {exc}",
-                                      severity="warning")
+            self.app.call_from_thread(self.notify, f"Slop lens not computed: {os_reason(exc)}",
+                                      severity="warning", markup=False)
             return
         self.app.call_from_thread(self._slop_ready)
 

@@ -17,6 +17,7 @@ from textual.worker import get_current_worker
 from ...domain import (
     ReadOnlyError,
     last_position,
+    os_reason,
     remember_position,
     sample_label,
 )
@@ -469,8 +470,8 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, SlopLensMixin,
             groups = wait_for(DUPLICATE_JOBS.future(self.app.session),
                               lambda: worker.is_cancelled)
         except Exception as exc:  # e.g. the file became unreadable: say so, keep the app
-            self.app.call_from_thread(
-                self.notify, f"Could not find duplicates: {exc}", severity="error")
+            self.app.call_from_thread(self.notify, f"Could not find duplicates: {os_reason(exc)}",
+                                      severity="error", markup=False)
             return
         if groups is not None:
             self.app.call_from_thread(self._duplicates_found, len(groups))

@@ -1,17 +1,43 @@
-"""The one-line status bar: file, counts, filter, unsaved state, scan progress."""
+"""The one-line status bar: file, counts, filter, unsaved state, scan progress.
+
+At 80 columns the line is often longer than the bar. It is fitted, not clipped:
+the filter's text (then the file's name) is cut with "…" first, so the position
+and the filter's match count stay on screen; what is still left off the end is
+said by a closing "…" (docs/keys.md, "The status bar").
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
 from textual.widgets import Static
 
-from ..safe_text import clean
+from ..safe_text import one_line
 
 if TYPE_CHECKING:
+    from textual.events import Resize
+
     from ...domain import GroupAt
+
+#: The fewest cells a long filter / file name is cut to before anything else gives way.
+FILTER_FLOOR = 12
+FILE_FLOOR = 16
+
+
+class Part(NamedTuple):
+    """One piece of the line, shown literally."""
+
+    text: str
+    style: str = ""
+    #: Cut with "…" to make room, lowest first (0: shown whole or left off).
+    give: int = 0
+    #: The cut is in the middle (a file name keeps its extension).
+    middle: bool = False
+    #: Shown only if there is room: never makes another part shorter.
+    tail: bool = False
 
 
 class StatusBar(Static):
@@ -47,34 +73,107 @@ class StatusBar(Static):
         self._drawn = text
         self.update(text, layout=False)
 
+    def on_resize(self, _event: Resize) -> None:
+        """A new width fits the line anew."""
+        self.redraw()
+
     def render_text(self) -> Text:
-        out = Text(no_wrap=True, overflow="ellipsis")
-        out.append("● " if self.dirty else "  ", style="bold yellow")
-        out.append(clean(self.file), style="bold")
+        """The line fitted to the bar's width (whole before the bar has one)."""
+        return fit(self.parts(), self.content_size.width or None)
+
+    def parts(self) -> list[Part]:
+        out = [Part("● " if self.dirty else "  ", "bold yellow"),
+               Part(one_line(self.file), "bold", give=2, middle=True)]
         if self.readonly:
-            out.append(" [read-only]", style="bold red")
+            out.append(Part(" [read-only]", "bold red"))
         pos = "-" if self.position is None else str(self.position + 1)
-        out.append(f"  {pos}/{self.total}")
+        out.append(Part(f"  {pos}/{self.total}"))
         if self.group is not None:
             g = self.group
-            out.append(f"  group {g.number} of {g.total}, {g.members} members", style="bold")
+            out.append(Part(f"  group {g.number} of {g.total}, {g.members} members", "bold"))
         if self.progress is not None and self.progress < 1:
-            out.append(f"  loading {self.progress:.0%}", style="italic")
+            out.append(Part(f"  loading {self.progress:.0%}", "italic"))
         if self.marked:
-            out.append(f"  ●{self.marked} marked", style="bold")
+            out.append(Part(f"  ●{self.marked} marked", "bold"))
         if self.filter:
             matched = "…" if self.matched is None else str(self.matched)
-            out.append(f"  /{clean(self.filter)} ({matched})", style="bold cyan")
+            out += [Part("  /", "bold cyan"), Part(one_line(self.filter), "bold cyan", give=1),
+                    Part(f" ({matched})", "bold cyan")]
             if self.searching:
-                out.append(f" {self.searching}", style="italic")
+                out.append(Part(f" {self.searching}", "italic"))
+        return out + self._count_parts()
+
+    def _count_parts(self) -> list[Part]:
+        """The review counts, each left off on its own when the line is full."""
         status = self.counts.get("status", Counter())
         origin = self.counts.get("origin", Counter())
-        if status:
-            out.append(
-                f"  ✓{status.get('accepted', 0)} ✗{status.get('rejected', 0)}"
-                f" ~{status.get('needs_work', 0)} ·{status.get('unreviewed', 0)}"
-            )
-            out.append(
-                f"  G{origin.get('generated', 0)} R{origin.get('refined', 0)}"
-                f" H{origin.get('human', 0)}", style="dim")
+        if not status:
+            return []
+        review = [f"✓{status.get('accepted', 0)}", f"✗{status.get('rejected', 0)}",
+                  f"~{status.get('needs_work', 0)}", f"·{status.get('unreviewed', 0)}"]
+        kinds = [f"G{origin.get('generated', 0)}", f"R{origin.get('refined', 0)}",
+                 f"H{origin.get('human', 0)}"]
+        return ([Part(("  " if i == 0 else " ") + t, tail=True) for i, t in enumerate(review)]
+                + [Part(("  " if i == 0 else " ") + t, "dim", tail=True)
+                   for i, t in enumerate(kinds)])
+
+
+def fit(parts: list[Part], width: int | None) -> Text:
+    """`parts` in one line of at most `width` cells.
+
+    What must stay (every part but the tail) is made to fit by cutting the
+    parts that give, in their order: first each to its floor, then to a bare
+    "…". Whatever still does not fit is left off, the line ending in "…"."""
+    out = Text(no_wrap=True, overflow="ellipsis", end="")
+    if width is None or sum(cell_len(p.text) for p in parts) <= width:
+        for part in parts:
+            out.append(part.text, style=part.style)
         return out
+    for part in _shrink(parts, width):
+        if out.cell_len + cell_len(part.text) > width - 2:  # room for " …"
+            break
+        out.append(part.text, style=part.style)
+    out.append(" …")
+    out.truncate(width, overflow="ellipsis")  # a bar of one or two cells
+    return out
+
+
+def _shrink(parts: list[Part], width: int) -> list[Part]:
+    parts = list(parts)
+    room = width - 2 if any(p.tail for p in parts) else width  # the tail left off: " …"
+    over = sum(cell_len(p.text) for p in parts if not p.tail) - room
+    givers = sorted((i for i, p in enumerate(parts) if p.give), key=lambda i: parts[i].give)
+    for floors in (True, False):
+        for i in givers:
+            if over <= 0:
+                return parts
+            part = parts[i]
+            have = cell_len(part.text)
+            floor = (FILTER_FLOOR if part.give == 1 else FILE_FLOOR) if floors else 1
+            cells = max(floor, have - over)
+            if cells < have:
+                parts[i] = part._replace(text=cut(part.text, cells, middle=part.middle))
+                over -= have - cell_len(parts[i].text)
+    return parts
+
+
+def cut(text: str, cells: int, *, middle: bool = False) -> str:
+    """`text` in at most `cells` cells, the cut said with "…" (at the end, or in the
+    middle so that both ends show)."""
+    if cell_len(text) <= cells:
+        return text
+    room = max(cells - 1, 0)
+    if not middle:
+        return _head(text, room) + "…"
+    back = _head(text[::-1], room // 2)[::-1]
+    return _head(text, room - cell_len(back)) + "…" + back
+
+
+def _head(text: str, cells: int) -> str:
+    """The longest start of `text` that takes at most `cells` cells."""
+    used = 0
+    for n, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > cells:
+            return text[:n]
+    return text
