@@ -123,3 +123,19 @@ def test_saving_an_accept_changes_only_the_review_member(tmp_path) -> None:
                                b'"_review": {') and saved[1].endswith(b"}\t")
     assert parse_line(saved[1])["_review"]["note"] == "n"
 
+
+
+def test_a_key_spelt_with_a_colon_does_not_hide_the_elements_separator() -> None:
+    """The separator is read after the first key *string*: a key `":"` once made a
+    pretty element take its review compact (found by the property test above)."""
+    line = json.dumps({":": None, "a": 1}, indent=2).encode()
+    assert _splice(line, {}) == json.dumps({":": None, "a": 1, "_review": {}},
+                                           indent=2).encode()
+
+
+def test_a_line_whose_first_key_holds_a_colon_keeps_its_spaced_separators() -> None:
+    """A JSONL line's style is read after its first key string too: `{":": 1, ...}`
+    was taken for a compact line, and its edits written without the spaces."""
+    style = detect_style(b'{":": 1, "messages": []}')
+    assert (style.key_sep, style.item_sep) == (": ", ", ")
+    assert detect_style(b'{"a\\"": 1,"b":2}').key_sep == ":"  # an escaped quote in a key

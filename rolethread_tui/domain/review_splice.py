@@ -36,7 +36,7 @@ _SCALAR = re.compile(rb"[^,}\]\s]*")
 _BLANK = b" \t\r\n"
 #: A pretty-printed object's start: "{", a line break, the first key's indentation.
 _LEADING = re.compile(rb"\{[ \t]*(\r?\n)([ \t]*)(?=\")")
-_KEY_SEP = re.compile(rb'"[ \t]*(:[ \t]*)')
+_KEY_SEP = re.compile(rb"[ \t]*(:[ \t]*)")
 
 
 def spliced(line: bytes, value: dict[str, Any], review: dict[str, Any] | None,
@@ -126,8 +126,10 @@ def _layout(line: bytes) -> _Layout | None:
     if (cut < 0 or not body.endswith(b"}") or outer.strip(b" \t")
             or not indent.startswith(outer) or len(indent) == len(outer)):
         return None
-    key = _KEY_SEP.search(line, first.end())
-    return _Layout(newline, indent, indent[len(outer):], key.group(1) if key else b": ")
+    # the separator after the first key *string*: a key may hold `":` itself
+    key = _STRING.match(line, first.end())
+    sep = _KEY_SEP.match(line, key.end()) if key else None
+    return _Layout(newline, indent, indent[len(outer):], sep.group(1) if sep else b": ")
 
 
 def _removed(line: bytes, at: int, end: int) -> bytes:
