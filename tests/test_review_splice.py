@@ -138,4 +138,4 @@ def test_a_line_whose_first_key_holds_a_colon_keeps_its_spaced_separators() -> N
     was taken for a compact line, and its edits written without the spaces."""
     style = detect_style(b'{":": 1, "messages": []}')
     assert (style.key_sep, style.item_sep) == (": ", ", ")
-    assert detect_style(b'{"a\\"": 1,"b":2}').key_sep == ":"  # an escaped quote in a key
+    assert detect_style(b'{"a\\"":1, "b": 2}').key_sep == ":"  # an escaped quote in a key
