@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rolethread_tui import Session
-from rolethread_tui.domain.records import detect_style, parse_line
+from rolethread_tui.domain.records import detect_style, parse_line, raw_dels
 from rolethread_tui.domain.review import set_review
 from rolethread_tui.domain.review_splice import spliced
 
@@ -86,14 +86,16 @@ def test_a_pretty_element_takes_its_review_in_its_own_layout(record, review, ind
     """An array's pretty-printed element (its bytes from `{`, nested `depth` levels):
     the review added, then replaced, reads as `json.dumps(indent=...)` would write it."""
     step = indent if isinstance(indent, str) else " " * indent
-    escaped = False  # an all-ASCII line with `\u` escapes keeps to ASCII (records.py)
+    escaped = raw_del = False  # an all-ASCII line with `\u` escapes keeps to ASCII,
+    # and a DEL it holds raw stays raw (records.py)
 
     def laid_out(value: dict) -> bytes:
         text = json.dumps(value, indent=indent, ensure_ascii=escaped)
+        text = raw_dels(text) if raw_del else text
         return text.replace("\n", "\n" + step * depth).encode()
 
     line = laid_out(record)
-    escaped = detect_style(line).ascii_only
+    escaped, raw_del = detect_style(line).ascii_only, detect_style(line).raw_del
     added = _splice(line, review)
     assert added == laid_out(set_review(record, review))
     again = _splice(added, {"status": "rejected"})
@@ -123,6 +125,15 @@ def test_saving_an_accept_changes_only_the_review_member(tmp_path) -> None:
                                b'"_review": {') and saved[1].endswith(b"}\t")
     assert parse_line(saved[1])["_review"]["note"] == "n"
 
+
+
+def test_a_raw_del_in_a_pretty_element_stays_raw_next_to_its_review() -> None:
+    """`{"\\u001f\x7f": ...}` holds an escape and a raw DEL: its bytes stay as read, and
+    a DEL in the review is written raw too (found by the property test above)."""
+    record, review = {"\x1f\x7f": None}, {"note": "a\x7f"}
+    line = raw_dels(json.dumps(record, indent=1))
+    assert _splice(line.encode(), review) == raw_dels(json.dumps(
+        set_review(record, review), indent=1)).encode()
 
 
 def test_a_key_spelt_with_a_colon_does_not_hide_the_elements_separator() -> None:

@@ -189,6 +189,12 @@ def detect_style(raw: bytes) -> LineStyle:
     )
 
 
+def raw_dels(text: str) -> str:
+    """JSON text with its `\\u007f` escapes written as the raw DEL character: the
+    style of a line that holds one raw (`LineStyle.raw_del`)."""
+    return _DEL_ESCAPE.sub("\\1\x7f", text)
+
+
 def encode_value(value: object, style: LineStyle = COMPACT) -> bytes:
     """Serialise a value as one line (no line ending) in the given style."""
     if style.is_orjson:
@@ -201,7 +207,7 @@ def encode_value(value: object, style: LineStyle = COMPACT) -> bytes:
             value, ensure_ascii=style.ascii_only, separators=(style.item_sep, style.key_sep)
         )
         if style.raw_del:
-            text = _DEL_ESCAPE.sub("\\1\x7f", text)
+            text = raw_dels(text)
         return text.encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(value, separators=(style.item_sep, style.key_sep)).encode("ascii")

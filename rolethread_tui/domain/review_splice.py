@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from .records import LineStyle, encode_value
+from .records import LineStyle, encode_value, raw_dels
 from .review import REVIEW_KEY, set_review
 
 _KEY = b'"' + REVIEW_KEY.encode() + b'"'
@@ -109,6 +109,8 @@ class _Layout:
             data = json.dumps(review, ensure_ascii=style.ascii_only, **options).encode()
         except UnicodeEncodeError:  # a lone surrogate: escaped, as `encode_value` does
             data = json.dumps(review, **options).encode()
+        if style.raw_del:  # a DEL written raw in the element stays raw, as `encode_value`
+            data = raw_dels(data.decode()).encode()
         return data.replace(b"\n", self.newline + indent)
 
 
