@@ -124,3 +124,22 @@ def test_a_helper_failing_midway_leaves_its_lines_computed_here(write, monkeypat
         assert len(answers) == 3  # the third failed, and no request was sent after it
         assert [fast.row(i) for i in range(len(fast))] == [slow.row(i) for i in range(len(slow))]
         assert fast.counts() == slow.counts()
+
+
+def test_closing_midway_does_not_wait_for_an_answer_nobody_reads(write, monkeypatch):
+    """The helper nearly always has lines out while the scan runs; closing then must
+    not wait for its answer (~0.25 MB into a 64 KB pipe nobody reads: the helper
+    blocked, and closing waited out its 2 s before killing it)."""
+    import time
+
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(scan.Helper, "answered", lambda self: False)  # collected at the end
+    lines = [json.dumps(clean_entry(i)) for i in range(20000)]
+    s = Session.open(write(lines), parallel=True)
+    try:
+        while len(s) == 0:  # the first rows: the helper has its lines by now
+            s.engine.ensure(0)
+    finally:
+        began = time.perf_counter()
+        s.close()
+    assert time.perf_counter() - began < 1.5

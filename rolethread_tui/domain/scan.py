@@ -125,6 +125,9 @@ class Helper:
             return
         try:
             proc.stdin.close()  # type: ignore[union-attr]
+            # an answer nobody will read (the scan closing midway): the helper's
+            # write fails and it exits, instead of blocking on a full pipe
+            proc.stdout.close()  # type: ignore[union-attr]
             proc.wait(timeout=2)
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()
