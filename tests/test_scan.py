@@ -143,3 +143,44 @@ def test_closing_midway_does_not_wait_for_an_answer_nobody_reads(write, monkeypa
         began = time.perf_counter()
         s.close()
     assert time.perf_counter() - began < 1.5
+
+
+def test_long_records_keep_the_scans_memory_to_a_few_chunks(write, monkeypatch):
+    """Requests are counted in lines *and* bytes: with records of ~40 KB, asking for
+    4,000 lines opened chunk after chunk — the whole file held here at once, and read
+    at once by the helper (review: 155 MB held for a 110 MB file)."""
+    from rolethread_tui.domain import scan_schedule, store
+
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(store, "CHUNK", 256 << 10)  # ~6 records a chunk
+    monkeypatch.setattr(scan_schedule, "REQUEST_BYTES", 1 << 20)
+    collect = scan_schedule.ScanSchedule._collect
+    monkeypatch.setattr(scan_schedule.ScanSchedule, "_collect",
+                        lambda self, wait: collect(self, True))  # every answer taken
+    held, asked = [], []
+    open_next = scan_schedule.ScanSchedule._open_next
+
+    def noted(self):  # type: ignore[no-untyped-def]
+        held.append(len(self.open))
+        return open_next(self)
+
+    send = scan.Helper.send
+
+    def sent(self, request):  # type: ignore[no-untyped-def]
+        if request[0] == "rows":
+            asked.append(request[2][-1][1])  # the bytes of file the request spans
+        return send(self, request)
+
+    monkeypatch.setattr(scan_schedule.ScanSchedule, "_open_next", noted)
+    monkeypatch.setattr(scan.Helper, "send", sent)
+    long_reply = "A long reply. " * 3000  # ~42 KB a record
+    lines = [json.dumps(chat(("user", f"q{i}"), ("assistant", long_reply)))
+             for i in range(200)]  # ~8 MB: ~32 chunks
+    path = write(lines)
+    with Session.open(path, parallel=True) as fast, \
+            Session.open(path, parallel=False, claim_lock=False) as slow:
+        fast.wait()
+        slow.wait()
+        assert [fast.row(i) for i in range(len(fast))] == [slow.row(i) for i in range(len(slow))]
+    assert len(asked) >= 2 and max(asked) <= 1 << 20
+    assert max(held) <= scan_schedule.OPEN_MAX

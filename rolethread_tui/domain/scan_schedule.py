@@ -21,6 +21,7 @@ process, so the columns are the same however the lines were shared
 from __future__ import annotations
 
 import pickle
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -33,9 +34,15 @@ from .summary import join_parts, rows_as_columns, unpack_columns
 REQUEST = 4000
 #: Lines this thread computes between looks at the helper's pipe (~6 ms).
 PIECE = 200
-#: Fewer lines than this left to hand out are computed here: a request and its
-#: answer cost more than they save.
-SHARE_MIN = 300
+#: Fewer lines (and bytes) than this left to hand out are computed here: a
+#: request and its answer cost more than they save.
+SHARE_MIN, SHARE_MIN_BYTES = 300, 512 << 10
+#: Bytes of file per request at most: the helper reads them at once, and the
+#: chunks they are in stay here until they land (long records: few lines a chunk).
+REQUEST_BYTES = 4 << 20
+#: Chunks opened ahead for a request at most (with the one indexed ahead, the
+#: scan holds a few 8 MB chunks, never the file).
+OPEN_MAX = 3
 
 Cols = list[Any]
 Indexed = tuple[int, int]
@@ -129,16 +136,19 @@ class ScanSchedule:
         if not self.helper.active:
             return
         left = self._left()
-        while left < REQUEST and self._open_next():
+        while left < REQUEST and len(self.open) < OPEN_MAX and self._open_next():
             left = self._left()
         last = self.ended or self.chunks.exhausted  # what is open is all there is
         size = min(REQUEST, left // 3 if last and not self.held else left)
         self.held = False
-        if size < SHARE_MIN:
+        if size < 1:
             return
-        first, stop = self.next, self.next + size
-        starts, ends = self.store.starts, self.store.ends
+        first, starts, ends = self.next, self.store.starts, self.store.ends
         base = starts[first]
+        # no more than REQUEST_BYTES of the file, and at least one line
+        stop = max(bisect_right(ends, base + REQUEST_BYTES, first, first + size), first + 1)
+        if stop - first < SHARE_MIN and ends[stop - 1] - base < SHARE_MIN_BYTES:
+            return
         request = ("rows", base, [(s - base, e - base) for s, e in
                                   zip(starts[first:stop], ends[first:stop], strict=True)])
         try:
