@@ -101,3 +101,14 @@ def test_the_file_name_gives_way_in_its_middle_after_the_filter():
     assert line == ('  conversations…_shift.jsonl  41235/100000  ●12 marked  /"smiles war…'
                     ' (1234) …')
     assert fit(bar.parts(), 400).plain.endswith("(1234)  ✓0 ✗0 ~0 ·100000  G100000 R0 H0")
+
+
+def test_before_the_counts_come_the_match_count_still_shows():
+    """With no review counts yet (the scan's first moments), the line fitted to its
+    width kept its filter's ` (N)` off for a " …" (review)."""
+    bar = StatusBar()
+    bar.file = "some_long_dataset_name.jsonl"
+    bar.total, bar.position, bar.progress = 100_000, 11, 0.4
+    bar.filter, bar.matched = "status:accepted tag:greeting -flag:refusal", 1_234
+    line = fit(bar.parts(), 80).plain
+    assert line.endswith(" (1234)") and len(line) <= 80 and "…" in line

@@ -129,10 +129,14 @@ def fit(parts: list[Part], width: int | None) -> Text:
         for part in parts:
             out.append(part.text, style=part.style)
         return out
-    for part in _shrink(parts, width):
-        if out.cell_len + cell_len(part.text) > width - 2:  # room for " …"
+    shrunk = _shrink(parts, width)
+    whole = sum(cell_len(p.text) for p in shrunk) <= width  # no tail: cut to fit it all
+    for part in shrunk:
+        if not whole and out.cell_len + cell_len(part.text) > width - 2:  # room for " …"
             break
         out.append(part.text, style=part.style)
+    if whole:
+        return out
     out.append(" …")
     out.truncate(width, overflow="ellipsis")  # a bar of one or two cells
     return out
