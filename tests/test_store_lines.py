@@ -76,3 +76,23 @@ def test_chunks_indexed_ahead_are_the_chunks_and_states_of_plain_indexing(
     assert got == expected
     assert (store.starts, store.ends, store.index_state()) == (
         plain.starts, plain.ends, plain.index_state())
+
+
+def test_an_arrays_chunks_are_known_to_be_all_once_the_last_element_is_out(tmp_path,
+                                                                          monkeypatch):
+    """A `.json` array's index stops before its `]`: "nothing left" must still come
+    with the last chunk, or the scan's last request is sized as if more followed
+    (review: the helper then worked alone at the end)."""
+    import json
+
+    import rolethread_tui.domain.store as store_module
+    from rolethread_tui.domain.store import ChunksAhead
+
+    monkeypatch.setattr(store_module, "FIRST_CHUNK", 2048)
+    monkeypatch.setattr(store_module, "CHUNK", 4096)
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps([{"messages": [{"role": "user", "content": "x" * 50}]}] * 300,
+                               indent=2))
+    chunks = ChunksAhead(LineStore(path))
+    seen = [chunks.exhausted for _ in chunks]
+    assert len(seen) > 3 and seen == [False] * (len(seen) - 1) + [True]

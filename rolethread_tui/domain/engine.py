@@ -178,7 +178,9 @@ class Engine:
                     schedule = ScanSchedule(self.store, chunks, helper, self.columns.compute,
                                             lambda cols, at: waiting.append((cols, at)), land,
                                             held=bool(waiting))
-                    if not schedule.run(chunk, spans, indexed, first):
+                    schedule.start_at(chunk, spans, indexed, first)
+                    del chunk, spans  # held by the schedule until it lands
+                    if not schedule.run():
                         return False
                     break
                 cols, shared = self._rows(chunk, spans, helper, first, land, chunks.ahead)

@@ -82,13 +82,17 @@ class ScanSchedule:
         self.out: tuple[int, int] | None = None  # the records the helper is computing
         self.ended = False  # every chunk of the file is open (or landed)
 
-    def run(self, chunk: bytes, spans: list[tuple[int, int]], indexed: Indexed,
-            first: int) -> bool:
-        """Compute and land every row from ``first`` on; False when the session
-        closed midway (the helper may then hold an answer nobody reads: the
-        engine closes it)."""
+    def start_at(self, chunk: bytes, spans: list[tuple[int, int]], indexed: Indexed,
+                 first: int) -> None:
+        """The chunk the schedule starts with, its first record ``first`` (the caller
+        lets go of it then: it is held here only until it lands)."""
         self.next = first
         self.open.append(_Chunk(first, chunk, spans, indexed))
+
+    def run(self) -> bool:
+        """Compute and land every row from the first chunk on; False when the
+        session closed midway (the helper may then hold an answer nobody reads:
+        the engine closes it)."""
         while True:
             if self.out is None:
                 self._feed()

@@ -380,8 +380,14 @@ class ChunksAhead:
 
     @property
     def exhausted(self) -> bool:
-        """No chunk is left to pop: the whole file is indexed and handed out."""
-        return self._next is None and (self._done or self._store.indexed >= self._store.size)
+        """No chunk is left to pop: the whole file is indexed and handed out (an
+        array's last element indexed: its ``]`` is no record)."""
+        if self._next is not None:
+            return False
+        store = self._store
+        if store.array is not None:
+            return self._done or len(store.starts) >= len(store.array.starts)
+        return self._done or store.indexed >= store.size
 
     def pop(self) -> tuple[bytes, list[tuple[int, int]], tuple[int, int]] | None:
         """The next chunk, its spans and index state (indexed now unless it was

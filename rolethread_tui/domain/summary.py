@@ -176,17 +176,9 @@ def rows_as_columns(rows: list[tuple]) -> list[Any]:
     return list(zip(*rows, strict=True)) if rows else [()] * ROW_FIELDS
 
 
-def join_columns(first: Sequence[Sequence[Any]], second: Sequence[Sequence[Any]]
-                 ) -> list[Any]:
-    """Two runs of rows, as columns, one after the other (either may come from
-    `unpack_columns` or `rows_as_columns`)."""
-    return [array(code, a) + array(code, b) if code else [*a, *b]
-            for code, a, b in zip((*FIELD_TYPES, None), first, second, strict=True)]
-
-
 def join_parts(parts: Sequence[Sequence[Sequence[Any]]]) -> list[Any]:
-    """Runs of rows, as columns, one after the other (`join_columns` for many: the
-    scan's pieces of one chunk, from either process, `scan_schedule`)."""
+    """Runs of rows, as columns (`rows_as_columns`, `unpack_columns`), one after
+    the other: the scan's pieces of one chunk, from either process (`scan_schedule`)."""
     if len(parts) == 1:
         return list(parts[0])
     out: list[Any] = []
