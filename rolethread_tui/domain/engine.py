@@ -457,11 +457,12 @@ class Engine:
         q = parse_query(query) if isinstance(query, str) else query
         self.wait()
         marks = self.slop().marks() if q.needs_slop else None
-        groups = self.duplicate_group_marks() if q.needs_groups else None
         if positions is not None:
+            groups = self.duplicate_group_marks() if q.needs_groups else None
             return select(q, RowView(self.doc), self.doc.line_bytes, positions, marks, groups)
 
-        def compute() -> list[int]:
+        def compute() -> list[int]:  # the group marks too: a search found again is cached
+            groups = self.duplicate_group_marks() if q.needs_groups else None
             hits = [hit for _done, found in self.search_chunks(q) for hit in found]
             if q.fuzzy is not None:
                 # best first, ties in file order: the chunks come in file order and a
