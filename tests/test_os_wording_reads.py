@@ -78,35 +78,23 @@ def _toasts(app) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("exc", "said"), FAILURES)
-async def test_duplicates_that_cannot_be_found_say_why_in_words(
-        write, monkeypatch, exc, said) -> None:
+@pytest.mark.parametrize(("job", "keys", "toast"), [
+    ("find_duplicates", ("D",), "Could not find duplicates"),  # asked for
+    ("slop", (), "Slop lens not computed"),  # computed on its own after the scan
+])
+async def test_background_work_that_fails_says_why_in_words(
+        write, monkeypatch, exc, said, job, keys, toast) -> None:
     def fail(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise exc
 
-    monkeypatch.setattr(Session, "find_duplicates", fail)
+    monkeypatch.setattr(Session, job, fail)
     app = create_app(write([clean_entry(i) for i in range(3)]))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
-        await pilot.press("D")
+        await pilot.press(*keys)
         await settle(app, pilot)
         toasts = _toasts(app)
-    assert (f"Could not find duplicates: {said}", False) in toasts, toasts
-    assert not any("Errno" in m or "None" in m or "Traceback" in m for m, _ in toasts), toasts
-
-
-@pytest.mark.parametrize(("exc", "said"), FAILURES)
-async def test_a_slop_lens_that_cannot_be_computed_says_why_in_words(
-        write, monkeypatch, exc, said) -> None:
-    def fail(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise exc
-
-    monkeypatch.setattr(Session, "slop", fail)
-    app = create_app(write([clean_entry(i) for i in range(3)]))
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(app, pilot)
-        await settle(app, pilot)
-        toasts = _toasts(app)
-    assert (f"Slop lens not computed: {said}", False) in toasts, toasts
+    assert (f"{toast}: {said}", False) in toasts, toasts
     assert not any("Errno" in m or "None" in m or "Traceback" in m for m, _ in toasts), toasts
 
 
