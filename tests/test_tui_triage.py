@@ -499,3 +499,45 @@ async def test_the_slop_bars_come_back_after_an_edit(write):
         assert session.slop_ready()
         assert session.slop_score(0) is not None
         assert any(b in "▁▂▃▄▅▆▇█" for b in bars())
+
+
+async def test_the_counts_follow_the_scan_before_it_ends(write, monkeypatch):
+    """The status bar's counts were those of the first rows until the scan ended
+    (QA: "1/12534  loading 13%  ·120" at 100k): they are counted again, once a
+    second, while rows come in."""
+    import threading
+
+    from rolethread_tui.domain import engine as engine_module
+    from rolethread_tui.domain import store
+    from rolethread_tui.tui.screens import list_screen
+
+    monkeypatch.setattr(store, "FIRST_CHUNK", 8 << 10)  # ~25 entries, then
+    monkeypatch.setattr(store, "CHUNK", 16 << 10)  # ~50 a chunk
+    monkeypatch.setattr(list_screen, "SCAN_RECOUNT", 0.01)
+    go_on, publish, published = threading.Event(), engine_module.Engine._publish, []
+
+    def held_midway(self, count):  # type: ignore[no-untyped-def]
+        published.append(count)
+        if len(published) == 3:  # the scan stops here until the test is done
+            go_on.wait(10)
+        return publish(self, count)
+
+    monkeypatch.setattr(engine_module.Engine, "_publish", held_midway)
+    path = write([clean_entry(i) for i in range(600)])
+    app = create_app(path)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            while len(published) < 3:  # bounded: the scan's third landing
+                await pilot.pause()
+            shown = published[1]  # landed and published before the hold
+            for _ in range(200):
+                if f"·{shown} " in screen_text(app):
+                    break
+                await pilot.pause()
+            assert app.session.scanning and len(app.session) == shown
+            assert f"·{shown} " in screen_text(app), screen_text(app).splitlines()[-2]
+            go_on.set()
+            await settle(app, pilot)
+            assert "·600 " in screen_text(app)
+    finally:
+        go_on.set()
