@@ -150,3 +150,11 @@ def test_a_line_whose_first_key_holds_a_colon_keeps_its_spaced_separators() -> N
     style = detect_style(b'{":": 1, "messages": []}')
     assert (style.key_sep, style.item_sep) == (": ", ", ")
     assert detect_style(b'{"a\\"":1, "b": 2}').key_sep == ":"  # an escaped quote in a key
+
+
+def test_a_space_before_the_colon_is_kept_in_the_new_member() -> None:
+    """`"k" : v`, as some writers lay keys out: the new member is written the same way."""
+    line = json.dumps({"a": 1}, indent=2, separators=(",", " : ")).encode()
+    assert _splice(line, {}) == json.dumps({"a": 1, "_review": {}}, indent=2,
+                                           separators=(",", " : ")).encode()
+    assert detect_style(b'{"a" : 1, "b" : 2}').key_sep == " : "

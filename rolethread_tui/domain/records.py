@@ -165,7 +165,7 @@ COMPACT = LineStyle()
 #: A `\u007f` escape (not an escaped backslash followed by "u007f").
 _DEL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u007f")
 #: The separator after the object's first key *string* (a key may hold `":` itself).
-_KEY_SEP = re.compile(rb'\{\s*"(?:[^"\\]|\\.)*"\s*(:\s*)')
+_KEY_SEP = re.compile(rb'\{\s*"(?:[^"\\]|\\.)*"(\s*:\s*)')
 _ITEM_SEP = re.compile(rb'(?:["\]}el\d])(\s*,\s*)["{\[]')
 
 

@@ -36,7 +36,7 @@ _SCALAR = re.compile(rb"[^,}\]\s]*")
 _BLANK = b" \t\r\n"
 #: A pretty-printed object's start: "{", a line break, the first key's indentation.
 _LEADING = re.compile(rb"\{[ \t]*(\r?\n)([ \t]*)(?=\")")
-_KEY_SEP = re.compile(rb"[ \t]*(:[ \t]*)")
+_KEY_SEP = re.compile(rb"([ \t]*:[ \t]*)")
 
 
 def spliced(line: bytes, value: dict[str, Any], review: dict[str, Any] | None,
