@@ -80,7 +80,6 @@ class ScanSchedule:
         self.open: list[_Chunk] = []  # in file order
         self.next = 0  # the first record not handed out
         self.out: tuple[int, int] | None = None  # the records the helper is computing
-        self.ended = False  # every chunk of the file is open (or landed)
 
     def start_at(self, chunk: bytes, spans: list[tuple[int, int]], indexed: Indexed,
                  first: int) -> None:
@@ -111,11 +110,8 @@ class ScanSchedule:
     def _open_next(self) -> bool:
         """Open the next chunk of the file (indexed ahead when the helper was busy);
         False at the end of the file."""
-        if self.ended:
-            return False
         got = self.chunks.pop()
         if got is None:
-            self.ended = True
             return False
         data, spans, indexed = got
         start = self.open[-1].stop if self.open else self.next
@@ -142,22 +138,20 @@ class ScanSchedule:
         left = self._left()
         while left < REQUEST and len(self.open) < OPEN_MAX and self._open_next():
             left = self._left()
-        last = self.ended or self.chunks.exhausted  # what is open is all there is
+        last = self.chunks.exhausted  # what is open is all there is
         size = min(REQUEST, left // 3 if last and not self.held else left)
         self.held = False
         if size < 1:
             return
-        first, starts, ends = self.next, self.store.starts, self.store.ends
-        base = starts[first]
+        first, ends = self.next, self.store.ends
+        base = self.store.starts[first]
         # no more than REQUEST_BYTES of the file, and at least one line
         stop = max(bisect_right(ends, base + REQUEST_BYTES, first, first + size), first + 1)
         if stop - first < SHARE_MIN and ends[stop - 1] - base < SHARE_MIN_BYTES:
             return
-        request = ("rows", base, [(s - base, e - base) for s, e in
-                                  zip(starts[first:stop], ends[first:stop], strict=True)])
         try:
             with self.helper.lock:
-                self.helper.send(request)
+                self.helper.send(("rows", *self._spans(first, stop)))
         except OSError:
             self.helper.close()
             return
@@ -195,12 +189,17 @@ class ScanSchedule:
 
     def _alone(self, first: int, stop: int) -> Cols:
         """The rows of a failed request, computed here from the file's bytes."""
+        base, spans = self._spans(first, stop)
+        data = self.store.read_range(base, base + spans[-1][1])
+        return rows_as_columns(rows_of(self.compute, memoryview(data), spans))
+
+    def _spans(self, first: int, stop: int) -> tuple[int, list[tuple[int, int]]]:
+        """Records ``first`` to ``stop`` as a request gives them: the file offset of
+        the first, and each one's (start, end) from there."""
         starts, ends = self.store.starts, self.store.ends
         base = starts[first]
-        data = self.store.read_range(base, ends[stop - 1])
-        spans = [(s - base, e - base) for s, e in
-                 zip(starts[first:stop], ends[first:stop], strict=True)]
-        return rows_as_columns(rows_of(self.compute, memoryview(data), spans))
+        return base, [(s - base, e - base)
+                      for s, e in zip(starts[first:stop], ends[first:stop], strict=True)]
 
     def _add(self, first: int, stop: int, cols: Cols) -> None:
         """File the rows of records ``first`` to ``stop`` under the chunks they are in."""
