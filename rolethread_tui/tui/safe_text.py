@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
 
 _C0 = {i: chr(0x2400 + i) for i in range(0x20) if i not in (0x09, 0x0A)}  # ␀ … ␟
@@ -45,8 +46,25 @@ def literal(text: str, style: str = "") -> Text:
     return Text(clean(text), style=style, no_wrap=False)
 
 
-def clipped(text: str, width: int) -> str:
-    """`one_line` cut to `width` characters, the cut said with "…" (a name that does not
-    fit must not pass for a shorter one)."""
+def clipped(text: str, width: int, *, middle: bool = False) -> str:
+    """`one_line` in at most `width` terminal cells, the cut said with "…" (a name that
+    does not fit must not pass for a shorter one): at the end, or in the middle so
+    that both ends show (a file name keeps its extension)."""
     text = one_line(text)
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    if cell_len(text) <= width:
+        return text
+    room = max(width - 1, 0)
+    if not middle:
+        return _head(text, room) + "…"
+    back = _head(text[::-1], room // 2)[::-1]
+    return _head(text, room - cell_len(back)) + "…" + back
+
+
+def _head(text: str, cells: int) -> str:
+    """The longest start of `text` that takes at most `cells` cells."""
+    used = 0
+    for n, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > cells:
+            return text[:n]
+    return text

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, NamedTuple
 
-from rich.cells import cell_len, get_character_cell_size
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
-from ..safe_text import one_line
+from ..safe_text import clipped, one_line
 
 if TYPE_CHECKING:
     from textual.events import Resize
@@ -156,28 +156,6 @@ def _shrink(parts: list[Part], width: int) -> list[Part]:
             floor = (FILTER_FLOOR if part.give == 1 else FILE_FLOOR) if floors else 1
             cells = max(floor, have - over)
             if cells < have:
-                parts[i] = part._replace(text=cut(part.text, cells, middle=part.middle))
+                parts[i] = part._replace(text=clipped(part.text, cells, middle=part.middle))
                 over -= have - cell_len(parts[i].text)
     return parts
-
-
-def cut(text: str, cells: int, *, middle: bool = False) -> str:
-    """`text` in at most `cells` cells, the cut said with "…" (at the end, or in the
-    middle so that both ends show)."""
-    if cell_len(text) <= cells:
-        return text
-    room = max(cells - 1, 0)
-    if not middle:
-        return _head(text, room) + "…"
-    back = _head(text[::-1], room // 2)[::-1]
-    return _head(text, room - cell_len(back)) + "…" + back
-
-
-def _head(text: str, cells: int) -> str:
-    """The longest start of `text` that takes at most `cells` cells."""
-    used = 0
-    for n, char in enumerate(text):
-        used += get_character_cell_size(char)
-        if used > cells:
-            return text[:n]
-    return text
