@@ -6,6 +6,7 @@ tested is what runs.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import os
 import threading
@@ -248,7 +249,8 @@ class RoleThreadApp(KeyQueue):
             self.notify("There are unsaved changes: save them first (if the file changed "
                         "on disk, the save offers to re-apply them to it).", severity="warning")
             return
-        why = why_unreadable(self.data_path)
+        # a thread: the check opens the file as a review would (a `.json` array is indexed)
+        why = await asyncio.to_thread(why_unreadable, self.data_path)
         if why is not None:
             self.notify(f"Not reloaded: {why}", severity="error", timeout=20)
             return
@@ -261,10 +263,7 @@ class RoleThreadApp(KeyQueue):
             self.notify("There are unsaved changes: save or undo them before opening "
                         "another file.", severity="warning")
             return
-        if not Path(path).is_file():
-            self.notify(f"No such file: {path}", severity="error")
-            return
-        why = why_unreadable(path)
+        why = await asyncio.to_thread(why_unreadable, path)  # a missing file says so too
         if why is not None:  # the file open now stays open
             self.notify(f"Not opened: {why}", severity="error", timeout=20)
             return
