@@ -197,8 +197,9 @@ def _disk_ids(disk: LineStore) -> tuple[list[str], Counter[str]]:
     copies: Counter[str] = Counter()
     for rid in range(disk.count):
         line = disk.line(rid)
-        eid = rv.entry_id(parse_line(line), line)
-        if eid == rv.line_id(line):
+        base = rv.line_id(line)  # hashed once; parsed only when it may hold an id
+        eid = rv.entry_id(parse_line(line), line) if rv.may_hold_id(line) else base
+        if eid == base:
             copies[eid] += 1
             eid = nth_id(eid, copies[eid])
         ids.append(eid)
