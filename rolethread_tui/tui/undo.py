@@ -14,7 +14,7 @@ from typing import Any
 from textual.binding import Binding
 from textual.dom import DOMNode
 
-from ..domain import DomainError, OpError, Session, os_reason
+from ..domain import DomainError, OpError, ReadOnlyError, Session, os_reason
 
 
 def run_op(node: DOMNode, op: Callable[[], Any]) -> tuple[bool, Any]:
@@ -27,6 +27,15 @@ def run_op(node: DOMNode, op: Callable[[], Any]) -> tuple[bool, Any]:
         node.notify(f"Not done: the change could not be recorded in the crash journal "
                     f"({os_reason(exc)}).", severity="error", timeout=15, markup=False)
     return False, None
+
+
+def writable(node: DOMNode, session: Session) -> bool:
+    """Whether the session takes changes; a read-only one says so (the domain's
+    `ReadOnlyError` words) before anything is typed, not when it is applied."""
+    reason = session.readonly_reason
+    if reason is not None:
+        node.notify(str(ReadOnlyError(reason)), severity="error", markup=False)
+    return reason is None
 
 
 def undo_step(node: DOMNode, session: Session, *, redo: bool) -> bool:

@@ -27,12 +27,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...domain import EntryView, ReadOnlyError, Session
+from ...domain import EntryView, Session
 from ..conversation import ORIGIN_STYLE, capped, foreign_line, render_message, review_line
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..messages import SessionChanged
 from ..safe_text import clean, one_line
-from ..undo import run_op, undo_step
+from ..undo import run_op, undo_step, writable
 from ..wording import count
 from .editing import ROLE_CYCLE, Editing, SafeTextArea
 from .prompts import ConfirmScreen, PromptScreen
@@ -386,12 +386,8 @@ class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
         return False
 
     def _writable(self) -> bool:
-        """A read-only session refuses the text box before anything is typed in it
-        (the list's words: the domain's `ReadOnlyError`), not when it is applied."""
-        reason = self.session.readonly_reason
-        if reason is not None:
-            self.notify(str(ReadOnlyError(reason)), severity="error", markup=False)
-        return reason is None
+        """A read-only session refuses the text box before anything is typed in it."""
+        return writable(self, self.session)
 
     def action_edit_message(self) -> None:
         if not self._writable() or not self._lossless_or_asked(self.action_edit_message):

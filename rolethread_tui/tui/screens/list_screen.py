@@ -15,7 +15,6 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from ...domain import (
-    ReadOnlyError,
     last_position,
     os_reason,
     remember_position,
@@ -25,7 +24,7 @@ from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..messages import SessionChanged
 from ..safe_text import clean
-from ..undo import run_op, undo_step
+from ..undo import run_op, undo_step, writable
 from ..widgets.entry_list import EntryList
 from ..widgets.footer import QuietFooter
 from ..widgets.line_prompt import LinePrompt
@@ -383,9 +382,7 @@ class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, SlopLensMixin,
         """The line prompt, acting on the cursor row: the row keeps its focused look.
         Asked from the reading view, that view's own prompt (this one is hidden).
         A read-only session says so before anything is typed, not after."""
-        reason = self.app.session.readonly_reason
-        if reason is not None:
-            self.notify(str(ReadOnlyError(reason)), severity="error", markup=False)
+        if not writable(self, self.app.session):
             return
         screen = self.app.screen
         if screen is self:
