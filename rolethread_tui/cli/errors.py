@@ -15,11 +15,8 @@ class UsageError(Exception):
 
 def describe(exc: BaseException) -> str:
     """A one-line message for any failure, naming the file when there is one."""
-    if isinstance(exc, OSError):  # the domain's wording, never "[Errno 28] …"
-        reason = os_reason(exc, name=False)
-        return f"{exc.filename}: {reason}" if exc.filename else reason
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    reason = os_reason(exc, name=False)  # the domain's wording, never "[Errno 28] …"
+    return f"{exc.filename}: {reason}" if isinstance(exc, OSError) and exc.filename else reason
 
 
 class Parser(argparse.ArgumentParser):

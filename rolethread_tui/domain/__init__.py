@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     # wording
     "count": "wording",
     "os_reason": "wording",
+    "cannot_write": "wording",
 }
 # a submodule binds its own name on the package when imported, so a function
 # named like its module (`export.export`) is exported under another name

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import APP_DIR_NAME, xdg_dir
-from .wording import os_reason
+from .wording import cannot_write
 
 STATE_ENV = "ROLETHREAD_STATE"
 STATE_FILE_NAME = "state.json"
@@ -134,9 +134,9 @@ def write_state(state: UiState, path: Path | None = None) -> str | None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=target.parent)
     except FileExistsError:  # mkdir's word for "a file is where the folder should be"
-        return _unwritable(target, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
+        return cannot_write(target, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)))
     except OSError as exc:
-        return _unwritable(target, exc)
+        return cannot_write(target, exc)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(payload)
@@ -146,13 +146,8 @@ def write_state(state: UiState, path: Path | None = None) -> str | None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
-        return _unwritable(target, exc)
+        return cannot_write(target, exc)
     return None
-
-
-def _unwritable(target: Path, exc: OSError) -> str:
-    """The sentence names the state file: the error's own name may be the temp file."""
-    return f"cannot write {target}: {os_reason(exc, name=False)}"
 
 
 def _push(items: list[str], item: str, limit: int) -> list[str]:

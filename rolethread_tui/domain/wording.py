@@ -42,6 +42,12 @@ def os_reason(exc: BaseException, path: str | os.PathLike[str] | None = None, *,
     return f"{reason} ({os.path.basename(os.fspath(named))})" if named else reason
 
 
+def cannot_write(target: str | os.PathLike[str], exc: BaseException) -> str:
+    """"cannot write TARGET: <reason>": the sentence names the file as given (the
+    error's own name may be a temporary file beside it)."""
+    return f"cannot write {target}: {os_reason(exc, name=False)}"
+
+
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0].strip() if lines else type(exc).__name__

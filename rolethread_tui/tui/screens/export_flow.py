@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...domain import cannot_write, export_refusal, os_reason
 from ...domain import export_entries as export
-from ...domain import export_refusal, os_reason
 from .prompts import ChoiceScreen, ConfirmScreen, PromptScreen
 
 if TYPE_CHECKING:
@@ -65,4 +65,4 @@ def _why(exc: BaseException, out: Path) -> str:
         return str(exc)
     if exc.filename not in (None, str(out)):
         return os_reason(exc)
-    return f"cannot write {out}: {os_reason(exc, name=False)}"
+    return cannot_write(out, exc)
