@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
@@ -202,15 +203,20 @@ def encode_value(value: object, style: LineStyle = COMPACT) -> bytes:
             return orjson.dumps(value)
         except (TypeError, orjson.JSONEncodeError):
             pass  # lone surrogates or huge ints: the stdlib copes
+    return dumps_in_style(value, style, separators=(style.item_sep, style.key_sep))
+
+
+def dumps_in_style(value: object, style: LineStyle, **options: Any) -> bytes:
+    """The stdlib's JSON of `value` (``json.dumps`` `options`: separators, indent) in
+    `style`'s escaping: ASCII-only or not, a DEL raw where the line had one raw;
+    text with a lone surrogate, which UTF-8 cannot hold, escaped."""
     try:
-        text = json.dumps(
-            value, ensure_ascii=style.ascii_only, separators=(style.item_sep, style.key_sep)
-        )
-        if style.raw_del:
-            text = raw_dels(text)
-        return text.encode("utf-8")
+        text = json.dumps(value, ensure_ascii=style.ascii_only, **options)
+        data = text.encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(value, separators=(style.item_sep, style.key_sep)).encode("ascii")
+        text = json.dumps(value, **options)
+        data = text.encode("ascii")
+    return raw_dels(text).encode("utf-8") if style.raw_del else data
 
 
 def one_line(raw: bytes) -> bytes:

@@ -16,14 +16,13 @@ top level, an odd line — the caller encodes the record whole, as before.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from .records import LineStyle, encode_value, raw_dels
+from .records import LineStyle, dumps_in_style, encode_value
 from .review import REVIEW_KEY, set_review
 
 _KEY = b'"' + REVIEW_KEY.encode() + b'"'
@@ -104,13 +103,8 @@ class _Layout:
         bracket at `indent` — as `json.dumps(..., indent=step)` writes a member."""
         if not review:
             return b"{}"
-        options = {"indent": self.step.decode(), "separators": (",", self.key_sep.decode())}
-        try:
-            data = json.dumps(review, ensure_ascii=style.ascii_only, **options).encode()
-        except UnicodeEncodeError:  # a lone surrogate: escaped, as `encode_value` does
-            data = json.dumps(review, **options).encode()
-        if style.raw_del:  # a DEL written raw in the element stays raw, as `encode_value`
-            data = raw_dels(data.decode()).encode()
+        data = dumps_in_style(review, style, indent=self.step.decode(),
+                              separators=(",", self.key_sep.decode()))
         return data.replace(b"\n", self.newline + indent)
 
 
