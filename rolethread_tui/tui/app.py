@@ -36,7 +36,7 @@ from ..domain import (
     write_state,
 )
 from .keymap import apply_keymap, binding_order, default_keys
-from .messages import SessionChanged
+from .messages import SessionChanged, SessionListener
 from .safe_text import clean
 from .screens.list_screen import ListScreen
 from .screens.recovery import ExitSignals, announce, offer_recovery
@@ -147,8 +147,8 @@ class RoleThreadApp(KeyQueue):
         waits here (`FirstRows.hold`), so it does not take the interpreter from
         the UI thread while Textual builds that frame.
         """
-        for screen in self.screen_stack:
-            if isinstance(screen, ListScreen):
+        for screen in self.screen_stack:  # the list; the editor's header ("saved")
+            if isinstance(screen, SessionListener):
                 screen.post_message(SessionChanged(event))
         self._first_rows.hold(event)
 
@@ -351,8 +351,6 @@ class RoleThreadApp(KeyQueue):
     def _saved(self, dest: Path, then_quit: bool) -> None:
         self.saving = False
         self.notify(f"Saved {count(len(self.session), 'entry')} to {dest.name}")
-        for screen in self.screen_stack:  # the list's status bar, the editor's header
-            screen.post_message(SessionChanged(SessionEvent("saved", str(dest))))
         if then_quit:
             self.exit()
 

@@ -19,3 +19,8 @@ class SessionChanged(Message):
         scan posts hundreds, and only the latest count matters."""
         return (isinstance(message, SessionChanged) and message.event.kind == "scan"
                 and self.event.kind == "scan")
+
+
+class SessionListener:
+    """A screen that handles `SessionChanged`: the app posts session events to
+    these, and to no other screen on the stack."""

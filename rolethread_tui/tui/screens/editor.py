@@ -30,7 +30,7 @@ from textual.widgets import Footer, Static
 from ...domain import EntryView, Session
 from ..conversation import ORIGIN_STYLE, capped, foreign_line, render_message, review_line
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
-from ..messages import SessionChanged
+from ..messages import SessionChanged, SessionListener
 from ..safe_text import clean, one_line
 from ..undo import run_op, undo_step, writable
 from ..wording import count
@@ -66,7 +66,7 @@ _RAW_OK = {"edit_message", "undo", "redo", "leave", "apply_and_save", "scroll_pa
            "other_entry", "decide"}
 
 
-class EditorScreen(KeymapOrder, Screen[EditorResult | None]):
+class EditorScreen(KeymapOrder, SessionListener, Screen[EditorResult | None]):
     """Edit one entry's messages, roles, order, note and tags; decide it; move on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -22,7 +22,7 @@ from ...domain import (
 )
 from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
-from ..messages import SessionChanged
+from ..messages import SessionChanged, SessionListener
 from ..safe_text import clean
 from ..undo import run_op, undo_step, writable
 from ..widgets.entry_list import EntryList
@@ -66,7 +66,8 @@ POSITION_KEPT_AFTER = 2.0
 SCAN_RECOUNT = 1.0
 
 
-class ListScreen(KeymapOrder, SearchMixin, BulkMixin, FixesMixin, SlopLensMixin, QuietCovered):
+class ListScreen(KeymapOrder, SessionListener, SearchMixin, BulkMixin, FixesMixin,
+                 SlopLensMixin, QuietCovered):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
     BINDINGS = [
