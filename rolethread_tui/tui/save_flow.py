@@ -237,7 +237,7 @@ def _copy_done(app: RoleThreadApp, dest: Path, failure: str | None) -> None:
                    "changes are still in the journal.", severity="error", timeout=15,
                    markup=False)
         return
-    if not data.exists():  # gone from disk: nothing there to merge with
+    if app.session.file_gone():  # nothing there to merge with
         app.notify(f"Saved a copy to {dest}. {data.name} is gone from disk; your changes "
                    "stay unsaved here (save again to write it back).", timeout=20,
                    markup=False)

@@ -117,7 +117,7 @@ class SearchMixin:
             self.app.call_from_thread(self._show_matches, positions, ranked, grouped)
 
     def _slop_pending(self) -> None:
-        if self.app.session.slop_score(0) is None:
+        if not self.app.session.slop_ready():
             self.notify("Measuring what the batch repeats (the slop lens)…", timeout=4)
             bar = self.query_one(StatusBar)
             bar.searching = "measuring repeats…"
