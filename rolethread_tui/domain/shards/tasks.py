@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,18 +96,23 @@ def validate_partition(part: Partition, validation: Any = None) -> PartFindings:
     got = read_partition(part)
     columns, values = _rows(got.lines, validation)
     out = PartFindings(part.index, len(got.lines), got.physical, numbers=got.numbers)
-    for k, digest in enumerate(columns.digest):
-        if digest:
-            out.digests.append((k, digest))
-        else:
-            out.empties.append((k, len(got.lines[k])))
-        found = columns.findings.get(k)
-        if not found:
-            continue
+    _note_digests(out, columns.digest, got.lines)
+    for k, found in sorted(columns.findings.items()):  # the rows with findings, in order
         eid = rv.entry_id(values[k], got.lines[k])
         out.findings.extend((k, got.numbers[k], *f, eid) for f in found
                             if f[0] != "duplicate")
     return out
+
+
+def _note_digests(out: PartFindings | PartExport, digests: Sequence[int],
+                  lines: Sequence[bytes]) -> None:
+    """Each entry's conversation digest, or the length of a line that has none: what
+    the driver's exact-duplicate and identical-line passes read."""
+    for k, digest in enumerate(digests):
+        if digest:
+            out.digests.append((k, digest))
+        else:
+            out.empties.append((k, len(lines[k])))
 
 
 def copy_keys(part: Partition, wanted: list[int]) -> dict[int, tuple[str, str | None]]:
@@ -191,11 +197,7 @@ def export_partition(part: Partition, options: ExportOptions, piece: str) -> Par
     out = PartExport(part.index, len(got.lines), got.physical)
     fmt = options.fmt or ("chatml" if options.clean else None)
     if fmt is not None and not options.clean:  # ids in the output: `PartExport.digests`
-        for k, digest in enumerate(columns.digest):
-            if digest:
-                out.digests.append((k, digest))
-            else:
-                out.empties.append((k, len(got.lines[k])))
+        _note_digests(out, columns.digest, got.lines)
     with open(piece, "wb", buffering=1 << 20) as sink:
         for k, line in enumerate(got.lines):
             out.selected += 1
