@@ -92,7 +92,6 @@ def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, 
     per-entry lines (the counts on stderr still include them). `unit` names what `line`
     counts: the file's lines, or a `.json` array's elements (docs/formats.md). With --fix,
     `in_out` (OUT's findings) are counted too: the exit code answers for them (docs/cli.md)."""
-    by_severity = Counter(f.severity for f in findings)
     if as_json:
         doc: dict[str, Any] = {
             "findings": Items(findings, EntryFinding.as_dict),
@@ -114,13 +113,9 @@ def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, 
         where = f"{unit} {f.line}" if f.line is not None else f"entry {f.entry + 1}"
         msg = f" message {f.message}" if f.message is not None else ""
         print(f"{where}{msg}: {f.severity}: {f.check}: {f.text}")
-    print(f"{count(by_severity['error'], 'error')}, "
-          f"{count(by_severity['warning'], 'warning')}, {by_severity['info']:,} info",
-          file=sys.stderr)
+    print(_tally(findings), file=sys.stderr)
     if out is not None:
-        left = Counter(f.severity for f in in_out or [])
-        print(f"fixed {count(fixed, 'entry')} → {out}: {count(left['error'], 'error')}, "
-              f"{count(left['warning'], 'warning')}, {left['info']:,} info left",
+        print(f"fixed {count(fixed, 'entry')} → {out}: {_tally(in_out or [])} left",
               file=sys.stderr)
 
 
@@ -128,3 +123,9 @@ def _counts(findings: list[EntryFinding]) -> dict[str, int]:
     by_severity = Counter(f.severity for f in findings)
     return {"error": by_severity["error"], "warning": by_severity["warning"],
             "info": by_severity["info"]}
+
+
+def _tally(findings: list[EntryFinding]) -> str:
+    """"3 errors, 1 warning, 12 info": the counts a run ends with on stderr."""
+    n = _counts(findings)
+    return f"{count(n['error'], 'error')}, {count(n['warning'], 'warning')}, {n['info']:,} info"
