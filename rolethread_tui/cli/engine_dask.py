@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import logging
 import sys
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -427,11 +428,14 @@ def _copy_patches(client: Any, parts: list, results: list,
     the line's hash; the single machine writes `<hash>-<k>`."""
     candidates = merging.copy_candidates(results, merging.exact_duplicates(results))
     patches: dict[str, dict[int, tuple[bytes, bytes]]] = {}
+    left: dict[int, list[int]] = {}  # each partition's entries not written, in order
     for (p, k), (eid, nth) in _copy_ranks(client, parts, candidates).items():
-        left = [gone for _, gone, _ in results[p].left_out]
-        if nth <= 1 or k in left:
+        if p not in left:
+            left[p] = sorted(gone for _, gone, _ in results[p].left_out)
+        before = bisect_left(left[p], k)
+        if nth <= 1 or (before < len(left[p]) and left[p][before] == k):
             continue
-        at = k - sum(gone < k for gone in left)  # its line among those written
+        at = k - before  # its line among those written
         patches.setdefault(pieces[p], {})[at] = (orjson.dumps(eid),
                                                  orjson.dumps(nth_id(eid, nth)))
     return patches
