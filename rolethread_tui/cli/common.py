@@ -70,10 +70,10 @@ def stream_output(out: Path) -> bool:
     """True when OUT is written into, not replaced: a character device, a FIFO, or
     `/dev/stdout` (docs/cli.md): no --force, no temp file beside it. A directory,
     a socket or a block device is a UsageError ("not a regular file")."""
-    from ..domain.special import is_stream, path_kind
+    from ..domain.special import STREAMS, is_stream, path_kind
 
     what = path_kind(out)
-    if what not in (None, "a pipe", "a character device"):
+    if what is not None and what not in STREAMS:
         raise UsageError(f"{out}: not a regular file ({what})")
     return is_stream(out)
 

@@ -33,6 +33,11 @@ def kind(mode: int) -> str | None:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
+#: What is written into, never replaced (with a regular file, or nothing there yet,
+#: the only kinds an output may be).
+STREAMS = ("a pipe", "a character device")
+
+
 def path_kind(path: str | os.PathLike[str]) -> str | None:
     """What `path` names, symlinks followed; None for a regular file or nothing there."""
     try:
@@ -104,7 +109,7 @@ def write_stream(target: Path, data: Iterable[Any]) -> bool:
     what = path_kind(target)
     if what == "a directory" or (what is None and not (target.exists() and own_fd(target))):
         return False  # the atomic save (a rename over a directory fails: "Is a directory")
-    if what not in (None, "a pipe", "a character device"):
+    if what is not None and what not in STREAMS:
         raise not_regular(target, what)
     fd = _open_stream(target)
     try:
