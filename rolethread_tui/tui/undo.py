@@ -51,6 +51,25 @@ def undo_step(node: DOMNode, session: Session, *, redo: bool) -> bool:
     return bool(ok and done)
 
 
+class HistoryActions:
+    """`undo` / `redo` on a screen: one step, said (`undo_step`), then
+    `after_history` shows what the step changed (nothing to redraw by default:
+    the list follows the session's events)."""
+
+    def action_undo(self) -> None:
+        self._history_step(redo=False)
+
+    def action_redo(self) -> None:
+        self._history_step(redo=True)
+
+    def _history_step(self, *, redo: bool) -> None:
+        if undo_step(self, self.app.session, redo=redo):  # type: ignore[attr-defined]
+            self.after_history()
+
+    def after_history(self) -> None:
+        """After a step was undone or redone (override to show it)."""
+
+
 def history_bindings() -> list[Binding]:
     """Undo and redo for a screen that has no other use for the keys (insights, the
     side-by-side view): `u` says what it undid wherever it is pressed (DESIGN §3:

@@ -32,7 +32,7 @@ from ..conversation import ORIGIN_STYLE, capped, foreign_line, render_message, r
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..messages import SessionChanged, SessionListener
 from ..safe_text import clean, one_line
-from ..undo import run_op, undo_step, writable
+from ..undo import HistoryActions, run_op, writable
 from ..wording import count
 from .editing import ROLE_CYCLE, Editing, SafeTextArea
 from .prompts import ConfirmScreen, PromptScreen
@@ -66,7 +66,8 @@ _RAW_OK = {"edit_message", "undo", "redo", "leave", "apply_and_save", "scroll_pa
            "other_entry", "decide"}
 
 
-class EditorScreen(KeymapOrder, SessionListener, Screen[EditorResult | None]):
+class EditorScreen(KeymapOrder, SessionListener, HistoryActions,
+                   Screen[EditorResult | None]):
     """Edit one entry's messages, roles, order, note and tags; decide it; move on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -307,15 +308,7 @@ class EditorScreen(KeymapOrder, SessionListener, Screen[EditorResult | None]):
             self.refresh_bindings()
         return bool(done)
 
-    def action_undo(self) -> None:
-        undo_step(self, self.session, redo=False)
-        self._after_history()
-
-    def action_redo(self) -> None:
-        undo_step(self, self.session, redo=True)
-        self._after_history()
-
-    def _after_history(self) -> None:
+    def after_history(self) -> None:
         if self.index >= len(self.session):  # an undone split or insert: stay in range
             self.index = len(self.session) - 1
         self.refresh_view()

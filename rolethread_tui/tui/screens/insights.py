@@ -35,7 +35,7 @@ from ...domain import (
 )
 from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import KeymapOrder
-from ..undo import history_bindings, run_op, undo_step
+from ..undo import HistoryActions, history_bindings, run_op
 from ..wording import count
 from .insights_rows import PositionsFilter, Row, build_rows, phrase_index
 
@@ -94,7 +94,7 @@ class FigureList(OptionList, inherit_bindings=False):
         return start, end
 
 
-class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
+class InsightsScreen(KeymapOrder, HistoryActions, Screen["str | PositionsFilter | None"]):
     """Figures of the whole dataset; dismisses with the chosen figure's query."""
 
     BINDINGS = [
@@ -328,18 +328,11 @@ class InsightsScreen(KeymapOrder, Screen["str | PositionsFilter | None"]):
     def action_close(self) -> None:
         self.dismiss(None)
 
-    def action_undo(self) -> None:
-        self._history(redo=False)
-
-    def action_redo(self) -> None:
-        self._history(redo=True)
-
-    def _history(self, *, redo: bool) -> None:
-        """Undo / redo one step, said; the figures are counted again from the session."""
-        if undo_step(self, self.app.session, redo=redo):
-            self._started = time.perf_counter()
-            self._compute()
-            self._compute_slop()
+    def after_history(self) -> None:
+        """The figures are counted again from the session."""
+        self._started = time.perf_counter()
+        self._compute()
+        self._compute_slop()
 
     def action_flag_phrase(self) -> None:
         """`R` on a repeated phrase: flag every entry holding it `repetitive` (one undo step)."""

@@ -24,7 +24,7 @@ from ..jobs import DUPLICATE_JOBS, wait_for
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..messages import SessionChanged, SessionListener
 from ..safe_text import clean
-from ..undo import run_op, undo_step, writable
+from ..undo import HistoryActions, run_op, writable
 from ..widgets.entry_list import EntryList
 from ..widgets.footer import QuietFooter
 from ..widgets.line_prompt import LinePrompt
@@ -66,7 +66,8 @@ POSITION_KEPT_AFTER = 2.0
 SCAN_RECOUNT = 1.0
 
 
-class ListScreen(KeymapOrder, SessionListener, SearchMixin, BulkMixin, FixesMixin,
+class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, BulkMixin,
+                 FixesMixin,
                  SlopLensMixin, QuietCovered):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
@@ -411,12 +412,6 @@ class ListScreen(KeymapOrder, SessionListener, SearchMixin, BulkMixin, FixesMixi
                 self._run(lambda: self.app.session.set_tags(position, tags))
 
         self._ask(f"Tags for entry {position + 1} (comma separated)", current, done)
-
-    def action_undo(self) -> None:
-        undo_step(self, self.app.session, redo=False)
-
-    def action_redo(self) -> None:
-        undo_step(self, self.app.session, redo=True)
 
     def action_next_match(self) -> None:
         self._jump(1)

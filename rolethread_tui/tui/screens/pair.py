@@ -22,14 +22,14 @@ from textual.widgets import Footer, Static
 from ...domain import EntryView
 from ..conversation import title
 from ..safe_text import clean
-from ..undo import history_bindings, undo_step
+from ..undo import HistoryActions, history_bindings
 
 DIFF_STYLE = "bold yellow underline"
 _TOKEN = re.compile(r"\s+|\S+")
 MAX_TOKENS = 20_000  # above this, no word diff (it would be quadratic): plain text
 
 
-class PairScreen(Screen[None]):
+class PairScreen(HistoryActions, Screen[None]):
     """Entry `a` beside entry `b`; j / k scroll both, n shows the next partner."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -90,19 +90,10 @@ class PairScreen(Screen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
-    def action_undo(self) -> None:
-        self._history(redo=False)
-
-    def action_redo(self) -> None:
-        self._history(redo=True)
-
-    def _history(self, *, redo: bool) -> None:
-        """Undo / redo one step, said; both entries are shown again as they are now
-        (an undone add or split may have moved them: then back to the list)."""
-        session = self.app.session  # type: ignore[attr-defined]
-        if not undo_step(self, session, redo=redo):
-            return
-        if max(self.position, *self.partners) >= len(session):
+    def after_history(self) -> None:
+        """Both entries are shown again as they are now (an undone add or split may
+        have moved them: then back to the list)."""
+        if max(self.position, *self.partners) >= len(self.app.session):  # type: ignore[attr-defined]
             self.dismiss(None)
             return
         self.show()
