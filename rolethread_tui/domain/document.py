@@ -129,9 +129,8 @@ class Document:
         """The entry's stable id (`review.entry_id`; the k-th of identical lines
         `<hash>-<k>`, `line_repeats`). An unedited line that cannot hold an id is
         hashed without a parse: `validate` and `export` ask for many."""
-        raw = self.original(rid)
         if rid not in self._states and rid < self.store.count:
-            return self._nth(rv.loaded_id(raw), rid, raw)
+            return self.loaded_id(rid)
         return self.id_of(self.value(rid), rid)
 
     def entry_ids(self, rids: Sequence[int]) -> list[str]:
@@ -145,7 +144,7 @@ class Document:
             if rid in states or rid >= count:
                 out.append(self.id_of(self.value(rid), rid))
             else:
-                out.append(self._nth(rv.loaded_id(raw), rid, raw))
+                out.append(self._loaded_id(rid, raw))
         return out
 
     def id_of(self, value: object, rid: int) -> str:
@@ -156,7 +155,9 @@ class Document:
 
     def loaded_id(self, rid: int) -> str:
         """The id of record rid's line as loaded (re-apply matches the file on disk by it)."""
-        raw = self.original(rid)
+        return self._loaded_id(rid, self.original(rid))
+
+    def _loaded_id(self, rid: int, raw: bytes) -> str:
         return self._nth(rv.loaded_id(raw), rid, raw)
 
     def copies_loaded(self, hash_id: str) -> int:
