@@ -72,8 +72,8 @@ from .journal_records import (
     journal_path,
 )
 from .pending import PendingJournal, ReplayTarget, discard, pending
-from .store import FileStamp
-from .writer import fsync_dir, real_path
+from .store import FileStamp, LineStore
+from .writer import fsync_dir, real_path, write_atomic
 
 __all__ = [
     "BASE_SUFFIX", "BIG", "SUFFIX", "VERSION", "Journal", "JournalError", "JournalHeader",
@@ -202,6 +202,16 @@ class Journal:
         os.replace(tmp, self.base)
         fsync_dir(self.base.parent)
         return self.base
+
+    def keep_loaded(self, store: LineStore) -> None:
+        """The base when the data file is gone (nothing to link, `prepare_overwrite`):
+        the bytes the session loaded, read from its open descriptor, so that a save
+        killed mid-way still finds them (docs/safety.md)."""
+        if self.base.exists():
+            return
+        chunk, size = 8 << 20, store.size
+        write_atomic(self.base, (store.read_range(at, min(at + chunk, size))
+                                 for at in range(0, size, chunk)))
 
     def _append(self, record: bytes) -> None:
         """Write one line and fdatasync it; on failure cut the file back, then raise.

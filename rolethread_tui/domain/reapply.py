@@ -137,17 +137,6 @@ def gone(path: Path) -> bool:
     return not path.exists()  # a link to a file that is gone counts: a save writes it
 
 
-def keep_loaded(store: LineStore, base: Path) -> None:
-    """Write the bytes the session loaded to `base` (the journal's, docs/safety.md)
-    from its open descriptor: the file they were read from is gone, so there is
-    nothing to hard-link, and a save killed mid-way must still find them."""
-    if base.exists():
-        return
-    chunk, size = 8 << 20, store.size
-    write_atomic(base, (store.read_range(at, min(at + chunk, size))
-                        for at in range(0, size, chunk)))
-
-
 def reapply(session: object, target: Path) -> Reapplied:
     """Write the file as it is on disk now plus this session's changes, by entry id."""
     doc = session.doc  # type: ignore[attr-defined]

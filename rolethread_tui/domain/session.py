@@ -21,7 +21,7 @@ from .events import Emitter, Listener, SessionEvent
 from .history import History
 from .journal import Journal, PendingJournal
 from .reading import EntryView, entry_view
-from .reapply import Reapplied, gone, keep_loaded, loaded_bytes_intact, reapply
+from .reapply import Reapplied, gone, loaded_bytes_intact, reapply
 from .reviewer import reviewer_name
 from .session_ops import SessionOps
 from .store import FileStamp, LineStore
@@ -370,7 +370,7 @@ class Session(SessionOps):
             raise FileChangedError(f"{self._disk_path} is there again: save elsewhere or "
                                    "reload")
         if self.journal is not None:  # recovery's base: the loaded bytes, kept first
-            keep_loaded(self.store, self.journal.base)
+            self.journal.keep_loaded(self.store)
         before, self._disk_stamp = self._disk_stamp, None  # the save expects no file now
         try:
             return self.save()
