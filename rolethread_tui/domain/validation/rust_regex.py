@@ -93,7 +93,7 @@ def rust_matcher(source: str) -> Matcher | None:
     if validator is None:
         return None
     try:
-        schema = first_of([search_schema(source, _true), plain_schema(_false)])
+        schema = first_of([search_schema(source, always_true), plain_schema(_false)])
         return validator(schema).validate_python  # type: ignore[no-any-return]
     except Exception:  # any failure means "use re instead"
         return None
@@ -106,7 +106,7 @@ def rust_screen(source: str) -> Callable[[str], bool | None] | None:
     if validator is None:
         return None
     try:
-        schema = first_of([search_schema(source, _true), search_schema("", _false),
+        schema = first_of([search_schema(source, always_true), search_schema("", _false),
                            plain_schema(_none)])
         return validator(schema).validate_python  # type: ignore[no-any-return]
     except Exception:  # any failure means "no screen"
@@ -117,7 +117,8 @@ def _none(_: object) -> None:
     return None
 
 
-def _true(_: object) -> bool:
+def always_true(_: object) -> bool:
+    """The answer of a search that found its pattern (the scanner's "always" matcher too)."""
     return True
 
 

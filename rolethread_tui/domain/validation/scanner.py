@@ -29,7 +29,7 @@ from functools import lru_cache
 from .hidden import HIDDEN_CLASS_RUST
 from .needles import BLANKS, LINE_START, minimal, needles_of
 from .patterns import read_text
-from .rust_regex import rust_matcher, rust_screen
+from .rust_regex import always_true, rust_matcher, rust_screen
 
 FLAGS = re.IGNORECASE | re.MULTILINE
 _REGEX_META = frozenset(".^$*+?{}[]\\|()")
@@ -123,10 +123,6 @@ def python_matcher(source: str) -> Matcher:
     return lambda text: search(text) is not None
 
 
-def _true(_: object) -> bool:
-    return True
-
-
 _PROBES = [f"q{chr(c)}z" for c in range(0x20, 0x7F)] + [
     "q\tz", "q\nz", "q\rz", LINE_START + "user:", "i'm", f"{LINE_START}{BLANKS}gpt{BLANKS}:"]
 
@@ -204,7 +200,7 @@ class PatternList:
         return self._combined
 
 
-_ALWAYS: Matcher = _true
+_ALWAYS: Matcher = always_true
 
 
 class Scanner:
