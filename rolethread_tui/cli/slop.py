@@ -12,7 +12,7 @@ import argparse
 import sys
 from array import array
 
-from ..domain.journal_records import gc_paused
+from ..domain.gc_pause import gc_paused
 from ..domain.slop import SlopReport, file_slop
 from ..domain.wording import count
 from .common import input_file

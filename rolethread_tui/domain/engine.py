@@ -21,7 +21,7 @@ from .entry_ids import entry_ids
 from .errors import ScanError
 from .events import Emitter, SessionEvent
 from .first_rows import first_by_helper
-from .journal_records import gc_paused
+from .gc_pause import gc_paused
 from .scan import Helper, Span, rows_of
 from .scan_cache import SLOP_RESULT, ScanCache, Writer, groups_result, identity, kept
 from .scan_schedule import ScanSchedule

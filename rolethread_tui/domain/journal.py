@@ -48,6 +48,7 @@ import socket
 import threading
 from pathlib import Path
 
+from .gc_pause import gc_paused
 from .history import Change
 from .journal_records import (
     BASE_SUFFIX,
@@ -68,7 +69,6 @@ from .journal_records import (
     decode_step,
     encode_change,
     encode_state,
-    gc_paused,
     journal_path,
 )
 from .pending import PendingJournal, ReplayTarget, discard, pending

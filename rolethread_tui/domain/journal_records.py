@@ -6,11 +6,8 @@ Encoding and decoding only; `journal` appends, `pending` reads back.
 from __future__ import annotations
 
 import base64
-import contextlib
-import gc
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,25 +153,6 @@ def _stamp_of(obj: Any) -> FileStamp:
 def _same_bytes(a: FileStamp, b: FileStamp) -> bool:
     """Same content as far as a stamp can tell; the inode differs for a copied base."""
     return (a.size, a.mtime_ns, a.digest) == (b.size, b.mtime_ns, b.digest)
-
-
-@contextlib.contextmanager
-def gc_paused(pause: bool = True) -> Iterator[None]:
-    """Pause the cyclic GC while 100k+ acyclic containers are made (a bulk
-    journal record, the scan cache read back).
-
-    Each batch of new containers otherwise triggers collections that walk
-    everything the session holds: measured 2x slower encoding and 5x slower
-    reading of a 100k-entry record, ~2x slower reading of a scan cache.
-    """
-    if not pause or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _now() -> str:

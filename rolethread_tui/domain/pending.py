@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from .gc_pause import gc_paused
 from .history import Change
 from .journal_records import (
     JournalHeader,
@@ -18,7 +19,6 @@ from .journal_records import (
     base_path,
     datasync,
     decode_step,
-    gc_paused,
     journal_path,
 )
 from .store import FileStamp

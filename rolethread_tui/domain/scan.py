@@ -12,7 +12,6 @@ Small files are not worth the start-up and are scanned in the thread alone.
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import select
@@ -25,6 +24,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import IO, Any, Final, TypeVar
 
+from .gc_pause import gc_paused
 from .records import parse_line
 from .summary import Columns, pack_columns, rows_as_columns
 
@@ -333,20 +333,14 @@ def rows_of(compute: Callable[[object], tuple], view: memoryview,
     Lines are sliced from the bytes object under `view` when it spans all of it
     (as the scan's views do): a bytes slice is one copy, where a memoryview
     slice is an object more and then a copy in `parse_line` (~0.5-0.8 µs an
-    entry). The cyclic GC is paused meanwhile (as `journal_records.gc_paused`
-    does, whose module the helper does not import): a parsed line is acyclic
+    entry). The cyclic GC is paused meanwhile (`gc_pause`): a parsed line is acyclic
     and freed by its reference count, but the rows kept until the chunk is
     done trigger young collections that walk them again and again.
     """
     whole = view.obj
     data = whole if type(whole) is bytes and len(whole) == view.nbytes else view
-    if not gc.isenabled():
+    with gc_paused():
         return [compute(parse_line(data[a:b])) for a, b in spans]
-    gc.disable()
-    try:
-        return [compute(parse_line(data[a:b])) for a, b in spans]
-    finally:
-        gc.enable()
 
 
 def _read_range(fd: int, start: int, end: int) -> bytes:

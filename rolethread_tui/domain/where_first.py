@@ -24,7 +24,6 @@ scan cache, unchanged) and a query this cannot answer (`eligible`).
 
 from __future__ import annotations
 
-import gc
 import pickle
 import re
 import threading
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .formats import turns as turns_of
+from .gc_pause import gc_paused
 from .records import parse_line
 from .scan import Helper, Span
 from .search import Query, parse
@@ -185,13 +185,8 @@ def where_block(query: Query, compute: Any, read: Callable[[int, int], bytes],
     ends = [span[2] - base for span in spans]
     lines = [(spans[k][0], data[starts[k]:ends[k]])
              for k in query.passing(data.lower(), starts, ends)]
-    if not gc.isenabled():
+    with gc_paused():
         return _block(query, compute, lines)
-    gc.disable()
-    try:
-        return _block(query, compute, lines)
-    finally:
-        gc.enable()
 
 
 def _block(query: Query, compute: Any, lines: list[tuple[int, bytes]]) -> Found:
@@ -366,13 +361,8 @@ def _scan(store: LineStore, query: Query, compute: Any, helper: Helper
     kept grow by the piece, and each pause's end let a collection walk them."""
     schedule = _Schedule(store, helper, partial(_here, store, query, compute),
                          partial(_ask, store, query.source))
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         parts = schedule.run()
-    finally:
-        if enabled:
-            gc.enable()
     if parts is None:
         return None
     hits: list[tuple[int, float]] = []

@@ -14,7 +14,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..journal_records import gc_paused
+from ..gc_pause import gc_paused
 from .counts import Counts, EntryCounts, Lexicon
 from .report import Verdicts, judge, plain_entries
 

@@ -15,7 +15,7 @@ import os
 from array import array
 from collections.abc import Callable
 
-from ..journal_records import gc_paused
+from ..gc_pause import gc_paused
 from ..scan import Helper, share
 from ..scan_cache import SLOP_RESULT, ScanCache, kept
 from ..store import LineStore
