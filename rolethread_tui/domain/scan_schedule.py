@@ -20,11 +20,11 @@ process, so the columns are the same however the lines were shared
 
 from __future__ import annotations
 
-import pickle
 from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
+from .handout import Handout
 from .scan import Helper, rows_of
 from .store import ChunksAhead, LineStore
 from .summary import join_parts, rows_as_columns, unpack_columns
@@ -61,7 +61,7 @@ class _Chunk:
         self.done = 0  # rows computed
 
 
-class ScanSchedule:
+class ScanSchedule(Handout[Cols]):
     """One scan's lines from record ``first`` (the chunk given) to the end of the
     file, shared with ``helper``; ``keep`` takes each finished chunk's columns and
     index state, in file order, and ``land`` lands what was kept (False: the
@@ -74,12 +74,11 @@ class ScanSchedule:
         """``held``: rows wait to land that the app holds until its first frame
         (`tui.start.FirstRows`); this thread is then stopped for a while, so the
         helper's first request takes all it can, with no share kept back here."""
-        self.store, self.chunks, self.helper, self.compute = store, chunks, helper, compute
+        super().__init__(helper)
+        self.store, self.chunks, self.compute = store, chunks, compute
         self.keep, self.land = keep, land
         self.held = held
         self.open: list[_Chunk] = []  # in file order
-        self.next = 0  # the first record not handed out
-        self.out: tuple[int, int] | None = None  # the records the helper is computing
 
     def start_at(self, chunk: bytes, spans: list[tuple[int, int]], indexed: Indexed,
                  first: int) -> None:
@@ -149,14 +148,11 @@ class ScanSchedule:
         stop = max(bisect_right(ends, base + REQUEST_BYTES, first, first + size), first + 1)
         if stop - first < SHARE_MIN and ends[stop - 1] - base < SHARE_MIN_BYTES:
             return
-        try:
-            with self.helper.lock:
-                self.helper.send(("rows", *self._spans(first, stop)))
-        except OSError:
-            self.helper.close()
-            return
-        self.next, self.out = stop, (first, stop)
-        self.chunks.ahead()
+        if self._send(first, stop):
+            self.chunks.ahead()
+
+    def _request(self, first: int, stop: int) -> object:
+        return ("rows", *self._spans(first, stop))
 
     def _left(self) -> int:
         """Records indexed (in open chunks) and not handed out yet."""
@@ -167,25 +163,9 @@ class ScanSchedule:
         spans = chunk.spans[first - chunk.first:stop - chunk.first]
         self._add(first, stop, rows_as_columns(rows_of(self.compute, chunk.view, spans)))
 
-    def _collect(self, wait: bool) -> None:
-        """Take the helper's answer when it has come (or wait for it), and send the
-        next request; a helper that fails has its lines computed here."""
-        if self.out is None:
-            return
-        first, stop = self.out
-        try:
-            with self.helper.lock:
-                if not (wait or self.helper.answered()):
-                    return
-                self.out = None
-                packed, _seconds = self.helper.receive()
-            cols = unpack_columns(packed)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
-            self.out = None
-            self.helper.close()  # never reused: its unread answer cannot reach a request
-            cols = self._alone(first, stop)
-        self._add(first, stop, cols)
-        self._feed()
+    def _answer(self, received: Any) -> Cols:
+        packed, _seconds = received
+        return unpack_columns(packed)
 
     def _alone(self, first: int, stop: int) -> Cols:
         """The rows of a failed request, computed here from the file's bytes."""

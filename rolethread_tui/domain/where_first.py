@@ -24,7 +24,6 @@ scan cache, unchanged) and a query this cannot answer (`eligible`).
 
 from __future__ import annotations
 
-import pickle
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -35,6 +34,7 @@ import orjson
 
 from .formats import turns as turns_of
 from .gc_pause import gc_paused
+from .handout import Handout
 from .records import parse_line
 from .scan import Helper, Span
 from .search import Query, parse
@@ -373,27 +373,24 @@ def _scan(store: LineStore, query: Query, compute: Any, helper: Helper
     return hits, rows
 
 
-class _Schedule:
-    """The file's lines handed out in file order to whichever side is free.
-
-    The helper is sent up to `REQUEST` lines at a time (one request outstanding,
-    as the pipes allow; fewer near the end, so both sides finish together);
-    this side matches `PIECE` lines at a time and looks at the helper's pipe
-    between pieces, answering it with the next request at once. (Fixed shares
-    of 20,000-line blocks made the quicker side wait for the other at every
-    block's end: 0.1-0.3 s in all at 100k.) The index is extended as lines are
-    needed: the helper starts on the first lines while this side indexes the
-    rest. Each part is matched by `where_block` alone, so the answers, put back
-    in file order, are the same however the lines were shared.
+class _Schedule(Handout[Found]):
+    """The file's lines handed out in file order to whichever side is free
+    (`handout`): the helper is sent up to `REQUEST` lines at a time (fewer near
+    the end, so both sides finish together), this side matches `PIECE` lines at
+    a time. (Fixed shares of 20,000-line blocks made the quicker side wait for
+    the other at every block's end: 0.1-0.3 s in all at 100k.) The index is
+    extended as lines are needed: the helper starts on the first lines while
+    this side indexes the rest. Each part is matched by `where_block` alone, so
+    the answers, put back in file order, are the same however the lines were
+    shared.
     """
 
     def __init__(self, store: LineStore, helper: Helper,
                  here: Callable[[range], Found], ask: Callable[[range], tuple]) -> None:
-        self.store, self.helper, self.here, self.ask = store, helper, here, ask
+        super().__init__(helper)
+        self.store, self.here, self.ask = store, here, ask
         self.chunks = store.index_chunks()
         self.indexed = False  # the whole file, published
-        self.next = 0  # the first line not handed out
-        self.out: range | None = None  # the helper's lines
         self.parts: list[tuple[int, Found]] = []
         self.plain = True
 
@@ -406,7 +403,7 @@ class _Schedule:
             while self.plain and self.next < self.store.count:
                 part = range(self.next, min(self.next + piece, self.store.count))
                 self.next = part.stop
-                self._add(part, self.here(part))
+                self._add(part.start, part.stop, self.here(part))
                 self._collect(wait=False)
             while self.out is not None:
                 self._collect(wait=True)
@@ -423,40 +420,27 @@ class _Schedule:
         if self.out is None:
             self._feed()
 
-    def _add(self, part: range, found: Found) -> None:
-        self.parts.append((part.start, found))
-        self.plain = self.plain and found[2]
-
-    def _collect(self, wait: bool) -> None:
-        """Take the helper's answer when it has come (or wait for it), and send
-        the next request; a helper that fails has its lines matched here."""
-        if self.out is None or not (wait or self.helper.answered()):
-            return
-        part, self.out = self.out, None
-        try:
-            found = self.helper.receive()
-        except (OSError, EOFError, pickle.UnpicklingError):
-            self.helper.close()
-            found = self.here(part)
-        self._add(part, found)
-        self._feed()
+    def _add(self, first: int, stop: int, answer: Found) -> None:
+        self.parts.append((first, answer))
+        self.plain = self.plain and answer[2]
 
     def _feed(self) -> None:
         """Send the helper its next lines, if there are enough left to share."""
         if not self.plain or not self.helper.active:
             return
-        known = len(self.store.starts)
-        left = known - self.next
+        left = len(self.store.starts) - self.next
         size = min(REQUEST, left if not self.indexed else left // 3)
-        if size < SHARE_MIN:
-            return
-        part = range(self.next, self.next + size)
-        try:
-            self.helper.send(self.ask(part))
-        except OSError:
-            self.helper.close()
-            return
-        self.next, self.out = part.stop, part
+        if size >= SHARE_MIN:
+            self._send(self.next, self.next + size)
+
+    def _request(self, first: int, stop: int) -> object:
+        return self.ask(range(first, stop))
+
+    def _answer(self, received: Any) -> Found:
+        return received  # type: ignore[no-any-return]
+
+    def _alone(self, first: int, stop: int) -> Found:
+        return self.here(range(first, stop))
 
 
 def _first(part: tuple[int, Found]) -> int:
