@@ -62,6 +62,7 @@ async def test_a_journal_that_cannot_be_replayed_says_why_in_one_line(
 async def test_a_recovery_that_fails_ends_the_app_with_one_literal_line(
         crashed, monkeypatch, capsys) -> None:
     monkeypatch.setattr(Opening, "finish", fail)
+    monkeypatch.setenv("COLUMNS", "1000")  # the line unwrapped, however long the path
     app = create_app(crashed)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -69,7 +70,7 @@ async def test_a_recovery_that_fails_ends_the_app_with_one_literal_line(
         await settle(app, pilot)
     assert app.return_code == 2
     printed = capsys.readouterr().err  # as the app printed it on the way out
-    assert " ".join(printed.split()) == f"Cannot open {crashed}: {SAID}", printed
+    assert printed == f"Cannot open {crashed}: {SAID}\n", printed
 
 
 async def test_a_save_that_fails_unexpectedly_says_why_in_one_line(write, monkeypatch) -> None:

@@ -117,7 +117,7 @@ def _finish(app: RoleThreadApp, opening: Opening, restore: bool) -> None:
 
 def _cannot_open(opening: Opening, exc: BaseException) -> Text:
     """The line printed as the app ends: the error in words, one line (`os_reason`),
-    and a `Text`, because a plain string there is read as Rich markup."""
+    as a `Text` so that it is literal whatever console prints it."""
     return Text(clean(f"Cannot open {opening.path}: {os_reason(exc)}"))
 
 
