@@ -39,10 +39,10 @@ async def test_d_shows_each_group_together_and_says_which_group(write):
             (3, "┌"), (8, "└"),             # c
         ]
         assert [p + 1 for p in GROUPED] == [n for n, _ in rows_on_screen(app)]
-        assert "group 1 of 3, 3 members" in status(app)
+        assert "group 1/3, 3 members" in status(app)  # the short form at 80
         await pilot.press("j", "j", "j")                   # the first row of group b
         assert app.screen.query_one(EntryList).current == 1
-        assert "group 2 of 3, 2 members" in status(app)
+        assert "group 2/3, 2 members" in status(app)
         await pilot.press("escape")                        # every entry, no marks
         await settle(app, pilot)
         assert [mark for _, mark in rows_on_screen(app)] == [" "] * 9
@@ -78,7 +78,7 @@ async def test_a_long_status_line_keeps_the_position_and_the_match_count(write):
         await settle(app, pilot)
         await settle(app, pilot)
         bar = screen_text(app).splitlines()[-2][1:-1]                 # inside its padding
-        assert bar.startswith("  [red]dupes.jsonl  1/9  group 1 of 3, 3 members  /issue:")
+        assert bar.startswith("  [red]dupes.jsonl  1/9  group 1/3, 3 members  /issue:")
         assert "… (7) …" in bar and "order:group" not in bar and "✓" not in bar
         await pilot.resize_terminal(160, 24)                          # room again: whole
         await pilot.pause()

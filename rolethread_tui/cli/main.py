@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from importlib import import_module
@@ -30,7 +32,8 @@ examples:
   rolethread-tui slop batch.jsonl --top 20       entries with the most repeated phrasing first
 
 Each command has its own help: rolethread-tui COMMAND -h. Exit codes: 0 done,
-1 validate found errors, 2 usage error or unreadable file (one line on stderr).
+1 validate found errors, 2 usage error or unreadable file (one line on stderr),
+141 the output's reader stopped early (| head), silently.
 """
 
 
@@ -77,18 +80,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _guard(lambda: args.run(args))
 
 
+#: The exit status when the output's reader went away (`| head`): 128 + SIGPIPE,
+#: what a shell reports for a GNU tool the closed pipe ended (docs/cli.md).
+BROKEN_PIPE = 141
+
+
 def _guard(action) -> int:  # type: ignore[no-untyped-def]
     """Run a command; any failure becomes one line on stderr and exit 2."""
     try:
-        return action()
+        code = action()
+        sys.stdout.flush()  # the last of the output meets a closed pipe here, not at exit
+        return code
     except KeyboardInterrupt:
         print("rolethread-tui: interrupted", file=sys.stderr)
         return 2
     except BrokenPipeError:
-        return 0
+        return _reader_gone()
     except (UsageError, Exception) as exc:
         print(f"rolethread-tui: {describe(exc)}", file=sys.stderr)
         return 2
+
+
+def _reader_gone() -> int:
+    """The output was cut off by its reader (`| head`, a FIFO closed early): not a
+    success, so not 0, but nothing to report either — the reader chose to stop. As
+    GNU tools do: no message, the status a SIGPIPE gives (BROKEN_PIPE). Standard
+    output goes to /dev/null first, or the interpreter's last flush at exit would
+    meet the closed pipe again and print "Exception ignored … BrokenPipeError"."""
+    with contextlib.suppress(OSError, ValueError):  # no real stdout (a test's capture)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return BROKEN_PIPE
 
 
 if __name__ == "__main__":

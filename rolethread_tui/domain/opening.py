@@ -167,8 +167,10 @@ class Opening:
                                       **self._session_kwargs())
         except Exception as exc:  # any replay failure: keep the journal, open the file as is
             where = Journal.discard(self.path)
-            self.notes.append(f"Could not replay the journal ({exc}); it was set aside at "
-                              f"{where} and the file was opened as it is on disk")
+            # in words, one line: a replay error's own text may run on (a traceback-like
+            # message, a repr of the bad record) and is no sentence for the reviewer
+            self.notes.append(f"Could not replay the journal ({os_reason(exc)}); it was set "
+                              f"aside at {where} and the file was opened as it is on disk")
             return self._fresh()
         return Opened(self.path, session, self.lock, None, count, self.notes)
 
@@ -237,7 +239,7 @@ def why_unreadable(path: str | os.PathLike[str]) -> str | None:
     try:
         LineStore(path).close()
     except NotAnArrayError as exc:
-        return str(exc)
+        return os_reason(exc)  # its first line, as every error said to the user
     except OSError as exc:
         return os_reason(exc, path)
     return None

@@ -344,7 +344,8 @@ class RoleThreadApp(KeyQueue):
                 f"Save failed: {os_reason(exc, name=False)}{where}. The file and the journal are "
                 "intact; nothing was lost.")
         except Exception as exc:  # a worker error would end the app: report it instead
-            self.call_from_thread(self._save_failed, f"Save failed, nothing was lost: {exc}")
+            self.call_from_thread(self._save_failed,
+                                  f"Save failed, nothing was lost: {os_reason(exc)}")
         else:
             self.call_from_thread(self._saved, dest, then_quit)
 

@@ -62,7 +62,7 @@ def _why(exc: BaseException, out: Path) -> str:
     (the wording of `os_reason`, with OUT in full as typed). An error about another
     file (not the one being written) is worded with that file's name instead."""
     if not isinstance(exc, OSError):
-        return str(exc)
+        return os_reason(exc)  # its first line: a toast is no place for several
     if exc.filename not in (None, str(out)):
         return os_reason(exc)
     return cannot_write(out, exc)

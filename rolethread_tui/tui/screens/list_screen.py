@@ -488,7 +488,7 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
         if not groups:
             self.notify("No duplicate groups.")
             return
-        self.notify(f"{count(groups, 'duplicate group')} — showing them (esc for all).")
+        self.notify(f"{count(groups, 'duplicate group')} (esc for all)")
         self.apply_query(DUPLICATES_QUERY)  # each group's members side by side
 
     def action_open_editor(self) -> None:

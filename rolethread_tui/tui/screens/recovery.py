@@ -28,13 +28,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from ...domain import Opened, Opening, PendingJournal, close, describe_pending
+from ...domain import Opened, Opening, PendingJournal, close, describe_pending, os_reason
 from ..safe_text import clean
 
 if TYPE_CHECKING:
@@ -106,12 +107,18 @@ def _finish(app: RoleThreadApp, opening: Opening, restore: bool) -> None:
         opened = opening.finish(restore)
     except Exception as exc:
         with contextlib.suppress(RuntimeError):
-            app.call_from_thread(app.exit, None, 2, f"Cannot open {opening.path}: {exc}")
+            app.call_from_thread(app.exit, None, 2, _cannot_open(opening, exc))
         return
     try:
         app.call_from_thread(app.install_session, opened)
     except RuntimeError:  # the app ended meanwhile (quit, signal): end the session here
         close(opened)
+
+
+def _cannot_open(opening: Opening, exc: BaseException) -> Text:
+    """The line printed as the app ends: the error in words, one line (`os_reason`),
+    as a `Text` so that it is literal whatever console prints it."""
+    return Text(clean(f"Cannot open {opening.path}: {os_reason(exc)}"))
 
 
 def announce(app: App[Any], opened: Opened) -> None:

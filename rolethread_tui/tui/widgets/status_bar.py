@@ -1,9 +1,10 @@
 """The one-line status bar: file, counts, filter, unsaved state, scan progress.
 
 At 80 columns the line is often longer than the bar. It is fitted, not clipped:
-the filter's text (then the file's name) is cut with "…" first, so the position
-and the filter's match count stay on screen; what is still left off the end is
-said by a closing "…" (docs/keys.md, "The status bar").
+a part with a shorter form takes it first (the duplicate group: "group 3/7, 2
+members"), then the filter's text (then the file's name) is cut with "…", so the
+position and the filter's match count stay on screen; what is still left off the
+end is said by a closing "…" (docs/keys.md, "The status bar").
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class Part(NamedTuple):
     middle: bool = False
     #: Shown only if there is room: never makes another part shorter.
     tail: bool = False
+    #: The same said in fewer cells, taken before any part is cut ("" : none).
+    short: str = ""
 
 
 class StatusBar(Static):
@@ -90,7 +93,8 @@ class StatusBar(Static):
         out.append(Part(f"  {pos}/{self.total}"))
         if self.group is not None:
             g = self.group
-            out.append(Part(f"  group {g.number} of {g.total}, {g.members} members", "bold"))
+            out.append(Part(f"  group {g.number} of {g.total}, {g.members} members", "bold",
+                            short=f"  group {g.number}/{g.total}, {g.members} members"))
         if self.progress is not None and self.progress < 1:
             out.append(Part(f"  loading {self.progress:.0%}", "italic"))
         if self.marked:
@@ -121,9 +125,10 @@ class StatusBar(Static):
 def fit(parts: list[Part], width: int | None) -> Text:
     """`parts` in one line of at most `width` cells.
 
-    What must stay (every part but the tail) is made to fit by cutting the
-    parts that give, in their order: first each to its floor, then to a bare
-    "…". Whatever still does not fit is left off, the line ending in "…"."""
+    What must stay (every part but the tail) is made to fit by taking the
+    shorter forms, then cutting the parts that give, in their order: first each
+    to its floor, then to a bare "…". Whatever still does not fit is left off,
+    the line ending in "…"."""
     out = Text(no_wrap=True, overflow="ellipsis", end="")
     if width is None or sum(cell_len(p.text) for p in parts) <= width:
         for part in parts:
@@ -146,6 +151,10 @@ def _shrink(parts: list[Part], width: int) -> list[Part]:
     parts = list(parts)
     room = width - 2 if any(p.tail for p in parts) else width  # the tail left off: " …"
     over = sum(cell_len(p.text) for p in parts if not p.tail) - room
+    for i, part in enumerate(parts):  # the shorter forms first: they lose no words
+        if over > 0 and part.short and not part.tail:
+            parts[i] = part._replace(text=part.short)
+            over -= cell_len(part.text) - cell_len(part.short)
     givers = sorted((i for i, p in enumerate(parts) if p.give), key=lambda i: parts[i].give)
     for floors in (True, False):
         for i in givers:
