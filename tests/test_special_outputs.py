@@ -137,6 +137,18 @@ def test_dev_stdout_into_a_pipe(src, tmp_path):
     assert proc.stdout == expected
 
 
+@pytest.mark.parametrize("name", ["export", "merge"])
+def test_dash_is_standard_output_not_a_file_named_dash(name, src, tmp_path):
+    """`-o -` wrote a file named "-" in the current folder, quietly (QA)."""
+    expected = _expected(name, src, tmp_path)
+    args = [a.format(src=src, out="-") for a in COMMANDS[name]]
+    proc = subprocess.run([sys.executable, "-m", "rolethread_tui", *args], cwd=tmp_path,
+                          capture_output=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == expected
+    assert not (tmp_path / "-").exists()
+
+
 def test_dev_stdout_redirected_to_a_file_is_appended_to(src, tmp_path):
     expected = _expected("export", src, tmp_path)
     out = tmp_path / "redirected.jsonl"

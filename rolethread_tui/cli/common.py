@@ -61,8 +61,16 @@ def given_path(path: str, what: str = "FILE") -> Path:
     return Path(path)
 
 
+#: What ``-o -`` writes to: standard output, as the usual convention has it, not a
+#: file named "-" in the current folder (docs/cli.md).
+STDOUT = Path("/dev/stdout")
+
+
 def output_path(path: str, option: str) -> Path:
-    """The file an option (``-o/--output``, ``--report``) names for writing."""
+    """The file an option (``-o/--output``, ``--report``) names for writing; ``-`` is
+    standard output (written into as ``-o /dev/stdout`` is, `stream_output`)."""
+    if path == "-":
+        return STDOUT
     return given_path(path, f"the file {option} writes")
 
 
