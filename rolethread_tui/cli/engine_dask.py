@@ -30,7 +30,7 @@ from ..domain.review import ORIGINS, STATUSES
 from ..domain.shards import bands, merging, tasks
 from ..domain.shards.partitions import PARTITION_BYTES, Partition, plan, shard_paths
 from ..domain.validation import file_notes
-from ..domain.wording import count
+from ..domain.wording import count, os_reason
 from ..domain.writer import write_atomic
 from .common import given_path, output_path, validation_settings
 from .errors import UsageError
@@ -53,8 +53,7 @@ def connect(scheduler: str | None, processes: bool = True) -> Iterator[Any]:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except Exception as exc:  # OSError, TimeoutError, a malformed address…
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: "
-                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-                             ) from exc
+                             f"{os_reason(exc, name=False)}") from exc
         with client:
             yield client
         return
