@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from rolethread_tui.tui.safe_text import clean
+from rolethread_tui.tui.safe_text import clean, hidden_kind, one_cell
 from rolethread_tui.tui.screens.editing import SafeTextArea
 
 from .conftest import chat
@@ -29,11 +29,13 @@ HIDDEN = [
     ("\u200f", "⇄", "U+200F RIGHT-TO-LEFT MARK"),
     ("\u061c", "⇄", "U+061C ARABIC LETTER MARK"),
     ("\ufeff", "◌", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+    ("\u00ad", "◌", "U+00AD SOFT HYPHEN"),
+    ("\U000e0041", "◌", "U+E0041 TAG LATIN CAPITAL LETTER A"),  # smuggles an "A"
     ("\x1b", "␛", "U+001B ESCAPE"),
     ("\x9b", "␦", "U+009B C1 CONTROL"),  # CSI: an escape in one byte
     ("\x7f", "␡", "U+007F DELETE"),
 ]
-LETTERS = "ABCDEFGHIJKLM"
+LETTERS = "ABCDEFGHIJKLMNOP"
 TEXT = LETTERS[0] + "".join(c + LETTERS[n + 1] for n, (c, _, _) in enumerate(HIDDEN))
 DRAWN = LETTERS[0] + "".join(g + LETTERS[n + 1] for n, (_, g, _) in enumerate(HIDDEN))
 RAW = {c for c, _, _ in HIDDEN}
@@ -58,7 +60,7 @@ async def test_each_kind_has_its_glyph_and_the_cursor_names_each_one(tmp_path):
         await settle(app, pilot)
         shown = screen_text(app)
         assert DRAWN in shown and not RAW & set(shown)
-        assert "⚠ hidden: ⇄ 6 bidi · ◌ 3 zero-width · ␦ 3 control" in shown
+        assert "⚠ hidden: ⇄ 6 bidi · ◌ 5 zero-width · ␦ 3 control" in shown
         area = app.screen.query_one("#edit-area", SafeTextArea)
         styles = {g: s for s, g in _row(area) if g in "⇄◌␦␛"}
         letter = next(s for s, g in _row(area) if g == "A")
@@ -124,3 +126,23 @@ async def test_wrapped_rows_lose_no_character_to_the_stand_ins(tmp_path):
         await pilot.press("left", "right")  # the cursor placed at this width
         x, _ = area.cursor_screen_offset  # the terminal cursor: right after the last ◌…j
         assert x == area.content_region.x + len(rows[-1])
+
+
+def test_the_list_and_preview_name_what_the_hidden_characters_check_flags():
+    """Soft hyphens, tag characters ("ASCII smuggling") and the other invisible format
+    characters `hidden-characters` flags are named too, not passed to the terminal."""
+    assert clean("a\u00adb \U000e0048\U000e0069 \u2062\u180e\ufff9") == (
+        "a⟨SHY⟩b ⟨TAG H⟩⟨TAG i⟩ ⟨2062⟩⟨MVS⟩⟨FFF9⟩")
+
+
+def test_every_character_the_check_flags_is_shown_visibly():
+    """safe_text and validation/hidden.py must not drift apart: what the check calls
+    hidden never reaches the terminal as it is (lone surrogates are shown escaped
+    before they reach `clean`; ZWJ/ZWNJ are flagged only out of place, named always)."""
+    from rolethread_tui.domain.validation.hidden import HIDDEN_RE
+
+    flagged = [chr(c) for c in range(0x110000)
+               if not 0xD800 <= c < 0xE000 and HIDDEN_RE.fullmatch(chr(c))]
+    assert len(flagged) > 200
+    assert [c for c in flagged if clean(c) == c] == []
+    assert all(len(one_cell(c)) == 1 and hidden_kind(c) for c in flagged)

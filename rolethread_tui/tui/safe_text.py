@@ -30,15 +30,23 @@ _INVISIBLE = {
     0x200E: "⟨LRM⟩", 0x200F: "⟨RLM⟩", 0x061C: "⟨ALM⟩",
     0x2028: "⟨LS⟩", 0x2029: "⟨PS⟩", 0xFFFD: "�",
 }
-_TABLE = {**_C0, **_INVISIBLE, **{i: f"⟨{i:02X}⟩" for i in range(0x80, 0xA0)}}
+# the rest of what the `hidden-characters` check flags (validation/hidden.py): invisible
+# in a terminal too; a tag character spells the ASCII it smuggles
+_FORMAT = {0xAD: "⟨SHY⟩", 0x180E: "⟨MVS⟩",
+           **{i: f"⟨{i:04X}⟩" for i in (*range(0x2061, 0x2065), *range(0x206A, 0x2070),
+                                           *range(0xFFF9, 0xFFFC))},
+           **{i: f"⟨TAG {chr(i - 0xE0000)}⟩" if 0xE0020 < i < 0xE007F else f"⟨{i:05X}⟩"
+              for i in range(0xE0000, 0xE0080)}}
+_TABLE = {**_C0, **_INVISIBLE, **_FORMAT, **{i: f"⟨{i:02X}⟩" for i in range(0x80, 0xA0)}}
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
 
 #: The one-cell glyph of each kind of hidden character (`one_cell`).
 KIND_GLYPH = {"bidi": "⇄", "zero-width": "◌", "control": "␦"}
 _BIDI = frozenset((0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)))
-_ZERO_WIDTH = frozenset((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF))
+_ZERO_WIDTH = frozenset((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, *_FORMAT))
 
 
 def clean(text: str) -> str:
