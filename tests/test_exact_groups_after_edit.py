@@ -74,3 +74,10 @@ def test_found_groups_and_exact_copies_join(session):
     for m, message in enumerate(target):
         session.edit_message(2, m, message["content"])
     assert _spans(session) == [[2, 3, 6]]
+
+
+def test_joined_marks_make_one_group_of_groups_sharing_a_member():
+    from rolethread_tui.domain.search.grouped import joined_marks
+
+    assert joined_marks({5: 2}, {2: 0, 7: 6}, {9: 7}) == {2: 0, 5: 0, 7: 6, 9: 6}
+    assert joined_marks({}, {}) == {}
