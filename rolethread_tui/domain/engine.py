@@ -347,9 +347,14 @@ class Engine:
         return partners(link, self.columns.digest[rid], self.doc.position, self.columns.digest)
 
     def duplicate_group_marks(self) -> dict[int, int]:
-        """`order:group`'s marks: position → its group's first position, for the groups
-        as last found (the scan's exact copies; `find_duplicates`'), still unchanged."""
-        return group_firsts(self._dup_links, self.doc.position, self.columns.digest)
+        """`order:group`'s marks: position → its group's first position. Exact copies as
+        they are now (the scan links each copy to the first only: editing that one
+        must not scatter the rest), joined with `find_duplicates`' groups still unchanged."""
+        from .search.grouped import joined_marks  # with the first search (issue #18)
+
+        return self.cached(("group marks",), lambda: joined_marks(
+            self.exact_duplicates(),
+            group_firsts(self._dup_links, self.doc.position, self.columns.digest)))
 
     def validate(self) -> list[EntryFinding]:
         """Every finding of the dataset, in file order; nothing is checked twice.

@@ -5,6 +5,8 @@ duplicates by `D` / insights), not by the query: the caller passes, for each
 entry in a group, the position of its group's first member (`GroupMarks`,
 `Session.duplicate_group_marks`). The query orders; `GroupedView` tells a
 list which adjacent rows form one group, so it can show them as one.
+`joined_marks` makes one set of groups of several (exact copies as they are
+now, `D`'s groups as found).
 """
 
 from __future__ import annotations
@@ -31,6 +33,27 @@ def apply_groups(query: Query, positions: list[int], groups: GroupMarks | None) 
                          "(Session.duplicate_group_marks())")
     first = groups.get
     return sorted(positions, key=lambda p: (first(p, p), p))
+
+
+def joined_marks(*marks: GroupMarks) -> dict[int, int]:
+    """One `GroupMarks` of several: two groups sharing a member are one group (an
+    exact copy made after `D` joins the near-duplicate group its twin is in), so
+    every position maps to the first of all it is tied to, and a group's rows stay
+    one run in `apply_groups`' order."""
+    parent: dict[int, int] = {}
+
+    def root(p: int) -> int:
+        while (up := parent.get(p, p)) != p:
+            parent[p] = parent.get(up, up)  # halve the path: later finds are short
+            p = up
+        return p
+
+    for mark in marks:
+        for position, first in mark.items():
+            a, b = root(position), root(first)
+            if a != b:
+                parent[max(a, b)] = min(a, b)  # the root is the lowest: the group's first
+    return {p: r for p in parent if (r := root(p)) != p}
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,6 +144,7 @@ class EditorScreen(KeymapOrder, SessionListener, HistoryActions,
             yield Static("(no messages: o adds one)", id="empty-hint", markup=False)
         with Vertical(id="edit-panel"):
             yield Static(id="edit-title", markup=False)
+            yield Static(id="edit-hidden", markup=False)
             yield SafeTextArea(id="edit-area", soft_wrap=True, show_line_numbers=False,
                                disabled=True)
         yield Footer(compact=True, show_command_palette=False)
@@ -404,6 +405,16 @@ class EditorScreen(KeymapOrder, SessionListener, HistoryActions,
         self.add_class("-editing")
         area.focus()
         self.refresh_bindings()
+
+    def on_text_area_changed(self) -> None:
+        """The line under the title: the hidden characters (bidi, zero-width, control)
+        the text holds, or the one under the cursor, named (`SafeTextArea.hidden_status`)."""
+        status = self.query_one("#edit-area", SafeTextArea).hidden_status()
+        line = self.query_one("#edit-hidden", Static)
+        line.display = status is not None
+        line.update(status or "")
+
+    on_text_area_selection_changed = on_text_area_changed
 
     @property
     def unapplied(self) -> bool:

@@ -1,0 +1,83 @@
+"""`order:group` keeps exact copies together as they are now, not as the scan saw them.
+
+The scan ties each later copy to the FIRST copy only (one link per copy, so a
+file of 10,000 identical entries costs 10,000 links, not 10^8), which made the
+group hang on that first copy: once it was edited, the copies left behind were
+in no group any more. The exact groups are the entries sharing a conversation
+digest now (docs/query.md `order:group`); `D`'s groups still hold as found.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rolethread_tui.domain.search import GroupedView
+from rolethread_tui.domain.session import Session
+
+from .dupgen import entry
+
+KEYS = "abcaxya"  # 0 3 6: three exact copies of one conversation; the others alone
+
+
+@pytest.fixture
+def session(write):
+    opened = Session.open(write([entry(key) for key in KEYS]))
+    opened.wait()
+    yield opened
+    opened.close()
+
+
+def _spans(session: Session) -> list[list[int]]:
+    """The groups `order:group` shows, as lists of positions (top to bottom)."""
+    positions = session.search("order:group")
+    view = GroupedView(positions, session.duplicate_group_marks())
+    return [positions[start:end] for start, end in view.spans]
+
+
+def test_the_scans_copies_are_one_group(session):
+    assert session.search("order:group") == [0, 3, 6, 1, 2, 4, 5]
+    assert _spans(session) == [[0, 3, 6]]
+
+
+def test_editing_the_first_copy_leaves_the_other_two_grouped(session):
+    session.edit_message(0, 1, "Something else entirely, about bicycles.")
+    assert session.search("order:group") == [0, 1, 2, 3, 6, 4, 5]
+    assert _spans(session) == [[3, 6]]
+
+
+def test_editing_a_later_copy_leaves_the_rest_grouped(session):
+    session.edit_message(3, 1, "Something else entirely, about bicycles.")
+    assert session.search("order:group") == [0, 6, 1, 2, 3, 4, 5]
+    assert _spans(session) == [[0, 6]]
+
+
+def test_an_edit_that_makes_a_copy_groups_it(session):
+    """Entry 2 becomes the same conversation as entry 5: a new group, side by side."""
+    target = session.entry(5)["messages"]
+    for m, message in enumerate(target):
+        session.edit_message(2, m, message["content"])
+    assert session.search("order:group") == [0, 3, 6, 1, 2, 5, 4]
+    assert _spans(session) == [[0, 3, 6], [2, 5]]
+
+
+def test_an_undone_edit_regroups(session):
+    session.edit_message(0, 1, "Something else entirely, about bicycles.")
+    assert session.undo() is True
+    assert _spans(session) == [[0, 3, 6]]
+
+
+def test_found_groups_and_exact_copies_join(session):
+    """After `D`, a group it found and the copies made since are one group."""
+    session.find_duplicates()
+    session.edit_message(0, 1, "Something else entirely, about bicycles.")
+    target = session.entry(3)["messages"]
+    for m, message in enumerate(target):
+        session.edit_message(2, m, message["content"])
+    assert _spans(session) == [[2, 3, 6]]
+
+
+def test_joined_marks_make_one_group_of_groups_sharing_a_member():
+    from rolethread_tui.domain.search.grouped import joined_marks
+
+    assert joined_marks({5: 2}, {2: 0, 7: 6}, {9: 7}) == {2: 0, 5: 0, 7: 6, 9: 6}
+    assert joined_marks({}, {}) == {}
