@@ -1,10 +1,12 @@
 """`order:group` keeps exact copies together as they are now, not as the scan saw them.
 
-The scan ties each later copy to the FIRST copy only (one link per copy, so a
-file of 10,000 identical entries costs 10,000 links, not 10^8), which made the
+The scan tied each later copy to the FIRST copy only (one link per copy, so a
+file of 10,000 identical entries cost 10,000 links, not 10^8), which made the
 group hang on that first copy: once it was edited, the copies left behind were
-in no group any more. The exact groups are the entries sharing a conversation
-digest now (docs/query.md `order:group`); `D`'s groups still hold as found.
+in no group any more, and their findings said nothing of each other. The copies
+of a group now share one tuple of its members (still one per group). The exact
+groups are the entries sharing a conversation digest now (docs/query.md
+`order:group`); `D`'s groups still hold as found.
 """
 
 from __future__ import annotations
@@ -81,3 +83,21 @@ def test_joined_marks_make_one_group_of_groups_sharing_a_member():
 
     assert joined_marks({5: 2}, {2: 0, 7: 6}, {9: 7}) == {2: 0, 5: 0, 7: 6, 9: 6}
     assert joined_marks({}, {}) == {}
+
+
+def _duplicate_note(session: Session, position: int) -> str | None:
+    return next((f.text for f in session.findings(position) if f.check == "duplicate"), None)
+
+
+def test_the_copies_left_still_say_they_are_copies_after_the_first_is_edited(session):
+    """The findings panel and `=` follow the copies that remain (the scan's link to
+    the first copy alone made both go silent once that one was edited)."""
+    assert _duplicate_note(session, 0) is None  # the first copy is the original
+    assert _duplicate_note(session, 3) == "same conversation as entries 1, 7"
+    session.edit_message(0, 1, "Something else entirely, about bicycles.")
+    assert _duplicate_note(session, 3) == "same conversation as entry 7"
+    assert _duplicate_note(session, 6) == "same conversation as entry 4"
+    assert session.duplicate_partners(3) == [6]
+    session.edit_message(6, 1, "And this one about kites.")
+    assert _duplicate_note(session, 3) is None  # no copy left unchanged
+    assert session.duplicate_partners(3) == []

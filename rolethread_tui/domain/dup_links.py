@@ -34,10 +34,22 @@ def earlier_copies(digests: Iterable[tuple[int, int]]) -> dict[int, int]:
     return out
 
 
+def copy_groups(copies: Mapping[int, int]) -> dict[int, list[int]]:
+    """`earlier_copies`' answer as groups: first position → every copy's position,
+    the first's included, in file order."""
+    groups: dict[int, list[int]] = {}
+    for position, first in copies.items():
+        groups.setdefault(first, [first]).append(position)
+    return groups
+
+
 @dataclass(frozen=True, slots=True)
 class DupLink:
     """One entry's membership: its check, the group's score, its digest then,
-    and its partners as (record id, digest then)."""
+    and its partners as (record id, digest then). A scan's exact copies share one
+    tuple of every member, their own entry included (`partners` skips it): one
+    tuple a group, however many copies it has, and the copies still tied when
+    the first of them is edited."""
 
     check: str
     score: float
@@ -58,32 +70,32 @@ def group_links(groups: Iterable[DupGroup], rids: Sequence[int],
     return links
 
 
-def partners(link: DupLink, digest_now: int, position: Callable[[int], int | None],
+def partners(own: int, link: DupLink, position: Callable[[int], int | None],
              digests: Sequence[int]) -> list[int]:
-    """Positions of the partners still unchanged ([] when this entry changed since)."""
-    if digest_now != link.digest:
+    """Positions of record `own`'s partners still unchanged ([] when it changed since)."""
+    if digests[own] != link.digest:
         return []
     return sorted(p for rid, then in link.partners
-                  if digests[rid] == then and (p := position(rid)) is not None)
+                  if rid != own and digests[rid] == then and (p := position(rid)) is not None)
 
 
 def group_firsts(links: Mapping[int, DupLink], position: Callable[[int], int | None],
                  digests: Sequence[int]) -> dict[int, int]:
     """position → its group's first position, for `order:group` (`search/grouped.py`):
-    the lowest of the entry and its partners still unchanged. A scan's exact copy
-    links to the first copy only, which has no link: it is its own group's first."""
+    the lowest of the entry and its partners still unchanged. The first of a scan's
+    exact copies has no link: it is its own group's first."""
     out: dict[int, int] = {}
     for rid, link in links.items():
         at = position(rid)
         if at is not None:
-            out[at] = min([at, *partners(link, digests[rid], position, digests)])
+            out[at] = min([at, *partners(rid, link, position, digests)])
     return out
 
 
-def note(link: DupLink, digest_now: int, position: Callable[[int], int | None],
+def note(own: int, link: DupLink, position: Callable[[int], int | None],
          digests: Sequence[int]) -> str | None:
     """The finding text, or None when the entry or all its partners changed since."""
-    numbers = [p + 1 for p in partners(link, digest_now, position, digests)]
+    numbers = [p + 1 for p in partners(own, link, position, digests)]
     if not numbers:
         return None
     listed = ", ".join(map(str, numbers[:SHOWN])) + (", …" if len(numbers) > SHOWN else "")

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .document import Document
-from .dup_links import DupLink, earlier_copies, group_firsts, group_links, note, partners
+from .dup_links import (
+    DupLink,
+    copy_groups,
+    earlier_copies,
+    group_firsts,
+    group_links,
+    note,
+    partners,
+)
 from .entry_ids import entry_ids
 from .errors import ScanError
 from .events import Emitter, SessionEvent
@@ -332,8 +340,7 @@ class Engine:
         found = [Finding(*t) for t in self.columns.findings.get(rid, ())]
         link = self._dup_links.get(rid)
         if link is not None:
-            digests = self.columns.digest
-            text = note(link, digests[rid], self.doc.position, digests)
+            text = note(rid, link, self.doc.position, self.columns.digest)
             if text is not None:
                 found.append(Finding(link.check, "warning", None, False, text))
         return found
@@ -344,7 +351,7 @@ class Engine:
         link = self._dup_links.get(rid)
         if link is None:
             return []
-        return partners(link, self.columns.digest[rid], self.doc.position, self.columns.digest)
+        return partners(rid, link, self.doc.position, self.columns.digest)
 
     def duplicate_group_marks(self) -> dict[int, int]:
         """`order:group`'s marks: position → its group's first position. Exact copies as
@@ -442,10 +449,12 @@ class Engine:
         """The dataset-level `duplicate` check, run once the scan has every digest."""
         rids, digests = self.doc.rids(), self.columns.digest
         copies = self.exact_duplicates()
-        self._set_dup_links({
-            rids[p]: DupLink("duplicate", 1.0, digests[rids[p]],
-                             ((rids[first], digests[rids[first]]),))
-            for p, first in copies.items()})
+        links: dict[int, DupLink] = {}
+        for members in copy_groups(copies).values():
+            shared = tuple((rids[p], digests[rids[p]]) for p in members)
+            for p in members[1:]:  # the first copy is no duplicate of a later one
+                links[rids[p]] = DupLink("duplicate", 1.0, shared[0][1], shared)
+        self._set_dup_links(links)
         # positions are rids while the order is as loaded: identical lines' ids
         self.doc.scan_done(copies if isinstance(rids, range) else None)
 
