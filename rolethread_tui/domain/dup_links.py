@@ -46,15 +46,14 @@ def copy_groups(copies: Mapping[int, int]) -> dict[int, list[int]]:
 @dataclass(frozen=True, slots=True)
 class DupLink:
     """One entry's membership: its check, the group's score, its digest then,
-    and its partners as (record id, digest then). A scan's exact copies share one
-    tuple of every member, their own entry included (`partners` skips it): one
-    tuple a group, however many copies it has, and the copies still tied when
-    the first of them is edited."""
+    and its group's members as (record id, digest then), its own entry included
+    (`partners` skips it): the members of a group share one tuple, however many
+    they are, and a scan's copies are still tied when the first of them is edited."""
 
     check: str
     score: float
     digest: int
-    partners: tuple[tuple[int, int], ...]
+    members: tuple[tuple[int, int], ...]
 
 
 def group_links(groups: Iterable[DupGroup], rids: Sequence[int],
@@ -63,10 +62,9 @@ def group_links(groups: Iterable[DupGroup], rids: Sequence[int],
     links: dict[int, DupLink] = {}
     for group in groups:
         check = "duplicate" if group.exact else "near-duplicate"
-        members = [(rids[p], digests[rids[p]]) for p in group.entries]
-        for rid, digest in members:
-            partners = tuple(m for m in members if m[0] != rid)
-            links[rid] = DupLink(check, group.score, digest, partners)
+        members = tuple((rids[p], digests[rids[p]]) for p in group.entries)
+        for rid, digest in members:  # one tuple a group: n members, not n²
+            links[rid] = DupLink(check, group.score, digest, members)
     return links
 
 
@@ -75,7 +73,7 @@ def partners(own: int, link: DupLink, position: Callable[[int], int | None],
     """Positions of record `own`'s partners still unchanged ([] when it changed since)."""
     if digests[own] != link.digest:
         return []
-    return sorted(p for rid, then in link.partners
+    return sorted(p for rid, then in link.members
                   if rid != own and digests[rid] == then and (p := position(rid)) is not None)
 
 
@@ -85,10 +83,20 @@ def group_firsts(links: Mapping[int, DupLink], position: Callable[[int], int | N
     the lowest of the entry and its partners still unchanged. The first of a scan's
     exact copies has no link: it is its own group's first."""
     out: dict[int, int] = {}
+    firsts: dict[int, int | None] = {}  # a group's members share one tuple: once each
     for rid, link in links.items():
         at = position(rid)
-        if at is not None:
-            out[at] = min([at, *partners(rid, link, position, digests)])
+        if at is None:
+            continue
+        if digests[rid] != link.digest:  # changed since: in no group
+            out[at] = at
+            continue
+        key = id(link.members)
+        if key not in firsts:
+            firsts[key] = min((p for r, then in link.members if digests[r] == then
+                               and (p := position(r)) is not None), default=None)
+        first = firsts[key]
+        out[at] = at if first is None else min(at, first)
     return out
 
 
