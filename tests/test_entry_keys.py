@@ -18,7 +18,7 @@ from rolethread_tui.tui.screens.prompts import ConfirmScreen
 from rolethread_tui.tui.screens.reading import ReadingScreen
 from rolethread_tui.tui.widgets.entry_list import EntryList
 
-from .conftest import clean_entry
+from .conftest import chat, clean_entry
 from .tui_helpers import screen_text, settle
 
 
@@ -136,6 +136,42 @@ async def test_deleting_the_last_entry_lands_on_the_new_last(write):
         await settle(app, pilot)
         assert len(app.session) == 2
         assert app.screen.query_one(EntryList).current == 1
+
+
+def lantern_file(write) -> Path:  # type: ignore[no-untyped-def]
+    """Eight entries; the even ones mention a lantern (numbered, to tell them apart)."""
+    return write([chat(("user", f"where is lantern {i}" if i % 2 == 0 else f"hello {i}"),
+                       ("assistant", "here")) for i in range(8)])
+
+
+async def test_d_in_a_filtered_list_lands_on_the_next_match(write):
+    """The cursor went back to the first match: its stale row named the entry after
+    the deleted one (no match), so the search that ran again could not keep it."""
+    app = create_app(lantern_file(write))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"lantern", "enter")
+        await settle(app, pilot)
+        await pilot.press("j", "j", "d", "y")  # the third match: lantern 4
+        await settle(app, pilot)
+        entries = app.screen.query_one(EntryList)
+        assert list(entries.view) == [0, 2, 5]
+        assert entries.cursor == 2 and "lantern 6" in app.session.row(entries.current).preview
+
+
+async def test_d_under_a_filter_no_query_names_keeps_its_rows_right(write):
+    """An insights figure's filter is not searched again: its rows must follow the delete."""
+    app = create_app(lantern_file(write))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.screen.show_positions("figure", [1, 4, 6])
+        await pilot.pause()
+        await pilot.press("d", "y")  # hello 1
+        await settle(app, pilot)
+        entries = app.screen.query_one(EntryList)
+        previews = [app.session.row(p).preview for p in entries.view]
+        assert previews == ["where is lantern 4", "where is lantern 6"]
+        assert entries.cursor == 0
 
 
 async def test_d_in_the_reading_view_shows_the_next_entry(write):

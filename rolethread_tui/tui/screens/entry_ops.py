@@ -8,6 +8,7 @@ the op and moves the cursor back where the reviewer expects it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..safe_text import one_line
@@ -92,11 +93,29 @@ class EntryOpsMixin:
         position = session.position(rid)
         if not yes or position is None:
             return
+        entries = self.query_one(EntryList)  # type: ignore[attr-defined]
+        view = entries.view
         if self._run(lambda: session.delete_entries([position])):
-            entries = self.query_one(EntryList)  # type: ignore[attr-defined]
+            if view is not None:
+                self._filter_without(entries, view, position)
             if rid in entries.marked:  # a mark on a deleted entry would count for nothing
                 entries.marked.discard(rid)
                 self.status_bar.marked = len(entries.marked)
                 self.status_bar.redraw()
             self.notify(f"Deleted entry {position + 1} · u undoes it", timeout=3,
                         markup=False)
+
+    def _filter_without(self, entries: EntryList, view: Sequence[int], position: int) -> None:
+        """A filtered list after `position` was deleted: the same rows, those after it
+        one entry up, the cursor on the row that took its place. The query runs again
+        (`_session_changed`) and keeps the cursor's entry; without this the cursor's
+        stale row named the entry after the deleted one, usually no match, and the
+        search put the cursor back on the first row. A filter no query names (an
+        insights figure) is not searched again: its rows would name the wrong entries."""
+        row = entries.cursor
+        near = [view[r] for r in (row + 1, row - 1) if 0 <= r < len(view) and r != row]
+        shifted = [p - (p > position) for p in view if p != position]
+        keep = None if not near else near[0] - (near[0] > position)
+        entries.set_view(shifted, keep=keep)
+        self.status_bar.matched = len(shifted)
+        self.status_bar.redraw()
