@@ -163,14 +163,21 @@ def duplicate_entry(doc: Document, i: int) -> int:
 
 
 def add_entry(doc: Document, reviewer: str, messages: list[dict[str, Any]],
-              after: int | None = None) -> int:
-    """A hand-written entry (origin human, every turn human) after `after` (default:
-    at the end); returns its position."""
+              after: int | None = None, *, before: int | None = None) -> int:
+    """A hand-written entry (origin human, every turn human) after `after`, or before
+    `before` (`before=0`: first in the file, which no `after` can say); neither: at
+    the end. Returns its position."""
+    if after is not None and before is not None:
+        raise ValueError("add_entry takes `after` or `before`, not both")
+    doc.wait_scanned()  # a structural op: the end, and every position, are known
     doc.check_writable()
+    position = (before if before is not None
+                else len(doc) if after is None else after + 1)
+    if not 0 <= position <= len(doc):  # a list insert would clamp it silently
+        raise ops.OpError(f"no place for a new entry at {position + 1}")
     review = rv.stamped({"id": rv.new_id(), "origin": rv.HUMAN,
                          "turns": [rv.HUMAN] * len(messages)}, "", reviewer, rv.now_stamp())
     line = encode_value({"messages": list(messages), rv.REVIEW_KEY: review}, COMPACT)
-    position = len(doc) if after is None else after + 1
     return insert_line(doc, position, line, f"new entry {position + 1}")
 
 

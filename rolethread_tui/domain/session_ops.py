@@ -157,9 +157,11 @@ class SessionOps:
         """A copy right after entry i, with a new id; returns the copy's position."""
         return edits.duplicate_entry(self.doc, i)
 
-    def add_entry(self, messages: list[dict[str, Any]], after: int | None = None) -> int:
-        """A hand-written entry (origin human); returns its position."""
-        return edits.add_entry(self.doc, self.reviewer, messages, after)
+    def add_entry(self, messages: list[dict[str, Any]], after: int | None = None, *,
+                  before: int | None = None) -> int:
+        """A hand-written entry (origin human) after `after` or before `before`
+        (neither: at the end); returns its position."""
+        return edits.add_entry(self.doc, self.reviewer, messages, after, before=before)
 
     def split_entry(self, i: int, m: int) -> int:
         """Split entry i before message m; returns the position of the second part."""

@@ -34,6 +34,7 @@ from ..widgets.sidebar import FlagSidebar
 from ..widgets.status_bar import StatusBar
 from ..wording import count
 from .bulk import BulkMixin
+from .entry_ops import EntryOpsMixin
 from .fixing import FixesMixin
 from .lens import SlopLensMixin
 from .prompts import PromptScreen
@@ -67,7 +68,7 @@ SCAN_RECOUNT = 1.0
 
 
 class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, BulkMixin,
-                 FixesMixin,
+                 FixesMixin, EntryOpsMixin,
                  SlopLensMixin, QuietCovered):
     """Entry list + preview, flag sidebar, status bar and footer."""
 
@@ -76,6 +77,9 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
         Binding("enter,e", "open_editor", "Edit", id="open_editor"),
         Binding("z", "read", "Read", id="read"),
         Binding("N", "new_entry", "New entry", show=False, id="new_entry"),
+        Binding("O", "new_entry_before", "New entry before this one", show=False,
+                id="new_entry_before"),
+        Binding("d", "delete_entry", "Delete entry", show=False, id="delete_entry"),
         Binding("colon", "goto_prompt", "Go to", show=False, id="goto_prompt"),
         Binding("D", "find_duplicates", "Duplicates", show=False, id="find_duplicates"),
         Binding("equals_sign", "compare", "Compare copy", show=False, id="compare"),
@@ -512,34 +516,6 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
         from .pair import PairScreen
 
         self.app.push_screen(PairScreen(position, partners))
-
-    def action_new_entry(self) -> None:
-        """`N`: a hand-written entry (origin human) after the current one, in the editor."""
-        current = self.entries.current
-        after = current if current is not None else None
-        if self._run(lambda: self._add_entry(after)):
-            added, label = self._added, self.app.session.undo_label
-            self.app.open_editor(added, closed=lambda: self._drop_if_untouched(added, label,
-                                                                               current))
-
-    _added = 0
-
-    def _add_entry(self, after: int | None) -> None:
-        self._added = self.app.session.add_entry([], after=after)
-
-    def _drop_if_untouched(self, position: int, label: str | None,
-                           was_on: int | None) -> None:
-        """`N` then straight back (no message, note or tag: the add is still the last
-        step): the empty entry goes again, as an empty new message does in the editor,
-        and the cursor goes back to the entry it was on (it was left on the next)."""
-        session = self.app.session
-        untouched = (label is not None and session.undo_label == label
-                     and position < len(session)
-                     and not session.entry(position).get("messages"))
-        if untouched and self._run(session.undo):
-            self.notify("Empty new entry dropped.", timeout=3)
-            if was_on is not None and was_on < len(session):  # after the undo's own focus
-                self.call_later(self._focus_position, was_on)
 
     def action_goto_prompt(self) -> None:
         """`:` then a number and enter: go to that entry (digits alone toggle flags)."""

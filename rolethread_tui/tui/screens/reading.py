@@ -53,6 +53,7 @@ class ReadingScreen(KeymapOrder, QuietCovered):
         Binding("t", "list('tag')", "Tag", show=False, id="tag"),
         # the findings shown here say "[F fixes]", as on the list
         Binding("F", "list('fix_entry')", "Fix", show=False, id="fix_entry"),
+        Binding("d", "list('delete_entry')", "Delete entry", show=False, id="delete_entry"),
         Binding("u,ctrl+z", "list('undo')", "Undo", id="undo"),
         Binding("ctrl+r,ctrl+y", "list('redo')", "Redo", show=False, id="redo"),
         Binding("z,escape", "back", "List", id="reading_back"),
