@@ -216,3 +216,44 @@ async def test_both_keys_are_rebindable_and_in_the_palette_and_help(write):
         await pilot.press("ctrl+d")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_whole_entry_keys_during_the_scan_say_so_instead_of_freezing(write, monkeypatch):
+    """`d`, `N` and `O` need every position known (the domain waits for the scan): during
+    the scan they said nothing and froze the screen until it ended (~20 s at 1M)."""
+    import threading
+
+    from rolethread_tui.domain import engine as engine_module
+    from rolethread_tui.domain import store
+
+    monkeypatch.setattr(store, "FIRST_CHUNK", 8 << 10)
+    monkeypatch.setattr(store, "CHUNK", 16 << 10)
+    go_on, publish, published = threading.Event(), engine_module.Engine._publish, []
+
+    def held_midway(self, count):  # type: ignore[no-untyped-def]
+        published.append(count)
+        if len(published) == 3:  # the scan stops here until the test is done
+            go_on.wait(10)
+        return publish(self, count)
+
+    monkeypatch.setattr(engine_module.Engine, "_publish", held_midway)
+    app = create_app(write([clean_entry(i) for i in range(600)]))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            while len(published) < 3:  # bounded: the scan's third landing
+                await pilot.pause()
+            for key, what in (("d", "Deleting an entry"), ("N", "A new entry"),
+                              ("O", "A new entry")):
+                await pilot.press(key)
+                await pilot.pause()
+                assert not isinstance(app.screen, (ConfirmScreen, EditorScreen)), key
+                assert any(n.startswith(f"{what} waits until the file is loaded")
+                           for n in notes(app)), (key, notes(app))
+            assert app.session.scanning and not app.session.dirty
+            go_on.set()
+            await settle(app, pilot)
+            await pilot.press("d")
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)  # loaded: asked as usual
+    finally:
+        go_on.set()

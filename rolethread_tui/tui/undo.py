@@ -38,6 +38,17 @@ def writable(node: DOMNode, session: Session) -> bool:
     return reason is None
 
 
+def loaded(node: DOMNode, session: Session, what: str) -> bool:
+    """Whether the file is scanned through, as adding, deleting, splitting or joining
+    entries needs (the domain waits for it: every position known). While the scan
+    runs, say so instead of freezing the screen until it ends (~20 s at 1M)."""
+    if not session.scanning:
+        return True
+    node.notify(f"{what} waits until the file is loaded ({session.progress:.0%} so far): "
+                "try again in a moment.", severity="warning", timeout=4, markup=False)
+    return False
+
+
 def undo_step(node: DOMNode, session: Session, *, redo: bool) -> bool:
     """Undo (or redo) one step and say which ("Undid: accept entry 12")."""
     label = session.redo_label if redo else session.undo_label

@@ -13,7 +13,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from ..safe_text import clean
-from ..undo import run_op
+from ..undo import loaded, run_op
 from ..widgets.entry_list import EntryList
 from ..widgets.picker import Picker
 from ..wording import count
@@ -202,6 +202,8 @@ class BulkMixin:
             "refined": lambda: session.mark_refined(positions),
             "delete": lambda: session.delete_entries(positions),
         }
+        if action == "delete" and not loaded(self, session, "Deleting entries"):  # type: ignore[arg-type]
+            return
         ok, changed = run_op(self, calls[action])  # type: ignore[arg-type]
         if not ok:
             return

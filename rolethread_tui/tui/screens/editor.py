@@ -32,7 +32,7 @@ from ..conversation import ORIGIN_STYLE, capped, foreign_line, render_message, r
 from ..keymap import FLAG_BINDINGS, KeymapOrder, decision_bindings
 from ..messages import SessionChanged, SessionListener
 from ..safe_text import clean, one_line
-from ..undo import HistoryActions, run_op, writable
+from ..undo import HistoryActions, loaded, run_op, writable
 from ..wording import count
 from .editing import ROLE_CYCLE, Editing, SafeTextArea
 from .prompts import ConfirmScreen, PromptScreen
@@ -562,6 +562,8 @@ class EditorScreen(KeymapOrder, SessionListener, HistoryActions,
 
     def action_split_entry(self) -> None:
         m = self.selected
+        if not loaded(self, self.session, "Splitting an entry"):
+            return
         if self.apply(lambda: self.session.split_entry(self.index, m) is not None):
             self._split_at = m
             self.dismiss(self._result())

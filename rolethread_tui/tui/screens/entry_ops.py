@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..safe_text import one_line
-from ..undo import writable
+from ..undo import loaded, writable
 from ..widgets.entry_list import EntryList
 from .prompts import ConfirmScreen
 
@@ -48,6 +48,8 @@ class EntryOpsMixin:
     def _new_entry(self, *, before: bool) -> None:
         current = self.query_one(EntryList).current  # type: ignore[attr-defined]
         session = self.app.session
+        if not loaded(self, session, "A new entry"):  # type: ignore[arg-type]
+            return
 
         def add() -> None:
             if before:
@@ -78,7 +80,8 @@ class EntryOpsMixin:
         """`d`: delete the current entry, once the reviewer says yes (one undo step)."""
         position = self._guard()
         session = self.app.session
-        if position is None or not writable(self, session):  # type: ignore[arg-type]
+        if (position is None or not writable(self, session)  # type: ignore[arg-type]
+                or not loaded(self, session, "Deleting an entry")):  # type: ignore[arg-type]
             return
         rid = session.rid(position)  # the answer finds the entry again by its record
         preview = one_line(session.row(position).preview)[:PREVIEW_CHARS]
