@@ -138,6 +138,20 @@ async def test_deleting_the_last_entry_lands_on_the_new_last(write):
         assert app.screen.query_one(EntryList).current == 1
 
 
+async def test_undoing_the_delete_of_the_last_entry_shows_it_again(write):
+    """The undo's focus was the delete's (the new last entry): the cursor stayed on
+    the entry before the one brought back."""
+    app = create_app(write([clean_entry(i) for i in range(3)]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("G", "d", "y")
+        await settle(app, pilot)
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert len(app.session) == 3
+        assert app.screen.query_one(EntryList).current == 2
+
+
 def lantern_file(write) -> Path:  # type: ignore[no-untyped-def]
     """Eight entries; the even ones mention a lantern (numbered, to tell them apart)."""
     return write([chat(("user", f"where is lantern {i}" if i % 2 == 0 else f"hello {i}"),
@@ -157,6 +171,23 @@ async def test_d_in_a_filtered_list_lands_on_the_next_match(write):
         entries = app.screen.query_one(EntryList)
         assert list(entries.view) == [0, 2, 5]
         assert entries.cursor == 2 and "lantern 6" in app.session.row(entries.current).preview
+
+
+async def test_undoing_a_delete_in_a_filtered_list_lands_on_the_entry_brought_back(write):
+    """The search run again after the undo kept the cursor's row, which named another
+    entry by then (one entry more before it): the cursor went to the first match."""
+    app = create_app(lantern_file(write))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"lantern", "enter")
+        await settle(app, pilot)
+        await pilot.press("j", "j", "d", "y")  # the third match: lantern 4
+        await settle(app, pilot)
+        await pilot.press("u")
+        await settle(app, pilot)
+        entries = app.screen.query_one(EntryList)
+        assert list(entries.view) == [0, 2, 4, 6]
+        assert entries.current == 4 and "lantern 4" in app.session.row(4).preview
 
 
 async def test_d_under_a_filter_no_query_names_keeps_its_rows_right(write):

@@ -367,6 +367,8 @@ class Document:
             found = map(self.position, change.states)
             positions = tuple(p for p in found if p is not None)
         focus = change.focus if change.structural else (positions[0] if positions else None)
+        if verb == "undo" and change.splices and not change.states:
+            focus = _restored(change, focus)
         self._events.emit(SessionEvent("change", f"{verb} {change.label}", positions, focus))
 
     # the journal's replay target: steps already journaled, applied without a new record
@@ -463,3 +465,12 @@ class Document:
                 "q", range(self.store.count)):
             self._order = None  # the file's own order again (an undo): its fast paths too
         self._pos = None
+
+
+def _restored(change: Change, focus: int | None) -> int | None:
+    """Where an undone delete leaves the view: on the first entry it brings back. The
+    delete's own focus is the entry that took its place, or the new last one, which
+    after undoing the delete of the last entry was the one before it."""
+    back = [pairs[0][0] for splice in change.splices
+            if not splice.insert and (pairs := splice.pairs)]
+    return min(back) if back else focus

@@ -208,13 +208,15 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
             return
         if event.kind == "change":
             self.texts_may_have_changed()
+            follows = event.positions is None or event.label.startswith(("undo", "redo"))
             if event.positions is None and self.query_text:
+                if event.label.startswith(("undo", "redo")):
+                    self.focus_after_search = event.focus  # where the matches land it
                 self.apply_query(self.query_text)  # positions moved: match again
             elif event.positions is None:
                 self.entries.reload()
             else:
                 self.entries.refresh_rows(event.positions)
-            follows = event.positions is None or event.label.startswith(("undo", "redo"))
             if follows and event.focus is not None and event.focus < len(self.app.session):
                 self._focus_position(event.focus)
             # the entry on screen changed in place (a flag, a note): its line of the

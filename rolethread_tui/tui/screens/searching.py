@@ -27,6 +27,9 @@ class SearchMixin:
     app: RoleThreadApp
     query_text: str = ""
     highlight_terms: list[str] = []
+    #: The entry the cursor goes to when the next matches come (an undone delete's):
+    #: the row under the cursor names another entry once entries moved.
+    focus_after_search: int | None = None
 
     def action_search(self, text: str | None = None, error: str = "") -> None:
         history = list(reversed(self.app.state.searches))
@@ -136,6 +139,9 @@ class SearchMixin:
         `order:group` at its first group, its groups marked (`grouped`)."""
         entries = self.query_one(EntryList)
         keep = None if ranked else entries.current
+        wanted, self.focus_after_search = self.focus_after_search, None
+        if wanted is not None and not ranked and wanted in positions:
+            keep = wanted
         entries.set_view(positions, keep=keep if keep in positions else None, groups=grouped)
         bar = self.query_one(StatusBar)
         bar.matched, bar.searching = len(positions), None
