@@ -41,3 +41,34 @@ def test_the_group_says_it_whole_where_there_is_room() -> None:
     bar.counts = {"status": Counter(unreviewed=9), "origin": Counter(generated=9)}
     assert "  1/9  group 1 of 3, 3 members  /issue:" in fit(bar.parts(), 160).plain
     assert "  1/9  group 1/3, 3 members  /issue:" in fit(bar.parts(), 78).plain
+
+
+async def test_while_d_looks_the_bar_says_so_for_as_long_as_it_takes(write, monkeypatch) -> None:
+    """A toast said "Looking for duplicates…" and went after a few seconds, where the
+    search takes ~5 s at 100k and longer at 1M: the bar says it until the groups come."""
+    import threading
+
+    from rolethread_tui.domain import Session
+
+    go_on, find = threading.Event(), Session.find_duplicates
+
+    def held(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        go_on.wait(10)
+        return find(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "find_duplicates", held)
+    app = create_app(write(interleaved()))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("D")
+            await pilot.pause()
+            bar = app.screen.query_one(StatusBar)
+            assert "finding duplicates…" in str(bar.render_text())
+            go_on.set()
+            await settle(app, pilot)
+            await settle(app, pilot)
+            assert "finding duplicates" not in str(bar.render_text())
+            assert "group 1/3" in str(bar.render_text())
+    finally:
+        go_on.set()

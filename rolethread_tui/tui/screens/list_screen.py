@@ -470,8 +470,12 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
     def action_find_duplicates(self) -> None:
         """Exact and near-duplicate groups (a thread worker), then the duplicates view:
         `issue:` filters, each group's members side by side (`order:group`)."""
-        self.notify("Looking for duplicates…")
+        self._set_busy("finding duplicates…")  # ~5 s at 100k: longer than a toast stays
         self._duplicates_worker()
+
+    def _set_busy(self, what: str | None) -> None:
+        self.status_bar.busy = what
+        self.status_bar.redraw()
 
     @work(thread=True, exclusive=True, group="dedupe")
     def _duplicates_worker(self) -> None:
@@ -481,15 +485,17 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
             groups = wait_for(DUPLICATE_JOBS.future(self.app.session),
                               lambda: worker.is_cancelled)
         except Exception as exc:  # e.g. the file became unreadable: say so, keep the app
+            self.app.call_from_thread(self._set_busy, None)
             self.app.call_from_thread(self.notify, f"Could not find duplicates: {os_reason(exc)}",
                                       severity="error", markup=False)
             return
-        if groups is not None:
+        if groups is not None:  # cancelled: by a `D` again, whose worker says when it is done
             self.app.call_from_thread(self._duplicates_found, len(groups))
 
     def _duplicates_found(self, groups: int) -> None:
         from ...domain import DUPLICATES_QUERY  # loaded with the first duplicate search
 
+        self._set_busy(None)
         self.refresh_counts()
         if not groups:
             self.notify("No duplicate groups.")

@@ -59,6 +59,9 @@ class StatusBar(Static):
         #: What a query still does ("searching 40%", "measuring repeats…"): the list
         #: shows the last results under the new filter until it is done.
         self.searching: str | None = None
+        #: Work the screen waits on that is no query ("finding duplicates…"): said
+        #: here for as long as it lasts, where a toast would go after a few seconds.
+        self.busy: str | None = None
         self.position: int | None = None
         #: The cursor row's duplicate group in an `order:group` view (None: none)
         self.group: GroupAt | None = None
@@ -97,6 +100,8 @@ class StatusBar(Static):
                             short=f"  group {g.number}/{g.total}, {g.members} members"))
         if self.progress is not None and self.progress < 1:
             out.append(Part(f"  loading {self.progress:.0%}", "italic"))
+        if self.busy:
+            out.append(Part(f"  {self.busy}", "italic"))
         if self.marked:
             out.append(Part(f"  ●{self.marked} marked", "bold"))
         if self.filter:
