@@ -101,3 +101,26 @@ def test_the_copies_left_still_say_they_are_copies_after_the_first_is_edited(ses
     session.edit_message(6, 1, "And this one about kites.")
     assert _duplicate_note(session, 3) is None  # no copy left unchanged
     assert session.duplicate_partners(3) == []
+
+
+def test_a_big_group_of_copies_is_read_once_per_version_not_per_entry(write, monkeypatch):
+    """Each copy's note read the whole group (sorted) on every cursor move, and
+    `validate` did it for every copy: 17 s for one group of 10k copies (review)."""
+    from rolethread_tui.domain import engine
+
+    calls = []
+    members_now = engine.members_now
+    monkeypatch.setattr(engine, "members_now",
+                        lambda *a: calls.append(1) or members_now(*a))
+    s = Session.open(write([entry("a")] * 300))
+    s.wait()
+    try:
+        assert len(s.validate()) >= 299 and calls == []  # told from the copies' map
+        notes = [_duplicate_note(s, i) for i in range(1, 300)]
+        assert notes[0] == "same conversation as entries 1, 3, 4, 5, 6, …"
+        assert len(calls) == 1  # one read for the group, then kept
+        s.edit_message(7, 1, "Something else entirely, about bicycles.")
+        assert _duplicate_note(s, 8) == "same conversation as entries 1, 2, 3, 4, 5, …"
+        assert len(calls) == 2  # read again once the document changed
+    finally:
+        s.close()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import UsageError
 
@@ -72,6 +74,19 @@ def output_path(path: str, option: str) -> Path:
     if path == "-":
         return STDOUT
     return given_path(path, f"the file {option} writes")
+
+
+def report_stream(out: Path | None) -> TextIO:
+    """Where a command's report (its text or `--json`) goes: standard output, unless
+    OUT is written there too (`-o -`, `-o /dev/stdout`): then standard error, so
+    that what reads the data never gets the report appended to it."""
+    if out is None:
+        return sys.stdout
+    try:
+        same = os.path.samestat(os.stat(out), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, io.UnsupportedOperation):  # no real stdout (a test's capture)
+        same = out == STDOUT
+    return sys.stderr if same else sys.stdout
 
 
 def stream_output(out: Path) -> bool:

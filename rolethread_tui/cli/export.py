@@ -25,6 +25,7 @@ from .common import (
     input_file,
     open_session,
     output_path,
+    report_stream,
     stream_output,
     validation_settings,
 )
@@ -134,5 +135,6 @@ def run(args: argparse.Namespace) -> int:
                          report=report)
     print(summary.render(), file=sys.stderr)
     if args.json:
-        print(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2).decode())
+        print(orjson.dumps(summary.as_dict(), option=orjson.OPT_INDENT_2).decode(),
+              file=report_stream(out))
     return 0

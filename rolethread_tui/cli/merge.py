@@ -13,7 +13,7 @@ import sys
 import orjson
 
 from ..domain.merge import merge
-from .common import input_file, output_path
+from .common import input_file, output_path, report_stream
 from .errors import UsageError
 from .export import check_output
 
@@ -41,5 +41,6 @@ def run(args: argparse.Namespace) -> int:
     report = merge(files, out, shuffle=args.shuffle, seed=args.seed)
     print(report.render(), file=sys.stderr)
     if args.json:
-        print(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode())
+        print(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode(),
+              file=report_stream(out))
     return 0

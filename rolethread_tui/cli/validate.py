@@ -20,6 +20,7 @@ from .common import (
     add_config_option,
     open_session,
     output_path,
+    report_stream,
     stream_output,
     validation_settings,
 )
@@ -92,6 +93,7 @@ def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, 
     per-entry lines (the counts on stderr still include them). `unit` names what `line`
     counts: the file's lines, or a `.json` array's elements (docs/formats.md). With --fix,
     `in_out` (OUT's findings) are counted too: the exit code answers for them (docs/cli.md)."""
+    stream = report_stream(out)  # stderr when OUT is standard output itself (`-o -`)
     if as_json:
         doc: dict[str, Any] = {
             "findings": Items(findings, EntryFinding.as_dict),
@@ -102,17 +104,18 @@ def _report(findings: list[EntryFinding], notes: list[FileNote], as_json: bool, 
             doc["fixed_entries"] = fixed
             doc["output"] = str(out)
             doc["output_counts"] = _counts(in_out or [])
-        write_document(sys.stdout.buffer, doc)
+        stream.flush()
+        write_document(stream.buffer, doc)
         return
     for note in notes:
-        print(f"note: {note.severity}: {note.text}")
+        print(f"note: {note.severity}: {note.text}", file=stream)
     wide = {note.check for note in notes}
     for f in findings:
         if f.check in wide:
             continue
         where = f"{unit} {f.line}" if f.line is not None else f"entry {f.entry + 1}"
         msg = f" message {f.message}" if f.message is not None else ""
-        print(f"{where}{msg}: {f.severity}: {f.check}: {f.text}")
+        print(f"{where}{msg}: {f.severity}: {f.check}: {f.text}", file=stream)
     print(_tally(findings), file=sys.stderr)
     if out is not None:
         print(f"fixed {count(fixed, 'entry')} → {out}: {_tally(in_out or [])} left",

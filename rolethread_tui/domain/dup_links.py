@@ -68,13 +68,12 @@ def group_links(groups: Iterable[DupGroup], rids: Sequence[int],
     return links
 
 
-def partners(own: int, link: DupLink, position: Callable[[int], int | None],
-             digests: Sequence[int]) -> list[int]:
-    """Positions of record `own`'s partners still unchanged ([] when it changed since)."""
-    if digests[own] != link.digest:
-        return []
+def members_now(link: DupLink, position: Callable[[int], int | None],
+                digests: Sequence[int]) -> list[int]:
+    """Positions of the link's group members still unchanged, ascending (its own
+    entry's too, when unchanged): what a note and `=` read, kept per group."""
     return sorted(p for rid, then in link.members
-                  if rid != own and digests[rid] == then and (p := position(rid)) is not None)
+                  if digests[rid] == then and (p := position(rid)) is not None)
 
 
 def group_firsts(links: Mapping[int, DupLink], position: Callable[[int], int | None],
@@ -100,14 +99,16 @@ def group_firsts(links: Mapping[int, DupLink], position: Callable[[int], int | N
     return out
 
 
-def note(own: int, link: DupLink, position: Callable[[int], int | None],
-         digests: Sequence[int]) -> str | None:
-    """The finding text, or None when the entry or all its partners changed since."""
-    numbers = [p + 1 for p in partners(own, link, position, digests)]
-    if not numbers:
+def note(link: DupLink, own: int, members: Sequence[int]) -> str | None:
+    """The finding text of the entry at `own` (unchanged since, so among its group's
+    `members_now`), or None when all its partners changed since: the first few
+    read, however big the group (a cursor move shows it)."""
+    count = len(members) - 1
+    if count < 1:
         return None
-    listed = ", ".join(map(str, numbers[:SHOWN])) + (", …" if len(numbers) > SHOWN else "")
-    noun = "entry" if len(numbers) == 1 else "entries"
+    numbers = [p + 1 for p in members[:SHOWN + 1] if p != own][:SHOWN]
+    listed = ", ".join(map(str, numbers)) + (", …" if count > SHOWN else "")
+    noun = "entry" if count == 1 else "entries"
     if link.check == "duplicate":
         return f"same conversation as {noun} {listed}"
     return f"nearly the same as {noun} {listed} (similarity ≥ {link.score:.2f})"

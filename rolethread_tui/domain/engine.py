@@ -22,8 +22,8 @@ from .dup_links import (
     earlier_copies,
     group_firsts,
     group_links,
+    members_now,
     note,
-    partners,
 )
 from .entry_ids import entry_ids
 from .errors import ScanError
@@ -324,12 +324,15 @@ class Engine:
             self._saved.join(timeout)
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """compute() once per document version (a search repeated, groups asked twice)."""
+        """compute() once per document version (a search repeated, groups asked twice).
+        Kept under the version it started from: a change landing meanwhile (a search
+        runs in a worker thread) leaves it stale, never filed as current."""
+        version = self.doc.version
         hit = self._cache.get(key)
-        if hit is not None and hit[0] == self.doc.version:
+        if hit is not None and hit[0] == version:
             return hit[1]
         value = compute()
-        self._cache[key] = (self.doc.version, value)
+        self._cache[key] = (version, value)
         return value
 
     # ----------------------------------------------------------- findings
@@ -340,7 +343,7 @@ class Engine:
         found = [Finding(*t) for t in self.columns.findings.get(rid, ())]
         link = self._dup_links.get(rid)
         if link is not None:
-            text = note(rid, link, self.doc.position, self.columns.digest)
+            text = note(link, i, self._members(rid, link))
             if text is not None:
                 found.append(Finding(link.check, "warning", None, False, text))
         return found
@@ -349,14 +352,22 @@ class Engine:
         """Positions of the entries entry i duplicates (as last found, still unchanged)."""
         rid = self.doc.rid(i)
         link = self._dup_links.get(rid)
-        if link is None:
+        return [] if link is None else [p for p in self._members(rid, link) if p != i]
+
+    def _members(self, rid: int, link: DupLink) -> list[int]:
+        """`members_now` of entry `rid`'s group ([] when the entry changed since), once
+        per group and document version: every cursor move reads its note, and a group
+        of copies may hold thousands."""
+        digests = self.columns.digest
+        if digests[rid] != link.digest:
             return []
-        return partners(rid, link, self.doc.position, self.columns.digest)
+        return self.cached(("members", id(link.members)),
+                           lambda: members_now(link, self.doc.position, digests))
 
     def duplicate_group_marks(self) -> dict[int, int]:
-        """`order:group`'s marks: position → its group's first position. Exact copies as
-        they are now (the scan links each copy to the first only: editing that one
-        must not scatter the rest), joined with `find_duplicates`' groups still unchanged."""
+        """`order:group`'s marks: position → its group's first position. The groups as
+        found (the scan's copies, `find_duplicates`'), still unchanged, joined with the
+        exact copies as they are now (an edit that makes a copy groups it)."""
         from .search.grouped import joined_marks  # with the first search (issue #18)
 
         return self.cached(("group marks",), lambda: joined_marks(
@@ -381,8 +392,9 @@ class Engine:
             rid = rids[i]
             line = lines[rid] if rid < self.store.count else None
             # the stored (check, severity, message, fixable, text), as `findings` reads them
-            found = ([astuple(f) for f in self.findings(i)] if rid in self._dup_links
-                     else stored.get(rid, ()))
+            link = self._dup_links.get(rid)  # a near-duplicate note, not told below
+            found = ([astuple(f) for f in self.findings(i)]
+                     if link is not None and link.check != "duplicate" else stored.get(rid, ()))
             out.extend(EntryFinding(c, sev, line, i, msg, fix, text, eid)
                        for c, sev, msg, fix, text in found
                        if c != "duplicate")  # told afresh below
