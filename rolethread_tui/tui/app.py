@@ -298,7 +298,7 @@ class RoleThreadApp(KeyQueue):
             index = getattr(result, "index", None)
             home = next((s for s in self.screen_stack if isinstance(s, ListScreen)), None)
             if home is not None and index is not None and index < len(self.session):
-                home.action_goto(index + 1)
+                home.return_to(index)
 
         from .screens.editor import EditorScreen
 

@@ -211,7 +211,7 @@ class BulkMixin:
         entries.marked.clear()
         self._anchor = None
         if action == "delete" and entries.view is not None:
-            entries.set_view(None)
+            self.filter_without(entries, entries.view, positions)  # type: ignore[attr-defined]
         entries.refresh_rows(None)
         self.notify(f"{count(changed, 'entry')} changed · u undoes it")
 

@@ -8,6 +8,7 @@ the op and moves the cursor back where the reviewer expects it.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +101,7 @@ class EntryOpsMixin:
         view = entries.view
         if self._run(lambda: session.delete_entries([position])):
             if view is not None:
-                self._filter_without(entries, view, position)
+                self.filter_without(entries, view, [position])
             if rid in entries.marked:  # a mark on a deleted entry would count for nothing
                 entries.marked.discard(rid)
                 self.status_bar.marked = len(entries.marked)
@@ -108,17 +109,21 @@ class EntryOpsMixin:
             self.notify(f"Deleted entry {position + 1} · u undoes it", timeout=3,
                         markup=False)
 
-    def _filter_without(self, entries: EntryList, view: Sequence[int], position: int) -> None:
-        """A filtered list after `position` was deleted: the same rows, those after it
-        one entry up, the cursor on the row that took its place. The query runs again
-        (`_session_changed`) and keeps the cursor's entry; without this the cursor's
-        stale row named the entry after the deleted one, usually no match, and the
-        search put the cursor back on the first row. A filter no query names (an
-        insights figure) is not searched again: its rows would name the wrong entries."""
+    def filter_without(self, entries: EntryList, view: Sequence[int],
+                       deleted: Sequence[int]) -> None:
+        """A filtered list after the entries at `deleted` went: the same rows, those
+        after them moved up, the cursor on the first row left at or after its own.
+        The query runs again (`_session_changed`) and lands near the change; until
+        then the stale rows named the entries after the deleted ones, so a key in
+        between acted on the wrong entry. A filter no query names (an insights
+        figure) follows its record ids (`refigure`)."""
+        out = set(deleted)
+        gone = sorted(out)
         row = entries.cursor
-        near = [view[r] for r in (row + 1, row - 1) if 0 <= r < len(view) and r != row]
-        shifted = [p - (p > position) for p in view if p != position]
-        keep = None if not near else near[0] - (near[0] > position)
+        near = next((p for p in view[row:] if p not in out),
+                    next((p for p in reversed(view[:row]) if p not in out), None))
+        shifted = [p - bisect_left(gone, p) for p in view if p not in out]
+        keep = None if near is None else near - bisect_left(gone, near)
         entries.set_view(shifted, keep=keep)
         self.status_bar.matched = len(shifted)
         self.status_bar.redraw()

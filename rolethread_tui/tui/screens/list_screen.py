@@ -208,11 +208,15 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
             return
         if event.kind == "change":
             self.texts_may_have_changed()
-            follows = event.positions is None or event.label.startswith(("undo", "redo"))
-            if event.positions is None and self.query_text:
-                if event.label.startswith(("undo", "redo")):
-                    self.focus_after_search = event.focus  # where the matches land it
-                self.apply_query(self.query_text)  # positions moved: match again
+            history = event.label.startswith(("undo", "redo"))
+            follows = event.positions is None or history
+            if self.query_text and (event.positions is None or self._undone_outside(event)):
+                # positions moved, or an undo brought an entry back into the filter:
+                # match again, the cursor on the change's entry (or the nearest match)
+                self.focus_after_search = event.focus
+                self.apply_query(self.query_text)
+            elif event.positions is None and self.figure_rids is not None:
+                self.refigure(event.focus)
             elif event.positions is None:
                 self.entries.reload()
             else:
@@ -227,6 +231,14 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
         self.status_bar.total = len(self.app.session)
         self.status_bar.marked = len(self.entries.marked)
         self.status_bar.redraw()
+
+    def _undone_outside(self, event: Any) -> bool:
+        """An undo or redo of an entry the filtered list does not show: it may match
+        again (an accept undone under `status:unreviewed`), so the query runs again.
+        Other changes leave rows in place under the reviewer's cursor."""
+        view = self.entries.view
+        return (event.label.startswith(("undo", "redo")) and view is not None
+                and event.focus is not None and event.focus not in view)
 
     def _forget_resume(self) -> None:
         """The reviewer has moved: where they left the file last time is no longer
@@ -465,6 +477,17 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
             return
         if self.entries.view is not None and position not in self.entries.view:
             self.action_clear_search()
+        self._focus_position(position)
+
+    def return_to(self, position: int) -> None:
+        """Back from the editor on entry `position`: there in the list; when the filter
+        does not show it (a new entry, `>` past the matches), the reviewer's filter
+        stays and the toast says why the cursor did not follow."""
+        view = self.entries.view
+        if view is not None and position not in view:
+            self.notify(f"Entry {position + 1} is not in this filter: esc shows everything.",
+                        timeout=4)
+            return
         self._focus_position(position)
 
     def action_find_duplicates(self) -> None:

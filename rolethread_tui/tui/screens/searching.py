@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -27,9 +28,13 @@ class SearchMixin:
     app: RoleThreadApp
     query_text: str = ""
     highlight_terms: list[str] = []
-    #: The entry the cursor goes to when the next matches come (an undone delete's):
-    #: the row under the cursor names another entry once entries moved.
+    #: The entry the cursor goes to when the next matches come (the entry an op or an
+    #: undo shows, or the nearest match to it): the row under the cursor names
+    #: another entry once entries moved, and a ranking would start at its best.
     focus_after_search: int | None = None
+    #: A filter no query names (an insights figure) by record id: its rows follow
+    #: the entries as they move (a delete, its undo, a new entry), as no search can.
+    figure_rids: list[int] | None = None
 
     def action_search(self, text: str | None = None, error: str = "") -> None:
         history = list(reversed(self.app.state.searches))
@@ -59,7 +64,7 @@ class SearchMixin:
             return
         remember_search(self.app.state, text)
         self.app.save_state_soon()
-        self.query_text = text
+        self.query_text, self.figure_rids = text, None
         self.highlight_terms = query.highlight_terms()
         self.query_one(Preview).highlight = self.highlight_terms
         bar = self.query_one(StatusBar)
@@ -71,10 +76,25 @@ class SearchMixin:
         """A filter no query names (an insights figure): these entries, labelled."""
         self.workers.cancel_group(self, "search")  # type: ignore[attr-defined]
         self.query_text = ""
+        session = self.app.session
+        self.figure_rids = [session.rid(p) for p in sorted(positions)]
         bar = self.query_one(StatusBar)
         bar.filter, bar.matched, bar.searching = label, len(positions), None
         bar.redraw()
         self.query_one(EntryList).set_view(sorted(positions))
+
+    def refigure(self, focus: int | None) -> None:
+        """A figure's rows after entries moved: where its entries are now, the cursor
+        on `focus` or the nearest of them."""
+        session = self.app.session
+        rows = sorted(p for rid in self.figure_rids or ()
+                      if (p := session.position(rid)) is not None)
+        entries = self.query_one(EntryList)
+        keep = nearest(rows, entries.current if focus is None else focus)
+        entries.set_view(rows, keep=keep)
+        bar = self.query_one(StatusBar)
+        bar.matched = len(rows)
+        bar.redraw()
 
     def action_clear_search(self) -> None:
         entries = self.query_one(EntryList)
@@ -83,7 +103,7 @@ class SearchMixin:
         self.query_one(StatusBar).filter = ""
         self.workers.cancel_group(self, "search")  # type: ignore[attr-defined]
         keep = entries.current
-        self.query_text = ""
+        self.query_text, self.figure_rids = "", None
         self.highlight_terms = []
         self.query_one(Preview).highlight = []
         bar = self.query_one(StatusBar)
@@ -140,11 +160,20 @@ class SearchMixin:
         entries = self.query_one(EntryList)
         keep = None if ranked else entries.current
         wanted, self.focus_after_search = self.focus_after_search, None
-        if wanted is not None and not ranked and wanted in positions:
-            keep = wanted
+        if wanted is not None:  # the matches again after a change: near where it was
+            keep = nearest(positions, wanted)
         entries.set_view(positions, keep=keep if keep in positions else None, groups=grouped)
         bar = self.query_one(StatusBar)
         bar.matched, bar.searching = len(positions), None
         bar.redraw()
         if not positions:
             self.notify("No entry matches. esc shows everything again.")
+
+
+def nearest(positions: Sequence[int], wanted: int | None) -> int | None:
+    """`wanted` if it is among `positions`, else the first after it (the entry that
+    took a deleted one's place), else the last before it; None for no positions."""
+    if wanted is None or not positions or wanted in positions:
+        return wanted if positions else None
+    after = [p for p in positions if p > wanted]
+    return min(after) if after else max(positions)
