@@ -288,3 +288,22 @@ async def test_whole_entry_keys_during_the_scan_say_so_instead_of_freezing(write
             assert isinstance(app.screen, ConfirmScreen)  # loaded: asked as usual
     finally:
         go_on.set()
+
+
+async def test_an_undo_in_the_editor_keeps_it_on_its_own_conversation(write):
+    """Undoing a delete made on the list, from the editor, left the editor on the row
+    number it had: another conversation, which the next key then changed (QA pass)."""
+    app = create_app(write([chat(("user", f"question {i}"), ("assistant", f"answer {i}"))
+                            for i in range(12)]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j", "d", "y")  # entry 3 goes
+        await settle(app, pilot)
+        await pilot.press("colon", "9", "enter", "enter")  # the editor on "question 9"
+        await settle(app, pilot)
+        editor = app.screen
+        assert isinstance(editor, EditorScreen) and editor.index == 8
+        await pilot.press("u")  # entry 3 comes back: "question 9" is entry 10 again
+        await settle(app, pilot)
+        assert editor.index == 9
+        assert editor.view.messages[0].text == "question 9"

@@ -309,8 +309,22 @@ class EditorScreen(KeymapOrder, SessionListener, HistoryActions,
             self.refresh_bindings()
         return bool(done)
 
+    @property
+    def index(self) -> int:
+        """The entry shown; it is followed by its record, so an undo that moves
+        entries (a delete on the list undone here) does not put another in its place."""
+        return self._index
+
+    @index.setter
+    def index(self, value: int) -> None:
+        self._index = value
+        self._rid = self.session.rid(value) if 0 <= value < len(self.session) else None
+
     def after_history(self) -> None:
-        if self.index >= len(self.session):  # an undone split or insert: stay in range
+        at = None if self._rid is None else self.session.position(self._rid)
+        if at is not None:
+            self._index = at
+        elif self.index >= len(self.session):  # an undone split or insert: stay in range
             self.index = len(self.session) - 1
         self.refresh_view()
 
