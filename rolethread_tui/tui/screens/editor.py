@@ -424,9 +424,14 @@ class EditorScreen(KeymapOrder, SessionListener, HistoryActions,
         """The line under the title: the hidden characters (bidi, zero-width, control)
         the text holds, or the one under the cursor, named (`SafeTextArea.hidden_status`)."""
         status = self.query_one("#edit-area", SafeTextArea).hidden_status()
+        if status == self._hidden_shown:  # most keys and moves: no layout for nothing
+            return
+        self._hidden_shown = status
         line = self.query_one("#edit-hidden", Static)
         line.display = status is not None
         line.update(status or "")
+
+    _hidden_shown: Text | None = None
 
     on_text_area_selection_changed = on_text_area_changed
 
