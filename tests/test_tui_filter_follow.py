@@ -126,3 +126,39 @@ async def test_a_new_entry_outside_the_filter_keeps_the_filter_and_says_why(writ
         assert bar.filter == "lantern"  # it was dropped, silently
         assert any("Entry 3 is not in this filter" in n.message
                    for n in app._notifications)
+
+
+async def test_keys_typed_while_a_search_runs_act_on_its_matches(write, monkeypatch):
+    """`/lantern enter j a` accepted a row of the list as it was before the matches
+    came (QA: the accept went to an entry without the word); `esc` still passes."""
+    import threading
+
+    from rolethread_tui.domain import Session
+
+    go_on, chunks = threading.Event(), Session.search_chunks
+
+    def held(self, query):  # type: ignore[no-untyped-def]
+        go_on.wait(10)
+        yield from chunks(self, query)
+
+    monkeypatch.setattr(Session, "search_chunks", held)
+    app = create_app(lanterns(write))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("slash", *"lantern", "enter", "j", "a")
+            await pilot.pause()
+            assert not app.session.dirty  # the rows are not the matches yet
+            go_on.set()
+            await settle(app, pilot)
+            await settle(app, pilot)
+            assert app.session.row(2).status == "accepted"  # lantern 2, the second match
+            assert app.session.row(1).status == "unreviewed"
+            go_on.clear()
+            await pilot.press("slash", *"hello", "enter")
+            await pilot.pause()
+            await pilot.press("escape")  # passes the hold: the list shows everything again
+            await pilot.pause()
+            assert app.screen.query_one(EntryList).view is None
+    finally:
+        go_on.set()

@@ -28,6 +28,10 @@ from textual.message_pump import MessagePump
 #: Seconds after which a key that never reported back (its widget went away
 #: mid-way) lets the next one through anyway: keys are delayed, never lost.
 KEY_STUCK_AFTER = 1.0
+#: Seconds a hold (`hold_keys`) lasts at most, whatever becomes of what it awaits.
+HOLD_AT_MOST = 10.0
+#: Keys a hold lets through: they cancel or replace what the held keys wait for.
+PASS_HOLD = frozenset({"escape", "slash", "ctrl+c", "ctrl+q"})
 
 
 class KeyQueue(App[None]):
@@ -36,6 +40,27 @@ class KeyQueue(App[None]):
     _key_serial = 0  # the key in flight; 0: none
     _key_count = 0
     _key_timer: Any = None
+    _hold: Any = None  # the hold's time limit (a loop handle) while keys are held
+
+    def hold_keys(self) -> None:
+        """Keep typed-ahead keys (but `PASS_HOLD`'s) until `release_keys`: the rows
+        are about to change under them. `/word enter j a` accepted a row of the
+        list as it was before the search's matches came (QA pass)."""
+        if self._hold is not None:
+            self._hold.cancel()
+        self._hold = asyncio.get_running_loop().call_later(HOLD_AT_MOST, self.release_keys)
+
+    def release_keys(self) -> None:
+        """The rows the held keys wait for are on screen: deliver them."""
+        if self._hold is None:
+            return
+        self._hold.cancel()
+        self._hold = None
+        if not self._key_serial and self._keys_waiting:
+            self.call_later(self._deliver, self._keys_waiting.popleft())
+
+    def _held(self, event: events.Event) -> bool:
+        return self._hold is not None and getattr(event, "key", None) not in PASS_HOLD
 
     @property
     def _keys_waiting(self) -> deque[events.Event]:
@@ -46,7 +71,7 @@ class KeyQueue(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
-            if self._key_serial:
+            if self._key_serial or self._keys_waiting or self._held(event):
                 self._keys_waiting.append(event)  # typed ahead: after the key in flight
                 return
             await self._deliver(event)
@@ -93,5 +118,5 @@ class KeyQueue(App[None]):
             self._key_timer.cancel()
             self._key_timer = None
         self._key_serial = 0
-        if self._keys_waiting:
+        if self._keys_waiting and not self._held(self._keys_waiting[0]):
             await self._deliver(self._keys_waiting.popleft())

@@ -70,11 +70,13 @@ class SearchMixin:
         bar = self.query_one(StatusBar)
         bar.filter, bar.matched, bar.searching = text, None, "searching…"
         bar.redraw()
+        self.app.hold_keys()  # keys typed meanwhile are for the matches, not these rows
         self._search_worker(query)
 
     def show_positions(self, label: str, positions: list[int]) -> None:
         """A filter no query names (an insights figure): these entries, labelled."""
         self.workers.cancel_group(self, "search")  # type: ignore[attr-defined]
+        self.app.release_keys()
         self.query_text = ""
         session = self.app.session
         self.figure_rids = [session.rid(p) for p in sorted(positions)]
@@ -102,6 +104,7 @@ class SearchMixin:
             return
         self.query_one(StatusBar).filter = ""
         self.workers.cancel_group(self, "search")  # type: ignore[attr-defined]
+        self.app.release_keys()
         keep = entries.current
         self.query_text, self.figure_rids = "", None
         self.highlight_terms = []
@@ -166,6 +169,7 @@ class SearchMixin:
         bar = self.query_one(StatusBar)
         bar.matched, bar.searching = len(positions), None
         bar.redraw()
+        self.app.release_keys()  # the keys typed while it searched: on these rows
         if not positions:
             self.notify("No entry matches. esc shows everything again.")
 
