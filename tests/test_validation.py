@@ -21,6 +21,7 @@ from rolethread_tui.domain.validation import (
     make_checker,
 )
 from rolethread_tui.domain.validation.findings import finding
+from rolethread_tui.domain.validation.hidden import remove_hidden
 
 SYSTEM = "You are Mira, a wandering bard. Stay in character."
 USER = "Hello there! Who are you, and what brings you to the tavern tonight?"
@@ -416,6 +417,29 @@ def test_hidden_characters_negatives() -> None:
                  "“curly” ‘quotes’ — dashes… é ñ ü ß", "CJK 雪 and emoji 😊"]:
         assert of(check_value(clean(("user", text), ("assistant", text))),
                   "hidden-characters") == [], text
+
+
+ENGLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+WALES = "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f"
+
+
+def test_the_subdivision_flags_tags_are_no_hidden_characters() -> None:
+    """🏴 + tag letters + CANCEL TAG is how England's and Wales' flags are written:
+    flagged, its safe fix turned them into a plain black flag (QA pass)."""
+    text = f"Come on {ENGLAND}! And {WALES} too."
+    assert of(check_value(clean(("user", text), ("assistant", text))),
+              "hidden-characters") == []
+
+
+def test_tags_after_a_black_flag_that_spell_no_flag_are_still_hidden() -> None:
+    """Only the flags in use pass: any other run of tags after 🏴 can spell text no
+    reader sees ("ign" here), and a flag beside hidden text does not hide it."""
+    smuggled = "\U0001f3f4\U000e0069\U000e0067\U000e006e\U000e007f"
+    [f] = of(check_value(clean(("assistant", f"Hello {smuggled}"))), "hidden-characters")
+    assert "TAG LATIN SMALL LETTER I" in f.text
+    [f] = of(check_value(clean(("assistant", f"{ENGLAND} go\u200b"))), "hidden-characters")
+    assert "ZERO WIDTH SPACE" in f.text and "TAG" not in f.text
+    assert remove_hidden(f"{ENGLAND} go\u200b {smuggled}") == f"{ENGLAND} go \U0001f3f4"
 
 
 def test_zero_width_joiner_outside_an_emoji_sequence() -> None:

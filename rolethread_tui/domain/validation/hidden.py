@@ -7,7 +7,8 @@ contains. Which characters count:
 - C0 controls except ``\\t`` and ``\\n``, DEL, C1 controls (U+0080-U+009F);
 - zero-width: U+200B, U+2060-U+2064, U+FEFF (BOM), U+180E, soft hyphen U+00AD;
 - bidi marks and overrides: U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069;
-- U+206A-U+206F, U+FFF9-U+FFFB, tag characters U+E0000-U+E007F ("ASCII smuggling"),
+- U+206A-U+206F, U+FFF9-U+FFFB, tag characters U+E0000-U+E007F ("ASCII smuggling")
+  except in the flags of England, Scotland and Wales (🏴 + tag letters + CANCEL TAG),
   lone surrogates (not valid Unicode; tokenizers reject them);
 - line/paragraph separators U+2028/U+2029;
 - U+200C/U+200D (ZWNJ/ZWJ) only when *not* after a letter of a script that uses
@@ -36,6 +37,13 @@ _JOINER_OK_AFTER = "\u0600-\u0dff\u2600-\u27bf\ufe0f\U0001f000-\U0001faff"
 # that lets a joiner through after a letter or emoji that uses it.
 HIDDEN_RE = re.compile(f"[{_ALWAYS}{_JOINERS}](?<![{_JOINER_OK_AFTER}][{_JOINERS}])")
 _CRLF_OR_HIDDEN_RE = re.compile("\r\n|" + HIDDEN_RE.pattern)
+#: The emoji tag sequences in use (Unicode's recommended set: the flags of England,
+#: Scotland and Wales): their tag characters are the flag's. Only these: any other
+#: run of tags after a 🏴 can still spell text a reader does not see.
+_TAG_FLAG_RE = re.compile("(\U0001f3f4\U000e0067\U000e0062(?:\U000e0065\U000e006e\U000e0067"
+                          "|\U000e0073\U000e0063\U000e0074|\U000e0077\U000e006c\U000e0073)"
+                          "\U000e007f)")
+_CANCEL_TAG = "\U000e007f"
 _AS_NEWLINE = frozenset("\r\x0b\x0c\x85\u2028\u2029")
 
 
@@ -89,9 +97,15 @@ def _label(char: str) -> str:
     return f"U+{ord(char):04X} {name}"
 
 
+def _without_flags(text: str) -> str:
+    """`text` with each emoji tag sequence's tag characters left out (its 🏴 kept):
+    what the check reads. A flag's tags are not hidden text."""
+    return _TAG_FLAG_RE.sub("\U0001f3f4", text) if _CANCEL_TAG in text else text
+
+
 def describe_hidden(text: str) -> str:
     """A short list of the hidden characters in `text`, most frequent first."""
-    counts = Counter(m.group() for m in HIDDEN_RE.finditer(text))
+    counts = Counter(m.group() for m in HIDDEN_RE.finditer(_without_flags(text)))
     labels = [f"{_label(c)}{f' ×{n}' if n > 1 else ''}" for c, n in counts.most_common(4)]
     more = len(counts) - len(labels)
     return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
@@ -99,7 +113,7 @@ def describe_hidden(text: str) -> str:
 
 def check_hidden(index: int, text: str) -> Finding | None:
     """`hidden-characters` for one message's text (exact, not the fast pre-check)."""
-    if not HIDDEN_RE.search(text):
+    if not HIDDEN_RE.search(text) or not HIDDEN_RE.search(_without_flags(text)):
         return None
     return finding("hidden-characters",
                    f"message {index}: hidden characters: {describe_hidden(text)}",
@@ -112,5 +126,10 @@ def _replacement(match: re.Match[str]) -> str:
 
 
 def remove_hidden(text: str) -> str:
-    """`text` without hidden characters; line-break-like ones become ``\\n``."""
-    return _CRLF_OR_HIDDEN_RE.sub(_replacement, text)
+    """`text` without hidden characters; line-break-like ones become ``\\n``. An
+    emoji tag sequence stays whole (its tags removed, 🏴 would be another flag)."""
+    if _CANCEL_TAG not in text:
+        return _CRLF_OR_HIDDEN_RE.sub(_replacement, text)
+    parts = _TAG_FLAG_RE.split(text)  # a flag at each odd index
+    return "".join(part if k % 2 else _CRLF_OR_HIDDEN_RE.sub(_replacement, part)
+                   for k, part in enumerate(parts))
