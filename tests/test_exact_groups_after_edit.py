@@ -124,3 +124,13 @@ def test_a_big_group_of_copies_is_read_once_per_version_not_per_entry(write, mon
         assert len(calls) == 2  # read again once the document changed
     finally:
         s.close()
+
+
+def test_a_near_duplicates_score_is_cut_not_rounded_up_to_identical():
+    """"similarity ≥ 1.00" for a pair a word apart read as identical (QA pass)."""
+    from rolethread_tui.domain.dup_links import DupLink, note
+
+    said = [note(DupLink("near-duplicate", score, 1, ()), 0, [0, 3])
+            for score in (0.9961, 0.29, 0.9)]
+    assert said == [f"nearly the same as entry 4 (similarity ≥ {s})"
+                    for s in ("0.99", "0.29", "0.90")]

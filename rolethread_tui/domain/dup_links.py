@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from math import floor
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the finder (rapidfuzz) loads when groups are first searched for
@@ -111,4 +112,5 @@ def note(link: DupLink, own: int, members: Sequence[int]) -> str | None:
     noun = "entry" if count == 1 else "entries"
     if link.check == "duplicate":
         return f"same conversation as {noun} {listed}"
-    return f"nearly the same as {noun} {listed} (similarity ≥ {link.score:.2f})"
+    score = floor(link.score * 100 + 1e-9) / 100  # cut: 0.996 as "≥ 1.00" read as identical
+    return f"nearly the same as {noun} {listed} (similarity ≥ {score:.2f})"
