@@ -31,6 +31,15 @@ def test_stats_text_form(write, capsys):
     assert ": 1 entry, " in capsys.readouterr().out
 
 
+def test_with_where_the_text_form_says_the_invalid_count_is_of_the_matches(write, capsys):
+    """"18 entries, 0 invalid" read as the file's, where it counted the matches (QA)."""
+    path = write([chat(("user", "the lantern"), ("assistant", "here")), "{oops",
+                  clean_entry(2), "{broken"])
+    assert main(["stats", str(path), "--where", "lantern"]) == 0
+    first, second = capsys.readouterr().out.splitlines()[:2]
+    assert first.endswith(": 4 entries") and second == "matched: 1, 0 invalid"
+
+
 def test_missing_file_is_one_line_and_exit_2(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "rolethread_tui", "stats", str(tmp_path / "nope.jsonl")],

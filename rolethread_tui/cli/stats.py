@@ -101,9 +101,12 @@ def _duplicate_groups(session: Any, positions: list[int] | None) -> list[Any] | 
 
 # ---------------------------------------------------------------- text form
 def render_text(stats: dict[str, Any]) -> str:
-    lines = [f"{stats['file']}: {count(stats['entries'], 'entry')}, {stats['invalid']} invalid"]
-    if "matched" in stats:
-        lines.append(f"matched: {stats['matched']}")
+    if "matched" in stats:  # every count below is of the matches, `invalid` too
+        lines = [f"{stats['file']}: {count(stats['entries'], 'entry')}",
+                 f"matched: {stats['matched']}, {stats['invalid']} invalid"]
+    else:
+        lines = [f"{stats['file']}: {count(stats['entries'], 'entry')}, "
+                 f"{stats['invalid']} invalid"]
     for key in ("status", "origin", "flags", "tags", "issues"):
         if stats[key]:
             parts = ", ".join(f"{k} {v}" for k, v in stats[key].items())
