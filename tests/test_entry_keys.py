@@ -230,6 +230,18 @@ async def test_d_on_a_read_only_session_says_so_and_asks_nothing(write):
         assert len(app.session) == 2
 
 
+async def test_a_read_only_session_says_its_refusal_once_not_a_toast_per_key(write):
+    """Every refused key stacked another five-line toast over the list (QA pass)."""
+    app = create_app(write([clean_entry(i) for i in range(4)]), readonly=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        said = len(notes(app))
+        await pilot.press("a", "x", "d", "w", "1")
+        await pilot.pause()
+        refusals = [n for n in notes(app)[said:] if "read-only" in n.lower()]
+        assert len(refusals) == 1 and not app.session.dirty
+
+
 async def test_both_keys_are_rebindable_and_in_the_palette_and_help(write):
     app = create_app(write([clean_entry(0), clean_entry(1)]))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -8,6 +8,7 @@ op) or the crash journal cannot be written (nothing changed then).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ def run_op(node: DOMNode, op: Callable[[], Any]) -> tuple[bool, Any]:
     """(True, what op returned), or (False, None) after telling the user why not."""
     try:
         return True, op()
+    except ReadOnlyError as exc:
+        say_once(node, str(exc), severity="error")
     except (DomainError, OpError, IndexError) as exc:
         node.notify(str(exc), severity="error", markup=False)
     except OSError as exc:  # the journal could not be written: the change was not made
@@ -34,8 +37,24 @@ def writable(node: DOMNode, session: Session) -> bool:
     `ReadOnlyError` words) before anything is typed, not when it is applied."""
     reason = session.readonly_reason
     if reason is not None:
-        node.notify(str(ReadOnlyError(reason)), severity="error", markup=False)
+        say_once(node, str(ReadOnlyError(reason)), severity="error")
     return reason is None
+
+
+#: Seconds within which the same refusal is not said again (a toast stays ~5 s).
+SAID_FOR = 5.0
+
+
+def say_once(node: DOMNode, text: str, **options: Any) -> None:
+    """A toast, unless the same one went up less than `SAID_FOR` s ago: every key a
+    read-only session refuses stacked another five-line toast over the list (QA)."""
+    app = node.app
+    now = time.monotonic()
+    last = getattr(app, "_last_said", None)
+    if last is not None and last[0] == text and now - last[1] < SAID_FOR:
+        return
+    app._last_said = (text, now)  # type: ignore[attr-defined]
+    node.notify(text, markup=False, **options)
 
 
 def loaded(node: DOMNode, session: Session, what: str) -> bool:
