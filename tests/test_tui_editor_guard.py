@@ -58,7 +58,10 @@ def _header(app) -> str:  # type: ignore[no-untyped-def]
     return str(app.screen.query_one("#editor-header").render())
 
 
-async def test_a_read_only_file_refuses_the_text_box_before_typing(write):
+async def test_a_read_only_file_refuses_the_text_box_before_typing(write, monkeypatch):
+    from rolethread_tui.tui import undo
+
+    monkeypatch.setattr(undo, "SAID_FOR", 0)  # each refusal said: their words compared
     path = write([clean_entry(0), clean_entry(1)])
     path.chmod(0o444)  # no write bit: read-only, even for root (docs/safety.md)
     app = create_app(path)
