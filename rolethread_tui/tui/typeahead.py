@@ -86,6 +86,9 @@ class KeyQueue(App[None]):
             return
         self._key_count += 1
         serial = self._key_serial = self._key_count
+        holds = getattr(self.screen, "holds_on_enter", None)
+        if holds is not None and getattr(event, "key", None) == "enter" and holds():
+            self.hold_keys()  # a search's enter: what follows waits for its matches
         path: list[MessagePump] = list((self.focused or self.screen).ancestors_with_self)
         # a plain event-loop handle, not a Textual timer (a task of its own per key)
         self._key_timer = asyncio.get_running_loop().call_later(

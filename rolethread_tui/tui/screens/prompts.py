@@ -17,8 +17,12 @@ class PromptScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt_cancel")]
 
     def __init__(self, title: str, value: str = "", *, placeholder: str = "",
-                 hint: str = "enter: ok · esc: cancel", history: list[str] | None = None) -> None:
+                 hint: str = "enter: ok · esc: cancel", history: list[str] | None = None,
+                 holds_keys: bool = False) -> None:
+        """`holds_keys`: enter holds the keys typed after it (`KeyQueue.hold_keys`)
+        until the answer's result is on screen: a search's matches."""
         super().__init__()
+        self.holds_keys = holds_keys
         self.title_text = title
         self.value = value
         self.placeholder = placeholder
@@ -37,6 +41,12 @@ class PromptScreen(ModalScreen[str | None]):
         """The value as the field shows it: control characters (a note's ESC, BEL)
         as visible stand-ins, so text from a file never drives the terminal."""
         return one_line(self.value)
+
+    def holds_on_enter(self) -> bool:
+        """Whether enter here should hold the keys typed after it (`typeahead`): a
+        search about to run. Asked before the enter is handled: its answer is a
+        message handled after the next key could be let through."""
+        return self.holds_keys and bool(self.query_one(Input).value.strip())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         # untouched: the value as it was, not its stand-ins (nothing is rewritten)

@@ -40,7 +40,7 @@ class SearchMixin:
         history = list(reversed(self.app.state.searches))
         prompt = PromptScreen("Search / filter" + (f" — {error}" if error else ""),
                               self.query_text if text is None else text,
-                              hint=QUERY_HINT, history=history)
+                              hint=QUERY_HINT, history=history, holds_keys=True)
         self.app.push_screen(prompt, self._searched)
 
     def _searched(self, text: str | None) -> None:
@@ -59,6 +59,7 @@ class SearchMixin:
         try:
             query = parse(text)
         except QueryError as exc:
+            self.app.release_keys()  # no search: keys typed after it go to the prompt again
             self.notify(exc.message, severity="error")  # it says the column
             self.action_search(text, error=exc.message)
             return
