@@ -311,8 +311,7 @@ class EditorScreen(KeymapOrder, SessionListener, HistoryActions,
 
     @property
     def index(self) -> int:
-        """The entry shown; it is followed by its record, so an undo that moves
-        entries (a delete on the list undone here) does not put another in its place."""
+        """The entry shown, followed by its record: an undo moving entries keeps it."""
         return self._index
 
     @index.setter
@@ -421,8 +420,7 @@ class EditorScreen(KeymapOrder, SessionListener, HistoryActions,
         self.refresh_bindings()
 
     def on_text_area_changed(self) -> None:
-        """The line under the title: the hidden characters (bidi, zero-width, control)
-        the text holds, or the one under the cursor, named (`SafeTextArea.hidden_status`)."""
+        """The line under the title: `SafeTextArea.hidden_status`, when it changes."""
         status = self.query_one("#edit-area", SafeTextArea).hidden_status()
         if status == self._hidden_shown:  # most keys and moves: no layout for nothing
             return
