@@ -19,7 +19,7 @@ from rolethread_tui.tui.screens.reading import ReadingScreen
 from rolethread_tui.tui.widgets.entry_list import EntryList
 
 from .conftest import chat, clean_entry
-from .tui_helpers import screen_text, settle
+from .tui_helpers import scan_held_midway, screen_text, search_for, settle
 
 
 def notes(app) -> list[str]:  # type: ignore[no-untyped-def]
@@ -163,9 +163,7 @@ async def test_d_in_a_filtered_list_lands_on_the_next_match(write):
     the deleted one (no match), so the search that ran again could not keep it."""
     app = create_app(lantern_file(write))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("slash", *"lantern", "enter")
-        await settle(app, pilot)
+        await search_for(app, pilot, "lantern")
         await pilot.press("j", "j", "d", "y")  # the third match: lantern 4
         await settle(app, pilot)
         entries = app.screen.query_one(EntryList)
@@ -178,9 +176,7 @@ async def test_undoing_a_delete_in_a_filtered_list_lands_on_the_entry_brought_ba
     entry by then (one entry more before it): the cursor went to the first match."""
     app = create_app(lantern_file(write))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("slash", *"lantern", "enter")
-        await settle(app, pilot)
+        await search_for(app, pilot, "lantern")
         await pilot.press("j", "j", "d", "y")  # the third match: lantern 4
         await settle(app, pilot)
         await pilot.press("u")
@@ -264,22 +260,7 @@ async def test_both_keys_are_rebindable_and_in_the_palette_and_help(write):
 async def test_whole_entry_keys_during_the_scan_say_so_instead_of_freezing(write, monkeypatch):
     """`d`, `N` and `O` need every position known (the domain waits for the scan): during
     the scan they said nothing and froze the screen until it ended (~20 s at 1M)."""
-    import threading
-
-    from rolethread_tui.domain import engine as engine_module
-    from rolethread_tui.domain import store
-
-    monkeypatch.setattr(store, "FIRST_CHUNK", 8 << 10)
-    monkeypatch.setattr(store, "CHUNK", 16 << 10)
-    go_on, publish, published = threading.Event(), engine_module.Engine._publish, []
-
-    def held_midway(self, count):  # type: ignore[no-untyped-def]
-        published.append(count)
-        if len(published) == 3:  # the scan stops here until the test is done
-            go_on.wait(10)
-        return publish(self, count)
-
-    monkeypatch.setattr(engine_module.Engine, "_publish", held_midway)
+    go_on, published = scan_held_midway(monkeypatch)
     app = create_app(write([clean_entry(i) for i in range(600)]))
     try:
         async with app.run_test(size=(80, 24)) as pilot:

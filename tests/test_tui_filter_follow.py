@@ -10,21 +10,13 @@ its entry out of the list.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rolethread_tui.tui.app import create_app
 from rolethread_tui.tui.widgets.entry_list import EntryList
 
-from .conftest import chat
 from .dupgen import KEYS, entry
+from .test_entry_keys import lantern_file
 from .test_tui_typeahead import burst
-from .tui_helpers import settle
-
-
-def lanterns(write) -> Path:  # type: ignore[no-untyped-def]
-    """Eight entries; the even ones mention a lantern (numbered, to tell them apart)."""
-    return write([chat(("user", f"where is lantern {i}" if i % 2 == 0 else f"hello {i}"),
-                       ("assistant", "here")) for i in range(8)])
+from .tui_helpers import search_for, settle
 
 
 def rows(app) -> tuple[list[int], int | None]:  # type: ignore[no-untyped-def]
@@ -32,14 +24,8 @@ def rows(app) -> tuple[list[int], int | None]:  # type: ignore[no-untyped-def]
     return list(entries.view or []), entries.current
 
 
-async def _filtered(app, pilot, query: str) -> None:  # type: ignore[no-untyped-def]
-    await settle(app, pilot)
-    await pilot.press("slash", *query, "enter")
-    await settle(app, pilot)
-
-
 async def test_an_insights_figure_follows_a_delete_its_undo_and_its_redo(write):
-    app = create_app(lanterns(write))
+    app = create_app(lantern_file(write))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         app.screen.show_positions("figure", [1, 3, 5])
@@ -57,9 +43,9 @@ async def test_an_insights_figure_follows_a_delete_its_undo_and_its_redo(write):
 
 
 async def test_redoing_the_delete_of_the_last_match_lands_on_the_match_before(write):
-    app = create_app(lanterns(write))
+    app = create_app(lantern_file(write))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _filtered(app, pilot, "lantern")
+        await search_for(app, pilot, "lantern")
         await pilot.press("G", "d", "y")  # lantern 6, the last match
         await settle(app, pilot)
         assert rows(app) == ([0, 2, 4], 4)
@@ -72,9 +58,9 @@ async def test_redoing_the_delete_of_the_last_match_lands_on_the_match_before(wr
 
 
 async def test_an_undone_accept_under_unreviewed_brings_its_entry_back(write):
-    app = create_app(lanterns(write))
+    app = create_app(lantern_file(write))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _filtered(app, pilot, "status:unreviewed lantern")
+        await search_for(app, pilot, "status:unreviewed lantern")
         await pilot.press("j", "a")  # lantern 2 accepted: it stays while the list is read
         await pilot.press("j", "d", "y")  # lantern 6: the search runs again, 2 goes
         await settle(app, pilot)
@@ -85,9 +71,9 @@ async def test_an_undone_accept_under_unreviewed_brings_its_entry_back(write):
 
 
 async def test_a_bulk_delete_under_a_filter_keeps_the_filter_and_the_place(write):
-    app = create_app(lanterns(write))
+    app = create_app(lantern_file(write))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _filtered(app, pilot, "lantern")
+        await search_for(app, pilot, "lantern")
         await pilot.press("j", "space", "space")  # lantern 2 and 4 marked, cursor on 6
         await pilot.press("B", *["down"] * 8, "enter", "y")
         await settle(app, pilot)
@@ -118,9 +104,9 @@ async def test_d_and_its_undo_in_the_duplicates_view_stay_at_the_group(write):
 
 
 async def test_a_new_entry_outside_the_filter_keeps_the_filter_and_says_why(write):
-    app = create_app(lanterns(write))
+    app = create_app(lantern_file(write))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await _filtered(app, pilot, "lantern")
+        await search_for(app, pilot, "lantern")
         await pilot.press("j", "O", "o", *"a kite", "escape", "escape")
         await settle(app, pilot)
         bar = app.screen.query_one("StatusBar")
@@ -143,7 +129,7 @@ async def test_keys_typed_while_a_search_runs_act_on_its_matches(write, monkeypa
         yield from chunks(self, query)
 
     monkeypatch.setattr(Session, "search_chunks", held)
-    app = create_app(lanterns(write))
+    app = create_app(lantern_file(write))
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(app, pilot)

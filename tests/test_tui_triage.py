@@ -14,7 +14,7 @@ from rolethread_tui.tui.screens.reading import ReadingScreen
 from rolethread_tui.tui.widgets.entry_list import EntryList, flag_marks
 
 from .conftest import chat, clean_entry
-from .tui_helpers import first_rows_held, open_screen, screen_text, settle
+from .tui_helpers import first_rows_held, open_screen, scan_held_midway, screen_text, settle
 
 
 def long_entry(n: int) -> dict:
@@ -505,24 +505,10 @@ async def test_the_counts_follow_the_scan_before_it_ends(write, monkeypatch):
     """The status bar's counts were those of the first rows until the scan ended
     (QA: "1/12534  loading 13%  ·120" at 100k): they are counted again, once a
     second, while rows come in."""
-    import threading
-
-    from rolethread_tui.domain import engine as engine_module
-    from rolethread_tui.domain import store
     from rolethread_tui.tui.screens import list_screen
 
-    monkeypatch.setattr(store, "FIRST_CHUNK", 8 << 10)  # ~25 entries, then
-    monkeypatch.setattr(store, "CHUNK", 16 << 10)  # ~50 a chunk
+    go_on, published = scan_held_midway(monkeypatch)
     monkeypatch.setattr(list_screen, "SCAN_RECOUNT", 0.01)
-    go_on, publish, published = threading.Event(), engine_module.Engine._publish, []
-
-    def held_midway(self, count):  # type: ignore[no-untyped-def]
-        published.append(count)
-        if len(published) == 3:  # the scan stops here until the test is done
-            go_on.wait(10)
-        return publish(self, count)
-
-    monkeypatch.setattr(engine_module.Engine, "_publish", held_midway)
     path = write([clean_entry(i) for i in range(600)])
     app = create_app(path)
     try:

@@ -39,3 +39,32 @@ async def first_rows_held(pilot, held: list, count: int = 1) -> None:  # type: i
             return
         await pilot.pause()
     raise AssertionError("the first rows were never drawn")
+
+
+def scan_held_midway(monkeypatch, landing: int = 3):  # type: ignore[no-untyped-def]
+    """Small chunks, and the scan stopped at its `landing`-th landing until the test
+    sets the returned event (set it in a `finally`): (event, the counts published)."""
+    import threading
+
+    from rolethread_tui.domain import engine as engine_module
+    from rolethread_tui.domain import store
+
+    monkeypatch.setattr(store, "FIRST_CHUNK", 8 << 10)  # ~25 entries, then
+    monkeypatch.setattr(store, "CHUNK", 16 << 10)  # ~50 a chunk
+    go_on, publish, published = threading.Event(), engine_module.Engine._publish, []
+
+    def held_midway(self, count):  # type: ignore[no-untyped-def]
+        published.append(count)
+        if len(published) == landing:  # the scan stops here until the test is done
+            go_on.wait(10)
+        return publish(self, count)
+
+    monkeypatch.setattr(engine_module.Engine, "_publish", held_midway)
+    return go_on, published
+
+
+async def search_for(app, pilot, query: str) -> None:  # type: ignore[no-untyped-def]
+    """Settle, then `/query enter`, then settle: the list filtered."""
+    await settle(app, pilot)
+    await pilot.press("slash", *query, "enter")
+    await settle(app, pilot)
