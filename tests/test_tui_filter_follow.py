@@ -10,6 +10,8 @@ its entry out of the list.
 
 from __future__ import annotations
 
+from textual.widgets import Input
+
 from rolethread_tui.tui.app import create_app
 from rolethread_tui.tui.widgets.entry_list import EntryList
 
@@ -144,6 +146,11 @@ async def test_keys_typed_while_a_search_runs_act_on_its_matches(write, monkeypa
             assert app.session.row(1).status == "unreviewed"
             go_on.clear()
             await pilot.press("slash", *"hello", "enter")
+            await pilot.pause()
+            await pilot.press("slash", *"here")  # `/` passes the hold: typed into its box
+            await pilot.pause()
+            assert app.screen.query_one(Input).value.endswith("here")  # after the query shown
+            await pilot.press("escape")
             await pilot.pause()
             await pilot.press("escape")  # passes the hold: the list shows everything again
             await pilot.pause()

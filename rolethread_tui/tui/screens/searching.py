@@ -37,6 +37,7 @@ class SearchMixin:
     figure_rids: list[int] | None = None
 
     def action_search(self, text: str | None = None, error: str = "") -> None:
+        self.app.release_keys()  # `/` passed a search's hold: what is typed is the new query
         history = list(reversed(self.app.state.searches))
         prompt = PromptScreen("Search / filter" + (f" — {error}" if error else ""),
                               self.query_text if text is None else text,
