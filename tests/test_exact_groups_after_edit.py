@@ -134,3 +134,22 @@ def test_a_near_duplicates_score_is_cut_not_rounded_up_to_identical():
             for score in (0.9961, 0.29, 0.9)]
     assert said == [f"nearly the same as entry 4 (similarity ≥ {s})"
                     for s in ("0.99", "0.29", "0.90")]
+
+
+def test_a_copy_left_without_partners_loses_its_issue_and_an_undo_gives_it_back(session):
+    """The list's issue count kept `duplicate` for a copy whose partners were all
+    edited or deleted: `!1` with no finding shown (QA pass)."""
+    def flagged(position: int) -> bool:
+        return "duplicate" in session.row(position).issues
+
+    session.edit_message(0, 1, "Something else entirely, about bicycles.")
+    assert flagged(3) and flagged(6)  # still copies of each other
+    session.edit_message(6, 1, "And this one about kites.")
+    assert not flagged(3) and _duplicate_note(session, 3) is None
+    session.undo()
+    assert flagged(3) and flagged(6)
+    session.delete_entries([6])
+    assert not flagged(3)
+    session.undo()
+    assert flagged(3) and flagged(6)
+    assert session.search("issue:duplicate") == [3, 6]

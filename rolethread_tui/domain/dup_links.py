@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the finder (rapidfuzz) loads when groups are first searched for
     from .dedupe import DupGroup
+    from .summary import Columns as IssueColumns
 
 SHOWN = 5  # partners named in a note; more become "…"
 #: The duplicates view (`D`, the insights figure): every member of a group found,
@@ -35,13 +36,48 @@ def earlier_copies(digests: Iterable[tuple[int, int]]) -> dict[int, int]:
     return out
 
 
-def copy_groups(copies: Mapping[int, int]) -> dict[int, list[int]]:
-    """`earlier_copies`' answer as groups: first position → every copy's position,
-    the first's included, in file order."""
+def copy_links(copies: Mapping[int, int], rids: Sequence[int],
+               digests: Sequence[int]) -> dict[int, DupLink]:
+    """record id → link of every later copy (`earlier_copies`' answer, by position): the
+    first copy is no duplicate of a later one, so it has none, but is a member."""
     groups: dict[int, list[int]] = {}
     for position, first in copies.items():
         groups.setdefault(first, [first]).append(position)
-    return groups
+    links: dict[int, DupLink] = {}
+    for members in groups.values():
+        shared = tuple((rids[p], digests[rids[p]]) for p in members)
+        for p in members[1:]:
+            links[rids[p]] = DupLink("duplicate", 1.0, shared[0][1], shared)
+    return links
+
+
+def member_groups(links: Mapping[int, DupLink]) -> dict[int, tuple[tuple[int, int], ...]]:
+    """record id → its group's members, for every member (a scan's first copy too,
+    which has no link): which groups a change to a record touches (`recount`)."""
+    return {rid: link.members for link in links.values() for rid, _ in link.members}
+
+
+def recount(links: Mapping[int, DupLink], groups: Mapping[int, tuple[tuple[int, int], ...]],
+            rids: Iterable[int] | None, position: Callable[[int], int | None],
+            members: Callable[[int, DupLink], list[int]], columns: IssueColumns) -> None:
+    """The `duplicate` / `near-duplicate` issue of each member of the groups records
+    `rids` are in (None: every group), as the groups are now: a copy whose partners
+    were all edited or deleted has none left, one an undo gave a partner back has it
+    again. The list's issue count said `!1` with no finding shown (QA pass)."""
+    done: set[int] = set()
+    for group in groups.values() if rids is None else map(groups.get, rids):
+        if group is None or id(group) in done:
+            continue
+        done.add(id(group))
+        for rid, _ in group:
+            link = links.get(rid)
+            at = position(rid)
+            if link is None:
+                continue
+            if at is not None and any(p != at for p in members(rid, link)):
+                columns.add_issue(rid, link.check, "warning")
+            else:
+                columns.drop_issue(rid, link.check)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 from .document import Document
 from .dup_links import (
     DupLink,
-    copy_groups,
+    copy_links,
     earlier_copies,
     group_firsts,
     group_links,
+    member_groups,
     members_now,
     note,
+    recount,
 )
 from .entry_ids import entry_ids
 from .errors import ScanError
@@ -94,6 +96,8 @@ class Engine:
         self._saved_stop = threading.Event()
         self._identity: tuple[int, ...] | None = None  # the loaded file when scanned
         self._dup_links: dict[int, DupLink] = {}
+        self._groups: dict[int, tuple[tuple[int, int], ...]] = {}  # every member's group
+        events.subscribe(self._relinked)
         self._cache: dict[Hashable, tuple[int, Any]] = {}
         self._scanned = threading.Event()
         self._published = threading.Condition()
@@ -454,19 +458,21 @@ class Engine:
             self.columns.drop_issue(rid, link.check)
         for rid, link in links.items():
             self.columns.add_issue(rid, link.check, "warning")
-        self._dup_links = links
+        self._dup_links, self._groups = links, member_groups(links)
         self.doc.version += 1  # issue columns moved: cached searches are stale
+
+    def _relinked(self, event: SessionEvent) -> None:
+        """A change's groups keep their issues as they are now (`dup_links.recount`)."""
+        if event.kind == "change" and self._dup_links:
+            rids = None if event.positions is None else map(self.doc.rid, event.positions)
+            recount(self._dup_links, self._groups, rids, self.doc.position, self._members,
+                    self.columns)
 
     def _mark_exact_duplicates(self) -> None:
         """The dataset-level `duplicate` check, run once the scan has every digest."""
         rids, digests = self.doc.rids(), self.columns.digest
         copies = self.exact_duplicates()
-        links: dict[int, DupLink] = {}
-        for members in copy_groups(copies).values():
-            shared = tuple((rids[p], digests[rids[p]]) for p in members)
-            for p in members[1:]:  # the first copy is no duplicate of a later one
-                links[rids[p]] = DupLink("duplicate", 1.0, shared[0][1], shared)
-        self._set_dup_links(links)
+        self._set_dup_links(copy_links(copies, rids, digests))
         # positions are rids while the order is as loaded: identical lines' ids
         self.doc.scan_done(copies if isinstance(rids, range) else None)
 
