@@ -359,3 +359,18 @@ async def test_a_toast_leaves_the_status_bar_readable(write):
         assert any("Undid" in line for line in lines)  # the toast is up
         status = lines[-2]  # the status bar, above the footer
         assert "✓0 ✗0 ~0 ·5" in status and "G5 R0 H0" in status
+
+
+async def test_the_fix_picker_shows_each_finding_whole(write):
+    """Labels were cut at 54 characters: "U+202E RIGHT-TO-LEFT OVE" (QA pass)."""
+    reply = "Hello \u202e there \u200b you, how are you doing today my friend?"
+    app = create_app(write([chat(("user", "hi there friend"), ("assistant", reply))]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        from textual.widgets import OptionList
+
+        label = app.screen.query_one(OptionList).get_option_at_index(1).prompt
+        assert str(label).endswith("U+202E RIGHT-TO-LEFT OVERRIDE, U+200B ZERO WIDTH SPACE")
+        assert "OVERRIDE, U+200B" in " ".join(screen_text(app).split())  # wrapped, whole

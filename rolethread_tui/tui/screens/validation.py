@@ -100,7 +100,7 @@ class FixPickerScreen(ModalScreen[Finding | str | None]):
         for n, f in enumerate(self.findings):
             label = Text()
             label.append(f"{f.check:<18}", style=SEVERITY_STYLE.get(f.severity, ""))
-            label.append(clean(f.text)[:54])
+            label.append(clean(f.text))  # whole, wrapped: a cut named half a character
             options.append(Option(label, id=str(n)))
         with Vertical():
             yield Label(f"Fix entry {self.position + 1} — one undoable step", markup=False)
