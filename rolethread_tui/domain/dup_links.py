@@ -71,9 +71,9 @@ def recount(links: Mapping[int, DupLink], groups: Mapping[int, tuple[tuple[int, 
         done.add(id(group))
         for rid, _ in group:
             link = links.get(rid)
-            at = position(rid)
             if link is None:
                 continue
+            at = position(rid)
             if at is not None and any(p != at for p in members(rid, link)):
                 columns.add_issue(rid, link.check, "warning")
             else:
@@ -114,25 +114,17 @@ def members_now(link: DupLink, position: Callable[[int], int | None],
 
 
 def group_firsts(links: Mapping[int, DupLink], position: Callable[[int], int | None],
-                 digests: Sequence[int]) -> dict[int, int]:
+                 members: Callable[[int, DupLink], list[int]]) -> dict[int, int]:
     """position → its group's first position, for `order:group` (`search/grouped.py`):
-    the lowest of the entry and its partners still unchanged. The first of a scan's
-    exact copies has no link: it is its own group's first."""
+    the lowest of the entry and its partners still unchanged (`members`: a group's
+    `members_now`, kept per group by the engine). The first of a scan's exact copies
+    has no link: it is its own group's first."""
     out: dict[int, int] = {}
-    firsts: dict[int, int | None] = {}  # a group's members share one tuple: once each
     for rid, link in links.items():
         at = position(rid)
-        if at is None:
-            continue
-        if digests[rid] != link.digest:  # changed since: in no group
-            out[at] = at
-            continue
-        key = id(link.members)
-        if key not in firsts:
-            firsts[key] = min((p for r, then in link.members if digests[r] == then
-                               and (p := position(r)) is not None), default=None)
-        first = firsts[key]
-        out[at] = at if first is None else min(at, first)
+        if at is not None:
+            now = members(rid, link)  # [] once the entry changed: in no group
+            out[at] = now[0] if now else at
     return out
 
 

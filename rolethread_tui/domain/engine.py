@@ -376,7 +376,7 @@ class Engine:
 
         return self.cached(("group marks",), lambda: joined_marks(
             self.exact_duplicates(),
-            group_firsts(self._dup_links, self.doc.position, self.columns.digest)))
+            group_firsts(self._dup_links, self.doc.position, self._members)))
 
     def validate(self) -> list[EntryFinding]:
         """Every finding of the dataset, in file order; nothing is checked twice.
