@@ -113,10 +113,13 @@ def describe_hidden(text: str) -> str:
 
 def check_hidden(index: int, text: str) -> Finding | None:
     """`hidden-characters` for one message's text (exact, not the fast pre-check)."""
-    if not HIDDEN_RE.search(text) or not HIDDEN_RE.search(_without_flags(text)):
+    if not HIDDEN_RE.search(text):
+        return None
+    seen = _without_flags(text)  # once: `describe_hidden` finds no flag left in it
+    if seen is not text and not HIDDEN_RE.search(seen):
         return None
     return finding("hidden-characters",
-                   f"message {index}: hidden characters: {describe_hidden(text)}",
+                   f"message {index}: hidden characters: {describe_hidden(seen)}",
                    index, fixable=True)
 
 
