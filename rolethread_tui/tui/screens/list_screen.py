@@ -210,7 +210,8 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
             self.texts_may_have_changed()
             history = event.label.startswith(("undo", "redo"))
             follows = event.positions is None or history
-            if self.query_text and (event.positions is None or self._undone_outside(event)):
+            if self.query_text and (event.positions is None
+                                    or (history and self._not_shown(event.focus))):
                 # positions moved, or an undo brought an entry back into the filter:
                 # match again, the cursor on the change's entry (or the nearest match)
                 self.focus_after_search = event.focus
@@ -232,13 +233,12 @@ class ListScreen(KeymapOrder, SessionListener, HistoryActions, SearchMixin, Bulk
         self.status_bar.marked = len(self.entries.marked)
         self.status_bar.redraw()
 
-    def _undone_outside(self, event: Any) -> bool:
-        """An undo or redo of an entry the filtered list does not show: it may match
+    def _not_shown(self, position: int | None) -> bool:
+        """An entry the filtered list does not show: undone or redone, it may match
         again (an accept undone under `status:unreviewed`), so the query runs again.
         Other changes leave rows in place under the reviewer's cursor."""
         view = self.entries.view
-        return (event.label.startswith(("undo", "redo")) and view is not None
-                and event.focus is not None and event.focus not in view)
+        return view is not None and position is not None and position not in view
 
     def _forget_resume(self) -> None:
         """The reviewer has moved: where they left the file last time is no longer
