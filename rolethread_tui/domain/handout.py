@@ -13,6 +13,7 @@ request takes, what is asked and how the answers are filed. docs/architecture.md
 from __future__ import annotations
 
 import pickle
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from .scan import Helper
@@ -21,6 +22,9 @@ from .scan import Helper
 Answer = TypeVar("Answer")
 #: What a broken answer raises: a dead pipe, a cut message, one that does not unpack.
 _BROKEN = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError)
+#: The sort key of a (first line, answer) part: both schedules put their parts,
+#: from either side, back in file order by it.
+first_line = itemgetter(0)
 
 
 class Handout(Generic[Answer]):

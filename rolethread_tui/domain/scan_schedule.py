@@ -24,7 +24,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
-from .handout import Handout
+from .handout import Handout, first_line
 from .scan import Helper, rows_of
 from .store import ChunksAhead, LineStore
 from .summary import join_parts, rows_as_columns, unpack_columns
@@ -195,10 +195,7 @@ class ScanSchedule(Handout[Cols]):
         """Keep every finished chunk at the head of the file order, then land."""
         while self.open and self.open[0].done == self.open[0].stop - self.open[0].first:
             chunk = self.open.pop(0)
-            chunk.parts.sort(key=_first)
+            chunk.parts.sort(key=first_line)
             self.keep(join_parts([cols for _, cols in chunk.parts]), chunk.indexed)
         return self.land()
 
-
-def _first(part: tuple[int, Cols]) -> int:
-    return part[0]

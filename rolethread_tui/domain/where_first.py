@@ -34,7 +34,7 @@ import orjson
 
 from .formats import turns as turns_of
 from .gc_pause import gc_paused
-from .handout import Handout
+from .handout import Handout, first_line
 from .records import parse_line
 from .scan import Helper, Span
 from .search import Query, parse
@@ -409,7 +409,7 @@ class _Schedule(Handout[Found]):
                 self._collect(wait=True)
         if not self.plain:
             return None
-        self.parts.sort(key=_first)
+        self.parts.sort(key=first_line)
         return [found for _, found in self.parts]
 
     def _index_step(self) -> None:
@@ -442,9 +442,6 @@ class _Schedule(Handout[Found]):
     def _alone(self, first: int, stop: int) -> Found:
         return self.here(range(first, stop))
 
-
-def _first(part: tuple[int, Found]) -> int:
-    return part[0]
 
 
 def _here(store: LineStore, query: Query, compute: Any, positions: Sequence[int]) -> Found:
