@@ -198,4 +198,3 @@ class ScanSchedule(Handout[Cols]):
             chunk.parts.sort(key=first_line)
             self.keep(join_parts([cols for _, cols in chunk.parts]), chunk.indexed)
         return self.land()
-
