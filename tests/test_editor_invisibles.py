@@ -50,10 +50,13 @@ def _write_raw(tmp_path, text: str):
     return path
 
 
+def _host(path):  # type: ignore[no-untyped-def]
+    """The editor's host app on a session of `path`."""
+    return Host(open_session(path))
+
+
 async def test_each_kind_has_its_glyph_and_the_cursor_names_each_one(tmp_path):
-    path = _write_raw(tmp_path, TEXT)
-    session = open_session(path)
-    app = Host(session)
+    app = _host(_write_raw(tmp_path, TEXT))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press("e")
@@ -76,8 +79,8 @@ async def test_each_kind_has_its_glyph_and_the_cursor_names_each_one(tmp_path):
             await pilot.press("right")
         await pilot.press("ctrl+s", "escape")
         await settle(app, pilot)
-    assert session.entry(0)["messages"][0]["content"] == TEXT
-    assert not session.dirty
+    assert app.session.entry(0)["messages"][0]["content"] == TEXT
+    assert not app.session.dirty
 
 
 def _row(area: SafeTextArea, y: int = 0) -> list[tuple[object, str]]:
@@ -88,21 +91,20 @@ def _row(area: SafeTextArea, y: int = 0) -> list[tuple[object, str]]:
 async def test_an_untouched_visit_and_an_edit_keep_every_character(tmp_path):
     path = _write_raw(tmp_path, TEXT)
     before = path.read_bytes()
-    session = open_session(path)
-    app = Host(session)
+    app = _host(path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press("e", "ctrl+s")  # open the text box, change nothing, done
         await settle(app, pilot)
-        assert not session.dirty
-        session.save()
+        assert not app.session.dirty
+        app.session.save()
         assert path.read_bytes() == before
         await pilot.press("e", "end", "X", "ctrl+s")  # type at the end: the rest stays
         await settle(app, pilot)
         await pilot.press("escape")
         await settle(app, pilot)
-    session.save()
-    assert session.entry(0)["messages"][0]["content"] == TEXT + "X"
+    app.session.save()
+    assert app.session.entry(0)["messages"][0]["content"] == TEXT + "X"
     assert json.loads(path.read_bytes())["messages"][0]["content"] == TEXT + "X"
 
 
@@ -110,9 +112,7 @@ async def test_wrapped_rows_lose_no_character_to_the_stand_ins(tmp_path):
     """Textual counts a zero-width character as 0 cells; its ◌ takes 1. Wrapped on
     the raw text, each row would overflow the box and its last letters be cut."""
     text = ("\u200b" * 10 + "abcdefghij") * 12  # no space: folded at the width
-    path = _write_raw(tmp_path, text)
-    session = open_session(path)
-    app = Host(session)
+    app = _host(_write_raw(tmp_path, text))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press("e")
